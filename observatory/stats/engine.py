@@ -1,0 +1,164 @@
+"""The statistics layer's entry point: every figure of the app, the API and the exports.
+
+``StatsEngine.estimate`` returns one row per territory × measure × statistic with the estimate,
+its standard error and 95 % CI, n, effective n, reliability and significance against the rest
+of France. Territories without any respondent are reported (n = 0, suppressed), not dropped.
+Results are cached by their arguments and the data version.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from observatory import reference as ref
+from observatory.db import Database
+from observatory.stats import measures as ms
+from observatory.stats.finalize import finalize
+from observatory.stats.taylor import domain_estimates
+
+LEVEL_COLUMNS: dict[str, str] = {
+    "region": "region_code",
+    "departement": "departement_code",
+    "epci": "epci_code",
+    "commune": "commune_code",
+}
+ALL_LEVELS: tuple[str, ...] = (ref.FRANCE_LEVEL, *LEVEL_COLUMNS)
+SURVEYS_OF: dict[str, tuple[str, ...]] = {
+    "fragility": ("citoyens", "entreprises", "associations", "elus"),
+    "partnerships": ref.PARTNERSHIP_SURVEYS,
+    "mayors": ("elus",),
+}
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "indicator", "wave", "survey", "level", "size_class", "territory_code", "territory_name",
+    "measure", "statistic", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "reliability",
+    "significance", "p_value", "estimate_rest",
+)  # fmt: skip
+
+
+class InvalidQuery(ValueError):
+    """A parameter outside its allow-list; ``param`` names it and ``allowed`` lists the values."""
+
+    def __init__(self, param: str, value: object, allowed: tuple | list):
+        self.param, self.value, self.allowed = param, value, tuple(allowed)
+        super().__init__(f"invalid {param}: {value!r}; allowed: {', '.join(map(str, allowed))}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to estimate; every identifier is checked against an allow-list by :meth:`check`."""
+
+    indicator: str
+    wave: int
+    survey: str
+    level: str
+    measures: tuple[str, ...] | None = None
+    size_class: str | None = None
+
+    def check(self) -> Query:
+        """Raise InvalidQuery for any identifier that is not allowed."""
+        if self.indicator not in ms.INDICATORS:
+            raise InvalidQuery("indicator", self.indicator, ms.INDICATORS)
+        if self.survey not in SURVEYS_OF[self.indicator]:
+            raise InvalidQuery("survey", self.survey, SURVEYS_OF[self.indicator])
+        if self.level not in ALL_LEVELS:
+            raise InvalidQuery("level", self.level, ALL_LEVELS)
+        allowed = ms.MEASURES[self.indicator]
+        for m in self.measures or ():
+            if m not in allowed:
+                raise InvalidQuery("measure", m, allowed)
+        classes = tuple(c.code for c in ref.SIZE_CLASSES.get(self.survey, ()))
+        if self.size_class is not None and self.size_class not in classes:
+            raise InvalidQuery("size_class", self.size_class, classes)
+        return self
+
+
+class StatsEngine:
+    """Estimates from one database, cached per data version."""
+
+    def __init__(self, db: Database, cache_size: int = 256):
+        self.db = db
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._compute)
+
+    def estimate(self, query: Query, min_n: int = 30, territories: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The tidy table of the query (see the module docstring)."""
+        query.check()
+        raw = self._cached(self.db.version, query)
+        if territories:
+            raw = raw[raw["territory_code"].isin(territories)]
+        is_share = raw["statistic"].to_numpy() != "mean_score"
+        out = finalize(raw, is_share, min_n)
+        return out[list(OUTPUT_COLUMNS)].reset_index(drop=True)
+
+    def waves(self, survey: str | None = None) -> list[int]:
+        """The waves loaded, newest last (for one survey if given)."""
+        sql = "SELECT DISTINCT wave FROM datasets" + (" WHERE survey = ?" if survey else "") + " ORDER BY wave"
+        return [int(w) for w in self.db.query(sql, [survey] if survey else [])["wave"]]
+
+    def _compute(self, version: str, q: Query) -> pd.DataFrame:
+        del version  # part of the cache key only
+        measures = q.measures or ms.MEASURES[q.indicator]
+        frame = self.db.run(lambda con: self._execute(con, q, measures))
+        return self._with_all_territories(frame, q, measures)
+
+    def _execute(self, con: ibis.BaseBackend, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
+        r = con.table("respondents")
+        r = r.filter((r.wave == q.wave) & (r.survey == q.survey))
+        territory = ibis.literal(ref.FRANCE_CODE) if q.level == ref.FRANCE_LEVEL else r[LEVEL_COLUMNS[q.level]]
+        # One stratum per survey × wave when the data give none.
+        stratum = r.stratum.fill_null("__all__")
+        respondents = r.select("respondent_id", "size_class", stratum=stratum, weight=r.weight, territory=territory)
+        values = self._values(con, q, measures)
+        if q.size_class is not None:
+            keep = respondents.filter(respondents.size_class == q.size_class).select("respondent_id")
+            values = values.semi_join(keep, "respondent_id")
+        expr = domain_estimates(values, respondents.drop("size_class"))
+        return con.execute(expr)
+
+    @staticmethod
+    def _values(con: ibis.BaseBackend, q: Query, measures: tuple[str, ...]):
+        def of(table: str):
+            t = con.table(table)
+            return t.filter((t.wave == q.wave) & (t.survey == q.survey))
+
+        if q.indicator == "fragility":
+            return ms.fragility_values(of("fragility"), measures)
+        if q.indicator == "partnerships":
+            return ms.partnership_values(of("partnerships"), measures)
+        return ms.mayor_values(of("mayors"), of("mayor_roles"), measures)
+
+    def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
+        if q.level == ref.FRANCE_LEVEL:
+            terr = pd.DataFrame({"territory_code": [ref.FRANCE_CODE], "territory_name": ["France"]})
+        else:
+            terr = self.db.query(
+                "SELECT code AS territory_code, name AS territory_name FROM territories WHERE level = ? ORDER BY code",
+                [q.level],
+            )
+        stats = ms.STATISTICS[q.indicator]
+        grid = pd.DataFrame(
+            [(m, s) for m in measures for s in stats if not (s == "share_among_partners" and m == ref.PARTNER.code)],
+            columns=["measure", "statistic"],
+        )
+        full = terr.merge(grid, how="cross")
+        frame = frame.rename(columns={"territory": "territory_code"})
+        out = full.merge(frame, on=["territory_code", "measure", "statistic"], how="left")
+        out["n"] = out["n"].fillna(0)
+        out = out.assign(
+            indicator=q.indicator, wave=q.wave, survey=q.survey, level=q.level, size_class=q.size_class
+        )
+        order = {m: i for i, m in enumerate(measures)}
+        out["_o"] = out["measure"].map(order)
+        return out.sort_values(["_o", "statistic", "territory_code"]).drop(columns="_o").reset_index(drop=True)
+
+
+def national(engine: StatsEngine, query: Query, min_n: int = 30) -> pd.DataFrame:
+    """The France-level row(s) of a query."""
+    return engine.estimate(Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class), min_n)
+
+
+__all__ = ["ALL_LEVELS", "InvalidQuery", "OUTPUT_COLUMNS", "Query", "StatsEngine", "national"]

@@ -1,0 +1,82 @@
+"""From estimates and variances to what is shown: CI, effective n, reliability, significance.
+
+Vectorised over all cells at once (numpy), after the database has done the sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+Z95 = 1.959963984540054  # two-sided 95 % normal quantile
+LOW_N = 100  # below this many respondents a cell is "low" reliability
+MAX_RSE = 0.30  # relative standard error above which a cell is "low" reliability
+ALPHA = 0.05
+
+RELIABILITY = ("ok", "low", "suppressed")
+SIGNIFICANCE = ("above", "below", "not_significant", "not_tested")
+VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n_eff", "p_value")
+
+
+def _logit_ci(p: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CI of a proportion on the logit scale (it stays inside [0, 1])."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp = np.log(p / (1 - p))
+        half = Z95 * se / (p * (1 - p))
+        lo = 1 / (1 + np.exp(-(lp - half)))
+        hi = 1 / (1 + np.exp(-(lp + half)))
+    return lo, hi
+
+
+def _wilson_ci(p: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson interval with the effective n, for p = 0 or 1 where the logit is undefined."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z2 = Z95**2
+        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+        half = Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return centre - half, centre + half
+
+
+def finalize(cells: pd.DataFrame, is_share: np.ndarray, min_n: int) -> pd.DataFrame:
+    """Add se, CI, n_eff, reliability, significance and p-value; blank suppressed cells.
+
+    ``cells`` has n, sum_w, sum_w2, estimate, var, n_rest, estimate_rest, var_rest (n may be 0
+    for territories without respondents, the other columns then NaN).
+    """
+    out = cells.copy()
+    est = out["estimate"].to_numpy(float)
+    se = np.sqrt(np.clip(out["var"].to_numpy(float), 0, None))
+    n = out["n"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = out["sum_w"].to_numpy(float) ** 2 / out["sum_w2"].to_numpy(float)
+    lo, hi = est - Z95 * se, est + Z95 * se
+    share = np.asarray(is_share, dtype=bool)
+    interior = share & (est > 0) & (est < 1) & (se > 0)
+    llo, lhi = _logit_ci(est, se)
+    wlo, whi = _wilson_ci(est, n_eff)
+    edge = share & ~interior
+    lo = np.where(interior, llo, np.where(edge, wlo, lo))
+    hi = np.where(interior, lhi, np.where(edge, whi, hi))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rse = np.where(est != 0, se / np.abs(est), np.inf)
+    suppressed = ~(n >= min_n)
+    low = (n < LOW_N) | (rse > MAX_RSE)
+    out["reliability"] = np.where(suppressed, "suppressed", np.where(low, "low", "ok"))
+
+    se_rest = np.sqrt(np.clip(out["var_rest"].to_numpy(float), 0, None))
+    diff = est - out["estimate_rest"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = diff / np.sqrt(se**2 + se_rest**2)
+    p_value = 2 * ndtr(-np.abs(z))
+    testable = ~suppressed & np.isfinite(p_value) & (out["n_rest"].to_numpy(float) >= min_n)
+    signif = np.where(p_value < ALPHA, np.where(diff > 0, "above", "below"), "not_significant")
+    out["significance"] = np.where(testable, signif, "not_tested")
+
+    out["se"], out["ci_low"], out["ci_high"], out["n_eff"] = se, lo, hi, n_eff
+    out["p_value"] = np.where(testable, p_value, np.nan)
+    for col in VALUE_COLUMNS:
+        out[col] = out[col].where(~suppressed, np.nan)
+    out["n"] = out["n"].astype("int64")
+    return out
