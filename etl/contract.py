@@ -189,7 +189,7 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, workdir: 
         source = _read_frame(con, table, path, _xlsx_frame(path), first_row=2)
     else:
         source = _read_parquet(con, table, path)
-    n = con.execute(f"SELECT count(*) FROM raw_{table}").fetchone()[0]
+    n = con.execute(f"SELECT count(*) FROM raw_{table}").fetchall()[0][0]
     if n == 0:
         raise ContractError([Problem(path.name, None, "file has a header but no data rows")])
     return source

@@ -75,7 +75,7 @@ def load_dataset(
             for table, path in files.items():
                 say(f"lecture / reading {path.name}")
                 sources[table] = read_table(work, table, path, Path(workdir))
-                rows += work.execute(f"SELECT count(*) FROM raw_{table}").fetchone()[0]
+                rows += work.execute(f"SELECT count(*) FROM raw_{table}").fetchall()[0][0]
             say("validation")
             problems = validate(work, sources)
             if not replace:
@@ -116,7 +116,7 @@ def _save(
             if work.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = ?",
                 [f"clean_{table}"],
-            ).fetchone()[0]:
+            ).fetchall()[0][0]:
                 work.execute(f"INSERT INTO target.{table} BY NAME SELECT * FROM clean_{table}")
         now = datetime.now(UTC).replace(tzinfo=None)
         for wave, survey, count in waves:
