@@ -1,0 +1,69 @@
+"""``python -m observatory export INDICATOR [filters]``: the tidy table of any view, as a file."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from observatory.config import get_settings
+from observatory.export import DIALECTS, FORMATS, LEVELS_FOR_EXPORT, ExportRequest, export_table, render
+from observatory.service import Observatory
+from observatory.stats import InvalidQuery
+from observatory.stats.measures import MEASURES
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the process exit status."""
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m observatory", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("export", help="write the tidy table of an indicator")
+    p.add_argument("indicator", choices=list(MEASURES))
+    p.add_argument("--wave", type=int)
+    p.add_argument("--survey")
+    p.add_argument("--level", choices=LEVELS_FOR_EXPORT, default="departement")
+    p.add_argument("--domain", action="append", help="fragility: a domain, an espace or 'composite' (repeatable)")
+    p.add_argument("--kind", action="append", help="partnerships: 'partner' or a kind (repeatable)")
+    p.add_argument("--measure", action="append", help="mayors: q4_oui, a Q4 answer or a Q8 role (repeatable)")
+    p.add_argument("--statistic", help="keep one statistic (mean_score, priority_share, share, share_among_partners)")
+    p.add_argument("--size-class")
+    p.add_argument("--territory", nargs="+", help="territory codes of the level")
+    p.add_argument("--min-n", type=int)
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--dialect", choices=DIALECTS, default="plain", help="excel-fr: semicolons, decimal commas, BOM")
+    p.add_argument("--db", type=Path, default=settings.db_path)
+    p.add_argument("--out", type=Path, help="output file (default: standard output)")
+    args = parser.parse_args(argv)
+
+    if not args.db.exists():
+        print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
+        return 2
+    measures = args.domain or args.kind or args.measure
+    req = ExportRequest(
+        indicator=args.indicator,
+        wave=args.wave,
+        survey=args.survey,
+        level=args.level,
+        measures=tuple(measures) if measures else None,
+        statistic=args.statistic,
+        size_class=args.size_class,
+        territories=tuple(args.territory) if args.territory else None,
+        min_n=args.min_n,
+    )
+    obs = Observatory(dataclasses.replace(settings, db_path=args.db))
+    try:
+        data = render(export_table(obs, req), args.format, args.dialect)
+    except InvalidQuery as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        args.out.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

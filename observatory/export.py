@@ -1,0 +1,108 @@
+"""One export path for everybody: the CLI, the page downloads and (later) the HTTP API.
+
+``export_table`` turns filters into the tidy table of the statistics layer; ``render`` writes it
+as CSV (plain or French Excel), JSON, Parquet or XLSX. Suppressed cells carry no value.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from observatory import reference as ref
+from observatory.service import Observatory
+from observatory.stats import InvalidQuery, Query
+from observatory.stats.measures import MEASURES, STATISTICS
+
+FORMATS: tuple[str, ...] = ("csv", "json", "parquet", "xlsx")
+DIALECTS: tuple[str, ...] = ("plain", "excel-fr")
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "indicator", "wave", "survey", "level", "size_class", "min_n", "territory_code", "territory_name",
+    "measure", "statistic", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "reliability",
+    "significance", "p_value",
+)  # fmt: skip
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DEFAULT_SURVEY = {"fragility": "citoyens", "partnerships": "entreprises", "mayors": "elus"}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """The filters of an export, as the CLI, the pages and the API take them."""
+
+    indicator: str
+    wave: int | None = None
+    survey: str | None = None
+    level: str = "departement"
+    measures: tuple[str, ...] | None = None
+    statistic: str | None = None
+    size_class: str | None = None
+    territories: tuple[str, ...] | None = None
+    min_n: int | None = None
+
+
+def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
+    """The tidy table behind a view; raises InvalidQuery on a parameter outside its allow-list."""
+    if req.indicator not in MEASURES:
+        raise InvalidQuery("indicator", req.indicator, tuple(MEASURES))
+    survey = req.survey or DEFAULT_SURVEY[req.indicator]
+    waves = obs.waves(survey)
+    if not waves:
+        raise InvalidQuery("survey", survey, tuple(obs.datasets()["survey"].unique()))
+    wave = req.wave if req.wave is not None else waves[-1]
+    if wave not in waves:
+        raise InvalidQuery("wave", wave, tuple(waves))
+    if req.statistic is not None and req.statistic not in STATISTICS[req.indicator]:
+        raise InvalidQuery("statistic", req.statistic, STATISTICS[req.indicator])
+    min_n = obs.settings.min_n if req.min_n is None else req.min_n
+    if min_n < 1:
+        raise InvalidQuery("min_n", min_n, ("an integer ≥ 1",))
+    query = Query(req.indicator, wave, survey, req.level, req.measures, req.size_class)
+    table = obs.estimate(query, min_n, req.territories)
+    if req.statistic is not None:
+        table = table[table["statistic"] == req.statistic]
+    table = table.assign(min_n=min_n)
+    return table[list(EXPORT_COLUMNS)].reset_index(drop=True)
+
+
+def render(table: pd.DataFrame, fmt: str = "csv", dialect: str = "plain") -> bytes:
+    """The table as a file's bytes."""
+    if fmt not in FORMATS:
+        raise InvalidQuery("format", fmt, FORMATS)
+    if dialect not in DIALECTS:
+        raise InvalidQuery("dialect", dialect, DIALECTS)
+    if fmt == "csv":
+        if dialect == "excel-fr":
+            text = table.to_csv(index=False, sep=";", decimal=",", float_format="%.10g")
+            return "\ufeff".encode() + text.encode("utf-8")
+        return table.to_csv(index=False, float_format="%.10g").encode("utf-8")
+    if fmt == "json":
+        records = json.loads(table.to_json(orient="records", double_precision=10))
+        return json.dumps({"rows": records, "count": len(records)}, ensure_ascii=False).encode("utf-8")
+    buf = io.BytesIO()
+    if fmt == "parquet":
+        table.to_parquet(buf, index=False)
+    else:
+        table.to_excel(buf, index=False, sheet_name="data")
+    return buf.getvalue()
+
+
+def filename(req: ExportRequest, fmt: str, wave: int | None = None) -> str:
+    """A descriptive file name: observatoire_fragility_citoyens_2015_departement.csv."""
+    parts = ["observatoire", req.indicator, req.survey or DEFAULT_SURVEY[req.indicator]]
+    parts += [str(wave or req.wave or ""), req.level]
+    if req.measures and len(req.measures) == 1:
+        parts.append(req.measures[0])
+    if req.size_class:
+        parts.append(req.size_class)
+    return "_".join(p for p in parts if p) + f".{fmt}"
+
+
+LEVELS_FOR_EXPORT: tuple[str, ...] = (ref.FRANCE_LEVEL, *ref.LEVEL_CODES)

@@ -1,0 +1,1 @@
+"""figures of the observatory app."""

@@ -1,0 +1,113 @@
+"""The choropleth map as a plain figure dict (plotly's validators cost seconds on communes).
+
+The geometry is not embedded: the trace points at ``/geo/<level>.geojson``, served once,
+compressed and cached by the browser. Colours are discrete classes; suppressed territories are
+grey (class "effectif insuffisant"), low-reliability ones faded. The colour of each territory is
+its class on the legend: both come from :func:`observatory.classify.class_of`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from observatory.classify import class_of
+
+SUPPRESSED_COLOUR = "#9e9e9e"
+OPACITY = {"ok": 0.95, "low": 0.4, "suppressed": 0.55}
+# ColorBrewer sequential palettes, colour-blind safe (colorbrewer2.org), 5 classes.
+PALETTES: dict[str, list[str]] = {
+    "fragility": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+    "practice": ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
+}
+# Map view (lon, lat, zoom) that shows mainland France, Corsica and the overseas insets.
+FRANCE_VIEW = {"center": {"lon": 0.2, "lat": 46.0}, "zoom": 4.35}
+
+
+def palette(name: str, k: int) -> list[str]:
+    """k colours of a palette (k ≤ 5), spread over its range."""
+    colours = PALETTES[name]
+    if k >= len(colours):
+        return colours[:k] if k == len(colours) else colours
+    idx = np.round(np.linspace(0, len(colours) - 1, k)).astype(int)
+    return [colours[i] for i in idx]
+
+
+def colourscale(colours: list[str]) -> list[list]:
+    """A stepped colourscale: z = 0 is the suppressed grey, z = i + 1 is class i."""
+    steps = [SUPPRESSED_COLOUR, *colours]
+    n = len(steps)
+    scale = []
+    for i, c in enumerate(steps):
+        scale += [[i / n, c], [(i + 1) / n, c]]
+    return scale
+
+
+def map_arrays(frame: pd.DataFrame, upper_bounds: list[float]) -> dict[str, list]:
+    """z (class + 1, 0 when suppressed), opacity and hover text of each territory."""
+    cls = class_of(frame["estimate"].to_numpy(float), upper_bounds)
+    suppressed = (frame["reliability"] == "suppressed").to_numpy()
+    z = np.where(suppressed | (cls < 0), 0, cls + 1)
+    opacity = frame["reliability"].map(OPACITY).fillna(OPACITY["suppressed"]).to_numpy(float)
+    return {
+        "locations": frame["territory_code"].tolist(),
+        "z": z.astype(int).tolist(),
+        "opacity": opacity.round(2).tolist(),
+        "text": frame["hover"].tolist(),
+    }
+
+
+def draw_map(
+    frame: pd.DataFrame,
+    upper_bounds: list[float],
+    colours: list[str],
+    geo_url: str,
+    map_style: str = "white-bg",
+    selected: str | None = None,
+    revision: str = "",
+) -> dict:
+    """The figure dict: one choroplethmap trace (+ an outline trace for the selected territory).
+
+    ``frame`` holds territory_code, estimate, reliability and a preformatted ``hover`` text.
+    """
+    arrays = map_arrays(frame, upper_bounds)
+    trace = {
+        "type": "choroplethmap",
+        "geojson": geo_url,
+        "featureidkey": "id",
+        "locations": arrays["locations"],
+        "z": arrays["z"],
+        "zmin": -0.5,
+        "zmax": len(colours) + 0.5,
+        "colorscale": colourscale(colours),
+        "showscale": False,
+        "marker": {"opacity": arrays["opacity"], "line": {"width": 0.4, "color": "#ffffff"}},
+        "text": arrays["text"],
+        "hovertemplate": "%{text}<extra></extra>",
+        "name": "",
+    }
+    data = [trace]
+    if selected and selected in set(arrays["locations"]):
+        data.append(
+            {
+                "type": "choroplethmap",
+                "geojson": geo_url,
+                "featureidkey": "id",
+                "locations": [selected],
+                "z": [0],
+                "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                "showscale": False,
+                "marker": {"line": {"width": 3, "color": "#111111"}},
+                "hoverinfo": "skip",
+                "name": "selection",
+            }
+        )
+    layout = {
+        "map": {"style": map_style, **FRANCE_VIEW},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "uirevision": revision,
+        "showlegend": False,
+        "paper_bgcolor": "#ffffff",
+        "dragmode": "pan",
+    }
+    return {"data": data, "layout": layout}

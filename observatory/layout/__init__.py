@@ -1,0 +1,1 @@
+"""layout of the observatory app."""

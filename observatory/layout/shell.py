@@ -1,0 +1,88 @@
+"""The frame of every page: header and navigation, synthetic-data banner, notices, footer."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from observatory import ids
+from observatory.i18n import t
+
+NAV: tuple[tuple[str, str], ...] = (
+    ("/fragilites", "nav_fragility"),
+    ("/partenariats", "nav_partnerships"),
+    ("/co-construction", "nav_coconstruction"),
+    ("/methodologie", "nav_methodology"),
+)
+
+
+def layout() -> html.Div:
+    """The static shell; the router fills the header links, banner and page."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Store(id=ids.BREAKS_STORE, storage_type="session"),
+            html.Header(id="header", className="header"),
+            html.Div(id=ids.BANNER, className="banner", role="note"),
+            html.Div(id=ids.NOTICES, className="notices", role="status", **{"aria-live": "polite"}),
+            html.Main(id=ids.PAGE, className="page"),
+            html.Footer(id="footer", className="footer"),
+        ],
+        className="shell",
+    )
+
+
+def header(pathname: str, search: str, lang: str) -> list:
+    """Title, navigation (current page marked) and the language switch."""
+    keep = "?lang=en" if lang == "en" else ""
+    links = [
+        dcc.Link(
+            t(key, lang),
+            href=path + keep,
+            className="nav-link active" if pathname.startswith(path) else "nav-link",
+            **({"aria-current": "page"} if pathname.startswith(path) else {}),
+        )
+        for path, key in NAV
+    ]
+    other = "fr" if lang == "en" else "en"
+    switched = _with_lang(search, other)
+    return [
+        dcc.Link(t("app_title", lang), href="/" + keep, className="brand"),
+        html.Nav(links, className="nav", **{"aria-label": "Navigation"}),
+        html.A(t("language_switch", lang), href=pathname + switched, id=ids.LANG_LINK, className="lang", lang=other),
+    ]
+
+
+def _with_lang(search: str, lang: str) -> str:
+    from urllib.parse import parse_qsl, urlencode
+
+    pairs = [(k, v) for k, v in parse_qsl((search or "").lstrip("?")) if k != "lang"]
+    if lang == "en":
+        pairs.append(("lang", "en"))
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def banner(synthetic: bool, lang: str) -> list:
+    """The synthetic-data banner (empty when only real data are loaded)."""
+    if not synthetic:
+        return []
+    return [html.Strong("⚠ "), t("synthetic_banner", lang)]
+
+
+def footer(lang: str, data_version: str) -> list:
+    """Sources and licences, and the data version."""
+    return [
+        html.P(t("footer_sources", lang)),
+        html.P(
+            [
+                "Version des données / data version : ",
+                html.Code(data_version),
+                " · ",
+                html.A("Méthodologie" if lang == "fr" else "Methodology", href="/methodologie"),
+            ]
+        ),
+    ]
+
+
+def notices(items: list[str]) -> list:
+    """Notices about replaced URL parameters."""
+    return [html.P(text, className="notice") for text in items]

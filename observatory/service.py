@@ -1,0 +1,69 @@
+"""The one data interface the pages receive: statistics, territories, reference figures, meta.
+
+Pages and callbacks call these methods and never build SQL; every number they show comes from
+:class:`observatory.stats.StatsEngine`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+
+from observatory.config import Settings
+from observatory.db import Database
+from observatory.stats import Query, StatsEngine
+
+
+class Observatory:
+    """Statistics and reference data of one database, for the app, the API and the exports."""
+
+    def __init__(self, settings: Settings, db: Database | None = None):
+        self.settings = settings
+        self.db = db or Database(settings.db_path)
+        self.stats = StatsEngine(self.db)
+        self._territories = functools.lru_cache(maxsize=8)(self._load_territories)
+        self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)
+
+    # --- estimates ------------------------------------------------------------------------------
+    def estimate(self, query: Query, min_n: int | None = None, territories: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The statistics layer's tidy table for a query (see StatsEngine.estimate)."""
+        return self.stats.estimate(query, self.settings.min_n if min_n is None else min_n, territories)
+
+    # --- reference data -------------------------------------------------------------------------
+    def territories(self, level: str) -> pd.DataFrame:
+        """code, name, parents, population, area of every territory of a level."""
+        return self._territories(self.db.version, level)
+
+    def _load_territories(self, version: str, level: str) -> pd.DataFrame:
+        del version
+        return self.db.query("SELECT * FROM territories WHERE level = ? ORDER BY code", [level])
+
+    def datasets(self) -> pd.DataFrame:
+        """The loaded waves: wave, survey, name, source, synthetic, respondents."""
+        return self._datasets(self.db.version)
+
+    def _load_datasets(self, version: str) -> pd.DataFrame:
+        del version
+        return self.db.query("SELECT * FROM datasets ORDER BY survey, wave")
+
+    def waves(self, survey: str) -> list[int]:
+        """Waves loaded for a survey, oldest first."""
+        d = self.datasets()
+        return sorted(int(w) for w in d.loc[d["survey"] == survey, "wave"])
+
+    def is_synthetic(self, survey: str | None = None) -> bool:
+        """Whether any loaded data (of a survey) are synthetic."""
+        d = self.datasets()
+        if survey is not None:
+            d = d[d["survey"] == survey]
+        return bool(d["synthetic"].any()) if len(d) else False
+
+    def published_figures(self) -> pd.DataFrame:
+        """The figures PHARE published, with their sources."""
+        return self.db.query("SELECT * FROM published_figures ORDER BY code")
+
+    def geo_path(self, level: str) -> Path:
+        """The GeoJSON file of a level."""
+        return self.settings.geo_dir / f"{level}.geojson"
