@@ -44,7 +44,7 @@ class Notice:
 def parse(search: str | None, params: list[Param]) -> tuple[dict[str, str], list[Notice]]:
     """Values of ``params`` from a query string (``?a=1&b=2``), with notices for replaced ones.
 
-    A bare URL (no query string) takes every default silently: it is the page's landing view.
+    A bare URL (no query string but ``lang``) takes every default silently: the landing view.
     """
     search = (search or "").lstrip("?")
     raw = parse_qs(search[:MAX_QUERY_LENGTH], keep_blank_values=True) if search else {}
@@ -56,7 +56,7 @@ def parse(search: str | None, params: list[Param]) -> tuple[dict[str, str], list
             values[p.name] = given
         else:
             values[p.name] = p.default
-            if given is not None or raw:
+            if given is not None or set(raw) - {"lang"}:
                 notices.append(Notice(p.name, given, p.default))
     return values, notices
 
@@ -71,3 +71,9 @@ def language(search: str | None) -> str:
     """'en' when the URL asks for English, else 'fr'."""
     raw = parse_qs((search or "").lstrip("?")[:MAX_QUERY_LENGTH])
     return "en" if raw.get("lang", ["fr"])[-1] == "en" else "fr"
+
+
+def raw_values(search: str | None) -> dict[str, str]:
+    """The last value of each parameter of a query string, unchecked."""
+    raw = parse_qs((search or "").lstrip("?")[:MAX_QUERY_LENGTH], keep_blank_values=True)
+    return {k: v[-1] for k, v in raw.items()}

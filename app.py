@@ -1,0 +1,17 @@
+"""Entry point. ``python app.py`` builds the database on first start, then serves the app on
+http://127.0.0.1:8050; ``server`` is the WSGI server for production (``gunicorn app:server``)."""
+
+from __future__ import annotations
+
+from observatory import create_app
+from observatory.config import get_settings
+from observatory.startup import ensure_database
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    settings = get_settings()
+    ensure_database(settings)
+    print(f"Observatoire : http://{settings.host}:{settings.port}/", flush=True)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -1,0 +1,31 @@
+"""``create_app()``: the Dash app, its static geometry route and its callbacks."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from observatory.callbacks import register_callbacks
+from observatory.config import PROJECT_ROOT, Settings, get_settings
+from observatory.geo_routes import register_geo_routes
+from observatory.layout import shell
+from observatory.service import Observatory
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build the app on the database of ``settings`` (opened read-only)."""
+    settings = settings or get_settings()
+    obs = Observatory(settings)
+    app = Dash(
+        __name__,
+        title="Observatoire des fragilités et des partenariats",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        suppress_callback_exceptions=True,
+        compress=True,
+        update_title=None,
+        serve_locally=True,
+    )
+    app.layout = shell.layout()
+    register_geo_routes(app.server, settings.geo_dir)
+    register_callbacks(app, obs)
+    app.server.config["OBSERVATORY"] = obs
+    return app

@@ -1,0 +1,161 @@
+"""All the app's callbacks, registered in one place. Each one unpacks its inputs, calls the
+view layer (:mod:`observatory.views`) and returns; no figure is computed here."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from observatory import ids
+from observatory.export import ExportRequest, export_table, filename, render
+from observatory.layout import shell
+from observatory.layout.legend import legend
+from observatory.pages import mappage, methodology, registry
+from observatory.service import Observatory
+from observatory.urlstate import language, parse, raw_values, to_search
+from observatory.views import pageview
+
+CONTROLS = {"type": "control", "name": ALL}
+
+
+def resolve(obs: Observatory, page, search: str | None) -> tuple[dict[str, str], list]:
+    """The page's parameter values from a query string, and the notices for replaced ones."""
+    return parse(search, page.params(obs, raw_values(search)))
+
+
+def register_callbacks(app: Dash, obs: Observatory) -> None:
+    """Register the router, the map-view, the download and the selection callbacks."""
+
+    @app.callback(
+        Output("header", "children"),
+        Output(ids.BANNER, "children"),
+        Output(ids.NOTICES, "children"),
+        Output(ids.PAGE, "children"),
+        Output("footer", "children"),
+        Input(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+    )
+    def route(pathname: str | None, search: str | None):
+        lang = language(search)
+        path = registry.canonical(pathname)
+        page = registry.PAGES.get(path)
+        notices: list[str] = []
+        if page is not None:
+            values, replaced = resolve(obs, page, search)
+            notices = [n.text(lang) for n in replaced]
+            content = mappage.layout(page, obs, values, lang)
+        elif path == "/methodologie":
+            content = methodology.layout(obs, lang)
+        else:
+            content = registry.not_found(pathname or "", lang)
+        return (
+            shell.header(path, search or "", lang),
+            shell.banner(obs.is_synthetic(), lang),
+            shell.notices(notices),
+            content,
+            shell.footer(lang, obs.db.version),
+        )
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.LEGEND, "children"),
+        Output(ids.RANKING, "figure"),
+        Output(ids.TABLE, "columns"),
+        Output(ids.TABLE, "data"),
+        Output(ids.TITLE, "children"),
+        Output(ids.SUMMARY, "children"),
+        Output(ids.SELECTED, "children"),
+        Output(ids.BREAKS_STORE, "data"),
+        Output(ids.URL, "search"),
+        Input(CONTROLS, "value"),
+        Input(ids.FREEZE, "value"),
+        Input(ids.MAP, "clickData"),
+        State(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+        State(ids.BREAKS_STORE, "data"),
+    )
+    def update_view(control_values, freeze, click, pathname, search, store):
+        page = registry.PAGES.get(registry.canonical(pathname))
+        if page is None:
+            return (no_update,) * 10
+        lang = language(search)
+        names = [i["id"]["name"] for i in ctx.inputs_list[0]]
+        given = dict(zip(names, control_values, strict=True))
+        values, _ = resolve(obs, page, to_search(given))
+        key = f"{page.indicator}|{values.get('stat') or values.get('base') or 'share'}"
+        store = dict(store or {})
+        frozen = store.get(key) if freeze else None
+        selected = _clicked(click)
+        pv = pageview.compute(obs, page, values, lang, frozen, selected)
+        if freeze and not frozen:
+            store[key] = pv.view.upper_bounds
+        elif not freeze:
+            store.pop(key, None)
+        columns, records = pageview.table_rows(pv, lang)
+        new_search = to_search({**values, "lang": "en" if lang == "en" else None})
+        return (
+            pv.figure,
+            legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen)),
+            pv.ranking,
+            columns,
+            records,
+            page.title(values, lang),
+            pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
+            _selection(pv, selected, lang),
+            store,
+            new_search if new_search != (search or "") else no_update,
+        )
+
+    @app.callback(
+        Output(ids.DOWNLOAD, "data"),
+        Input(ids.DOWNLOAD_CSV, "n_clicks"),
+        Input(ids.DOWNLOAD_EXCEL, "n_clicks"),
+        State(CONTROLS, "value"),
+        State(ids.URL, "pathname"),
+        prevent_initial_call=True,
+    )
+    def download(_csv, _excel, control_values, pathname):
+        page = registry.PAGES.get(registry.canonical(pathname))
+        if page is None:
+            return no_update
+        names = [i["id"]["name"] for i in ctx.states_list[0]]
+        values, _ = resolve(obs, page, to_search(dict(zip(names, control_values, strict=True))))
+        req = download_request(page, values)
+        dialect = "excel-fr" if ctx.triggered_id == ids.DOWNLOAD_EXCEL else "plain"
+        data = render(export_table(obs, req), "csv", dialect)
+        name = filename(req, "csv").replace(".csv", "_excel-fr.csv" if dialect == "excel-fr" else ".csv")
+        return dcc.send_bytes(data, name)
+
+
+def download_request(page, values: dict[str, str]) -> ExportRequest:
+    """The export request of the rows behind a page's current view."""
+    query, measure, statistic = page.query(values)
+    return ExportRequest(
+        indicator=query.indicator,
+        wave=query.wave,
+        survey=query.survey,
+        level=query.level,
+        measures=(measure,),
+        statistic=statistic,
+        size_class=query.size_class,
+    )
+
+
+def _clicked(click: dict | None) -> str | None:
+    if ctx.triggered_id != ids.MAP or not click or not click.get("points"):
+        return None
+    return click["points"][0].get("location")
+
+
+def _selection(pv: pageview.PageView, selected: str | None, lang: str):
+    if not selected:
+        return []
+    row = pv.view.rows[pv.view.rows["territory_code"] == selected]
+    if row.empty:
+        return []
+    r = row.iloc[0]
+    label = "Territoire sélectionné" if lang == "fr" else "Selected territory"
+    link = "Voir son profil" if lang == "fr" else "See its profile"
+    return [
+        html.Strong(f"{label} : {r.territory_name} ({r.territory_code}) "),
+        dcc.Link(link, href=f"/territoire/{registry.territory_key(pv.query.level, selected)}"),
+    ]

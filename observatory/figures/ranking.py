@@ -1,0 +1,64 @@
+"""Ranked territories with their 95 % confidence intervals, as a plain figure dict."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatory import i18n
+
+MAX_ROWS = 25
+
+
+def draw_ranking(rows: pd.DataFrame, statistic: str, lang: str, selected: str | None = None, colour: str = "#2c7fb8") -> dict:
+    """Dot plot of the highest estimates (reliable and low cells; suppressed ones have no value)."""
+    shown = rows[rows["reliability"] != "suppressed"].sort_values("estimate", ascending=False).head(MAX_ROWS)
+    if selected and selected not in set(shown["territory_code"]):
+        extra = rows[(rows["territory_code"] == selected) & (rows["reliability"] != "suppressed")]
+        shown = pd.concat([shown, extra])
+    shown = shown.iloc[::-1]  # plotly draws the first category at the bottom
+    scale = 1.0 if statistic == "mean_score" else 100.0
+    est = shown["estimate"] * scale
+    names = [f"{n} ({c})" for n, c in zip(shown["territory_name"], shown["territory_code"], strict=True)]
+    colours = [
+        "#111111" if c == selected else (colour if r == "ok" else "#9ecae1")
+        for c, r in zip(shown["territory_code"], shown["reliability"], strict=True)
+    ]
+    hover = [
+        f"{n}<br>{i18n.value(e, statistic, lang)} [{i18n.interval(lo, hi, statistic, lang)}]<br>n = {int(k)}"
+        for n, e, lo, hi, k in zip(names, shown["estimate"], shown["ci_low"], shown["ci_high"], shown["n"], strict=True)
+    ]
+    unit = "/ 10" if statistic == "mean_score" else "%"
+    title = (
+        f"Les {len(shown)} valeurs les plus élevées, avec leur IC à 95 % ({unit})"
+        if lang == "fr"
+        else f"The {len(shown)} highest values, with their 95% CI ({unit})"
+    )
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": est.round(3).tolist(),
+                "y": names,
+                "marker": {"color": colours, "size": 8},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": ((shown["ci_high"] - shown["estimate"]) * scale).round(3).tolist(),
+                    "arrayminus": ((shown["estimate"] - shown["ci_low"]) * scale).round(3).tolist(),
+                    "color": "#555555",
+                    "thickness": 1.2,
+                },
+                "text": hover,
+                "hovertemplate": "%{text}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "title": {"text": title, "font": {"size": 14}},
+            "height": max(220, 22 * len(shown) + 80),
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
+            "yaxis": {"automargin": True},
+            "xaxis": {"zeroline": False},
+            "showlegend": False,
+        },
+    }

@@ -1,0 +1,64 @@
+"""The map legend: classes with their colours and ranges, the distribution of territories over
+them, and the two uncertainty entries (faded = low reliability, grey = too few respondents)."""
+
+from __future__ import annotations
+
+from dash import html
+
+from observatory import i18n
+from observatory.figures.choropleth import OPACITY, SUPPRESSED_COLOUR
+from observatory.views.mapview import MapView
+
+
+def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: bool) -> list:
+    """Legend children; each class row carries ``data-class`` for the legend/map agreement test."""
+    entries = view.legend()
+    total = max((e["count"] for e in entries), default=1) or 1
+    rows = []
+    for e, colour in zip(entries, colours, strict=False):
+        label = f"{i18n.value(e['low'], view.statistic, lang)} – {i18n.value(e['high'], view.statistic, lang)}"
+        rows.append(
+            html.Li(
+                [
+                    html.Span(className="swatch", style={"background": colour}),
+                    html.Span(label, className="range"),
+                    html.Span(
+                        html.Span(className="bar-fill", style={"width": f"{100 * e['count'] / total:.0f}%"}),
+                        className="bar",
+                        title=f"{e['count']}",
+                    ),
+                    html.Span(str(e["count"]), className="count"),
+                ],
+                className="legend-class",
+                **{"data-class": str(e["class"]), "data-high": repr(e["high"]), "data-low": repr(e["low"])},
+            )
+        )
+    n_supp = int((view.rows["reliability"] == "suppressed").sum())
+    n_low = int((view.rows["reliability"] == "low").sum())
+    method = i18n.t(view.method, lang) + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
+    return [
+        html.H2("Légende" if lang == "fr" else "Legend", className="legend-title"),
+        html.P(method, className="legend-method"),
+        html.Ul(rows, className="legend-classes"),
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.Span(className="swatch", style={"background": colours[-1] if colours else "#999", "opacity": OPACITY["low"]}),
+                        html.Span(i18n.t("low_legend", lang), className="range"),
+                        html.Span(str(n_low), className="count"),
+                    ],
+                    className="legend-low",
+                ),
+                html.Li(
+                    [
+                        html.Span(className="swatch hatched", style={"background": SUPPRESSED_COLOUR}),
+                        html.Span(i18n.t("suppressed_legend", lang, min_n=min_n), className="range"),
+                        html.Span(str(n_supp), className="count"),
+                    ],
+                    className="legend-suppressed",
+                ),
+            ],
+            className="legend-extra",
+        ),
+    ]

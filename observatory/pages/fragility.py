@@ -1,0 +1,79 @@
+"""``/fragilites``: perceived fragility across the 16 domains, by survey and territory."""
+
+from __future__ import annotations
+
+from observatory import reference as ref
+from observatory.i18n import t
+from observatory.pages.mappage import Control, MapPage, level_options, method_param
+from observatory.service import Observatory
+from observatory.stats import Query
+from observatory.urlstate import Param
+
+SURVEYS = ("citoyens", "entreprises", "associations")
+MEASURE_CODES = (ref.COMPOSITE.code, *ref.ESPACE_CODES, *ref.DOMAIN_CODES)
+STATISTICS = ("mean_score", "priority_share")
+
+
+def _surveys(obs: Observatory) -> tuple[str, ...]:
+    present = set(obs.datasets()["survey"])
+    return tuple(s for s in SURVEYS if s in present) or SURVEYS
+
+
+def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
+    """URL parameters; the waves offered depend on the survey chosen."""
+    surveys = _surveys(obs)
+    survey = given.get("survey") if given.get("survey") in surveys else surveys[0]
+    waves = tuple(str(w) for w in obs.waves(survey)) or ("2015",)
+    return [
+        Param("survey", surveys, surveys[0]),
+        Param("wave", waves, waves[-1]),
+        Param("level", ref.LEVEL_CODES, "departement"),
+        Param("domain", MEASURE_CODES, ref.COMPOSITE.code),
+        Param("stat", STATISTICS, "mean_score"),
+        method_param(),
+    ]
+
+
+def query(values: dict[str, str]) -> tuple[Query, str, str]:
+    """The statistics query of the view: all fragility measures at the level (for the heat-map)."""
+    q = Query("fragility", int(values["wave"]), values["survey"], values["level"])
+    return q, values["domain"], values["stat"]
+
+
+def measure_options(lang: str) -> list[tuple[str, str]]:
+    """Composite, then each espace followed by its domains (indented)."""
+    opts = [(ref.COMPOSITE.code, ref.label(ref.COMPOSITE.code, lang))]
+    for e in ref.ESPACES:
+        opts.append((e.code, ("Espace : " if lang == "fr" else "Espace: ") + ref.label(e.code, lang)))
+        opts += [(d, "\u2003" + ref.label(d, lang)) for d in ref.domains_of_espace(e.code)]
+    return opts
+
+
+def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
+    """Survey, wave, level, domain and statistic."""
+    waves = [(str(w), str(w)) for w in obs.waves(values["survey"])]
+    return [
+        Control("survey", t("survey", lang), [(s, ref.label(s, lang)) for s in _surveys(obs)]),
+        Control("wave", t("wave", lang), waves),
+        Control("level", t("level", lang), level_options(lang)),
+        Control("domain", t("domain", lang), measure_options(lang)),
+        Control("stat", t("statistic", lang), [(s, t(s, lang)) for s in STATISTICS]),
+    ]
+
+
+def title(values: dict[str, str], lang: str) -> str:
+    """E.g. 'Fragilité perçue : Emploi, chômage et insertion — Citoyens, 2015'."""
+    head = "Fragilité perçue" if lang == "fr" else "Perceived fragility"
+    return f"{head} : {ref.label(values['domain'], lang)} — {ref.label(values['survey'], lang)}, {values['wave']}"
+
+
+PAGE = MapPage(
+    path="/fragilites",
+    title_key="nav_fragility",
+    palette="fragility",
+    indicator="fragility",
+    params=params,
+    query=query,
+    controls=controls,
+    title=title,
+)

@@ -1,0 +1,139 @@
+"""The machinery shared by the three map pages: controls, layout and the view they compute.
+
+A page is a :class:`MapPage`: its URL parameters (allow-lists and defaults), how they become a
+statistics query, and its palette. Controls carry pattern-matching ids
+``{"type": "control", "name": <url parameter>}``, so one callback serves every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dash import dash_table, dcc, html
+
+from observatory import ids
+from observatory import reference as ref
+from observatory.classify import METHODS
+from observatory.i18n import t
+from observatory.service import Observatory
+from observatory.stats import Query
+from observatory.urlstate import Param
+
+Options = list[tuple[str, str]]  # (value, label)
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control: its URL parameter, label and options for the current state."""
+
+    name: str
+    label: str
+    options: Options
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """What distinguishes one map page from another."""
+
+    path: str
+    title_key: str
+    palette: str
+    indicator: str
+    params: Callable[[Observatory, dict[str, str]], list[Param]]
+    query: Callable[[dict[str, str]], tuple[Query, str, str]]  # → query, measure, statistic
+    controls: Callable[[Observatory, dict[str, str], str], list[Control]]
+    title: Callable[[dict[str, str], str], str]
+
+
+def level_options(lang: str) -> Options:
+    """The four levels, for a control."""
+    return [(lv.code, lv.fr if lang == "fr" else lv.en) for lv in ref.LEVELS]
+
+
+def method_param() -> Param:
+    """Classification method parameter, common to every map page."""
+    return Param("classes", METHODS, "quantiles")
+
+
+def common_controls(values: dict[str, str], lang: str) -> list[Control]:
+    """Controls every map page has after its own: classification."""
+    return [Control("classes", t("classes", lang), [(m, t(m, lang)) for m in METHODS])]
+
+
+def control_component(c: Control, value: str) -> html.Div:
+    """A labelled dropdown (keyboard usable) for one control."""
+    cid = {"type": "control", "name": c.name}
+    return html.Div(
+        [
+            html.Label(c.label, htmlFor=f"control-{c.name}", className="control-label"),
+            dcc.Dropdown(
+                id=cid,
+                options=[{"value": v, "label": lbl} for v, lbl in c.options],
+                value=value,
+                clearable=False,
+                searchable=False,
+                className="control-dropdown",
+            ),
+        ],
+        className="control",
+        id=f"control-{c.name}",
+    )
+
+
+def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> html.Div:
+    """The page: controls, title, map with legend, ranking, table, downloads, page extras."""
+    controls = page.controls(obs, values, lang) + common_controls(values, lang)
+    return html.Div(
+        [
+            html.Div([control_component(c, values[c.name]) for c in controls], className="controls"),
+            html.Div(
+                [
+                    dcc.Checklist(
+                        id=ids.FREEZE,
+                        options=[{"value": "freeze", "label": " " + t("freeze", lang)}],
+                        value=[],
+                        className="freeze",
+                    ),
+                    html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
+                    html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),
+                    dcc.Download(id=ids.DOWNLOAD),
+                ],
+                className="actions",
+            ),
+            html.H1(page.title(values, lang), id=ids.TITLE),
+            html.P(id=ids.SUMMARY, className="summary"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            dcc.Loading(
+                                dcc.Graph(
+                                    id=ids.MAP,
+                                    config={"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                                    className="map",
+                                ),
+                                delay_show=400,
+                            ),
+                            html.P(t("map_alt", lang), className="visually-hidden"),
+                        ],
+                        className="map-panel",
+                    ),
+                    html.Aside(id=ids.LEGEND, className="legend", **{"aria-label": "Légende / Legend"}),
+                ],
+                className="map-row",
+            ),
+            html.Div(id=ids.SELECTED, className="selected"),
+            dcc.Graph(id=ids.RANKING, className="ranking", config={"displaylogo": False}),
+            html.Div(id="page-extras", className="extras"),
+            dash_table.DataTable(
+                id=ids.TABLE,
+                sort_action="native",
+                page_size=20,
+                style_table={"overflowX": "auto"},
+                style_cell={"fontFamily": "inherit", "fontSize": 14, "padding": "4px 8px"},
+                style_header={"fontWeight": "600"},
+            ),
+        ],
+        className=f"map-page page-{page.indicator}",
+    )

@@ -1,0 +1,145 @@
+"""``/methodologie``: sources, the 16 domains, survey design, weighting, CI method, reliability
+and significance rules, and the synthetic nature of the demonstration data."""
+
+from __future__ import annotations
+
+from dash import dash_table, dcc, html
+
+from observatory import reference as ref
+from observatory.service import Observatory
+from observatory.stats.finalize import LOW_N, MAX_RSE
+
+TEXT_FR = """
+### Ce que mesure l'observatoire
+Les **fragilités perçues** d'un territoire dans 16 domaines (notes de 0 à 10 données par les
+citoyens, les entreprises et les associations), la **pratique des partenariats** des entreprises
+et des associations (mécénat, pratiques responsables, coopération économique, innovation
+sociétale), et la **dynamique de co-construction** vue par les maires (question Q4) avec le rôle
+qu'ils donnent aux collectivités (Q8, réponses multiples). Il reprend pour tout territoire la
+démarche du programme PHARE de l'Observatoire des partenariats (Le RAMEAU, Caisse des Dépôts).
+
+### Estimation
+Chaque chiffre est une **estimation pondérée** (moyenne ou proportion), calculée dans la base de
+données pour tous les territoires d'un échelon à la fois. Chaque territoire est un *domaine*
+(sous-population) de l'échantillon complet de son enquête et de sa vague. La variance est
+estimée par **linéarisation de Taylor** : strates telles que fournies (une seule strate par
+enquête et vague si aucune n'est donnée), répondants comme unités primaires, sans correction de
+population finie ; une strate d'un seul répondant n'apporte pas de variance. Les résultats sont
+vérifiés contre la bibliothèque *samplics* dans les tests.
+
+- **Intervalle de confiance à 95 %** : estimation ± 1,96 × erreur type pour les notes moyennes ;
+  pour les proportions, intervalle calculé sur l'échelle logit puis ramené dans [0 ; 1] (il reste
+  toujours entre 0 et 100 %) ; quand la proportion vaut exactement 0 ou 1, intervalle de Wilson
+  avec l'effectif efficace.
+- **Effectif efficace** (Kish) : (Σw)² / Σw².
+- **Espaces et indice composite** : pour chaque répondant, moyenne de ses notes sur les domaines
+  de l'espace (ou sur les 16), puis estimation pondérée de cette moyenne.
+- **Fragilité prioritaire** : note ≥ 7 sur 10.
+
+### Règles de fiabilité (les mêmes partout : carte, infobulle, tableau, exports)
+- **Non diffusé** quand moins de *{min_n}* répondants (n < {min_n}, réglable) : aucune valeur
+  n'est montrée ni exportée, seul le statut et l'effectif.
+- **Fiabilité faible** quand n < {low_n} ou que le coefficient de variation dépasse {rse:.0f} % :
+  la valeur est montrée estompée.
+- **Bonne** sinon. Les classes de la carte sont calculées sur les seules cellules de bonne fiabilité.
+
+### Significativité
+Chaque territoire est comparé au **reste de la France** (tous les répondants hors du territoire,
+deux échantillons disjoints) : test z sur la différence des estimations avec la somme des
+variances ; « significativement supérieur / inférieur » au seuil de 5 %, avec la p-valeur.
+
+### Les données de démonstration sont synthétiques
+Les micro-données de PHARE ne sont pas publiques. L'observatoire est livré avec un **échantillon
+synthétique**, tiré au hasard (graine fixée) sur la **géographie réelle** : ses estimations
+nationales sont calées sur les chiffres publiés par PHARE (par exemple 37 % d'entreprises
+partenaires, 76 % de maires voyant une dynamique de co-construction, emploi 7,1/10 pour les
+citoyens), tout le reste (écarts entre territoires, répartition des réponses non publiées) est
+plausible mais **inventé**. Les échantillons de démonstration sont plus grands que ceux de PHARE
+(un peu plus de 2 000 citoyens, 304 maires) pour que la plupart des départements aient au moins
+30 répondants. **Aucune estimation synthétique n'est un résultat de PHARE.** Chargez vos propres
+enquêtes avec `python -m etl load DOSSIER` (voir le contrat de données dans le README).
+"""
+
+TEXT_EN = """
+### What the observatory measures
+**Perceived fragilities** of a territory in 16 domains (0-10 scores given by citizens,
+companies and associations), the **practice of partnerships** by companies and associations,
+and the **co-construction dynamic** seen by mayors (Q4) with the role they give local
+authorities (Q8, multiple answers). It follows the PHARE programme of the Observatoire des
+partenariats (Le RAMEAU, Caisse des Dépôts) for any territory.
+
+### Estimation
+Every figure is a **weighted estimate** computed in the database for all territories of a level
+at once, each territory being a *domain* of the whole sample of its survey and wave. Variance by
+**Taylor linearisation** (strata as given, one per survey and wave when absent; respondents as
+primary units; no finite population correction; single-respondent strata add no variance),
+cross-checked against *samplics* in the tests. 95% CI: ± 1.96 SE for mean scores; logit-scale
+interval for proportions (always inside 0-100%), Wilson with the effective n at 0 or 1.
+
+### Reliability rules (the same on the map, tooltips, tables, API and exports)
+Suppressed when n < {min_n} (no value anywhere); low when n < {low_n} or CV > {rse:.0f}% (faded);
+good otherwise. Map classes are computed on good cells only.
+
+### Significance
+Each territory is compared with **the rest of France** (z-test, 5% level, p-value shown).
+
+### The demonstration data are synthetic
+PHARE's micro-data are not public: the app ships a **synthetic sample** over the real geography,
+calibrated on PHARE's published national figures; everything else is plausible but invented.
+**No synthetic estimate is a PHARE result.**
+"""
+
+
+def layout(obs: Observatory, lang: str) -> html.Div:
+    """The methodology page, with the domain list and the published figures table."""
+    params = {"min_n": obs.settings.min_n, "low_n": LOW_N, "rse": 100 * MAX_RSE}
+    text = (TEXT_EN if lang == "en" else TEXT_FR).format(**params)
+    fr = lang == "fr"
+    domains = [
+        {
+            "code": d.code,
+            "label": d.fr if fr else d.en,
+            "espace": ref.label(d.espace, lang),
+            "attested": ("attesté dans PHARE" if fr else "attested in PHARE") if d.attested else ("choix du projet" if fr else "project's choice"),
+        }
+        for d in ref.DOMAINS
+    ]
+    pub = obs.published_figures()
+    pub_rows = [
+        {
+            "figure": r.label_fr if fr else r.label_en,
+            "value": f"{r.value:g}" if r.unit == "score_0_10" else f"{100 * r.value:.0f} %",
+            "wave": int(r.wave),
+            "source": r.source_url,
+        }
+        for r in pub.itertuples()
+    ]
+    return html.Div(
+        [
+            html.H1("Méthodologie" if fr else "Methodology"),
+            dcc.Markdown(text),
+            html.H2("Les 16 domaines de fragilité" if fr else "The 16 fragility domains"),
+            html.P(
+                "Seul le nombre (16) est confirmé par les publications de PHARE ; la colonne indique si le libellé y est attesté."
+                if fr
+                else "Only the count (16) is confirmed by PHARE publications; the last column says whether the label is attested."
+            ),
+            dash_table.DataTable(
+                id="domains-table",
+                data=domains,
+                columns=[{"id": c, "name": n} for c, n in zip(("code", "label", "espace", "attested"), ("Code", "Domaine" if fr else "Domain", "Espace", "Source"), strict=True)],
+                style_cell={"textAlign": "left", "fontFamily": "inherit"},
+            ),
+            html.H2("Chiffres publiés par PHARE" if fr else "Figures published by PHARE"),
+            dash_table.DataTable(
+                id="published-table",
+                data=pub_rows,
+                columns=[{"id": c, "name": c} for c in ("figure", "value", "wave", "source")],
+                style_cell={"textAlign": "left", "fontFamily": "inherit", "whiteSpace": "normal", "height": "auto"},
+            ),
+            html.H2("Questions aux maires" if fr else "Questions to mayors"),
+            html.P(["Q4 : ", ref.Q4_WORDING]),
+            html.P(["Q8 : ", ref.Q8_WORDING]),
+        ],
+        className="methodology",
+    )

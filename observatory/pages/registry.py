@@ -1,0 +1,32 @@
+"""Which page answers which path, and the not-found page."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from observatory.pages import fragility
+from observatory.pages.mappage import MapPage
+
+PAGES: dict[str, MapPage] = {p.path: p for p in (fragility.PAGE,)}
+DEFAULT_PATH = "/fragilites"
+
+
+def canonical(pathname: str | None) -> str:
+    """The page path without trailing slash; '/' is the default page."""
+    path = (pathname or "/").rstrip("/") or "/"
+    return DEFAULT_PATH if path == "/" else path
+
+
+def territory_key(level: str, code: str) -> str:
+    """The profile URL key of a territory: régions are prefixed (their codes collide with
+    départements: "11" is Île-de-France and Aude)."""
+    return f"reg-{code}" if level == "region" else code
+
+
+def not_found(pathname: str, lang: str) -> html.Div:
+    """A friendly page for an unknown path (never an error page)."""
+    text = "Cette page n'existe pas." if lang == "fr" else "This page does not exist."
+    return html.Div(
+        [html.H1("404"), html.P(f"{text} ({pathname[:80]})"), dcc.Link("Fragilités", href=DEFAULT_PATH)],
+        className="not-found",
+    )

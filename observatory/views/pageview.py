@@ -1,0 +1,134 @@
+"""Everything a map page shows for one state of its controls, computed without Dash callbacks.
+
+The callbacks only unpack inputs, call :func:`compute` and return its parts; this is what the
+unit tests exercise without a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from observatory import i18n
+from observatory import reference as ref
+from observatory.figures.choropleth import draw_map, palette
+from observatory.figures.ranking import draw_ranking
+from observatory.pages.mappage import MapPage
+from observatory.service import Observatory
+from observatory.stats import Query
+from observatory.views.mapview import MapView, build_map_view
+
+
+@dataclass
+class PageView:
+    """The parts of one view of a map page."""
+
+    query: Query
+    measure: str
+    statistic: str
+    view: MapView
+    colours: list[str]
+    figure: dict
+    ranking: dict
+    national: pd.DataFrame
+    published: pd.DataFrame
+
+
+def compute(
+    obs: Observatory,
+    page: MapPage,
+    values: dict[str, str],
+    lang: str,
+    frozen: list[float] | None = None,
+    selected: str | None = None,
+) -> PageView:
+    """Estimates for the view (from the statistics layer), classified and drawn."""
+    query, measure, statistic = page.query(values)
+    table = obs.estimate(query)
+    view = build_map_view(table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen)
+    colours = palette(page.palette, max(len(view.upper_bounds), 1))
+    geo_url = f"/geo/{query.level}.geojson?v={obs.db.version}"
+    figure = draw_map(view.rows, view.upper_bounds, colours, geo_url, obs.settings.map_style, selected, revision=query.level)
+    ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1])
+    national = obs.estimate(Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, (measure,), query.size_class))
+    national = national[national["statistic"] == statistic]
+    return PageView(query, measure, statistic, view, colours, figure, ranking, national, published_reference(obs, query, measure, statistic))
+
+
+def published_reference(obs: Observatory, query: Query, measure: str, statistic: str) -> pd.DataFrame:
+    """PHARE's published national figure(s) for this measure, if any (any wave, national only)."""
+    pub = obs.published_figures()
+    base_stat = "share" if statistic == "share_among_partners" else statistic
+    base = "partners" if statistic == "share_among_partners" else "all"
+    keep = (
+        (pub["survey"] == query.survey)
+        & (pub["measure"] == measure)
+        & (pub["statistic"] == base_stat)
+        & (pub["base"] == base)
+        & pub["region_code"].isna()
+        & (pub["size_class"].fillna("") == (query.size_class or ""))
+    )
+    return pub[keep]
+
+
+def summary(pv: PageView, lang: str, synthetic: bool) -> str:
+    """One sentence: how many territories are reliable, the national estimate, the published one."""
+    rows = pv.view.rows
+    counts = rows["reliability"].value_counts()
+    n_ok, n_low, n_sup = (int(counts.get(k, 0)) for k in ("ok", "low", "suppressed"))
+    fr = lang == "fr"
+    parts = [
+        f"{len(rows)} territoires : {n_ok} fiables, {n_low} de fiabilité faible, {n_sup} non diffusés."
+        if fr
+        else f"{len(rows)} territories: {n_ok} reliable, {n_low} low reliability, {n_sup} suppressed."
+    ]
+    if len(pv.national) and pv.national.iloc[0]["reliability"] != "suppressed":
+        r = pv.national.iloc[0]
+        label = "Estimation France" if fr else "Estimate for France"
+        if synthetic:
+            label += " (données synthétiques)" if fr else " (synthetic data)"
+        parts.append(
+            f"{label} : {i18n.value(r.estimate, pv.statistic, lang)} "
+            f"[{i18n.t('ci95', lang)} {i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {int(r.n)}."
+        )
+    for p in pv.published.itertuples():
+        shown = i18n.value(p.value, pv.statistic if pv.statistic != "share_among_partners" else "share", lang)
+        parts.append(
+            f"Chiffre publié par PHARE ({p.wave}) : {shown}." if fr else f"Figure published by PHARE ({p.wave}): {shown}."
+        )
+    return " ".join(parts)
+
+
+def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
+    """Columns and rows of the data table (the text alternative to the map)."""
+    scale = 1.0 if pv.statistic == "mean_score" else 100.0
+    digits = 2 if pv.statistic == "mean_score" else 1
+    r = pv.view.rows
+    fr = lang == "fr"
+    frame = pd.DataFrame(
+        {
+            "territory": r["territory_name"],
+            "code": r["territory_code"],
+            "estimate": (r["estimate"] * scale).round(digits),
+            "ci_low": (r["ci_low"] * scale).round(digits),
+            "ci_high": (r["ci_high"] * scale).round(digits),
+            "n": r["n"],
+            "reliability": [i18n.t(x, lang) for x in r["reliability"]],
+            "significance": [i18n.t(x, lang) for x in r["significance"]],
+        }
+    )
+    unit = " (/10)" if pv.statistic == "mean_score" else " (%)"
+    names = {
+        "territory": i18n.t("territory", lang),
+        "code": "Code",
+        "estimate": i18n.t("value", lang) + unit,
+        "ci_low": ("IC 95 % bas" if fr else "95% CI low"),
+        "ci_high": ("IC 95 % haut" if fr else "95% CI high"),
+        "n": "n",
+        "reliability": i18n.t("reliability", lang),
+        "significance": ("vs reste de la France" if fr else "vs rest of France"),
+    }
+    columns = [{"name": names[c], "id": c, "type": "numeric" if c in ("estimate", "ci_low", "ci_high", "n") else "text"} for c in frame.columns]
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return columns, records
