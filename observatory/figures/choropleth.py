@@ -21,7 +21,7 @@ PALETTES: dict[str, list[str]] = {
     "practice": ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
 }
 # Map view (lon, lat, zoom) that shows mainland France, Corsica and the overseas insets.
-FRANCE_VIEW = {"center": {"lon": 0.2, "lat": 46.0}, "zoom": 4.35}
+FRANCE_VIEW = {"center": {"lon": 0.9, "lat": 46.2}, "zoom": 4.7}
 
 
 def palette(name: str, k: int) -> list[str]:

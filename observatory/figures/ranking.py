@@ -19,10 +19,8 @@ def draw_ranking(rows: pd.DataFrame, statistic: str, lang: str, selected: str | 
     scale = 1.0 if statistic == "mean_score" else 100.0
     est = shown["estimate"] * scale
     names = [f"{n} ({c})" for n, c in zip(shown["territory_name"], shown["territory_code"], strict=True)]
-    colours = [
-        "#111111" if c == selected else (colour if r == "ok" else "#9ecae1")
-        for c, r in zip(shown["territory_code"], shown["reliability"], strict=True)
-    ]
+    colours = ["#111111" if c == selected else colour for c in shown["territory_code"]]
+    opacity = [1.0 if r == "ok" else 0.4 for r in shown["reliability"]]
     hover = [
         f"{n}<br>{i18n.value(e, statistic, lang)} [{i18n.interval(lo, hi, statistic, lang)}]<br>n = {int(k)}"
         for n, e, lo, hi, k in zip(names, shown["estimate"], shown["ci_low"], shown["ci_high"], shown["n"], strict=True)
@@ -40,7 +38,7 @@ def draw_ranking(rows: pd.DataFrame, statistic: str, lang: str, selected: str | 
                 "mode": "markers",
                 "x": est.round(3).tolist(),
                 "y": names,
-                "marker": {"color": colours, "size": 8},
+                "marker": {"color": colours, "opacity": opacity, "size": 8},
                 "error_x": {
                     "type": "data",
                     "symmetric": False,

@@ -16,7 +16,7 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
     total = max((e["count"] for e in entries), default=1) or 1
     rows = []
     for e, colour in zip(entries, colours, strict=False):
-        label = f"{i18n.value(e['low'], view.statistic, lang)} – {i18n.value(e['high'], view.statistic, lang)}"
+        label = legend_range(e["low"], e["high"], view.statistic, lang)
         rows.append(
             html.Li(
                 [
@@ -35,7 +35,8 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
         )
     n_supp = int((view.rows["reliability"] == "suppressed").sum())
     n_low = int((view.rows["reliability"] == "low").sum())
-    method = i18n.t(view.method, lang) + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
+    unit = " (/10)" if view.statistic == "mean_score" else " (%)"
+    method = i18n.t(view.method, lang) + unit + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
     return [
         html.H2("Légende" if lang == "fr" else "Legend", className="legend-title"),
         html.P(method, className="legend-method"),
@@ -62,3 +63,10 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
             className="legend-extra",
         ),
     ]
+
+
+def legend_range(low: float, high: float, statistic: str, lang: str) -> str:
+    """'5,52 – 5,71' for scores (two decimals: classes of scores are narrow), '33 – 41 %' for shares."""
+    if statistic == "mean_score":
+        return f"{i18n.number(low, 2, lang)} – {i18n.number(high, 2, lang)}"
+    return i18n.interval(low, high, statistic, lang)

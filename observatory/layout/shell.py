@@ -39,7 +39,6 @@ def header(pathname: str, search: str, lang: str) -> list:
             t(key, lang),
             href=path + keep,
             className="nav-link active" if pathname.startswith(path) else "nav-link",
-            **({"aria-current": "page"} if pathname.startswith(path) else {}),
         )
         for path, key in NAV
     ]

