@@ -1,5 +1,8 @@
-"""Entry point. ``python app.py`` builds the database on first start, then serves the app on
-http://127.0.0.1:8050; ``server`` is the WSGI server for production (``gunicorn app:server``)."""
+"""Entry point: wiring only.
+
+``python app.py`` builds the database on first start, then serves the app on
+http://127.0.0.1:8050; ``server`` is the WSGI server for production (``gunicorn app:server``).
+"""
 
 from __future__ import annotations
 

@@ -105,7 +105,9 @@ def communes_for_sample(db_path: Path) -> pd.DataFrame:
         ).df()
 
 
-def build(db_path: Path, geo_dir: Path, seed: int, scale: float = 1.0, with_sample: bool = True, say: Progress = print) -> None:
+def build(
+    db_path: Path, geo_dir: Path, seed: int, scale: float = 1.0, with_sample: bool = True, say: Progress = print
+) -> None:
     """Build the whole database: geography, reference tables, then the demonstration sample."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

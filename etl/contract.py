@@ -114,9 +114,7 @@ def find_files(folder: Path) -> dict[str, Path]:
         elif present:
             found[spec.name] = present[0]
         elif spec.mandatory_file:
-            problems.append(
-                Problem(str(folder), None, f"missing file '{spec.name}' (.csv, .xlsx or .parquet)")
-            )
+            problems.append(Problem(str(folder), None, f"missing file '{spec.name}' (.csv, .xlsx or .parquet)"))
     if problems:
         raise ContractError(problems)
     return found
@@ -169,9 +167,7 @@ def _check_header(table: str, file: str, header: list[str]) -> list[Problem]:
             Problem(file, ", ".join(missing), f"missing required column(s); expected {list(spec.required)}", [1])
         )
     if unknown:
-        problems.append(
-            Problem(file, ", ".join(unknown), f"unknown column(s); allowed: {list(spec.columns)}", [1])
-        )
+        problems.append(Problem(file, ", ".join(unknown), f"unknown column(s); allowed: {list(spec.columns)}", [1]))
     return problems
 
 
@@ -241,9 +237,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> Sou
     if problems := _check_header(table, path.name, header):
         raise ContractError(problems)
     casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in header)
-    con.execute(
-        f"CREATE OR REPLACE TABLE raw_{table} AS SELECT {casts} FROM read_parquet(?)", [str(path)]
-    )
+    con.execute(f"CREATE OR REPLACE TABLE raw_{table} AS SELECT {casts} FROM read_parquet(?)", [str(path)])
     _add_row_numbers(con, table, first_row=1)
     return SourceFile(table, path)
 
@@ -286,7 +280,5 @@ def _rename_and_number(con: duckdb.DuckDBPyConnection, table: str, header: list[
 def _add_row_numbers(con: duckdb.DuckDBPyConnection, table: str, first_row: int) -> None:
     # Insertion order is preserved by DuckDB (preserve_insertion_order), so rowid follows the file.
     con.execute(
-        f"CREATE OR REPLACE TABLE raw_{table} AS "
-        f"SELECT *, CAST(rowid AS BIGINT) + {first_row} AS _row FROM raw_{table}"
+        f"CREATE OR REPLACE TABLE raw_{table} AS SELECT *, CAST(rowid AS BIGINT) + {first_row} AS _row FROM raw_{table}"
     )
-

@@ -52,9 +52,7 @@ def temp_path_beside(path: Path) -> Path:
     return Path(name)
 
 
-def load_dataset(
-    folder: Path, db_path: Path, replace: bool = False, progress: Progress | None = None
-) -> LoadReport:
+def load_dataset(folder: Path, db_path: Path, replace: bool = False, progress: Progress | None = None) -> LoadReport:
     """Validate ``folder`` against the contract and load it into ``db_path`` atomically.
 
     Raises:
@@ -150,9 +148,7 @@ def _save(
 
 def _data_version(work: duckdb.DuckDBPyConnection) -> str:
     """A hash of what the database holds: the checksums of every loaded wave."""
-    rows = work.execute(
-        "SELECT wave, survey, checksum FROM target.datasets ORDER BY wave, survey"
-    ).fetchall()
+    rows = work.execute("SELECT wave, survey, checksum FROM target.datasets ORDER BY wave, survey").fetchall()
     digest = hashlib.sha256(repr(rows).encode()).hexdigest()
     return digest[:12]
 

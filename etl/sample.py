@@ -29,7 +29,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _bisect(f, lo: float, hi: float, target: float, steps: int = 60) -> float:
-    """x in [lo, hi] with f(x) = target, for f increasing."""
+    """X in [lo, hi] with f(x) = target, for f increasing."""
     for _ in range(steps):
         mid = (lo + hi) / 2
         if f(mid) < target:
@@ -140,7 +140,9 @@ class SampleBuilder:
         places = self._draw_places("citoyens", 1.0)
         dep_pop = self.communes.groupby("departement_code")["population"].sum()
         w = self._weights(places, places["departement_code"], dep_pop)
-        resp = self._respondents(places, "citoyens", w, places["region_code"] + "-" + np.where(places["urban"], "urbain", "rural"))
+        resp = self._respondents(
+            places, "citoyens", w, places["region_code"] + "-" + np.where(places["urban"], "urbain", "rural")
+        )
         latent = self._latent(places)
         scores = self._scores(latent, self._calibrate_means(latent, w, m.CITIZEN_MEANS))
         return resp, self._long_scores(resp["respondent_id"].to_numpy(), scores)
@@ -160,7 +162,9 @@ class SampleBuilder:
         offsets = np.array([m.COMPANY_SIZE_EFFECT[s] for s in size])
         offsets += places["region_code"].map(self.region_logit).to_numpy()
         offsets += places["region_code"].map(m.COMPANY_REGION_PARTNER).fillna(0).to_numpy()
-        partners = self._partners(resp, w, offsets, m.COMPANY_PARTNER_RATE, m.COMPANY_KIND_RATES, m.COMPANY_REGION_KIND_RATES)
+        partners = self._partners(
+            resp, w, offsets, m.COMPANY_PARTNER_RATE, m.COMPANY_KIND_RATES, m.COMPANY_REGION_KIND_RATES
+        )
         latent = self._latent(places)
         scores = self._scores(latent, self._calibrate_means(latent, w, m.COMPANY_MEANS))
         return resp, self._long_scores(resp["respondent_id"].to_numpy(), scores), partners
@@ -200,9 +204,13 @@ class SampleBuilder:
             p = np.sqrt(c["population"].to_numpy()[idx])
             chosen.append(self.rng.choice(idx, size=min(n, len(idx)), replace=False, p=p / p.sum()))
         places = c.iloc[np.concatenate(chosen)].reset_index(drop=True)
-        w = (places["cell"].map(c["cell"].value_counts()) / places["cell"].map(places["cell"].value_counts())).to_numpy(float)
+        w = (places["cell"].map(c["cell"].value_counts()) / places["cell"].map(places["cell"].value_counts())).to_numpy(
+            float
+        )
         resp = self._respondents(places, "elus", w, places["cell"])
-        offsets = m.Q4_URBAN_EFFECT * places["z_logpop"].to_numpy() + places["region_code"].map(self.region_logit).to_numpy()
+        offsets = (
+            m.Q4_URBAN_EFFECT * places["z_logpop"].to_numpy() + places["region_code"].map(self.region_logit).to_numpy()
+        )
         target = m.Q4_OUI_RATE / (1 - m.Q4_DONT_KNOW)
         oui = self.rng.random(len(places)) < _sigmoid(_intercept(offsets, w, target) + offsets)
         u = self.rng.random(len(places))
@@ -217,7 +225,9 @@ class SampleBuilder:
         return resp, pd.DataFrame({"respondent_id": resp["respondent_id"], "q4": q4, "q8": q8})
 
     # --- helpers ------------------------------------------------------------------------------
-    def _respondents(self, places: pd.DataFrame, survey: str, w: np.ndarray, stratum: pd.Series, size=None) -> pd.DataFrame:
+    def _respondents(
+        self, places: pd.DataFrame, survey: str, w: np.ndarray, stratum: pd.Series, size=None
+    ) -> pd.DataFrame:
         n = len(places)
         return pd.DataFrame(
             {
@@ -250,9 +260,12 @@ class SampleBuilder:
             # the national rate, reached with the special regions at their own rate
             rest = is_p & ~special
             share_special = w[is_p & special].sum() / w[is_p].sum()
-            target_rest = (kind_rates[kind] - share_special * np.average(p[is_p & special], weights=w[is_p & special])) / (
-                1 - share_special
-            ) if share_special > 0 else kind_rates[kind]
+            target_rest = (
+                (kind_rates[kind] - share_special * np.average(p[is_p & special], weights=w[is_p & special]))
+                / (1 - share_special)
+                if share_special > 0
+                else kind_rates[kind]
+            )
             p[rest] = _sigmoid(_intercept(offsets[rest], w[rest], target_rest) + offsets[rest])
             out[kind] = ((self.rng.random(len(resp)) < p) & is_p).astype(np.int8)
         return out
@@ -273,7 +286,9 @@ def generate_sample(communes: pd.DataFrame, seed: int = 2015, scale: float = 1.0
     }
 
 
-def write_sample(tables: dict[str, pd.DataFrame], out: Path, fmt: str = "parquet", seed: int | None = None) -> list[Path]:
+def write_sample(
+    tables: dict[str, pd.DataFrame], out: Path, fmt: str = "parquet", seed: int | None = None
+) -> list[Path]:
     """Write the tables in the contract's file layout, with the ``dataset.json`` sidecar."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -284,5 +299,7 @@ def write_sample(tables: dict[str, pd.DataFrame], out: Path, fmt: str = "parquet
         else:
             frame.to_csv(path, index=False)
         paths.append(path)
-    (out / "dataset.json").write_text(json.dumps({**SIDECAR, "seed": seed}, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "dataset.json").write_text(
+        json.dumps({**SIDECAR, "seed": seed}, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return paths

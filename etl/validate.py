@@ -132,7 +132,12 @@ def _answer_checks(table: str, decimal_comma: bool) -> list[Check]:
         ]
     if table == "partnerships":
         flags = [
-            Check(table, col, f"{_num(col, decimal_comma)} IS NULL OR {_num(col, decimal_comma)} NOT IN (0, 1)", "must be 0 or 1")
+            Check(
+                table,
+                col,
+                f"{_num(col, decimal_comma)} IS NULL OR {_num(col, decimal_comma)} NOT IN (0, 1)",
+                "must be 0 or 1",
+            )
             for col in ("partner", *KIND_COLUMNS)
         ]
         any_kind = " OR ".join(f"{_num(c, decimal_comma)} = 1" for c in KIND_COLUMNS)
@@ -154,7 +159,7 @@ def _answer_checks(table: str, decimal_comma: bool) -> list[Check]:
                 "a partnership kind is set while partner is 0",
             ),
         ]
-    roles = f"list_filter(string_split(coalesce(q8, ''), ';'), lambda x: trim(x) <> '')"
+    roles = "list_filter(string_split(coalesce(q8, ''), ';'), lambda x: trim(x) <> '')"
     return [
         orphan,
         _duplicate(table),
@@ -165,7 +170,9 @@ def _answer_checks(table: str, decimal_comma: bool) -> list[Check]:
             "mayors' answers are only for the elus survey",
             f"respondent_id || ': ' || coalesce({survey_of}, '')",
         ),
-        Check(table, "q4", f"coalesce(trim(q4), '') NOT IN {_sql_list(Q4_CODES)}", f"q4 must be one of {list(Q4_CODES)}"),
+        Check(
+            table, "q4", f"coalesce(trim(q4), '') NOT IN {_sql_list(Q4_CODES)}", f"q4 must be one of {list(Q4_CODES)}"
+        ),
         Check(
             table,
             "q8",
@@ -240,7 +247,7 @@ def clean_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, SourceFile])
         f"""CREATE OR REPLACE TABLE clean_respondents AS
         SELECT CAST(TRY_CAST(trim(r.wave) AS DOUBLE) AS INTEGER) AS wave, trim(r.survey) AS survey,
             trim(r.respondent_id) AS respondent_id, c.code AS commune_code, c.epci_code,
-            c.departement_code, c.region_code, {_num('r.weight', resp.decimal_comma)} AS weight,
+            c.departement_code, c.region_code, {_num("r.weight", resp.decimal_comma)} AS weight,
             {"nullif(trim(r.stratum), '')" if _has(con, "respondents", "stratum") else "NULL"} AS stratum,
             {"nullif(trim(r.size_class), '')" if _has(con, "respondents", "size_class") else "NULL"} AS size_class
         FROM raw_respondents r

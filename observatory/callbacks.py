@@ -1,5 +1,8 @@
-"""All the app's callbacks, registered in one place. Each one unpacks its inputs, calls the
-view layer (:mod:`observatory.views`) and returns; no figure is computed here."""
+"""All the app's callbacks, registered in one place.
+
+Each one unpacks its inputs, calls the view layer (:mod:`observatory.views`) and returns;
+no figure is computed here.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from observatory.layout import shell
 from observatory.layout.legend import legend
 from observatory.pages import mappage, methodology, registry
 from observatory.service import Observatory
-from observatory.urlstate import language, parse, raw_values, to_search
+from observatory.urlstate import language, notice_texts, parse, raw_values, to_search
 from observatory.views import pageview
 
 CONTROLS = {"type": "control", "name": ALL}
@@ -41,7 +44,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         notices: list[str] = []
         if page is not None:
             values, replaced = resolve(obs, page, search)
-            notices = [n.text(lang) for n in replaced]
+            notices = notice_texts(replaced, lang)
             content = mappage.layout(page, obs, values, lang)
         elif path == "/methodologie":
             content = methodology.layout(obs, lang)
@@ -72,8 +75,9 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         State(ids.URL, "pathname"),
         State(ids.URL, "search"),
         State(ids.BREAKS_STORE, "data"),
+        State(ids.VIEWPORT, "data"),
     )
-    def update_view(control_values, freeze, click, pathname, search, store):
+    def update_view(control_values, freeze, click, pathname, search, store, viewport):
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
             return (no_update,) * 10
@@ -85,7 +89,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         store = dict(store or {})
         frozen = store.get(key) if freeze else None
         selected = _clicked(click)
-        pv = pageview.compute(obs, page, values, lang, frozen, selected)
+        pv = pageview.compute(obs, page, values, lang, frozen, selected, (viewport or {}).get("width"))
         if freeze and not frozen:
             store[key] = pv.view.upper_bounds
         elif not freeze:
@@ -104,6 +108,12 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             store,
             new_search if new_search != (search or "") else no_update,
         )
+
+    app.clientside_callback(
+        "function(_) { return {width: window.innerWidth, height: window.innerHeight}; }",
+        Output(ids.VIEWPORT, "data"),
+        Input(ids.URL, "pathname"),
+    )
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),

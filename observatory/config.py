@@ -56,4 +56,3 @@ def get_settings() -> Settings:
         map_style=_env("OBSERVATORY_MAP_STYLE", "white-bg"),
         sample_seed=int(_env("OBSERVATORY_SAMPLE_SEED", "2015")),
     )
-

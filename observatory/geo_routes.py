@@ -25,7 +25,11 @@ def gzipped(path: Path) -> Path:
     gz = path.with_name(path.name + ".gz")
     if not gz.exists() or gz.stat().st_mtime < path.stat().st_mtime:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".gz.tmp")
-        with os.fdopen(fd, "wb") as raw, path.open("rb") as src, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out:
+        with (
+            os.fdopen(fd, "wb") as raw,
+            path.open("rb") as src,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out,
+        ):
             shutil.copyfileobj(src, out)
         os.replace(tmp, gz)
     return gz

@@ -43,7 +43,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "below": ("significativement inférieur", "significantly lower"),
     "not_significant": ("pas de différence significative", "no significant difference"),
     "not_tested": ("non testé", "not tested"),
-    "too_few": ("Effectif insuffisant (n = {n} < {min_n}) : valeur non diffusée", "Too few respondents (n = {n} < {min_n}): value suppressed"),
+    "too_few": (
+        "Effectif insuffisant (n = {n} < {min_n}) : valeur non diffusée",
+        "Too few respondents (n = {n} < {min_n}): value suppressed",
+    ),
     "territory": ("Territoire", "Territory"),
     "download_csv": ("Télécharger (CSV)", "Download (CSV)"),
     "download_excel": ("CSV pour Excel (FR)", "CSV for French Excel"),

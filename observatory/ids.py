@@ -17,6 +17,7 @@ DOWNLOAD_EXCEL = "download-excel-fr"
 DOWNLOAD = "download"
 BREAKS_STORE = "breaks-store"
 SELECTED = "selected-territory"
+VIEWPORT = "viewport"
 
 WAVE = "control-wave"
 SURVEY = "control-survey"

@@ -142,10 +142,7 @@ Q8_ROLES: tuple[Item, ...] = (
     Item("commande_publique", "Par la commande publique", "Through public procurement"),
     Item("aucun_role", "Aucun rôle", "No role"),
 )
-Q8_WORDING = (
-    "« Selon vous, quel est / serait le rôle des collectivités pour développer des alliances "
-    "en territoire ? »"
-)
+Q8_WORDING = "« Selon vous, quel est / serait le rôle des collectivités pour développer des alliances en territoire ? »"
 
 # A score at or above this threshold (out of 10) counts as a "priority fragility".
 PRIORITY_THRESHOLD = 7

@@ -27,7 +27,9 @@ class Observatory:
         self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)
 
     # --- estimates ------------------------------------------------------------------------------
-    def estimate(self, query: Query, min_n: int | None = None, territories: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def estimate(
+        self, query: Query, min_n: int | None = None, territories: tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
         """The statistics layer's tidy table for a query (see StatsEngine.estimate)."""
         return self.stats.estimate(query, self.settings.min_n if min_n is None else min_n, territories)
 

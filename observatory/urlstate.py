@@ -77,3 +77,17 @@ def raw_values(search: str | None) -> dict[str, str]:
     """The last value of each parameter of a query string, unchecked."""
     raw = parse_qs((search or "").lstrip("?")[:MAX_QUERY_LENGTH], keep_blank_values=True)
     return {k: v[-1] for k, v in raw.items()}
+
+
+def notice_texts(notices: list[Notice], lang: str) -> list[str]:
+    """One line per invalid value, and one line for all the missing parameters together."""
+    texts = [n.text(lang) for n in notices if n.given is not None]
+    missing = [n for n in notices if n.given is None]
+    if missing:
+        pairs = ", ".join(f"{n.param} = {n.used}" for n in missing)
+        texts.append(
+            f"Missing parameters, defaults used: {pairs}."
+            if lang == "en"
+            else f"Paramètres absents, valeurs par défaut : {pairs}."
+        )
+    return texts

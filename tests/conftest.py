@@ -90,7 +90,9 @@ def random_survey(seed: int = 7, n: int = 1500) -> dict[str, pd.DataFrame]:
             "respondent_id": [f"R{i:05d}" for i in range(n)],
             "wave": np.where(surveys == "elus", 2016, 2015),
             "survey": surveys,
-            "commune_code": rng.choice(communes, n, p=np.linspace(2, 0.5, len(communes)) / np.linspace(2, 0.5, len(communes)).sum()),
+            "commune_code": rng.choice(
+                communes, n, p=np.linspace(2, 0.5, len(communes)) / np.linspace(2, 0.5, len(communes)).sum()
+            ),
             "weight": np.round(rng.lognormal(0, 0.6, n), 4),
             "stratum": rng.choice(["A", "B", "C"], n),
             "size_class": None,
@@ -102,7 +104,7 @@ def random_survey(seed: int = 7, n: int = 1500) -> dict[str, pd.DataFrame]:
     resp.loc[asso, "size_class"] = rng.choice(["employeur", "non_employeur"], asso.sum())
     scored = resp[resp.survey != "elus"]
     frag = []
-    for i, rid in enumerate(scored.respondent_id):
+    for rid in scored.respondent_id:
         level = rng.normal(5, 1.5)
         for d in ("emploi", "securite", "logement", "sante", "lien_social", "jeunesse"):
             if rng.random() < 0.93:  # some respondents skip some domains

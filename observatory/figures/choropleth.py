@@ -8,6 +8,8 @@ its class on the legend: both come from :func:`observatory.classify.class_of`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -21,11 +23,24 @@ PALETTES: dict[str, list[str]] = {
     "practice": ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
 }
 # Map view (lon, lat, zoom) that shows mainland France, Corsica and the overseas insets.
-FRANCE_VIEW = {"center": {"lon": 0.9, "lat": 46.2}, "zoom": 4.7}
+FRANCE_VIEW = {"center": {"lon": 0.4, "lat": 46.2}, "zoom": 4.7}
+FRANCE_SPAN_DEGREES = 19.5  # longitude span of the map with its insets (bounds.json, rounded up)
+LEGEND_WIDTH_PX = 330  # the legend beside the map on wide screens (assets/style.css)
+
+
+def zoom_for(viewport_width: int | None) -> float:
+    """A zoom that fits the national map in the map panel of a screen this wide.
+
+    MapLibre draws the world 512 × 2^zoom pixels wide.
+    """
+    if not viewport_width:
+        return FRANCE_VIEW["zoom"]
+    panel = viewport_width - (LEGEND_WIDTH_PX if viewport_width > 800 else 40)
+    return round(min(FRANCE_VIEW["zoom"], math.log2(max(panel, 200) * 360 / (FRANCE_SPAN_DEGREES * 512))), 2)
 
 
 def palette(name: str, k: int) -> list[str]:
-    """k colours of a palette (k ≤ 5), spread over its range."""
+    """K colours of a palette (k ≤ 5), spread over its range."""
     colours = PALETTES[name]
     if k >= len(colours):
         return colours[:k] if k == len(colours) else colours
@@ -44,7 +59,7 @@ def colourscale(colours: list[str]) -> list[list]:
 
 
 def map_arrays(frame: pd.DataFrame, upper_bounds: list[float]) -> dict[str, list]:
-    """z (class + 1, 0 when suppressed), opacity and hover text of each territory."""
+    """Z (class + 1, 0 when suppressed), opacity and hover text of each territory."""
     cls = class_of(frame["estimate"].to_numpy(float), upper_bounds)
     suppressed = (frame["reliability"] == "suppressed").to_numpy()
     z = np.where(suppressed | (cls < 0), 0, cls + 1)
@@ -65,6 +80,7 @@ def draw_map(
     map_style: str = "white-bg",
     selected: str | None = None,
     revision: str = "",
+    viewport_width: int | None = None,
 ) -> dict:
     """The figure dict: one choroplethmap trace (+ an outline trace for the selected territory).
 
@@ -103,7 +119,7 @@ def draw_map(
             }
         )
     layout = {
-        "map": {"style": map_style, **FRANCE_VIEW},
+        "map": {"style": map_style, "center": FRANCE_VIEW["center"], "zoom": zoom_for(viewport_width)},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "uirevision": revision,
         "showlegend": False,

@@ -9,7 +9,9 @@ from observatory import i18n
 MAX_ROWS = 25
 
 
-def draw_ranking(rows: pd.DataFrame, statistic: str, lang: str, selected: str | None = None, colour: str = "#2c7fb8") -> dict:
+def draw_ranking(
+    rows: pd.DataFrame, statistic: str, lang: str, selected: str | None = None, colour: str = "#2c7fb8"
+) -> dict:
     """Dot plot of the highest estimates (reliable and low cells; suppressed ones have no value)."""
     shown = rows[rows["reliability"] != "suppressed"].sort_values("estimate", ascending=False).head(MAX_ROWS)
     if selected and selected not in set(shown["territory_code"]):

@@ -1,5 +1,8 @@
-"""The map legend: classes with their colours and ranges, the distribution of territories over
-them, and the two uncertainty entries (faded = low reliability, grey = too few respondents)."""
+"""The map legend.
+
+Classes with their colours and ranges, the distribution of territories over them, and the two
+uncertainty entries (faded = low reliability, grey = too few respondents).
+"""
 
 from __future__ import annotations
 
@@ -45,7 +48,10 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
             [
                 html.Li(
                     [
-                        html.Span(className="swatch", style={"background": colours[-1] if colours else "#999", "opacity": OPACITY["low"]}),
+                        html.Span(
+                            className="swatch",
+                            style={"background": colours[-1] if colours else "#999", "opacity": OPACITY["low"]},
+                        ),
                         html.Span(i18n.t("low_legend", lang), className="range"),
                         html.Span(str(n_low), className="count"),
                     ],

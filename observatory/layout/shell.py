@@ -21,6 +21,7 @@ def layout() -> html.Div:
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Store(id=ids.BREAKS_STORE, storage_type="session"),
+            dcc.Store(id=ids.VIEWPORT),
             html.Header(id="header", className="header"),
             html.Div(id=ids.BANNER, className="banner", role="note"),
             html.Div(id=ids.NOTICES, className="notices", role="status", **{"aria-live": "polite"}),

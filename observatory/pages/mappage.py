@@ -110,7 +110,11 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                             dcc.Loading(
                                 dcc.Graph(
                                     id=ids.MAP,
-                                    config={"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                                    config={
+                                        "displaylogo": False,
+                                        "scrollZoom": True,
+                                        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                                    },
                                     className="map",
                                 ),
                                 delay_show=400,

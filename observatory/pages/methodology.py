@@ -1,5 +1,8 @@
-"""``/methodologie``: sources, the 16 domains, survey design, weighting, CI method, reliability
-and significance rules, and the synthetic nature of the demonstration data."""
+"""``/methodologie``: how every figure is made.
+
+Sources, the 16 domains, survey design, weighting, CI method, reliability and significance
+rules, and the synthetic nature of the demonstration data.
+"""
 
 from __future__ import annotations
 
@@ -100,7 +103,9 @@ def layout(obs: Observatory, lang: str) -> html.Div:
             "code": d.code,
             "label": d.fr if fr else d.en,
             "espace": ref.label(d.espace, lang),
-            "attested": ("attesté dans PHARE" if fr else "attested in PHARE") if d.attested else ("choix du projet" if fr else "project's choice"),
+            "attested": ("attesté dans PHARE" if fr else "attested in PHARE")
+            if d.attested
+            else ("choix du projet" if fr else "project's choice"),
         }
         for d in ref.DOMAINS
     ]
@@ -127,7 +132,14 @@ def layout(obs: Observatory, lang: str) -> html.Div:
             dash_table.DataTable(
                 id="domains-table",
                 data=domains,
-                columns=[{"id": c, "name": n} for c, n in zip(("code", "label", "espace", "attested"), ("Code", "Domaine" if fr else "Domain", "Espace", "Source"), strict=True)],
+                columns=[
+                    {"id": c, "name": n}
+                    for c, n in zip(
+                        ("code", "label", "espace", "attested"),
+                        ("Code", "Domaine" if fr else "Domain", "Espace", "Source"),
+                        strict=True,
+                    )
+                ],
                 style_cell={"textAlign": "left", "fontFamily": "inherit"},
             ),
             html.H2("Chiffres publiés par PHARE" if fr else "Figures published by PHARE"),

@@ -18,8 +18,10 @@ def canonical(pathname: str | None) -> str:
 
 
 def territory_key(level: str, code: str) -> str:
-    """The profile URL key of a territory: régions are prefixed (their codes collide with
-    départements: "11" is Île-de-France and Aude)."""
+    """The profile URL key of a territory.
+
+    Régions are prefixed: their codes collide with départements ("11" is Île-de-France and Aude).
+    """
     return f"reg-{code}" if level == "region" else code
 
 

@@ -12,7 +12,6 @@ import functools
 from dataclasses import dataclass
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from observatory import reference as ref
@@ -148,9 +147,7 @@ class StatsEngine:
         frame = frame.rename(columns={"territory": "territory_code"})
         out = full.merge(frame, on=["territory_code", "measure", "statistic"], how="left")
         out["n"] = out["n"].fillna(0)
-        out = out.assign(
-            indicator=q.indicator, wave=q.wave, survey=q.survey, level=q.level, size_class=q.size_class
-        )
+        out = out.assign(indicator=q.indicator, wave=q.wave, survey=q.survey, level=q.level, size_class=q.size_class)
         order = {m: i for i, m in enumerate(measures)}
         out["_o"] = out["measure"].map(order)
         return out.sort_values(["_o", "statistic", "territory_code"]).drop(columns="_o").reset_index(drop=True)
@@ -158,7 +155,9 @@ class StatsEngine:
 
 def national(engine: StatsEngine, query: Query, min_n: int = 30) -> pd.DataFrame:
     """The France-level row(s) of a query."""
-    return engine.estimate(Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class), min_n)
+    return engine.estimate(
+        Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class), min_n
+    )
 
 
 __all__ = ["ALL_LEVELS", "InvalidQuery", "OUTPUT_COLUMNS", "Query", "StatsEngine", "national"]

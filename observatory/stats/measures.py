@@ -56,10 +56,13 @@ def fragility_values(fragility: ir.Table, measures: tuple[str, ...]) -> ir.Table
     if domains:
         f = fragility.filter(fragility.domain.isin(domains))
         base = f.select("respondent_id", measure=f.domain, y=f.score.cast("float64"))
-        parts.append(base.mutate(statistic=ibis.literal("mean_score")).select("respondent_id", "measure", "statistic", "y"))
         parts.append(
-            base.mutate(statistic=ibis.literal("priority_share"), y=(base.y >= ref.PRIORITY_THRESHOLD).cast("float64"))
-            .select("respondent_id", "measure", "statistic", "y")
+            base.mutate(statistic=ibis.literal("mean_score")).select("respondent_id", "measure", "statistic", "y")
+        )
+        parts.append(
+            base.mutate(
+                statistic=ibis.literal("priority_share"), y=(base.y >= ref.PRIORITY_THRESHOLD).cast("float64")
+            ).select("respondent_id", "measure", "statistic", "y")
         )
     groups = {e: ref.domains_of_espace(e) for e in ref.ESPACE_CODES}
     groups[ref.COMPOSITE.code] = ref.DOMAIN_CODES

@@ -79,8 +79,10 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
     )
 
     pc = per_cell
-    dom = pc.filter(pc.territory.notnull()).group_by(["territory", *KEYS]).aggregate(
-        n=pc.n.sum(), sum_w=pc.sw.sum(), sum_wy=pc.swy.sum(), sum_w2=pc.sw2.sum()
+    dom = (
+        pc.filter(pc.territory.notnull())
+        .group_by(["territory", *KEYS])
+        .aggregate(n=pc.n.sum(), sum_w=pc.sw.sum(), sum_wy=pc.swy.sum(), sum_w2=pc.sw2.sum())
     )
     dom = dom.join(totals, list(KEYS))
     dom = dom.mutate(

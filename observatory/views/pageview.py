@@ -42,18 +42,35 @@ def compute(
     lang: str,
     frozen: list[float] | None = None,
     selected: str | None = None,
+    viewport_width: int | None = None,
 ) -> PageView:
     """Estimates for the view (from the statistics layer), classified and drawn."""
     query, measure, statistic = page.query(values)
     table = obs.estimate(query)
-    view = build_map_view(table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen)
+    view = build_map_view(
+        table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen
+    )
     colours = palette(page.palette, max(len(view.upper_bounds), 1))
     geo_url = f"/geo/{query.level}.geojson?v={obs.db.version}"
-    figure = draw_map(view.rows, view.upper_bounds, colours, geo_url, obs.settings.map_style, selected, revision=query.level)
+    figure = draw_map(
+        view.rows, view.upper_bounds, colours, geo_url, obs.settings.map_style, selected, query.level, viewport_width
+    )
     ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1])
-    national = obs.estimate(Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, (measure,), query.size_class))
+    national = obs.estimate(
+        Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, (measure,), query.size_class)
+    )
     national = national[national["statistic"] == statistic]
-    return PageView(query, measure, statistic, view, colours, figure, ranking, national, published_reference(obs, query, measure, statistic))
+    return PageView(
+        query,
+        measure,
+        statistic,
+        view,
+        colours,
+        figure,
+        ranking,
+        national,
+        published_reference(obs, query, measure, statistic),
+    )
 
 
 def published_reference(obs: Observatory, query: Query, measure: str, statistic: str) -> pd.DataFrame:
@@ -95,7 +112,9 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     for p in pv.published.itertuples():
         shown = i18n.value(p.value, pv.statistic if pv.statistic != "share_among_partners" else "share", lang)
         parts.append(
-            f"Chiffre publié par PHARE ({p.wave}) : {shown}." if fr else f"Figure published by PHARE ({p.wave}): {shown}."
+            f"Chiffre publié par PHARE ({p.wave}) : {shown}."
+            if fr
+            else f"Figure published by PHARE ({p.wave}): {shown}."
         )
     return " ".join(parts)
 
@@ -129,6 +148,9 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
         "reliability": i18n.t("reliability", lang),
         "significance": ("vs reste de la France" if fr else "vs rest of France"),
     }
-    columns = [{"name": names[c], "id": c, "type": "numeric" if c in ("estimate", "ci_low", "ci_high", "n") else "text"} for c in frame.columns]
+    columns = [
+        {"name": names[c], "id": c, "type": "numeric" if c in ("estimate", "ci_low", "ci_high", "n") else "text"}
+        for c in frame.columns
+    ]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return columns, records

@@ -50,9 +50,15 @@ def test_view_classes_agree_with_legend(obs, path):
     legend = pv.view.legend()
     # each territory's colour index on the map is the legend class its value falls in
     for e in legend:
-        inside = (rows["estimate"] >= e["low"] - 1e-12) & (rows["estimate"] <= e["high"] + 1e-12) & (rows["reliability"] != "suppressed")
+        inside = (
+            (rows["estimate"] >= e["low"] - 1e-12)
+            & (rows["estimate"] <= e["high"] + 1e-12)
+            & (rows["reliability"] != "suppressed")
+        )
         assert (z[inside.to_numpy()] >= 1).all()
-    expected = np.where(rows["reliability"] == "suppressed", 0, class_of(rows["estimate"].to_numpy(), pv.view.upper_bounds) + 1)
+    expected = np.where(
+        rows["reliability"] == "suppressed", 0, class_of(rows["estimate"].to_numpy(), pv.view.upper_bounds) + 1
+    )
     assert (z == expected).all()
     assert sum(e["count"] for e in legend) == int((rows["reliability"] != "suppressed").sum())
     assert (z[(rows["reliability"] == "suppressed").to_numpy()] == 0).all()

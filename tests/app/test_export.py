@@ -23,7 +23,9 @@ def run(db: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("indicator,extra", [("fragility", ["--domain", "emploi"]), ("partnerships", []), ("mayors", [])])
+@pytest.mark.parametrize(
+    "indicator,extra", [("fragility", ["--domain", "emploi"]), ("partnerships", []), ("mayors", [])]
+)
 @pytest.mark.parametrize("level", ["france", "region", "departement", "epci", "commune"])
 def test_every_indicator_and_level(demo_db, indicator, extra, level):
     proc = run(demo_db, indicator, "--level", level, *extra)
@@ -69,11 +71,17 @@ def test_formats_agree_with_csv(demo_db, tmp_path, fmt):
 
 
 def test_min_n_and_territory_filters(demo_db):
-    a = pd.read_csv(io.BytesIO(run(demo_db, "fragility", "--domain", "emploi", "--min-n", "150").stdout), dtype={"territory_code": str})
+    a = pd.read_csv(
+        io.BytesIO(run(demo_db, "fragility", "--domain", "emploi", "--min-n", "150").stdout),
+        dtype={"territory_code": str},
+    )
     b = pd.read_csv(io.BytesIO(run(demo_db, "fragility", "--domain", "emploi").stdout), dtype={"territory_code": str})
     assert (a.reliability == "suppressed").sum() > (b.reliability == "suppressed").sum()
     assert (a.min_n == 150).all()
-    c = pd.read_csv(io.BytesIO(run(demo_db, "fragility", "--domain", "emploi", "--territory", "75", "13").stdout), dtype={"territory_code": str})
+    c = pd.read_csv(
+        io.BytesIO(run(demo_db, "fragility", "--domain", "emploi", "--territory", "75", "13").stdout),
+        dtype={"territory_code": str},
+    )
     assert sorted(c.territory_code.unique()) == ["13", "75"]
 
 

@@ -38,14 +38,20 @@ def test_map_is_drawn_with_banner_and_legend(live_server, page):
 
 
 def test_url_restores_view_and_control_changes_map_and_url(live_server, page):
-    page.goto(live_server + "/fragilites?survey=citoyens&wave=2015&level=region&domain=emploi&stat=mean_score&classes=quantiles")
+    page.goto(
+        live_server
+        + "/fragilites?survey=citoyens&wave=2015&level=region&domain=emploi&stat=mean_score&classes=quantiles"
+    )
     wait_for_map(page)
     assert "Emploi, chômage et insertion" in page.inner_text("#view-title")
     assert len(page.evaluate(MAP_LOCATIONS)) == 18
     before = page.evaluate(MAP_Z)
     choose(page, "domain", "\u2003Logement")
     page.wait_for_function("() => document.querySelector('#view-title').innerText.includes('Logement')")
-    page.wait_for_function(f"() => JSON.stringify(document.querySelector('#map .js-plotly-plot').data[0].z) !== '{before}'.replace(/ /g, '')", timeout=20_000)
+    page.wait_for_function(
+        f"() => JSON.stringify(document.querySelector('#map .js-plotly-plot').data[0].z) !== '{before}'.replace(/ /g, '')",
+        timeout=20_000,
+    )
     assert "domain=logement" in page.url and "level=region" in page.url
     wait_for_map(page)
 
@@ -72,7 +78,10 @@ def test_downloaded_csv_equals_export_command(live_server, page, demo_db):
 
 
 def test_legend_class_of_each_territory_matches_map(live_server, page):
-    page.goto(live_server + "/fragilites?level=departement&domain=securite&survey=citoyens&wave=2015&stat=mean_score&classes=jenks")
+    page.goto(
+        live_server
+        + "/fragilites?level=departement&domain=securite&survey=citoyens&wave=2015&stat=mean_score&classes=jenks"
+    )
     wait_for_map(page)
     classes = page.evaluate(
         "() => [...document.querySelectorAll('#legend .legend-class')].map(li => [+li.dataset.class, +li.dataset.low, +li.dataset.high])"

@@ -77,7 +77,9 @@ def test_commune_deleguee_and_arrondissement_codes_are_accepted(tables, mini_db,
     tables["respondents"].loc[0, "commune_code"] = "75101"
     load_dataset(write_dataset(tables, tmp_path / "ok"), mini_db)
     with duckdb.connect(str(mini_db), read_only=True) as con:
-        row = con.execute("SELECT commune_code, departement_code FROM respondents WHERE respondent_id = 'R00000'").fetchall()[0]
+        row = con.execute(
+            "SELECT commune_code, departement_code FROM respondents WHERE respondent_id = 'R00000'"
+        ).fetchall()[0]
     assert row == ("75056", "75")
 
 

@@ -56,13 +56,19 @@ def test_most_departements_have_30_respondents_per_survey(demo_db):
 def test_sample_is_flagged_synthetic_and_credible(demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
         d = con.execute("SELECT survey, synthetic, respondents FROM datasets").df()
-        strata = con.execute("SELECT survey, count(DISTINCT stratum) AS s, max(weight) / min(weight) AS spread FROM respondents GROUP BY 1").df()
-        sizes = con.execute("SELECT survey, size_class, count(*) AS n FROM respondents WHERE size_class IS NOT NULL GROUP BY ALL").df()
+        strata = con.execute(
+            "SELECT survey, count(DISTINCT stratum) AS s, max(weight) / min(weight) AS spread FROM respondents GROUP BY 1"
+        ).df()
+        sizes = con.execute(
+            "SELECT survey, size_class, count(*) AS n FROM respondents WHERE size_class IS NOT NULL GROUP BY ALL"
+        ).df()
         corr = con.execute(
             "SELECT corr(a.score, b.score) FROM fragility a JOIN fragility b USING (wave, survey, respondent_id) "
             "WHERE a.domain = 'emploi' AND b.domain = 'pauvrete_exclusion' AND a.survey = 'citoyens'"
         ).fetchall()[0][0]
-        one_mayor = con.execute("SELECT max(c) FROM (SELECT count(*) AS c FROM respondents WHERE survey = 'elus' GROUP BY commune_code)").fetchall()[0][0]
+        one_mayor = con.execute(
+            "SELECT max(c) FROM (SELECT count(*) AS c FROM respondents WHERE survey = 'elus' GROUP BY commune_code)"
+        ).fetchall()[0][0]
     assert d.synthetic.all() and set(d.survey) == {"citoyens", "entreprises", "associations", "elus"}
     assert (strata.s > 10).all() and (strata.spread > 2).all()
     assert set(sizes[sizes.survey == "entreprises"].size_class) == {"pme", "eti", "ge"}

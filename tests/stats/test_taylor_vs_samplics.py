@@ -70,7 +70,10 @@ def _compare(engine, query: Query, resp, y: pd.Series, level_col: str, statistic
     np.testing.assert_allclose(ours["se"], ref["se"], rtol=1e-6)
 
 
-@pytest.mark.parametrize("level,col", [("departement", "departement_code"), ("region", "region_code"), ("epci", "epci_code"), ("france", "FR")])
+@pytest.mark.parametrize(
+    "level,col",
+    [("departement", "departement_code"), ("region", "region_code"), ("epci", "epci_code"), ("france", "FR")],
+)
 @pytest.mark.parametrize("statistic", ["mean_score", "priority_share"])
 def test_fragility_domain(engine, survey_tables, level, col, statistic):
     resp = _resp(survey_tables, "citoyens", 2015)
@@ -88,7 +91,15 @@ def test_fragility_espace_and_composite(engine, survey_tables, measure, members)
     if members:
         f = f[f.domain.isin(members)]
     y = f.groupby("respondent_id")["score"].mean()
-    _compare(engine, Query("fragility", 2015, "entreprises", "departement", (measure,)), resp, y, "departement_code", "mean_score", measure)
+    _compare(
+        engine,
+        Query("fragility", 2015, "entreprises", "departement", (measure,)),
+        resp,
+        y,
+        "departement_code",
+        "mean_score",
+        measure,
+    )
 
 
 def test_partnership_share_among_partners_with_size_class(engine, survey_tables):
@@ -105,7 +116,15 @@ def test_partner_share(engine, survey_tables):
     resp = _resp(survey_tables, "entreprises", 2015)
     p = survey_tables["partnerships"].set_index("respondent_id")
     y = p.loc[p.index.isin(resp.respondent_id), "partner"].astype(float)
-    _compare(engine, Query("partnerships", 2015, "entreprises", "departement", ("partner",)), resp, y, "departement_code", "share", "partner")
+    _compare(
+        engine,
+        Query("partnerships", 2015, "entreprises", "departement", ("partner",)),
+        resp,
+        y,
+        "departement_code",
+        "share",
+        "partner",
+    )
 
 
 @pytest.mark.parametrize("measure", ["q4_oui", "ne_sait_pas", "financer_ingenierie", "aucun_role"])
@@ -125,7 +144,11 @@ def test_rest_of_france_matches_samplics_complement(engine, survey_tables):
     """The complement estimate and SE used by the significance test, for every département."""
     resp = _resp(survey_tables, "citoyens", 2015)
     f = survey_tables["fragility"]
-    y = f[(f.domain == "securite") & f.respondent_id.isin(resp.respondent_id)].set_index("respondent_id")["score"].astype(float)
+    y = (
+        f[(f.domain == "securite") & f.respondent_id.isin(resp.respondent_id)]
+        .set_index("respondent_id")["score"]
+        .astype(float)
+    )
     ours = engine.estimate(Query("fragility", 2015, "citoyens", "departement", ("securite",)), min_n=1)
     ours = ours[(ours.statistic == "mean_score") & (ours.n > 0)]
     for row in ours.itertuples():
@@ -153,7 +176,11 @@ def test_single_respondent_stratum_contributes_no_variance(tmp_path, mini_db_tem
     engine = StatsEngine(Database(db))
     resp = _resp(tables, "citoyens", 2015)
     f = tables["fragility"]
-    y = f[(f.domain == "emploi") & f.respondent_id.isin(resp.respondent_id)].set_index("respondent_id")["score"].astype(float)
+    y = (
+        f[(f.domain == "emploi") & f.respondent_id.isin(resp.respondent_id)]
+        .set_index("respondent_id")["score"]
+        .astype(float)
+    )
     ours = engine.estimate(Query("fragility", 2015, "citoyens", "region", ("emploi",)), min_n=1)
     ours = ours[(ours.statistic == "mean_score") & (ours.n > 0)].set_index("territory_code")
     ref = samplics_by_domain(resp, y, resp["region_code"], single_psu=SinglePSUEst.skip)

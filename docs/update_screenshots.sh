@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Regenerate the README's screenshots from the browser tests (real Chromium, real pages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pytest tests/browser/test_screenshots.py -q
+mkdir -p docs/screenshots
+cp tests/artifacts/screenshots/*.png docs/screenshots/
+ls -la docs/screenshots

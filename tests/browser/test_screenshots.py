@@ -1,0 +1,38 @@
+"""Screenshots of every page at desktop and phone width, drawn in Chromium.
+
+They land in tests/artifacts/screenshots/; ``docs/update_screenshots.sh`` copies them to
+docs/screenshots/ for the README. The test also checks that each page renders without a
+JavaScript error and, for map pages, that the map is really drawn before the picture is taken.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import shot, wait_for_map
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "fragilites": ("/fragilites?level=departement&domain=composite", True),
+    "methodologie": ("/methodologie", False),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshot(live_server, browser, name, width):
+    path, has_map = PAGES[name]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server + path)
+    if has_map:
+        wait_for_map(page)
+    else:
+        page.wait_for_selector("h1")
+    page.wait_for_timeout(300)
+    out = shot(page, f"{name}{'' if width > 800 else '-mobile'}")
+    context.close()
+    assert out.stat().st_size > 10_000 and not errors
