@@ -60,6 +60,7 @@ def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
     postal = geography.postal_codes()
     say(f"géographie : contours simplifiés / geography: simplified shapes ({time.perf_counter() - t0:.0f} s)")
     geo_tmp = Path(tempfile.mkdtemp(prefix="geo.", dir=geo_dir.parent))
+    geo_tmp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
     try:
         geography.build_geometries(geo_tmp, progress=say)
         if geo_dir.exists():
