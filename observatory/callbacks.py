@@ -69,6 +69,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.SELECTED, "children"),
         Output(ids.BREAKS_STORE, "data"),
         Output(ids.URL, "search"),
+        Output(ids.EXTRAS, "children"),
         Input(CONTROLS, "value"),
         Input(ids.FREEZE, "value"),
         Input(ids.MAP, "clickData"),
@@ -80,7 +81,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     def update_view(control_values, freeze, click, pathname, search, store, viewport):
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
-            return (no_update,) * 10
+            return (no_update,) * 11
         lang = language(search)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
         given = dict(zip(names, control_values, strict=True))
@@ -89,7 +90,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         store = dict(store or {})
         frozen = store.get(key) if freeze else None
         selected = _clicked(click)
-        pv = pageview.compute(obs, page, values, lang, frozen, selected, (viewport or {}).get("width"))
+        width = (viewport or {}).get("width")
+        pv = pageview.compute(obs, page, values, lang, frozen, selected, width)
         if freeze and not frozen:
             store[key] = pv.view.upper_bounds
         elif not freeze:
@@ -107,7 +109,17 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             _selection(pv, selected, lang),
             store,
             new_search if new_search != (search or "") else no_update,
+            page.extras(obs, pv, lang, width),
         )
+
+    @app.callback(
+        Output({"type": "control", "name": "domain"}, "value"),
+        Input(ids.HEATMAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def drill_down(click):
+        point = (click or {}).get("points", [{}])[0]
+        return point.get("customdata") or no_update
 
     app.clientside_callback(
         "function(_) { return {width: window.innerWidth, height: window.innerHeight}; }",

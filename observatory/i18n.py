@@ -32,6 +32,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "freeze": ("Figer les classes", "Freeze classes"),
     "suppressed_legend": ("effectif insuffisant (n < {min_n})", "too few respondents (n < {min_n})"),
     "low_legend": ("fiabilité faible (n < 100 ou CV > 30 %) : estompé", "low reliability (n < 100 or CV > 30%): faded"),
+    "breaks_on_low": (
+        "Aucune cellule de bonne fiabilité : classes calculées sur les cellules de fiabilité faible.",
+        "No reliable cell: classes computed on the low-reliability cells.",
+    ),
     "value": ("Valeur", "Value"),
     "ci95": ("IC 95 %", "95% CI"),
     "reliability": ("Fiabilité", "Reliability"),

@@ -144,6 +144,14 @@ Q8_ROLES: tuple[Item, ...] = (
 )
 Q8_WORDING = "« Selon vous, quel est / serait le rôle des collectivités pour développer des alliances en territoire ? »"
 
+# Bands of commune population (inhabitants) for breakdowns of the mayors' answers.
+SIZE_BAND_LEVEL = "taille_commune"
+SIZE_BANDS: tuple[tuple[Item, int, int], ...] = (
+    (Item("moins_1000", "Moins de 1 000 habitants", "Under 1,000 inhabitants"), 0, 999),
+    (Item("1000_9999", "1 000 à 9 999 habitants", "1,000 to 9,999 inhabitants"), 1_000, 9_999),
+    (Item("10000_plus", "10 000 habitants et plus", "10,000 inhabitants and more"), 10_000, 10**9),
+)
+
 # A score at or above this threshold (out of 10) counts as a "priority fragility".
 PRIORITY_THRESHOLD = 7
 
@@ -183,5 +191,6 @@ _ALL_ITEMS: tuple[Item | Domain, ...] = (
     *Q4_ANSWERS,
     Q4_OUI,
     *Q8_ROLES,
+    *(band for band, _lo, _hi in SIZE_BANDS),
     Item(FRANCE_LEVEL, "France", "France"),
 )

@@ -43,6 +43,7 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
     return [
         html.H2("Légende" if lang == "fr" else "Legend", className="legend-title"),
         html.P(method, className="legend-method"),
+        *([html.P(i18n.t("breaks_on_low", lang), className="legend-note")] if view.breaks_basis == "low" else []),
         html.Ul(rows, className="legend-classes"),
         html.Ul(
             [

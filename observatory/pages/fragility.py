@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dash import dcc, html
+
+from observatory import ids
 from observatory import reference as ref
 from observatory.i18n import t
 from observatory.pages.mappage import Control, MapPage, level_options, method_param
@@ -67,6 +70,31 @@ def title(values: dict[str, str], lang: str) -> str:
     return f"{head} : {ref.label(values['domain'], lang)} — {ref.label(values['survey'], lang)}, {values['wave']}"
 
 
+def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
+    """Heat-map of all domains (drill-down) and small multiples by survey on a shared scale."""
+    from observatory.views import extras as panels
+
+    fr = lang == "fr"
+    out = [dcc.Graph(id=ids.HEATMAP, figure=panels.fragility_heatmap(obs, pv, lang), config={"displaylogo": False})]
+    if pv.query.level == "commune":
+        return out
+    maps = panels.small_multiples(obs, pv, lang, width)
+    out.append(html.H2("Par type d'acteur, sur une même échelle" if fr else "By type of actor, on one scale"))
+    out.append(
+        html.Div(
+            [
+                html.Div(
+                    [html.H3(name), dcc.Graph(figure=fig, className="small-map", config={"displayModeBar": False})],
+                    className="small-multiple",
+                )
+                for name, fig in maps
+            ],
+            className="small-multiples",
+        )
+    )
+    return out
+
+
 PAGE = MapPage(
     path="/fragilites",
     title_key="nav_fragility",
@@ -76,4 +104,5 @@ PAGE = MapPage(
     query=query,
     controls=controls,
     title=title,
+    extras=extras,
 )

@@ -44,6 +44,7 @@ class MapPage:
     query: Callable[[dict[str, str]], tuple[Query, str, str]]  # → query, measure, statistic
     controls: Callable[[Observatory, dict[str, str], str], list[Control]]
     title: Callable[[dict[str, str], str], str]
+    extras: Callable[..., list] = lambda *_args: []  # (obs, page view, lang, viewport width) → components
 
 
 def level_options(lang: str) -> Options:
@@ -129,7 +130,7 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
             ),
             html.Div(id=ids.SELECTED, className="selected"),
             dcc.Graph(id=ids.RANKING, className="ranking", config={"displaylogo": False}),
-            html.Div(id="page-extras", className="extras"),
+            html.Div(id=ids.EXTRAS, className="extras"),
             dash_table.DataTable(
                 id=ids.TABLE,
                 sort_action="native",
@@ -137,6 +138,10 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                 style_table={"overflowX": "auto"},
                 style_cell={"fontFamily": "inherit", "fontSize": 14, "padding": "4px 8px"},
                 style_header={"fontWeight": "600"},
+                style_cell_conditional=[
+                    {"if": {"column_id": c}, "textAlign": "left"}
+                    for c in ("territory", "code", "reliability", "significance")
+                ],
             ),
         ],
         className=f"map-page page-{page.indicator}",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from observatory.pages import fragility
+from observatory.pages import coconstruction, fragility, partnerships
 from observatory.pages.mappage import MapPage
 
-PAGES: dict[str, MapPage] = {p.path: p for p in (fragility.PAGE,)}
+PAGES: dict[str, MapPage] = {p.path: p for p in (fragility.PAGE, partnerships.PAGE, coconstruction.PAGE)}
 DEFAULT_PATH = "/fragilites"
 
 

@@ -26,7 +26,7 @@ LEVEL_COLUMNS: dict[str, str] = {
     "epci": "epci_code",
     "commune": "commune_code",
 }
-ALL_LEVELS: tuple[str, ...] = (ref.FRANCE_LEVEL, *LEVEL_COLUMNS)
+ALL_LEVELS: tuple[str, ...] = (ref.FRANCE_LEVEL, *LEVEL_COLUMNS, ref.SIZE_BAND_LEVEL)
 SURVEYS_OF: dict[str, tuple[str, ...]] = {
     "fragility": ("citoyens", "entreprises", "associations", "elus"),
     "partnerships": ref.PARTNERSHIP_SURVEYS,
@@ -107,7 +107,12 @@ class StatsEngine:
     def _execute(self, con: ibis.BaseBackend, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
         r = con.table("respondents")
         r = r.filter((r.wave == q.wave) & (r.survey == q.survey))
-        territory = ibis.literal(ref.FRANCE_CODE) if q.level == ref.FRANCE_LEVEL else r[LEVEL_COLUMNS[q.level]]
+        if q.level == ref.FRANCE_LEVEL:
+            territory = ibis.literal(ref.FRANCE_CODE)
+        elif q.level == ref.SIZE_BAND_LEVEL:
+            r, territory = self._with_size_band(con, r)
+        else:
+            territory = r[LEVEL_COLUMNS[q.level]]
         # One stratum per survey × wave when the data give none.
         stratum = r.stratum.fill_null("__all__")
         respondents = r.select("respondent_id", "size_class", stratum=stratum, weight=r.weight, territory=territory)
@@ -117,6 +122,15 @@ class StatsEngine:
             values = values.semi_join(keep, "respondent_id")
         expr = domain_estimates(values, respondents.drop("size_class"))
         return con.execute(expr)
+
+    @staticmethod
+    def _with_size_band(con: ibis.BaseBackend, r):
+        """Respondents with the population band of their commune as the 'territory'."""
+        t = con.table("territories")
+        pop = t.filter(t.level == "commune").select(commune_code=t.code, population=t.population)
+        r = r.join(pop, "commune_code")
+        band = ibis.cases(*[(r.population.between(lo, hi), item.code) for item, lo, hi in ref.SIZE_BANDS])
+        return r, band
 
     @staticmethod
     def _values(con: ibis.BaseBackend, q: Query, measures: tuple[str, ...]):
@@ -133,6 +147,13 @@ class StatsEngine:
     def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
         if q.level == ref.FRANCE_LEVEL:
             terr = pd.DataFrame({"territory_code": [ref.FRANCE_CODE], "territory_name": ["France"]})
+        elif q.level == ref.SIZE_BAND_LEVEL:
+            terr = pd.DataFrame(
+                {
+                    "territory_code": [b.code for b, _, _ in ref.SIZE_BANDS],
+                    "territory_name": [b.fr for b, _, _ in ref.SIZE_BANDS],
+                }
+            )
         else:
             terr = self.db.query(
                 "SELECT code AS territory_code, name AS territory_name FROM territories WHERE level = ? ORDER BY code",

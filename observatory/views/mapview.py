@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from observatory import i18n
-from observatory.classify import breaks, class_of, class_ranges
+from observatory.classify import DEFAULT_K, breaks, class_of, class_ranges
 
 
 @dataclass
@@ -22,6 +22,7 @@ class MapView:
     upper_bounds: list[float]
     method: str
     statistic: str
+    breaks_basis: str = "ok"  # "ok", "low" (no reliable cell: breaks on low ones) or "frozen"
 
     @property
     def classes(self) -> np.ndarray:
@@ -83,9 +84,16 @@ def build_map_view(
 ) -> MapView:
     """Select one measure's rows, classify them on ``ok`` cells (or frozen breaks), add hovers."""
     rows = table[(table["measure"] == measure) & (table["statistic"] == statistic)].reset_index(drop=True)
+    basis = "frozen" if frozen else "ok"
     if frozen:
         bounds = list(frozen)
     else:
-        bounds = breaks(rows.loc[rows["reliability"] == "ok", "estimate"].to_numpy(float), method)
+        ok = rows.loc[rows["reliability"] == "ok", "estimate"].to_numpy(float)
+        if len(ok) <= DEFAULT_K:
+            # Too few reliable cells to classify (e.g. mayors by département, all n < 100): use the
+            # low-reliability ones too, and say so in the legend, rather than draw an empty map.
+            ok = rows.loc[rows["reliability"] != "suppressed", "estimate"].to_numpy(float)
+            basis = "low"
+        bounds = breaks(ok, method)
     rows = rows.assign(hover=hover_text(rows, statistic, min_n, lang))
-    return MapView(rows, bounds, method, statistic)
+    return MapView(rows, bounds, method, statistic, basis)

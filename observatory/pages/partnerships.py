@@ -1,0 +1,105 @@
+"""``/partenariats``: how much companies and associations practise partnerships, by territory."""
+
+from __future__ import annotations
+
+from dash import dcc
+
+from observatory import reference as ref
+from observatory.i18n import t
+from observatory.pages.mappage import Control, MapPage, level_options, method_param
+from observatory.service import Observatory
+from observatory.stats import Query
+from observatory.urlstate import Param
+
+KINDS = (ref.PARTNER.code, *ref.KIND_CODES)
+ALL_SIZES = "all"
+
+
+def _surveys(obs: Observatory) -> tuple[str, ...]:
+    present = set(obs.datasets()["survey"])
+    return tuple(s for s in ref.PARTNERSHIP_SURVEYS if s in present) or ref.PARTNERSHIP_SURVEYS
+
+
+def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
+    """URL parameters; waves and size classes depend on the survey chosen."""
+    surveys = _surveys(obs)
+    survey = given.get("survey") if given.get("survey") in surveys else surveys[0]
+    waves = tuple(str(w) for w in obs.waves(survey)) or ("2015",)
+    sizes = (ALL_SIZES, *(c.code for c in ref.SIZE_CLASSES[survey]))
+    return [
+        Param("survey", surveys, surveys[0]),
+        Param("wave", waves, waves[-1]),
+        Param("level", ref.LEVEL_CODES, "departement"),
+        Param("kind", KINDS, ref.PARTNER.code),
+        Param("base", ("partners", "all"), "partners"),
+        Param("size_class", sizes, ALL_SIZES),
+        method_param(),
+    ]
+
+
+def statistic_of(values: dict[str, str]) -> str:
+    """'share' for the partner rate; a kind among partners (PHARE's convention) or among all."""
+    if values["kind"] == ref.PARTNER.code or values["base"] == "all":
+        return "share"
+    return "share_among_partners"
+
+
+def query(values: dict[str, str]) -> tuple[Query, str, str]:
+    """All partnership measures at the level, restricted to a size class if chosen."""
+    size = None if values["size_class"] == ALL_SIZES else values["size_class"]
+    q = Query("partnerships", int(values["wave"]), values["survey"], values["level"], size_class=size)
+    return q, values["kind"], statistic_of(values)
+
+
+def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
+    """Survey, wave, level, kind, base and size class."""
+    fr = lang == "fr"
+    sizes = [(ALL_SIZES, "Toutes" if fr else "All")] + [
+        (c.code, c.fr if fr else c.en) for c in ref.SIZE_CLASSES[values["survey"]]
+    ]
+    return [
+        Control("survey", t("survey", lang), [(s, ref.label(s, lang)) for s in _surveys(obs)]),
+        Control("wave", t("wave", lang), [(str(w), str(w)) for w in obs.waves(values["survey"])]),
+        Control("level", t("level", lang), level_options(lang)),
+        Control("kind", "Partenariat" if fr else "Partnership", [(k, ref.label(k, lang)) for k in KINDS]),
+        Control(
+            "base",
+            "Parmi" if fr else "Among",
+            [
+                ("partners", "les partenaires" if fr else "partners"),
+                ("all", "tous les répondants" if fr else "all respondents"),
+            ],
+        ),
+        Control("size_class", "Taille" if fr else "Size", sizes),
+    ]
+
+
+def title(values: dict[str, str], lang: str) -> str:
+    """E.g. 'Partenariats : Mécénat, parmi les partenaires — Entreprises, 2015'."""
+    fr = lang == "fr"
+    head = "Partenariats" if fr else "Partnerships"
+    among = ""
+    if statistic_of(values) == "share_among_partners":
+        among = ", parmi les partenaires" if fr else ", among partners"
+    size = "" if values["size_class"] == ALL_SIZES else f" ({ref.label(values['size_class'], lang)})"
+    return f"{head} : {ref.label(values['kind'], lang)}{among} — {ref.label(values['survey'], lang)}{size}, {values['wave']}"
+
+
+def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
+    """The panels below the map (see observatory.views.extras)."""
+    from observatory.views import extras as panels
+
+    return [dcc.Graph(figure=fig, config={"displaylogo": False}) for fig in panels.partnership_panels(obs, pv, lang)]
+
+
+PAGE = MapPage(
+    path="/partenariats",
+    title_key="nav_partnerships",
+    palette="practice",
+    indicator="partnerships",
+    params=params,
+    query=query,
+    controls=controls,
+    title=title,
+    extras=extras,
+)
