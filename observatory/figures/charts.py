@@ -48,8 +48,9 @@ def bars_with_ci(
     reference: pd.DataFrame | None = None,
     colour: str = "#2c7fb8",
 ) -> dict:
-    """Horizontal bars with 95 % CI whiskers; published figures as diamonds (``reference``:
-    label_col, value, name).
+    """Horizontal bars with 95 % CI whiskers.
+
+    Published figures are drawn as diamonds (``reference`` has label_col, value, name).
     """
     scale = 1.0 if statistic == "mean_score" else 100.0
     shown = frame[frame["reliability"] != "suppressed"]

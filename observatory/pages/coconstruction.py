@@ -1,5 +1,6 @@
-"""``/co-construction``: the co-construction dynamic reported by mayors (Q4) and the roles they
-give local authorities (Q8).
+"""``/co-construction``: what mayors say of co-construction.
+
+The dynamic they report in their territory (Q4) and the roles they give local authorities (Q8).
 """
 
 from __future__ import annotations
