@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
         serve_locally=True,
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="fr">', 1)
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
     register_callbacks(app, obs)

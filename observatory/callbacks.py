@@ -70,19 +70,22 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.BREAKS_STORE, "data"),
         Output(ids.URL, "search"),
         Output(ids.EXTRAS, "children"),
+        Output(ids.TABLE, "style_data_conditional"),
+        Output(ids.FREEZE, "aria-pressed"),
         Input(CONTROLS, "value"),
-        Input(ids.FREEZE, "value"),
+        Input(ids.FREEZE, "n_clicks"),
         Input(ids.MAP, "clickData"),
         State(ids.URL, "pathname"),
         State(ids.URL, "search"),
         State(ids.BREAKS_STORE, "data"),
         State(ids.VIEWPORT, "data"),
     )
-    def update_view(control_values, freeze, click, pathname, search, store, viewport):
+    def update_view(control_values, freeze_clicks, click, pathname, search, store, viewport):
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
-            return (no_update,) * 11
+            return (no_update,) * 13
         lang = language(search)
+        freeze = bool((freeze_clicks or 0) % 2)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
         given = dict(zip(names, control_values, strict=True))
         values, _ = resolve(obs, page, to_search(given))
@@ -92,6 +95,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         selected = _clicked(click)
         width = (viewport or {}).get("width")
         pv = pageview.compute(obs, page, values, lang, frozen, selected, width)
+        if selected not in set(pv.view.rows["territory_code"]):
+            selected = None
         if freeze and not frozen:
             store[key] = pv.view.upper_bounds
         elif not freeze:
@@ -110,6 +115,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             store,
             new_search if new_search != (search or "") else no_update,
             page.extras(obs, pv, lang, width),
+            pageview.table_highlight(selected),
+            "true" if freeze else "false",
         )
 
     @app.callback(

@@ -30,6 +30,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "jenks": ("Seuils naturels (Jenks)", "Natural breaks (Jenks)"),
     "equal": ("Intervalles égaux", "Equal intervals"),
     "freeze": ("Figer les classes", "Freeze classes"),
+    "freeze_help": (
+        "Garder les mêmes seuils de classes quand les filtres changent, pour comparer les cartes",
+        "Keep the same class breaks while filters change, so that maps stay comparable",
+    ),
     "suppressed_legend": ("effectif insuffisant (n < {min_n})", "too few respondents (n < {min_n})"),
     "low_legend": ("fiabilité faible (n < 100 ou CV > 30 %) : estompé", "low reliability (n < 100 or CV > 30%): faded"),
     "breaks_on_low": (

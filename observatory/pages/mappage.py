@@ -90,11 +90,13 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
             html.Div([control_component(c, values[c.name]) for c in controls], className="controls"),
             html.Div(
                 [
-                    dcc.Checklist(
+                    html.Button(
+                        t("freeze", lang),
                         id=ids.FREEZE,
-                        options=[{"value": "freeze", "label": " " + t("freeze", lang)}],
-                        value=[],
-                        className="freeze",
+                        n_clicks=0,
+                        className="button toggle",
+                        title=t("freeze_help", lang),
+                        **{"aria-pressed": "false"},
                     ),
                     html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
                     html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),

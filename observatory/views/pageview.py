@@ -154,3 +154,10 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
     ]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return columns, records
+
+
+def table_highlight(selected: str | None) -> list[dict]:
+    """Table style marking the selected territory's row."""
+    if not selected:
+        return []
+    return [{"if": {"filter_query": f'{{code}} = "{selected}"'}, "backgroundColor": "#fff1b8", "fontWeight": "600"}]

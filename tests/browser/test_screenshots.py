@@ -14,8 +14,11 @@ from tests.browser.conftest import shot, wait_for_map
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    "fragilites": ("/fragilites?level=departement&domain=composite", True),
+    "fragilites": ("/fragilites", True),
+    "partenariats": ("/partenariats", True),
+    "co-construction": ("/co-construction", True),
     "methodologie": ("/methodologie", False),
+    "fragilites-communes": ("/fragilites?survey=citoyens&level=commune&domain=emploi&stat=mean_score", True),
 }
 
 
@@ -29,7 +32,7 @@ def test_screenshot(live_server, browser, name, width):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_server + path)
     if has_map:
-        wait_for_map(page)
+        wait_for_map(page, timeout=90_000)
     else:
         page.wait_for_selector("h1")
     page.wait_for_timeout(300)

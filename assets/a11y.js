@@ -1,0 +1,35 @@
+/* Accessibility fixes for third-party Dash components, applied as they appear in the page.
+ * - dcc.Dropdown (Dash 4) keeps a focusable input marked aria-hidden: expose it, named by the
+ *   control's label, so keyboard and screen-reader users reach the same control.
+ * - dash_table's pager buttons are icons without text: give them names.
+ * - the <html lang> follows the language of the page (?lang=en).
+ */
+(function () {
+  var PAGER = {"first-page": "Première page / first page", "previous-page": "Page précédente / previous page",
+               "next-page": "Page suivante / next page", "last-page": "Dernière page / last page"};
+  function fix(root) {
+    root.querySelectorAll(".dash-dropdown-focus-target[aria-hidden]").forEach(function (el) {
+      el.removeAttribute("aria-hidden");
+      var control = el.closest(".control");
+      var label = control && control.querySelector("label");
+      if (label) {
+        if (!label.id) { label.id = "label-" + (control.id || Math.random().toString(36).slice(2)); }
+        el.setAttribute("aria-labelledby", label.id);
+      }
+    });
+    Object.keys(PAGER).forEach(function (cls) {
+      root.querySelectorAll("button." + cls + ":not([aria-label])").forEach(function (b) {
+        b.setAttribute("aria-label", PAGER[cls]);
+      });
+    });
+    var lang = new URLSearchParams(window.location.search).get("lang") === "en" ? "en" : "fr";
+    if (document.documentElement.lang !== lang) { document.documentElement.lang = lang; }
+  }
+  var scheduled = false;
+  new MutationObserver(function () {
+    if (scheduled) { return; }
+    scheduled = true;
+    window.requestAnimationFrame(function () { scheduled = false; fix(document); });
+  }).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener("DOMContentLoaded", function () { fix(document); });
+})();

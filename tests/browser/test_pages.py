@@ -1,0 +1,108 @@
+"""Every map page in Chromium: opens from a URL with its map really drawn, a control changes the
+map and the URL, invalid parameters show a notice, a click selects a territory, English works,
+and axe-core finds no serious or critical accessibility violation."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import wait_for_map
+from tests.browser.test_fragility_page import MAP_LOCATIONS, MAP_Z, choose
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "/fragilites": (
+        "?survey=citoyens&level=region&domain=emploi",
+        "domain",
+        "\u2003Santé et accès aux soins",
+        "domain=sante",
+    ),
+    "/partenariats": ("?survey=entreprises&level=region&kind=partner", "kind", "Mécénat", "kind=mecenat"),
+    "/co-construction": (
+        "?level=region&measure=q4_oui",
+        "measure",
+        "Q8 (rôle) : Par la commande publique",
+        "measure=commande_publique",
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_opens_from_url_and_control_changes_map_and_url(live_server, page, path):
+    search, control, label, expected = PAGES[path]
+    page.goto(live_server + path + search)
+    wait_for_map(page)
+    assert len(page.evaluate(MAP_LOCATIONS)) == 18
+    before = (
+        page.inner_text("#view-title"),
+        page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text"),
+    )
+    choose(page, control, label)
+    page.wait_for_function(f"() => location.search.includes('{expected}')", timeout=20_000)
+    page.wait_for_function(
+        "(old) => document.querySelector('#view-title').innerText !== old", arg=before[0], timeout=20_000
+    )
+    after = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text")
+    assert after != before[1]
+    wait_for_map(page)
+    # the URL restores the same view in a new page
+    url = page.url
+    page.goto(url)
+    wait_for_map(page)
+    assert page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text") == after
+    assert not page.errors
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_invalid_parameters_notice(live_server, page, path):
+    page.goto(live_server + path + "?level=arrondissement&wave=abc%27%3B%20DROP%20TABLE%20respondents")
+    wait_for_map(page)
+    notices = page.inner_text("#notices")
+    assert "arrondissement" in notices and "DROP TABLE" in notices
+    assert len(page.evaluate(MAP_LOCATIONS)) == 101
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_no_serious_accessibility_violation(live_server, page, path):
+    page.goto(live_server + path)
+    wait_for_map(page)
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
+
+
+def test_click_selects_a_territory(live_server, page):
+    page.goto(live_server + "/fragilites?level=region&domain=emploi&survey=citoyens")
+    wait_for_map(page)
+    box = page.locator("#map").bounding_box()
+    # Centre of mainland France on the map: Centre-Val de Loire or a neighbour.
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
+    page.wait_for_selector("#selected-territory a", timeout=20_000)
+    text = page.inner_text("#selected-territory")
+    assert "Territoire sélectionné" in text
+    href = page.get_attribute("#selected-territory a", "href")
+    assert href.startswith("/territoire/reg-")
+    traces = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data.length")
+    assert traces == 2  # the outline of the selected territory is drawn
+
+
+def test_english_switch(live_server, page):
+    page.goto(live_server + "/fragilites?level=region")
+    wait_for_map(page)
+    page.click("#lang-link")
+    page.wait_for_function("() => location.search.includes('lang=en')")
+    wait_for_map(page)
+    assert "Synthetic demonstration data" in page.inner_text("#synthetic-banner")
+    assert "Perceived fragility" in page.inner_text("#view-title")
+    assert "Legend" in page.inner_text("#legend")
+    assert "level=region" in page.url
+
+
+def test_commune_map_is_drawn(live_server, page):
+    page.goto(live_server + "/fragilites?level=commune&domain=emploi&survey=citoyens")
+    wait_for_map(page, timeout=90_000)
+    assert len(page.evaluate(MAP_LOCATIONS)) > 34_000
+    z = page.evaluate(MAP_Z)
+    assert 0 in z and max(z) >= 1  # most communes suppressed, a few coloured
