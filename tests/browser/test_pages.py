@@ -106,3 +106,17 @@ def test_commune_map_is_drawn(live_server, page):
     assert len(page.evaluate(MAP_LOCATIONS)) > 34_000
     z = page.evaluate(MAP_Z)
     assert 0 in z and max(z) >= 1  # most communes suppressed, a few coloured
+
+
+def test_frozen_breaks_survive_a_filter_change(live_server, page):
+    page.goto(live_server + "/fragilites?survey=citoyens&level=departement&domain=emploi&stat=mean_score")
+    wait_for_map(page)
+    legend = "() => [...document.querySelectorAll('#legend .legend-class')].map(li => li.dataset.high).join('|')"
+    page.click("#control-freeze")
+    page.wait_for_function("() => document.querySelector('#control-freeze').getAttribute('aria-pressed') === 'true'")
+    frozen = page.evaluate(legend)
+    choose(page, "survey", "Entreprises")
+    page.wait_for_function("() => document.querySelector('#view-title').innerText.includes('Entreprises')")
+    assert page.evaluate(legend) == frozen
+    page.click("#control-freeze")  # unfreeze: classes follow the data again
+    page.wait_for_function(f"(old) => {legend.replace('() => ', '')} !== old", arg=frozen)

@@ -1,0 +1,1 @@
+"""Benchmarks: measured with medians, not timed tests."""
