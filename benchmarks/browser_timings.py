@@ -90,7 +90,9 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         navigation(browser, dep)  # warm the server's caches once
-        rows.append(summarise("navigation → département map drawn", [navigation(browser, dep) for _ in range(args.runs)]))
+        rows.append(
+            summarise("navigation → département map drawn", [navigation(browser, dep) for _ in range(args.runs)])
+        )
         rows.append(summarise("navigation → commune map drawn", [navigation(browser, com) for _ in range(args.runs)]))
         change = [control_change(browser, dep, "domain", "\u2003Logement") for _ in range(args.runs)]
         rows.append(summarise("control change → département map redrawn", change))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
-from observatory.export import ExportRequest, export_table, filename, render
+from observatory.export import ExportRequest, export_table, filename, profile_tables, render, render_profile
 from observatory.layout import shell
 from observatory.layout.legend import legend
-from observatory.pages import mappage, methodology, registry
+from observatory.pages import mappage, methodology, profile, registry
 from observatory.service import Observatory
 from observatory.urlstate import language, notice_texts, parse, raw_values, to_search
 from observatory.views import pageview
@@ -27,6 +27,8 @@ def resolve(obs: Observatory, page, search: str | None) -> tuple[dict[str, str],
 
 def register_callbacks(app: Dash, obs: Observatory) -> None:
     """Register the router, the map-view, the download and the selection callbacks."""
+    register_profile_callbacks(app, obs)
+    register_search_callbacks(app, obs)
 
     @app.callback(
         Output("header", "children"),
@@ -48,6 +50,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             content = mappage.layout(page, obs, values, lang)
         elif path == "/methodologie":
             content = methodology.layout(obs, lang)
+        elif path.startswith("/territoire/"):
+            content = profile.layout(obs, path.split("/", 2)[2], lang)
         else:
             content = registry.not_found(pathname or "", lang)
         return (
@@ -153,6 +157,51 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         data = render(export_table(obs, req), "csv", dialect)
         name = filename(req, "csv").replace(".csv", "_excel-fr.csv" if dialect == "excel-fr" else ".csv")
         return dcc.send_bytes(data, name)
+
+
+def register_search_callbacks(app: Dash, obs: Observatory) -> None:
+    """The place search in the header: options as the user types; a choice opens the profile."""
+
+    @app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"), State(ids.SEARCH, "value"))
+    def search_options(text, value):
+        hits = obs.search(text or "", limit=12) if text else []
+        options = [{"label": search_label(h), "value": f"{h.level}|{h.code}"} for h in hits]
+        if value and not any(o["value"] == value for o in options):
+            options.append({"label": value.split("|")[1], "value": value})
+        return options
+
+    @app.callback(Output(ids.URL, "href"), Input(ids.SEARCH, "value"), prevent_initial_call=True)
+    def open_profile(value):
+        if not value or "|" not in value:
+            return no_update
+        level, code = value.split("|", 1)
+        return f"/territoire/{registry.territory_key(level, code)}"
+
+
+def search_label(hit) -> str:
+    """'Saint-Martin — commune, Gers (32)'."""
+    from observatory import reference as ref
+
+    parent = f", {hit.parent}" if hit.parent else ""
+    return f"{hit.name} — {ref.label(hit.level).lower()} {hit.code}{parent}"
+
+
+def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
+    """The profile's downloads (CSV, XLSX with one sheet per block)."""
+
+    @app.callback(
+        Output(profile.PROFILE_DOWNLOAD, "data"),
+        Input(profile.PROFILE_CSV, "n_clicks"),
+        Input(profile.PROFILE_XLSX, "n_clicks"),
+        State(profile.PROFILE_KEY, "data"),
+        prevent_initial_call=True,
+    )
+    def download_profile(_csv, _xlsx, key):
+        if not key:
+            return no_update
+        fmt = "xlsx" if ctx.triggered_id == profile.PROFILE_XLSX else "csv"
+        data = render_profile(profile_tables(obs, key["level"], key["code"]), fmt)
+        return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.{fmt}")
 
 
 def download_request(page, values: dict[str, str]) -> ExportRequest:

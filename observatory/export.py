@@ -106,3 +106,35 @@ def filename(req: ExportRequest, fmt: str, wave: int | None = None) -> str:
 
 
 LEVELS_FOR_EXPORT: tuple[str, ...] = (ref.FRANCE_LEVEL, *ref.LEVEL_CODES)
+
+
+PROFILE_COLUMNS: tuple[str, ...] = ("block", "scope", *EXPORT_COLUMNS)
+
+
+def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.DataFrame]:
+    """Every indicator of a territory's profile (territory, parent, France), one table per block."""
+    from observatory.views import profile
+
+    t = profile.resolve(obs, profile_key(level, code))
+    if t is None:
+        raise InvalidQuery("territory", code, ("a territory code",))
+    rows = profile.indicator_rows(obs, t).assign(min_n=obs.settings.min_n)
+    return {
+        block: part[list(PROFILE_COLUMNS)].reset_index(drop=True) for block, part in rows.groupby("block", sort=False)
+    }
+
+
+def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
+    """The profile as one CSV (with a ``block`` column) or an XLSX with one sheet per block."""
+    if fmt == "csv":
+        return render(pd.concat(tables.values(), ignore_index=True), "csv")
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        for block, table in tables.items():
+            table.to_excel(writer, sheet_name=block[:31], index=False)
+    return buf.getvalue()
+
+
+def profile_key(level: str, code: str) -> str:
+    """The profile URL key (régions are prefixed: their codes collide with départements)."""
+    return f"reg-{code}" if level == "region" else code

@@ -25,6 +25,7 @@ class Observatory:
         self.stats = StatsEngine(self.db)
         self._territories = functools.lru_cache(maxsize=8)(self._load_territories)
         self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)
+        self._index = functools.lru_cache(maxsize=2)(self._load_index)
 
     # --- estimates ------------------------------------------------------------------------------
     def estimate(
@@ -69,3 +70,16 @@ class Observatory:
     def geo_path(self, level: str) -> Path:
         """The GeoJSON file of a level."""
         return self.settings.geo_dir / f"{level}.geojson"
+
+    def search(self, text: str, limit: int = 10) -> list:
+        """Territories matching a name, INSEE code or postal code (see observatory.search)."""
+        return self._index(self.db.version).search(text, limit)
+
+    def _load_index(self, version: str):
+        del version
+        from observatory.search import TerritoryIndex
+
+        territories = self.db.query(
+            "SELECT level, code, name, departement_code, region_code, population FROM territories"
+        )
+        return TerritoryIndex(territories, self.db.query("SELECT postal_code, commune_code FROM postal_codes"))

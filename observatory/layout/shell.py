@@ -48,6 +48,26 @@ def header(pathname: str, search: str, lang: str) -> list:
     return [
         dcc.Link(t("app_title", lang), href="/" + keep, className="brand"),
         html.Nav(links, className="nav", **{"aria-label": "Navigation"}),
+        html.Div(
+            [
+                html.Label(
+                    "Rechercher un territoire" if lang == "fr" else "Find a territory",
+                    htmlFor=ids.SEARCH,
+                    className="visually-hidden",
+                ),
+                dcc.Dropdown(
+                    id=ids.SEARCH,
+                    options=[],
+                    placeholder="Commune, EPCI, département, code postal…"
+                    if lang == "fr"
+                    else "Municipality, EPCI, département, postal code…",
+                    searchable=True,
+                    clearable=True,
+                    className="search",
+                ),
+            ],
+            className="search-box control",
+        ),
         html.A(t("language_switch", lang), href=pathname + switched, id=ids.LANG_LINK, className="lang", lang=other),
     ]
 

