@@ -26,6 +26,7 @@ from observatory import reference as ref
 from observatory.config import PROJECT_ROOT
 
 PUBLISHED_FIGURES = PROJECT_ROOT / "data" / "reference" / "published_figures.csv"
+INITIATIVES = PROJECT_ROOT / "data" / "reference" / "initiatives.csv"
 SCHEMA_VERSION = "1"
 
 Progress = Callable[[str], None]
@@ -51,6 +52,20 @@ def vocabulary_rows() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def initiative_places(initiatives: pd.DataFrame, territories: pd.DataFrame) -> pd.DataFrame:
+    """One row per initiative and territory it is located in, with that territory's parents."""
+    rows = initiatives[["initiative_id", "level", "territory_codes"]].assign(
+        code=lambda d: d["territory_codes"].str.split(";")
+    )
+    rows = rows.explode("code").assign(code=lambda d: d["code"].str.strip()).drop(columns="territory_codes")
+    parents = territories[["level", "code", "region_code", "departement_code", "epci_code"]]
+    out = rows.merge(parents, on=["level", "code"], how="left")
+    out.loc[out["level"] == "region", "region_code"] = out["code"]
+    out.loc[out["level"] == "departement", "departement_code"] = out["code"]
+    out.loc[out["level"] == "epci", "epci_code"] = out["code"]
+    return out
+
+
 def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
     """Write a database holding the geography and reference tables, and the geometry files."""
     t0 = time.perf_counter()
@@ -68,6 +83,7 @@ def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
         os.replace(geo_tmp, geo_dir)
     finally:
         shutil.rmtree(geo_tmp, ignore_errors=True)
+    initiatives = pd.read_csv(INITIATIVES, dtype=str, keep_default_na=False)
     say("base de données / database")
     tmp = temp_path_beside(db_path)
     try:
@@ -79,6 +95,8 @@ def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
             "postal_codes": postal,
             "vocabulary": vocabulary_rows(),
             "published_figures": pd.read_csv(PUBLISHED_FIGURES, dtype={"region_code": str, "wave": "Int64"}),
+            "initiatives": initiatives,
+            "initiative_places": initiative_places(initiatives, territories),
         }.items():
             con.register("frame", frame)
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")

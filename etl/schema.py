@@ -23,6 +23,13 @@ DDL: tuple[str, ...] = (
         code VARCHAR PRIMARY KEY, survey VARCHAR, wave INTEGER, indicator VARCHAR, measure VARCHAR,
         statistic VARCHAR, base VARCHAR, size_class VARCHAR, region_code VARCHAR, value DOUBLE,
         unit VARCHAR, label_fr VARCHAR, label_en VARCHAR, source_url VARCHAR)""",
+    """CREATE TABLE initiatives (
+        initiative_id VARCHAR PRIMARY KEY, name VARCHAR, description_fr VARCHAR, description_en VARCHAR,
+        level VARCHAR, territory_codes VARCHAR, kind VARCHAR, role VARCHAR, actors VARCHAR,
+        figures VARCHAR, source_document VARCHAR)""",
+    """CREATE TABLE initiative_places (
+        initiative_id VARCHAR, level VARCHAR, code VARCHAR, region_code VARCHAR,
+        departement_code VARCHAR, epci_code VARCHAR)""",
     """CREATE TABLE datasets (
         wave INTEGER, survey VARCHAR, name VARCHAR, source VARCHAR, licence VARCHAR,
         synthetic BOOLEAN, checksum VARCHAR, respondents BIGINT, loaded_at TIMESTAMP,

@@ -162,20 +162,28 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
 def register_search_callbacks(app: Dash, obs: Observatory) -> None:
     """The place search in the header: options as the user types; a choice opens the profile."""
 
-    @app.callback(Output(ids.SEARCH, "options"), Input(ids.SEARCH, "search_value"), State(ids.SEARCH, "value"))
-    def search_options(text, value):
-        hits = obs.search(text or "", limit=12) if text else []
-        options = [{"label": search_label(h), "value": f"{h.level}|{h.code}"} for h in hits]
-        if value and not any(o["value"] == value for o in options):
-            options.append({"label": value.split("|")[1], "value": value})
-        return options
-
-    @app.callback(Output(ids.URL, "href"), Input(ids.SEARCH, "value"), prevent_initial_call=True)
-    def open_profile(value):
-        if not value or "|" not in value:
-            return no_update
-        level, code = value.split("|", 1)
-        return f"/territoire/{registry.territory_key(level, code)}"
+    @app.callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH, "value"), State(ids.URL, "search"))
+    def search_results(text, search):
+        if not text or not text.strip():
+            return []
+        hits = obs.search(text, limit=10)
+        if not hits:
+            return [
+                html.Li(
+                    "Aucun territoire trouvé" if language(search) == "fr" else "No territory found",
+                    className="search-empty",
+                )
+            ]
+        return [
+            html.Li(
+                dcc.Link(
+                    search_label(h),
+                    href=f"/territoire/{registry.territory_key(h.level, h.code)}",
+                    className="search-hit",
+                )
+            )
+            for h in hits
+        ]
 
 
 def search_label(hit) -> str:

@@ -83,3 +83,20 @@ class Observatory:
             "SELECT level, code, name, departement_code, region_code, population FROM territories"
         )
         return TerritoryIndex(territories, self.db.query("SELECT postal_code, commune_code FROM postal_codes"))
+
+    def initiatives(self, level: str, code: str, parents: list[tuple[str, str]]) -> pd.DataFrame:
+        """Real initiatives located in a territory, in its sub-territories or in its parents."""
+        column = {"region": "region_code", "departement": "departement_code", "epci": "epci_code"}.get(level)
+        places = [(level, code), *parents, ("france", "FR")]
+        match = " OR ".join("(p.level = ? AND p.code = ?)" for _ in places)
+        params = [v for pair in places for v in pair]
+        inside = ""
+        if column:
+            inside = f" OR p.{column} = ?"
+            params.append(code)
+        return self.db.query(
+            "SELECT i.*, min(CASE WHEN p.level = ? AND p.code = ? THEN 0 ELSE 1 END) AS here "
+            f"FROM initiatives i JOIN initiative_places p USING (initiative_id) WHERE {match}{inside} "
+            "GROUP BY ALL ORDER BY here, i.kind, i.name",
+            [level, code, *params],
+        )

@@ -48,28 +48,36 @@ def header(pathname: str, search: str, lang: str) -> list:
     return [
         dcc.Link(t("app_title", lang), href="/" + keep, className="brand"),
         html.Nav(links, className="nav", **{"aria-label": "Navigation"}),
-        html.Div(
-            [
-                html.Label(
-                    "Rechercher un territoire" if lang == "fr" else "Find a territory",
-                    htmlFor=ids.SEARCH,
-                    className="visually-hidden",
-                ),
-                dcc.Dropdown(
-                    id=ids.SEARCH,
-                    options=[],
-                    placeholder="Commune, EPCI, département, code postal…"
-                    if lang == "fr"
-                    else "Municipality, EPCI, département, postal code…",
-                    searchable=True,
-                    clearable=True,
-                    className="search",
-                ),
-            ],
-            className="search-box control",
-        ),
+        search_box(lang),
         html.A(t("language_switch", lang), href=pathname + switched, id=ids.LANG_LINK, className="lang", lang=other),
     ]
+
+
+def search_box(lang: str) -> html.Div:
+    """The place search: a text field and the list of matching territories (links)."""
+    fr = lang == "fr"
+    return html.Div(
+        [
+            html.Label(
+                "Rechercher un territoire" if fr else "Find a territory",
+                htmlFor=ids.SEARCH,
+                className="visually-hidden",
+            ),
+            dcc.Input(
+                id=ids.SEARCH,
+                type="search",
+                debounce=0.25,
+                autoComplete="off",
+                placeholder="Commune, EPCI, département, code postal…"
+                if fr
+                else "Municipality, EPCI, département, postal code…",
+                className="search-input",
+            ),
+            html.Ul(id=ids.SEARCH_RESULTS, className="search-results", **{"aria-live": "polite"}),
+        ],
+        className="search-box",
+        role="search",
+    )
 
 
 def _with_lang(search: str, lang: str) -> str:

@@ -31,7 +31,7 @@ population finie ; une strate d'un seul répondant n'apporte pas de variance. Le
 vérifiés contre la bibliothèque *samplics* dans les tests.
 
 - **Intervalle de confiance à 95 %** : estimation ± 1,96 × erreur type pour les notes moyennes ;
-  pour les proportions, intervalle calculé sur l'échelle logit puis ramené dans [0 ; 1] (il reste
+  pour les proportions, intervalle calculé sur l'échelle logit puis ramené dans \\[0 ; 1\\] (il reste
   toujours entre 0 et 100 %) ; quand la proportion vaut exactement 0 ou 1, intervalle de Wilson
   avec l'effectif efficace.
 - **Effectif efficace** (Kish) : (Σw)² / Σw².

@@ -177,6 +177,43 @@ def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang:
     )
 
 
+KIND_LABELS = {
+    "label_territoire": ("Label « Territoire French Impact »", "'Territoire French Impact' label"),
+    "pionnier_co_construction": ("Pionnier de la co-construction", "Co-construction pioneer"),
+    "laureat_innovation_sociale": (
+        "Lauréat innovation sociale (Nouvelle-Aquitaine)",
+        "Social-innovation laureate (Nouvelle-Aquitaine)",
+    ),
+    "entrepreneuriat_territoire": ("Entrepreneuriat de territoire", "Territorial entrepreneurship"),
+    "fabrique_initiatives": ("Fabrique à initiatives", "Fabrique à initiatives"),
+    "autre": ("Autre initiative", "Other initiative"),
+}
+
+
+def initiatives_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
+    """Real initiatives from the source documents located here, below or above (never synthetic)."""
+    fr = lang == "fr"
+    rows = obs.initiatives(t.level, t.code, [(lv, c) for lv, c, _ in t.parents])
+    head = html.H2("Initiatives du territoire (données réelles)" if fr else "Initiatives in the territory (real data)")
+    if rows.empty:
+        return html.Section(
+            [head, html.P("Aucune initiative du catalogue ici." if fr else "No catalogued initiative here.")]
+        )
+    items = []
+    for r in rows.itertuples():
+        kind = KIND_LABELS.get(r.kind, (r.kind, r.kind))[0 if fr else 1]
+        details = [html.Strong(r.name), f" — {kind}", html.Br(), r.description_fr if fr else r.description_en]
+        if r.role:
+            details += [html.Br(), ("Rôle : " if fr else "Role: ") + r.role.replace(";", ", ")]
+        if r.actors:
+            details += [html.Br(), ("Acteurs : " if fr else "Actors: ") + r.actors.replace(";", ", ")]
+        if r.figures:
+            details += [html.Br(), ("Chiffres : " if fr else "Figures: ") + r.figures.replace(";", ", ")]
+        details += [html.Br(), html.Small(("Source : " if fr else "Source: ") + r.source_document)]
+        items.append(html.Li(details, className="initiative"))
+    return html.Section([head, html.Ul(items, className="initiatives")], className="profile-block", id="initiatives")
+
+
 def layout(obs: Observatory, key: str, lang: str) -> html.Div:
     """The profile page, or a not-found message with a hint to use the search."""
     fr = lang == "fr"
@@ -226,6 +263,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                 className="actions",
             ),
             *indicator_sections(obs, t, lang),
+            initiatives_section(obs, t, lang),
         ],
         className="profile",
     )
