@@ -9,10 +9,18 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
-from observatory.export import ExportRequest, export_table, filename, profile_tables, render, render_profile
+from observatory.export import (
+    ExportRequest,
+    comparison_tables,
+    export_table,
+    filename,
+    profile_tables,
+    render,
+    render_profile,
+)
 from observatory.layout import shell
 from observatory.layout.legend import legend
-from observatory.pages import mappage, methodology, profile, registry
+from observatory.pages import compare, mappage, methodology, profile, registry
 from observatory.service import Observatory
 from observatory.urlstate import language, notice_texts, parse, raw_values, to_search
 from observatory.views import pageview
@@ -28,6 +36,7 @@ def resolve(obs: Observatory, page, search: str | None) -> tuple[dict[str, str],
 def register_callbacks(app: Dash, obs: Observatory) -> None:
     """Register the router, the map-view, the download and the selection callbacks."""
     register_profile_callbacks(app, obs)
+    register_compare_callbacks(app, obs)
     register_search_callbacks(app, obs)
 
     @app.callback(
@@ -37,12 +46,15 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.PAGE, "children"),
         Output("footer", "children"),
         Input(ids.URL, "pathname"),
-        State(ids.URL, "search"),
+        Input(ids.URL, "search"),
     )
     def route(pathname: str | None, search: str | None):
         lang = language(search)
         path = registry.canonical(pathname)
         page = registry.PAGES.get(path)
+        if page is not None and ctx.triggered_id == ids.URL and "url.pathname" not in ctx.triggered_prop_ids:
+            # A map page writes its own state into the query string: don't rebuild it for that.
+            return (no_update,) * 5
         notices: list[str] = []
         if page is not None:
             values, replaced = resolve(obs, page, search)
@@ -50,6 +62,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             content = mappage.layout(page, obs, values, lang)
         elif path == "/methodologie":
             content = methodology.layout(obs, lang)
+        elif path == "/comparer":
+            content, notices = compare.layout(obs, search, lang)
         elif path.startswith("/territoire/"):
             content = profile.layout(obs, path.split("/", 2)[2], lang)
         else:
@@ -192,6 +206,48 @@ def search_label(hit) -> str:
 
     parent = f", {hit.parent}" if hit.parent else ""
     return f"{hit.name} — {ref.label(hit.level).lower()} {hit.code}{parent}"
+
+
+def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
+    """Adding a territory from the comparison page's search, and the comparison's downloads."""
+
+    @app.callback(
+        Output(compare.COMPARE_ADD_RESULTS, "children"),
+        Input(compare.COMPARE_ADD, "value"),
+        State(compare.COMPARE_STATE, "data"),
+    )
+    def add_results(text, current):
+        if not text or not text.strip() or not current:
+            return []
+        keys = current["keys"]
+        hits = obs.search(text, limit=8)
+        return [
+            html.Li(
+                dcc.Link(
+                    search_label(h),
+                    href=compare.href(
+                        [*keys, registry.territory_key(h.level, h.code)], current["view"], current["lang"]
+                    ),
+                    className="search-hit",
+                )
+            )
+            for h in hits
+        ]
+
+    @app.callback(
+        Output(compare.COMPARE_DOWNLOAD, "data"),
+        Input(compare.COMPARE_CSV, "n_clicks"),
+        Input(compare.COMPARE_XLSX, "n_clicks"),
+        State(compare.COMPARE_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def download_comparison(_csv, _xlsx, current):
+        if not current or len(current["keys"]) < 2:
+            return no_update
+        tables = comparison_tables(obs, current["keys"], current["view"])
+        fmt = "xlsx" if ctx.triggered_id == compare.COMPARE_XLSX else "csv"
+        data = render(tables["estimates"], "csv") if fmt == "csv" else render_profile(tables, "xlsx")
+        return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.{fmt}")
 
 
 def register_profile_callbacks(app: Dash, obs: Observatory) -> None:

@@ -138,3 +138,17 @@ def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
 def profile_key(level: str, code: str) -> str:
     """The profile URL key (régions are prefixed: their codes collide with départements)."""
     return f"reg-{code}" if level == "region" else code
+
+
+def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str, pd.DataFrame]:
+    """A comparison's estimates (tidy, one row per territory × measure) and pairwise tests."""
+    from observatory.views import comparison
+
+    territories, _unknown = comparison.parse_keys(obs, ",".join(keys))
+    if view not in comparison.VIEWS:
+        raise InvalidQuery("view", view, tuple(comparison.VIEWS))
+    table, pairs = comparison.compare(obs, territories, view)
+    if table.empty:
+        return {"estimates": table, "pairwise": pairs}
+    table = table.assign(min_n=obs.settings.min_n)
+    return {"estimates": table[["territory_key", *EXPORT_COLUMNS]].reset_index(drop=True), "pairwise": pairs}

@@ -10,6 +10,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_partnerships": ("Partenariats", "Partnerships"),
     "nav_coconstruction": ("Co-construction", "Co-construction"),
     "nav_methodology": ("Méthodologie", "Methodology"),
+    "nav_compare": ("Comparer", "Compare"),
     "synthetic_banner": (
         "Données de démonstration synthétiques : générées pour illustrer l'observatoire, calées sur les "
         "chiffres nationaux publiés par PHARE. Ce ne sont pas des résultats de PHARE.",

@@ -27,7 +27,8 @@ LEVEL_COLUMNS: dict[str, str] = {
     "epci": "epci_code",
     "commune": "commune_code",
 }
-ALL_LEVELS: tuple[str, ...] = (ref.FRANCE_LEVEL, *LEVEL_COLUMNS, ref.SIZE_BAND_LEVEL)
+GROUPS_LEVEL = "groups"
+ALL_LEVELS: tuple[str, ...] = (ref.FRANCE_LEVEL, *LEVEL_COLUMNS, ref.SIZE_BAND_LEVEL, GROUPS_LEVEL)
 SURVEYS_OF: dict[str, tuple[str, ...]] = {
     "fragility": ("citoyens", "entreprises", "associations", "elus"),
     "partnerships": ref.PARTNERSHIP_SURVEYS,
@@ -59,6 +60,7 @@ class Query:
     measures: tuple[str, ...] | None = None
     size_class: str | None = None
     territories: tuple[str, ...] | None = None  # only these territories (the whole sample still counts)
+    groups: tuple[tuple[str, str, str], ...] | None = None  # level "groups": (label, level, code), first match wins
 
     def check(self) -> Query:
         """Raise InvalidQuery for any identifier that is not allowed."""
@@ -75,7 +77,11 @@ class Query:
         classes = tuple(c.code for c in ref.SIZE_CLASSES.get(self.survey, ()))
         if self.size_class is not None and self.size_class not in classes:
             raise InvalidQuery("size_class", self.size_class, classes)
-        for code in self.territories or ():
+        for _label, level, _code in self.groups or ():
+            if level not in LEVEL_COLUMNS:
+                raise InvalidQuery("level", level, tuple(LEVEL_COLUMNS))
+        codes = list(self.territories or ()) + [c for _l, _v, c in self.groups or ()]
+        for code in codes:
             if not isinstance(code, str) or not re.fullmatch(r"[0-9A-Za-z_]{1,12}", code):
                 raise InvalidQuery("territory", code, ("INSEE codes of the level",))
         return self
@@ -116,6 +122,12 @@ class StatsEngine:
             territory = ibis.literal(ref.FRANCE_CODE)
         elif q.level == ref.SIZE_BAND_LEVEL:
             r, territory = self._with_size_band(con, r)
+        elif q.level == GROUPS_LEVEL:
+            # Disjoint groups: a respondent belongs to the first group that contains it.
+            territory = ibis.cases(
+                *[(r[LEVEL_COLUMNS[lv]] == code, label) for label, lv, code in q.groups or ()],
+                else_=ibis.null("string"),
+            )
         else:
             territory = r[LEVEL_COLUMNS[q.level]]
         if q.territories:
@@ -155,6 +167,10 @@ class StatsEngine:
     def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
         if q.level == ref.FRANCE_LEVEL:
             terr = pd.DataFrame({"territory_code": [ref.FRANCE_CODE], "territory_name": ["France"]})
+        elif q.level == GROUPS_LEVEL:
+            terr = pd.DataFrame(
+                {"territory_code": [g[0] for g in q.groups or ()], "territory_name": [g[0] for g in q.groups or ()]}
+            )
         elif q.level == ref.SIZE_BAND_LEVEL:
             terr = pd.DataFrame(
                 {
