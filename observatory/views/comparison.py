@@ -28,8 +28,9 @@ VIEWS: dict[str, tuple[str, str, str]] = {
 
 
 def parse_keys(obs: Observatory, raw: str | None) -> tuple[list[Territory], list[str]]:
-    """Territories of a ``territories=`` parameter (comma-separated profile keys), and the keys
-    that match no territory. Duplicates are dropped; at most six are kept.
+    """Territories of a ``territories=`` parameter, and the keys that match no territory.
+
+    Keys are comma-separated profile keys; duplicates are dropped; at most six are kept.
     """
     found, unknown = [], []
     for key in [k.strip() for k in (raw or "").split(",") if k.strip()][: MAX_TERRITORIES * 2]:
