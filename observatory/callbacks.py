@@ -90,18 +90,20 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.EXTRAS, "children"),
         Output(ids.TABLE, "style_data_conditional"),
         Output(ids.FREEZE, "aria-pressed"),
+        Output(ids.INITIATIVES_TOGGLE, "aria-pressed"),
         Input(CONTROLS, "value"),
         Input(ids.FREEZE, "n_clicks"),
+        Input(ids.INITIATIVES_TOGGLE, "n_clicks"),
         Input(ids.MAP, "clickData"),
         State(ids.URL, "pathname"),
         State(ids.URL, "search"),
         State(ids.BREAKS_STORE, "data"),
         State(ids.VIEWPORT, "data"),
     )
-    def update_view(control_values, freeze_clicks, click, pathname, search, store, viewport):
+    def update_view(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport):
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
-            return (no_update,) * 13
+            return (no_update,) * 14
         lang = language(search)
         freeze = bool((freeze_clicks or 0) % 2)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
@@ -112,7 +114,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         frozen = store.get(key) if freeze else None
         selected = _clicked(click)
         width = (viewport or {}).get("width")
-        pv = pageview.compute(obs, page, values, lang, frozen, selected, width)
+        show_initiatives = bool((initiative_clicks or 0) % 2)
+        pv = pageview.compute(obs, page, values, lang, frozen, selected, width, show_initiatives)
         if selected not in set(pv.view.rows["territory_code"]):
             selected = None
         if freeze and not frozen:
@@ -135,6 +138,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             page.extras(obs, pv, lang, width),
             pageview.table_highlight(selected),
             "true" if freeze else "false",
+            "true" if show_initiatives else "false",
         )
 
     @app.callback(

@@ -31,6 +31,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "jenks": ("Seuils naturels (Jenks)", "Natural breaks (Jenks)"),
     "equal": ("Intervalles égaux", "Equal intervals"),
     "freeze": ("Figer les classes", "Freeze classes"),
+    "initiatives_layer": ("Initiatives (réelles)", "Initiatives (real)"),
+    "initiatives_help": (
+        "Afficher sur la carte les initiatives réelles citées dans les documents sources",
+        "Show the real initiatives named in the source documents on the map",
+    ),
     "freeze_help": (
         "Garder les mêmes seuils de classes quand les filtres changent, pour comparer les cartes",
         "Keep the same class breaks while filters change, so that maps stay comparable",

@@ -100,3 +100,11 @@ class Observatory:
             "GROUP BY ALL ORDER BY here, i.kind, i.name",
             [level, code, *params],
         )
+
+    def initiative_points(self) -> pd.DataFrame:
+        """Each initiative's places as map points (positions on the map, overseas in their insets)."""
+        return self.db.query(
+            "SELECT i.name, i.kind, i.source_document, p.level, p.code, t.name AS territory, t.map_lon AS lon, t.map_lat AS lat "
+            "FROM initiatives i JOIN initiative_places p USING (initiative_id) "
+            "JOIN territories t ON t.level = p.level AND t.code = p.code WHERE t.map_lon IS NOT NULL ORDER BY i.name"
+        )

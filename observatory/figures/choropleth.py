@@ -127,3 +127,24 @@ def draw_map(
         "dragmode": "pan",
     }
     return {"data": data, "layout": layout}
+
+
+def initiatives_trace(points: pd.DataFrame, lang: str) -> dict:
+    """Markers of the real initiatives (from the source documents), with their source in the hover."""
+    src = "Source" if lang == "en" else "Source"
+    text = [
+        f"<b>{n}</b><br>{t} ({lv})<br>{src} : {s[:60]}"
+        for n, t, lv, s in zip(
+            points["name"], points["territory"], points["level"], points["source_document"], strict=True
+        )
+    ]
+    return {
+        "type": "scattermap",
+        "lon": points["lon"].round(4).tolist(),
+        "lat": points["lat"].round(4).tolist(),
+        "mode": "markers",
+        "marker": {"size": 11, "color": "#7b3294", "opacity": 0.9},
+        "text": text,
+        "hovertemplate": "%{text}<extra></extra>",
+        "name": "initiatives",
+    }

@@ -129,11 +129,51 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
             stat = statistic or "share"
             title = f"{ref.label(survey, lang)} — {i18n.t(stat, lang)}"
             section.append(
-                dcc.Graph(figure=dotplot(table, series, labels, stat, title, lang), config={"displaylogo": False})
+                dcc.Graph(
+                    figure=dotplot(*_with_reference(obs, table, series, survey, lang), labels, stat, title, lang),
+                    config={"displaylogo": False},
+                )
             )
             section.append(_table(table, labels, stat, t, lang))
         out.append(html.Section(section, className="profile-block"))
     return out
+
+
+def _with_reference(obs: Observatory, table, series: list, survey: str, lang: str):
+    plotted, extra = with_published(obs, table, survey, lang)
+    return plotted, series + extra
+
+
+def with_published(obs: Observatory, table, survey: str, lang: str):
+    """Add PHARE's published national figures (any wave) as a reference series, if any."""
+    pub = obs.published_figures()
+    pub = pub[
+        (pub["survey"] == survey)
+        & pub["region_code"].isna()
+        & pub["size_class"].isna()
+        & (pub["indicator"] != "innovation")
+    ]
+    if pub.empty:
+        return table, []
+    stat = pub["statistic"].where(pub["base"] != "partners", "share_among_partners")
+    values = dict(zip(zip(pub["measure"], stat, strict=True), pub["value"], strict=True))
+    keys = list(zip(table["measure"], table["statistic"], strict=True))
+    published = [values.get(k) for k in keys]
+    if all(v is None for v in published):
+        return table, []
+    out = table.assign(
+        estimate_published=published, ci_low_published=published, ci_high_published=published, n_published=None
+    )
+    out[["estimate_published", "ci_low_published", "ci_high_published"]] = out[
+        ["estimate_published", "ci_low_published", "ci_high_published"]
+    ].astype(float)
+    waves = sorted({int(w) for w in pub["wave"]})
+    name = (
+        f"PHARE {', '.join(map(str, waves))} (publié)"
+        if lang == "fr"
+        else f"PHARE {', '.join(map(str, waves))} (published)"
+    )
+    return out, [("published", name)]
 
 
 def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang: str) -> dash_table.DataTable:
@@ -153,6 +193,7 @@ def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang:
                 "parent": i18n.value(getattr(r, "estimate_parent", None), statistic, lang),
                 "france": i18n.value(r.estimate_france, statistic, lang),
                 "significance": i18n.t(r.significance, lang) if isinstance(r.significance, str) else "",
+                "vs_parent": i18n.t(r.vs_parent, lang) if isinstance(getattr(r, "vs_parent", None), str) else "",
             }
         )
     columns = [
@@ -161,6 +202,7 @@ def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang:
         ("n", "n"),
         ("parent", "Territoire parent" if fr else "Parent"),
         ("france", "France"),
+        ("vs_parent", "vs reste du territoire parent" if fr else "vs rest of the parent"),
         ("significance", "vs reste de la France" if fr else "vs rest of France"),
     ]
     return dash_table.DataTable(

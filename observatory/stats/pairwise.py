@@ -45,10 +45,10 @@ def pairwise(
             inner = overlaps.get(frozenset((a, b)))
             if inner is not None:
                 outer = b if inner == a else a
+                groups = (("inner", *inner), ("outer", *outer))
                 q = Query(
-                    base.indicator, base.wave, base.survey, GROUPS_LEVEL, base.measures, base.size_class,
-                    groups=(("inner", *inner), ("outer", *outer)),
-                )  # fmt: skip
+                    base.indicator, base.wave, base.survey, GROUPS_LEVEL, base.measures, base.size_class, groups=groups
+                )
                 g = engine.estimate(q, min_n)
                 rest = g[g["territory_code"] == "outer"].set_index(keys)
                 if inner == a:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
-from observatory.figures.choropleth import draw_map, palette
+from observatory.figures.choropleth import draw_map, initiatives_trace, palette
 from observatory.figures.ranking import draw_ranking
 from observatory.pages.mappage import MapPage
 from observatory.service import Observatory
@@ -43,6 +43,7 @@ def compute(
     frozen: list[float] | None = None,
     selected: str | None = None,
     viewport_width: int | None = None,
+    initiatives: bool = False,
 ) -> PageView:
     """Estimates for the view (from the statistics layer), classified and drawn."""
     query, measure, statistic = page.query(values)
@@ -55,6 +56,8 @@ def compute(
     figure = draw_map(
         view.rows, view.upper_bounds, colours, geo_url, obs.settings.map_style, selected, query.level, viewport_width
     )
+    if initiatives:
+        figure["data"].append(initiatives_trace(obs.initiative_points(), lang))
     ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1])
     national = obs.estimate(
         Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, (measure,), query.size_class)

@@ -16,6 +16,8 @@ import pandas as pd
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
+from observatory.stats.engine import GROUPS_LEVEL
+from observatory.stats.pairwise import pairwise
 
 PARENT_LEVEL = {"commune": "departement", "epci": "departement", "departement": "region"}
 PARENT_COLUMN = {"departement": "departement_code", "region": "region_code"}
@@ -120,15 +122,29 @@ def indicator_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
             if parent:
                 scopes.append(("parent", parent[0], (parent[1],)))
             scopes.append(("france", ref.FRANCE_LEVEL, None))
+            by_scope = {}
             for scope, level, codes in scopes:
-                table = obs.estimate(Query(indicator, wave, survey, level, territories=codes))
-                if statistic:
-                    table = table[table["statistic"] == statistic]
-                else:  # partnerships: the partner rate, and kinds among partners (PHARE's convention)
-                    table = table[
-                        (table["measure"] == ref.PARTNER.code) | (table["statistic"] == "share_among_partners")
-                    ]
-                frames.append(table.assign(block=block, scope=scope))
+                if scope == "territory" and parent:
+                    # The groups query (territory, rest of parent) holds the territory's estimates
+                    # too, and with_parent_test reuses it from the cache: one query instead of two.
+                    q = Query(
+                        indicator, wave, survey, GROUPS_LEVEL, groups=(("inner", t.level, t.code), ("outer", *parent))
+                    )
+                    g = obs.estimate(q)
+                    g = g[g["territory_code"] == "inner"].assign(
+                        territory_code=t.code, territory_name=t.name, level=t.level
+                    )
+                    by_scope[scope] = _keep(g, statistic)
+                    continue
+                # Whole levels (not just this territory): the same cached table serves every
+                # profile, and the map pages.
+                table = obs.estimate(Query(indicator, wave, survey, level))
+                by_scope[scope] = _keep(table[table["territory_code"].isin(codes)] if codes else table, statistic)
+            if parent:
+                by_scope["territory"] = with_parent_test(
+                    obs, Query(indicator, wave, survey, t.level), t, parent, by_scope
+                )
+            frames += [table.assign(block=block, scope=scope) for scope, table in by_scope.items()]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -142,7 +158,34 @@ def comparison_table(rows: pd.DataFrame, block: str, survey: str) -> pd.DataFram
         aggfunc="first",
     )
     wide.columns = [f"{v}_{s}" for v, s in wide.columns]
-    terr = r[r["scope"] == "territory"].set_index(["measure", "statistic"])[["reliability", "significance", "p_value"]]
+    cols = ["reliability", "significance", "p_value"] + (["vs_parent"] if "vs_parent" in r else [])
+    terr = r[r["scope"] == "territory"].set_index(["measure", "statistic"])[cols]
     out = wide.join(terr).reset_index()
     order = {m: i for i, m in enumerate(r["measure"].drop_duplicates())}
     return out.sort_values("measure", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def _keep(table: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    if statistic:
+        return table[table["statistic"] == statistic]
+    # partnerships: the partner rate, and the kinds among partners (PHARE's convention)
+    return table[(table["measure"] == ref.PARTNER.code) | (table["statistic"] == "share_among_partners")]
+
+
+def with_parent_test(
+    obs: Observatory, base: Query, t: Territory, parent: tuple[str, str], by_scope: dict
+) -> pd.DataFrame:
+    """The territory's rows with ``vs_parent``: its test against the rest of its parent."""
+    pairs = pairwise(
+        obs.stats,
+        base,
+        {(t.level, t.code): by_scope["territory"], parent: by_scope["parent"]},
+        {frozenset({(t.level, t.code), parent}): (t.level, t.code)},
+        obs.settings.min_n,
+    )
+    verdict = pairs.set_index(["measure", "statistic"])["verdict"].map(
+        {"a_higher": "above", "b_higher": "below", "not_significant": "not_significant", "not_tested": "not_tested"}
+    )
+    terr = by_scope["territory"]
+    keys = pd.MultiIndex.from_frame(terr[["measure", "statistic"]])
+    return terr.assign(vs_parent=verdict.reindex(keys).to_numpy())

@@ -101,3 +101,31 @@ def test_unknown_territory_is_a_friendly_page(live_server, page):
     page.goto(live_server + "/territoire/%27%3B%20DROP%20TABLE%20territories%3B--")
     page.wait_for_selector("h1")
     assert "introuvable" in page.inner_text("h1") and not page.errors
+
+
+def test_profile_tests_against_the_rest_of_the_parent_and_shows_published_figures(live_server, page):
+    page.goto(live_server + "/territoire/13")
+    page.wait_for_selector(".profile-block .js-plotly-plot", timeout=60_000)
+    text = page.inner_text(".profile")
+    assert "vs reste du territoire parent" in text and "vs reste de la France" in text
+    all_names = "() => [...document.querySelectorAll('.profile-block .js-plotly-plot')].flatMap(g => (g.data || []).map(d => d.name))"
+    page.wait_for_function(f"() => ({all_names})().some(n => n && n.startsWith('PHARE'))", timeout=30_000)
+    names = page.evaluate(all_names)
+    assert "Bouches-du-Rhône" in names and "Provence-Alpes-Côte d'Azur" in names and "France" in names
+    assert any(n.startswith("PHARE 2015") for n in names)  # published figures as reference points
+
+
+def test_initiatives_layer_on_the_map(live_server, page):
+    from tests.browser.conftest import wait_for_map
+
+    page.goto(live_server + "/fragilites?level=region")
+    wait_for_map(page)
+    page.click("#control-initiatives")
+    page.wait_for_function(
+        "() => document.querySelector('#map .js-plotly-plot').data.some(d => d.type === 'scattermap')", timeout=30_000
+    )
+    texts = page.evaluate(
+        "() => document.querySelector('#map .js-plotly-plot').data.find(d => d.type === 'scattermap').text"
+    )
+    assert len(texts) > 30 and any("Nantes" in t for t in texts)
+    assert page.get_attribute("#control-initiatives", "aria-pressed") == "true"

@@ -18,6 +18,8 @@ PAGES = {
     "partenariats": ("/partenariats", True),
     "co-construction": ("/co-construction", True),
     "methodologie": ("/methodologie", False),
+    "territoire": ("/territoire/42218", False),
+    "comparer": ("/comparer?territories=42,13,reg-84&view=fragilite-citoyens", False),
     "fragilites-communes": ("/fragilites?survey=citoyens&level=commune&domain=emploi&stat=mean_score", True),
 }
 
@@ -34,7 +36,9 @@ def test_screenshot(live_server, browser, name, width):
     if has_map:
         wait_for_map(page, timeout=90_000)
     else:
-        page.wait_for_selector("h1")
+        page.wait_for_selector("h1", timeout=60_000)
+        if "methodologie" not in path:
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     page.wait_for_timeout(300)
     out = shot(page, f"{name}{'' if width > 800 else '-mobile'}")
     context.close()
