@@ -9,6 +9,7 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
+from observatory import reference as ref
 from observatory.export import (
     ExportRequest,
     comparison_tables,
@@ -206,8 +207,6 @@ def register_search_callbacks(app: Dash, obs: Observatory) -> None:
 
 def search_label(hit) -> str:
     """'Saint-Martin — commune, Gers (32)'."""
-    from observatory import reference as ref
-
     parent = f", {hit.parent}" if hit.parent else ""
     return f"{hit.name} — {ref.label(hit.level).lower()} {hit.code}{parent}"
 

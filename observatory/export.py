@@ -115,7 +115,7 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     """Every indicator of a territory's profile (territory, parent, France), one table per block."""
     from observatory.views import profile
 
-    t = profile.resolve(obs, profile_key(level, code))
+    t = profile.resolve(obs, ref.territory_key(level, code))
     if t is None:
         raise InvalidQuery("territory", code, ("a territory code",))
     rows = profile.indicator_rows(obs, t).assign(min_n=obs.settings.min_n)
@@ -133,11 +133,6 @@ def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
         for block, table in tables.items():
             table.to_excel(writer, sheet_name=block[:31], index=False)
     return buf.getvalue()
-
-
-def profile_key(level: str, code: str) -> str:
-    """The profile URL key (régions are prefixed: their codes collide with départements)."""
-    return f"reg-{code}" if level == "region" else code
 
 
 def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str, pd.DataFrame]:

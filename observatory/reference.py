@@ -170,6 +170,14 @@ def domains_of_espace(espace: str) -> tuple[str, ...]:
     return tuple(d.code for d in DOMAINS if d.espace == espace)
 
 
+def territory_key(level: str, code: str) -> str:
+    """The profile URL key of a territory.
+
+    Régions are prefixed: their codes collide with départements ("11" is Île-de-France and Aude).
+    """
+    return f"reg-{code}" if level == "region" else code
+
+
 def label(code: str, lang: str = "fr") -> str:
     """The label of any coded item in French or English; the code itself when unknown."""
     for item in _ALL_ITEMS:

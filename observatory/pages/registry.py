@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from observatory.pages import coconstruction, fragility, partnerships
 from observatory.pages.mappage import MapPage
+from observatory.reference import territory_key  # noqa: F401  (re-exported for the pages)
 
 PAGES: dict[str, MapPage] = {p.path: p for p in (fragility.PAGE, partnerships.PAGE, coconstruction.PAGE)}
 DEFAULT_PATH = "/fragilites"
@@ -15,14 +16,6 @@ def canonical(pathname: str | None) -> str:
     """The page path without trailing slash; '/' is the default page."""
     path = (pathname or "/").rstrip("/") or "/"
     return DEFAULT_PATH if path == "/" else path
-
-
-def territory_key(level: str, code: str) -> str:
-    """The profile URL key of a territory.
-
-    Régions are prefixed: their codes collide with départements ("11" is Île-de-France and Aude).
-    """
-    return f"reg-{code}" if level == "region" else code
 
 
 def not_found(pathname: str, lang: str) -> html.Div:

@@ -44,13 +44,13 @@ def parse_keys(obs: Observatory, raw: str | None) -> tuple[list[Territory], list
 
 def key_of(t: Territory) -> str:
     """The key of a territory in URLs."""
-    return f"reg-{t.code}" if t.level == "region" else t.code
+    return ref.territory_key(t.level, t.code)
 
 
 def key_of_code(level_code: str) -> str:
     """'region:84' → 'reg-84', 'departement:42' → '42' (the pairwise table's ids → URL keys)."""
     level, _, code = level_code.partition(":")
-    return f"reg-{code}" if level == "region" else code
+    return ref.territory_key(level, code)
 
 
 def _condition(level: str, code: str) -> tuple[str, str]:
