@@ -77,8 +77,10 @@ def test_profiles_of_every_level_render_with_real_population(live_server, page, 
 def test_profile_shows_suppression_reasons_and_initiatives(live_server, page):
     page.goto(live_server + "/territoire/44109")  # Nantes
     page.wait_for_selector("#initiatives", timeout=60_000)
-    text = page.inner_text(".profile")
-    assert "Effectif insuffisant" in text  # few mayors in one commune: suppressed cells say why
+    # few mayors in one commune: suppressed cells say why (tables render asynchronously)
+    page.wait_for_function(
+        "() => document.querySelector('.profile').innerText.includes('Effectif insuffisant')", timeout=30_000
+    )
     assert "Plateforme RSE Nantes Métropole" in page.inner_text("#initiatives")
 
 
@@ -106,8 +108,10 @@ def test_unknown_territory_is_a_friendly_page(live_server, page):
 def test_profile_tests_against_the_rest_of_the_parent_and_shows_published_figures(live_server, page):
     page.goto(live_server + "/territoire/13")
     page.wait_for_selector(".profile-block .js-plotly-plot", timeout=60_000)
-    text = page.inner_text(".profile")
-    assert "vs reste du territoire parent" in text and "vs reste de la France" in text
+    page.wait_for_function(
+        "() => ['vs reste du territoire parent', 'vs reste de la France'].every(t => document.querySelector('.profile').innerText.includes(t))",
+        timeout=30_000,
+    )
     all_names = "() => [...document.querySelectorAll('.profile-block .js-plotly-plot')].flatMap(g => (g.data || []).map(d => d.name))"
     page.wait_for_function(f"() => ({all_names})().some(n => n && n.startsWith('PHARE'))", timeout=30_000)
     names = page.evaluate(all_names)
