@@ -14,6 +14,9 @@ def test_three_territories_with_pairwise_significance_round_trip(live_server, pa
     assert page.locator(".chip").count() == 3
     traces = page.evaluate("() => document.querySelector('#compare-chart .js-plotly-plot').data.map(d => d.name)")
     assert traces == ["Loire", "Bouches-du-Rhône", "Auvergne-Rhône-Alpes"]
+    page.wait_for_function(
+        "() => (document.querySelector('#compare-pairs') || {}).innerText?.includes('hors Loire')", timeout=30_000
+    )
     pairs = page.inner_text("#compare-pairs")
     assert "Loire" in pairs and "Bouches-du-Rhône" in pairs
     assert "hors Loire" in pairs  # the nested pair is tested against the rest of the région
