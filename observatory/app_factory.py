@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
+from observatory.api import register_api
 from observatory.callbacks import register_callbacks
 from observatory.config import PROJECT_ROOT, Settings, get_settings
 from observatory.geo_routes import register_geo_routes
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="fr">', 1)
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
+    register_api(app.server, obs)
     register_callbacks(app, obs)
     app.server.config["OBSERVATORY"] = obs
     return app

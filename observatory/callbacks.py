@@ -10,6 +10,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
 from observatory import reference as ref
+from observatory.api import api_url
 from observatory.export import (
     ExportRequest,
     comparison_tables,
@@ -92,6 +93,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.TABLE, "style_data_conditional"),
         Output(ids.FREEZE, "aria-pressed"),
         Output(ids.INITIATIVES_TOGGLE, "aria-pressed"),
+        Output(ids.API_LINK, "href"),
+        Output(ids.API_LINK, "children"),
         Input(CONTROLS, "value"),
         Input(ids.FREEZE, "n_clicks"),
         Input(ids.INITIATIVES_TOGGLE, "n_clicks"),
@@ -104,7 +107,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     def update_view(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport):
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
-            return (no_update,) * 14
+            return (no_update,) * 16
         lang = language(search)
         freeze = bool((freeze_clicks or 0) % 2)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
@@ -140,6 +143,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             pageview.table_highlight(selected),
             "true" if freeze else "false",
             "true" if show_initiatives else "false",
+            api_url(download_request(page, values)),
+            "API : " + api_url(download_request(page, values)),
         )
 
     @app.callback(

@@ -109,6 +109,13 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                     html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
                     html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),
                     dcc.Download(id=ids.DOWNLOAD),
+                    html.A(
+                        "API",
+                        id=ids.API_LINK,
+                        href="/api/v1/openapi.json",
+                        className="api-link",
+                        title="URL de l'API de cette vue / API URL of this view",
+                    ),
                 ],
                 className="actions",
             ),

