@@ -72,12 +72,28 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     return table[list(EXPORT_COLUMNS)].reset_index(drop=True)
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula (=, +, -, @...) get a leading apostrophe."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col].astype(object)
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+            out[col] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
 def render(table: pd.DataFrame, fmt: str = "csv", dialect: str = "plain") -> bytes:
-    """The table as a file's bytes."""
+    """The table as a file's bytes (spreadsheet formats with formula-like text neutralised)."""
     if fmt not in FORMATS:
         raise InvalidQuery("format", fmt, FORMATS)
     if dialect not in DIALECTS:
         raise InvalidQuery("dialect", dialect, DIALECTS)
+    if fmt in ("csv", "xlsx"):
+        table = neutralise_formulas(table)
     if fmt == "csv":
         if dialect == "excel-fr":
             text = table.to_csv(index=False, sep=";", decimal=",", float_format="%.10g")
@@ -131,7 +147,7 @@ def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for block, table in tables.items():
-            table.to_excel(writer, sheet_name=block[:31], index=False)
+            neutralise_formulas(table).to_excel(writer, sheet_name=block[:31], index=False)
     return buf.getvalue()
 
 

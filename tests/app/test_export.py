@@ -112,3 +112,19 @@ def test_export_on_loaded_dataset_without_strata(mini_db, tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     t = pd.read_csv(io.BytesIO(proc.stdout), dtype={"territory_code": str})
     assert t.estimate.notna().any() and (t.se > 0).any()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_injection_is_neutralised(fmt):
+    from observatory.export import render
+
+    table = pd.DataFrame(
+        {
+            "territory_name": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "Ain"],
+            "estimate": [-0.5, 1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    data = render(table, fmt)
+    out = pd.read_csv(io.BytesIO(data)) if fmt == "csv" else pd.read_excel(io.BytesIO(data))
+    assert list(out.territory_name) == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "Ain"]
+    assert list(out.estimate) == [-0.5, 1.0, 2.0, 3.0, 4.0]  # numbers untouched
