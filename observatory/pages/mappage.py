@@ -82,6 +82,18 @@ def control_component(c: Control, value: str) -> html.Div:
     )
 
 
+def toggle_button(component_id: str, label_key: str, help_key: str, lang: str) -> html.Button:
+    """An on/off button (aria-pressed; the callbacks count its clicks)."""
+    return html.Button(
+        t(label_key, lang),
+        id=component_id,
+        n_clicks=0,
+        className="button toggle",
+        title=t(help_key, lang),
+        **{"aria-pressed": "false"},
+    )
+
+
 def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> html.Div:
     """The page: controls, title, map with legend, ranking, table, downloads, page extras."""
     controls = page.controls(obs, values, lang) + common_controls(values, lang)
@@ -90,22 +102,8 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
             html.Div([control_component(c, values[c.name]) for c in controls], className="controls"),
             html.Div(
                 [
-                    html.Button(
-                        t("freeze", lang),
-                        id=ids.FREEZE,
-                        n_clicks=0,
-                        className="button toggle",
-                        title=t("freeze_help", lang),
-                        **{"aria-pressed": "false"},
-                    ),
-                    html.Button(
-                        t("initiatives_layer", lang),
-                        id=ids.INITIATIVES_TOGGLE,
-                        n_clicks=0,
-                        className="button toggle",
-                        title=t("initiatives_help", lang),
-                        **{"aria-pressed": "false"},
-                    ),
+                    toggle_button(ids.FREEZE, "freeze", "freeze_help", lang),
+                    toggle_button(ids.INITIATIVES_TOGGLE, "initiatives_layer", "initiatives_help", lang),
                     html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
                     html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),
                     dcc.Download(id=ids.DOWNLOAD),
