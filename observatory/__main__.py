@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from observatory.config import get_settings
-from observatory.export import DIALECTS, FORMATS, LEVELS_FOR_EXPORT, ExportRequest, export_table, render
+from observatory.export import DIALECTS, FILE_FORMATS, LEVELS_FOR_EXPORT, ExportRequest, export_file
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size-class")
     p.add_argument("--territory", nargs="+", help="territory codes of the level")
     p.add_argument("--min-n", type=int)
-    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--format", choices=FILE_FORMATS, default="csv", help="zip: CSV + datapackage.json")
     p.add_argument("--dialect", choices=DIALECTS, default="plain", help="excel-fr: semicolons, decimal commas, BOM")
     p.add_argument("--db", type=Path, default=settings.db_path)
     p.add_argument("--out", type=Path, help="output file (default: standard output)")
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     obs = Observatory(dataclasses.replace(settings, db_path=args.db))
     try:
-        data = render(export_table(obs, req), args.format, args.dialect)
+        data = export_file(obs, req, args.format, args.dialect)
     except InvalidQuery as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

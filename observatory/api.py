@@ -8,12 +8,13 @@ Last-Modified tied to the data version, and are cached by their arguments (the s
 from __future__ import annotations
 
 import hashlib
+import re
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from observatory import reference as ref
-from observatory.export import MEDIA_TYPES, ExportRequest, export_table, render
+from observatory.export import DIALECTS, MEDIA_TYPES, ExportRequest, export_file
 from observatory.openapi import API_LEVELS, spec
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
@@ -27,8 +28,11 @@ ACCEPT = {
     "application/json": "json",
     "application/vnd.apache.parquet": "parquet",
     MEDIA_TYPES["xlsx"]: "xlsx",
+    "application/zip": "zip",
 }
 MAX_TERRITORIES = 200
+MAX_QUERY = 80
+TERRITORY_CODE = re.compile(r"[0-9A-Za-z_]{1,12}")
 CACHE_SECONDS = 300
 
 
@@ -87,6 +91,9 @@ def _request(indicator: str) -> ExportRequest:
     territories = tuple(request.args.getlist("territory")) or None
     if territories and len(territories) > MAX_TERRITORIES:
         raise BadParameter("territory", len(territories), f"at most {MAX_TERRITORIES} codes")
+    for code in territories or ():
+        if not TERRITORY_CODE.fullmatch(code):
+            raise BadParameter("territory", code, "territory codes: 1 to 12 letters, digits or _")
     return ExportRequest(
         indicator=indicator,
         wave=_int("wave", None, 1990, 2100),
@@ -143,12 +150,13 @@ def blueprint(obs: Observatory) -> Blueprint:
         req = _request(indicator)
         fmt = _format()
         dialect = request.args.get("dialect", "plain")
+        if dialect not in DIALECTS:
+            raise BadParameter("dialect", dialect, DIALECTS)
 
         def build() -> Response:
-            table = export_table(obs, req)
-            data = render(table, fmt, dialect)
+            data = export_file(obs, req, fmt, dialect)
             resp = Response(data, mimetype=MEDIA_TYPES[fmt].split(";")[0])
-            if fmt in ("csv", "parquet", "xlsx"):
+            if fmt != "json":
                 resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_{indicator}.{fmt}"
             return resp
 
@@ -164,6 +172,8 @@ def blueprint(obs: Observatory) -> Blueprint:
         if level is not None and level not in ref.LEVEL_CODES:
             raise BadParameter("level", level, ref.LEVEL_CODES)
         q = request.args.get("q")
+        if q is not None and len(q) > MAX_QUERY:
+            raise BadParameter("q", q, f"at most {MAX_QUERY} characters")
 
         def build() -> Response:
             if q:

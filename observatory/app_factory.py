@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Dash
 
 from observatory.api import register_api
+from observatory.apidoc import register_apidoc
 from observatory.callbacks import register_callbacks
 from observatory.config import PROJECT_ROOT, Settings, get_settings
 from observatory.geo_routes import register_geo_routes
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
     register_api(app.server, obs)
+    register_apidoc(app.server, obs)
     register_callbacks(app, obs)
     app.server.config["OBSERVATORY"] = obs
     return app

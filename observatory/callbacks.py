@@ -11,9 +11,11 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from observatory import ids
 from observatory import reference as ref
 from observatory.api import api_url
+from observatory.datapackage import package, slug
 from observatory.export import (
     ExportRequest,
     comparison_tables,
+    export_file,
     export_table,
     filename,
     profile_tables,
@@ -166,17 +168,20 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.DOWNLOAD, "data"),
         Input(ids.DOWNLOAD_CSV, "n_clicks"),
         Input(ids.DOWNLOAD_EXCEL, "n_clicks"),
+        Input(ids.DOWNLOAD_ZIP, "n_clicks"),
         State(CONTROLS, "value"),
         State(ids.URL, "pathname"),
         prevent_initial_call=True,
     )
-    def download(_csv, _excel, control_values, pathname):
+    def download(_csv, _excel, _zip, control_values, pathname):
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
             return no_update
         names = [i["id"]["name"] for i in ctx.states_list[0]]
         values, _ = resolve(obs, page, to_search(dict(zip(names, control_values, strict=True))))
         req = download_request(page, values)
+        if ctx.triggered_id == ids.DOWNLOAD_ZIP:
+            return dcc.send_bytes(export_file(obs, req, "zip"), filename(req, "zip"))
         dialect = "excel-fr" if ctx.triggered_id == ids.DOWNLOAD_EXCEL else "plain"
         data = render(export_table(obs, req), "csv", dialect)
         name = filename(req, "csv").replace(".csv", "_excel-fr.csv" if dialect == "excel-fr" else ".csv")
@@ -246,13 +251,19 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
         Output(compare.COMPARE_DOWNLOAD, "data"),
         Input(compare.COMPARE_CSV, "n_clicks"),
         Input(compare.COMPARE_XLSX, "n_clicks"),
+        Input(compare.COMPARE_ZIP, "n_clicks"),
         State(compare.COMPARE_STATE, "data"),
         prevent_initial_call=True,
     )
-    def download_comparison(_csv, _xlsx, current):
+    def download_comparison(_csv, _xlsx, _zip, current):
         if not current or len(current["keys"]) < 2:
             return no_update
         tables = comparison_tables(obs, current["keys"], current["view"])
+        if ctx.triggered_id == compare.COMPARE_ZIP:
+            title = f"Comparaison / comparison ({current['view']}) : {', '.join(current['keys'])}"
+            filters = {"territories": current["keys"], "view": current["view"], "min_n": obs.settings.min_n}
+            data = package(obs, {k: v for k, v in tables.items() if not v.empty}, title, filters)
+            return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.zip")
         fmt = "xlsx" if ctx.triggered_id == compare.COMPARE_XLSX else "csv"
         data = render(tables["estimates"], "csv") if fmt == "csv" else render_profile(tables, "xlsx")
         return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.{fmt}")
@@ -265,14 +276,23 @@ def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
         Output(profile.PROFILE_DOWNLOAD, "data"),
         Input(profile.PROFILE_CSV, "n_clicks"),
         Input(profile.PROFILE_XLSX, "n_clicks"),
+        Input(profile.PROFILE_ZIP, "n_clicks"),
         State(profile.PROFILE_KEY, "data"),
         prevent_initial_call=True,
     )
-    def download_profile(_csv, _xlsx, key):
+    def download_profile(_csv, _xlsx, _zip, key):
         if not key:
             return no_update
+        tables = profile_tables(obs, key["level"], key["code"])
+        if ctx.triggered_id == profile.PROFILE_ZIP:
+            name = tables[next(iter(tables))]
+            label = name[name["scope"] == "territory"]["territory_name"].iloc[0] if len(name) else key["code"]
+            title = f"Profil / profile : {label} ({key['level']} {key['code']})"
+            filters = {"level": key["level"], "territory": key["code"], "min_n": obs.settings.min_n}
+            data = package(obs, {slug(b): t for b, t in tables.items()}, title, filters)
+            return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.zip")
         fmt = "xlsx" if ctx.triggered_id == profile.PROFILE_XLSX else "csv"
-        data = render_profile(profile_tables(obs, key["level"], key["code"]), fmt)
+        data = render_profile(tables, fmt)
         return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.{fmt}")
 
 

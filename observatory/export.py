@@ -29,7 +29,9 @@ MEDIA_TYPES = {
     "json": "application/json",
     "parquet": "application/vnd.apache.parquet",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
 }
+FILE_FORMATS: tuple[str, ...] = (*FORMATS, "zip")  # zip: CSV + Frictionless datapackage.json
 DEFAULT_SURVEY = {"fragility": "citoyens", "partnerships": "entreprises", "mayors": "elus"}
 
 
@@ -70,6 +72,29 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
         table = table[table["statistic"] == req.statistic]
     table = table.assign(min_n=min_n)
     return table[list(EXPORT_COLUMNS)].reset_index(drop=True)
+
+
+def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect: str = "plain") -> bytes:
+    """The file of an export request in any format; ``zip`` is the self-describing data package."""
+    table = export_table(obs, req)
+    if fmt != "zip":
+        return render(table, fmt, dialect)
+    from dataclasses import asdict
+
+    from observatory.datapackage import package
+
+    wave = int(table["wave"].iloc[0]) if len(table) else req.wave
+    survey = req.survey or DEFAULT_SURVEY[req.indicator]
+    title = f"{TITLES[req.indicator]} — {survey} {wave or ''} — {ref.label(req.level) if req.level in ref.LEVEL_CODES else req.level}"
+    filters = {**asdict(req), "survey": survey, "wave": wave, "min_n": req.min_n or obs.settings.min_n}
+    return package(obs, {"data": table}, title, filters)
+
+
+TITLES = {
+    "fragility": "Fragilités perçues / perceived fragilities",
+    "partnerships": "Pratiques partenariales / partnership practices",
+    "mayors": "Co-construction selon les maires / co-construction according to mayors",
+}
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

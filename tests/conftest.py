@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from werkzeug.serving import make_server
 
 from etl.build import vocabulary_rows
 from etl.schema import create_schema
@@ -168,3 +171,24 @@ def demo_db(tmp_path_factory) -> Path:
     path = folder / "observatory.duckdb"
     build(path, folder / "geo", seed=2015, say=lambda _m: None)
     return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_db):
+    os.environ["OBSERVATORY_DB"] = str(demo_db)
+    os.environ["OBSERVATORY_GEO_DIR"] = str(demo_db.parent / "geo")
+    from observatory import create_app
+
+    app = create_app()
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()

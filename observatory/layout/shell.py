@@ -107,6 +107,8 @@ def footer(lang: str, data_version: str) -> list:
                 html.Code(data_version),
                 " · ",
                 html.A("Méthodologie" if lang == "fr" else "Methodology", href="/methodologie"),
+                " · ",
+                html.A("API (documentation)", href="/api"),
             ]
         ),
     ]

@@ -22,6 +22,7 @@ COMPARE_ADD_RESULTS = "compare-add-results"
 COMPARE_STATE = "compare-state"
 COMPARE_CSV = "compare-csv"
 COMPARE_XLSX = "compare-xlsx"
+COMPARE_ZIP = "compare-zip"
 COMPARE_DOWNLOAD = "compare-download"
 VIEW_LABELS = {
     "fragilite-citoyens": ("Fragilités — citoyens", "Fragilities — citizens"),
@@ -137,6 +138,11 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
                 [
                     html.Button("Télécharger (CSV)" if fr else "Download (CSV)", id=COMPARE_CSV, className="button"),
                     html.Button("XLSX", id=COMPARE_XLSX, className="button secondary"),
+                    html.Button(
+                        "ZIP avec description (datapackage)" if fr else "ZIP with description (datapackage)",
+                        id=COMPARE_ZIP,
+                        className="button secondary",
+                    ),
                     dcc.Download(id=COMPARE_DOWNLOAD),
                 ],
                 className="actions",

@@ -106,6 +106,12 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                     toggle_button(ids.INITIATIVES_TOGGLE, "initiatives_layer", "initiatives_help", lang),
                     html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
                     html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),
+                    html.Button(
+                        t("download_zip", lang),
+                        id=ids.DOWNLOAD_ZIP,
+                        className="button secondary",
+                        title="CSV + datapackage.json (Frictionless) : filtres, méthode, version, citation",
+                    ),
                     dcc.Download(id=ids.DOWNLOAD),
                     html.A(
                         "API",

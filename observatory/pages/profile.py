@@ -19,6 +19,7 @@ from observatory.views import profile as pv
 PROFILE_DOWNLOAD = "profile-download"
 PROFILE_CSV = "profile-csv"
 PROFILE_XLSX = "profile-xlsx"
+PROFILE_ZIP = "profile-zip"
 PROFILE_KEY = "profile-key"
 
 
@@ -294,6 +295,11 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                     html.Button(
                         "Profil (XLSX, une feuille par bloc)" if fr else "Profile (XLSX, one sheet per block)",
                         id=PROFILE_XLSX,
+                        className="button secondary",
+                    ),
+                    html.Button(
+                        "ZIP avec description (datapackage)" if fr else "ZIP with description (datapackage)",
+                        id=PROFILE_ZIP,
                         className="button secondary",
                     ),
                     dcc.Download(id=PROFILE_DOWNLOAD),

