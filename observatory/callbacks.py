@@ -22,6 +22,7 @@ from observatory.export import (
     render,
     render_profile,
 )
+from observatory.figures.choropleth import colour_patch
 from observatory.layout import shell
 from observatory.layout.legend import legend
 from observatory.pages import compare, mappage, methodology, profile, registry
@@ -83,20 +84,15 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     @app.callback(
         Output(ids.MAP, "figure"),
         Output(ids.LEGEND, "children"),
-        Output(ids.RANKING, "figure"),
-        Output(ids.TABLE, "columns"),
-        Output(ids.TABLE, "data"),
         Output(ids.TITLE, "children"),
         Output(ids.SUMMARY, "children"),
-        Output(ids.SELECTED, "children"),
         Output(ids.BREAKS_STORE, "data"),
         Output(ids.URL, "search"),
-        Output(ids.EXTRAS, "children"),
-        Output(ids.TABLE, "style_data_conditional"),
         Output(ids.FREEZE, "aria-pressed"),
         Output(ids.INITIATIVES_TOGGLE, "aria-pressed"),
         Output(ids.API_LINK, "href"),
         Output(ids.API_LINK, "children"),
+        Output(ids.MAP_META, "data"),
         Input(CONTROLS, "value"),
         Input(ids.FREEZE, "n_clicks"),
         Input(ids.INITIATIVES_TOGGLE, "n_clicks"),
@@ -105,11 +101,13 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         State(ids.URL, "search"),
         State(ids.BREAKS_STORE, "data"),
         State(ids.VIEWPORT, "data"),
+        State(ids.MAP_META, "data"),
     )
-    def update_view(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport):
+    def update_map(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport, drawn):
+        """The map and what must change with it; the panels below follow (update_panels)."""
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
-            return (no_update,) * 16
+            return (no_update,) * 11
         lang = language(search)
         freeze = bool((freeze_clicks or 0) % 2)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
@@ -121,32 +119,66 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         selected = _clicked(click)
         width = (viewport or {}).get("width")
         show_initiatives = bool((initiative_clicks or 0) % 2)
-        pv = pageview.compute(obs, page, values, lang, frozen, selected, width, show_initiatives)
+        pv = pageview.compute_cached(obs, page, values, lang, frozen, selected, width, show_initiatives)
         if selected not in set(pv.view.rows["territory_code"]):
             selected = None
         if freeze and not frozen:
             store[key] = pv.view.upper_bounds
         elif not freeze:
             store.pop(key, None)
-        columns, records = pageview.table_rows(pv, lang)
         new_search = to_search({**values, "lang": "en" if lang == "en" else None})
+        meta = {
+            "path": page.path,
+            "shape": pageview.figure_shape(pv.figure),
+            "values": values,
+            "lang": lang,
+            "frozen": frozen,
+            "selected": selected,
+            "width": width,
+            "initiatives": show_initiatives,
+        }
+        same = drawn is not None and drawn.get("path") == page.path and drawn.get("shape") == meta["shape"]
+        url = api_url(download_request(page, values))
         return (
-            pv.figure,
+            colour_patch(pv.figure) if same else pv.figure,
             legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen)),
+            page.title(values, lang),
+            pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
+            store,
+            new_search if new_search != (search or "") else no_update,
+            "true" if freeze else "false",
+            "true" if show_initiatives else "false",
+            url,
+            "API : " + url,
+            meta,
+        )
+
+    @app.callback(
+        Output(ids.RANKING, "figure"),
+        Output(ids.TABLE, "columns"),
+        Output(ids.TABLE, "data"),
+        Output(ids.SELECTED, "children"),
+        Output(ids.EXTRAS, "children"),
+        Output(ids.TABLE, "style_data_conditional"),
+        Input(ids.MAP_META, "data"),
+        State(ids.URL, "pathname"),
+    )
+    def update_panels(meta, pathname):
+        """Ranking, table, selection and the page's extra panels, once the map has been sent."""
+        page = registry.PAGES.get(registry.canonical(pathname))
+        if page is None or not meta or meta.get("path") != page.path:
+            return (no_update,) * 6
+        lang, selected = meta["lang"], meta["selected"]
+        args = (meta["values"], lang, meta["frozen"], selected, meta["width"], meta["initiatives"])
+        pv = pageview.compute_cached(obs, page, *args)
+        columns, records = pageview.table_rows(pv, lang)
+        return (
             pv.ranking,
             columns,
             records,
-            page.title(values, lang),
-            pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
             _selection(pv, selected, lang),
-            store,
-            new_search if new_search != (search or "") else no_update,
-            page.extras(obs, pv, lang, width),
+            pageview.extras_cached(obs, page, pv, meta["values"], lang, meta["width"]),
             pageview.table_highlight(selected),
-            "true" if freeze else "false",
-            "true" if show_initiatives else "false",
-            api_url(download_request(page, values)),
-            "API : " + api_url(download_request(page, values)),
         )
 
     @app.callback(

@@ -25,7 +25,9 @@ PALETTES: dict[str, list[str]] = {
 # Map view (lon, lat, zoom) that shows mainland France, Corsica and the overseas insets.
 FRANCE_VIEW = {"center": {"lon": 0.4, "lat": 46.2}, "zoom": 4.7}
 FRANCE_SPAN_DEGREES = 19.5  # longitude span of the map with its insets (bounds.json, rounded up)
-LEGEND_WIDTH_PX = 330  # the legend beside the map on wide screens (assets/style.css)
+LEGEND_WIDTH_PX = 330
+# Name and code from the GeoJSON feature, then the territory's text (value, CI, n... or why not).
+HOVER = "<b>%{properties.name}</b> (%{location})<br>%{text}<extra></extra>"  # the legend beside the map on wide screens (assets/style.css)
 
 
 def zoom_for(viewport_width: int | None) -> float:
@@ -72,6 +74,22 @@ def map_arrays(frame: pd.DataFrame, upper_bounds: list[float]) -> dict[str, list
     }
 
 
+def colour_patch(figure: dict):
+    """A ``dash.Patch`` turning the drawn map into ``figure`` when only colours and texts differ.
+
+    Sent instead of the whole figure on a control change at the same level: the locations (and
+    the geometry, which is never in the figure) stay in the browser.
+    """
+    from dash import Patch
+
+    patch = Patch()
+    trace = figure["data"][0]
+    for key in ("z", "zmax", "colorscale", "text"):
+        patch["data"][0][key] = trace[key]
+    patch["data"][0]["marker"]["opacity"] = trace["marker"]["opacity"]
+    return patch
+
+
 def draw_map(
     frame: pd.DataFrame,
     upper_bounds: list[float],
@@ -99,7 +117,7 @@ def draw_map(
         "showscale": False,
         "marker": {"opacity": arrays["opacity"], "line": {"width": 0.4, "color": "#ffffff"}},
         "text": arrays["text"],
-        "hovertemplate": "%{text}<extra></extra>",
+        "hovertemplate": HOVER,
         "name": "",
     }
     data = [trace]

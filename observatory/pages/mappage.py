@@ -149,6 +149,7 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                 ],
                 className="map-row",
             ),
+            dcc.Store(id=ids.MAP_META),
             html.Div(id=ids.SELECTED, className="selected"),
             dcc.Graph(id=ids.RANKING, className="ranking", config={"displaylogo": False}),
             html.Div(id=ids.EXTRAS, className="extras"),

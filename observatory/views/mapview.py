@@ -53,15 +53,17 @@ class MapView:
 
 
 def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> list[str]:
-    """The tooltip of each territory: value, CI, n, reliability, significance; or why suppressed."""
+    """The tooltip of each territory: value, CI, n, reliability, significance; or why suppressed.
+
+    The territory's name and code are not repeated here: the map's hover template takes them from
+    the GeoJSON feature (``properties.name``, ``location``), which the browser already has.
+    """
     out = []
     for r in rows.itertuples(index=False):
-        head = f"<b>{r.territory_name}</b> ({r.territory_code})"
         if r.reliability == "suppressed":
-            out.append(f"{head}<br>{i18n.t('too_few', lang, n=int(r.n), min_n=min_n)}")
+            out.append(i18n.t("too_few", lang, n=int(r.n), min_n=min_n))
             continue
         lines = [
-            head,
             f"{i18n.t('value', lang)} : {i18n.value(r.estimate, statistic, lang)}",
             f"{i18n.t('ci95', lang)} : {i18n.interval(r.ci_low, r.ci_high, statistic, lang)}",
             f"n = {int(r.n)} (n eff. {i18n.number(r.n_eff, 0, lang)})",

@@ -112,6 +112,12 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
             f"{label} : {i18n.value(r.estimate, pv.statistic, lang)} "
             f"[{i18n.t('ci95', lang)} {i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {int(r.n)}."
         )
+    if len(rows) > MAX_TABLE_ROWS:
+        parts.append(
+            "Le tableau ci-dessous liste les territoires diffusés ; les téléchargements les contiennent tous."
+            if fr
+            else "The table below lists the published territories; the downloads hold them all."
+        )
     for p in pv.published.itertuples():
         shown = i18n.value(p.value, pv.statistic if pv.statistic != "share_among_partners" else "share", lang)
         parts.append(
@@ -122,11 +128,16 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     return " ".join(parts)
 
 
+MAX_TABLE_ROWS = 2_000  # above this (communes) the table lists only the published cells
+
+
 def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
     """Columns and rows of the data table (the text alternative to the map)."""
     scale = 1.0 if pv.statistic == "mean_score" else 100.0
     digits = 2 if pv.statistic == "mean_score" else 1
     r = pv.view.rows
+    if len(r) > MAX_TABLE_ROWS:  # communes: list the published cells; the downloads hold them all
+        r = r[r["reliability"] != "suppressed"]
     fr = lang == "fr"
     frame = pd.DataFrame(
         {
@@ -164,3 +175,67 @@ def table_highlight(selected: str | None) -> list[dict]:
     if not selected:
         return []
     return [{"if": {"filter_query": f'{{code}} = "{selected}"'}, "backgroundColor": "#fff1b8", "fontWeight": "600"}]
+
+
+class _LRU:
+    """A small thread-safe least-recently-used cache (the callbacks run in several threads)."""
+
+    def __init__(self, size: int):
+        import threading
+        from collections import OrderedDict
+
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key, make):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_VIEWS = _LRU(16)
+_EXTRAS = _LRU(16)
+
+
+def _key(obs: Observatory, page: MapPage, values: dict, lang: str, *rest) -> tuple:
+    """A hashable key: data version, page, controls, language and the other arguments."""
+    hashable = tuple(tuple(x) if isinstance(x, list) else x for x in rest)
+    return (obs.db.version, page.path, tuple(sorted(values.items())), lang, *hashable)
+
+
+def compute_cached(
+    obs: Observatory,
+    page: MapPage,
+    values: dict[str, str],
+    lang: str,
+    frozen: list[float] | None = None,
+    selected: str | None = None,
+    viewport_width: int | None = None,
+    initiatives: bool = False,
+) -> PageView:
+    """:func:`compute`, remembered: the map callback and the panels callback share one view."""
+    key = _key(obs, page, values, lang, frozen, selected, viewport_width, initiatives)
+    return _VIEWS.get(key, lambda: compute(obs, page, values, lang, frozen, selected, viewport_width, initiatives))
+
+
+def extras_cached(
+    obs: Observatory, page: MapPage, pv: PageView, values: dict[str, str], lang: str, width: int | None
+) -> list:
+    """The page's extra panels, remembered by the view's controls (not the selection)."""
+    key = (*_key(obs, page, values, lang), width, tuple(pv.view.upper_bounds))
+    return _EXTRAS.get(key, lambda: page.extras(obs, pv, lang, width))
+
+
+def figure_shape(figure: dict) -> str:
+    """What must match for a colour patch: the traces' types and the first trace's locations."""
+    import hashlib
+
+    kinds = ",".join(t["type"] for t in figure["data"])
+    locations = "|".join(figure["data"][0]["locations"])
+    return kinds + ":" + hashlib.sha256(locations.encode()).hexdigest()[:16]

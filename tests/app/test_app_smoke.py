@@ -81,5 +81,14 @@ def test_suppressed_cells_have_no_value_in_hover_or_table(obs):
     assert supp.sum() > 30_000
     hovers = pv.view.rows.loc[supp, "hover"]
     assert hovers.str.contains("Effectif insuffisant").all() and not hovers.str.contains("/ 10").any()
+    # communes: the table lists the published cells only (the downloads hold them all)
     _, records = pageview.table_rows(pv, "fr")
-    assert all(r["estimate"] is None for r, s in zip(records, supp, strict=True) if s)
+    assert len(records) == (~supp).sum() and all(r["estimate"] is not None for r in records)
+    assert "les téléchargements les contiennent tous" in pageview.summary(pv, "fr", True)
+    # départements: every row, suppressed ones (Mayotte, no respondent) without a value
+    values, _ = parse("?level=departement&domain=emploi", page.params(obs, {}))
+    pv = pageview.compute(obs, page, values, "fr")
+    supp = pv.view.rows["reliability"] == "suppressed"
+    _, records = pageview.table_rows(pv, "fr")
+    assert len(records) == 101 and supp.sum() >= 1
+    assert all(r["estimate"] is None and r["ci_low"] is None for r, s in zip(records, supp, strict=True) if s)

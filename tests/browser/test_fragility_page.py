@@ -104,3 +104,17 @@ def test_legend_class_of_each_territory_matches_map(live_server, page):
         assert low - 0.051 <= value <= high + 0.051, (loc, value, low, high)  # value shown to 1 decimal
         checked += 1
     assert checked > 90
+
+
+def test_hover_names_the_territory_from_the_geometry_and_gives_the_ci(live_server, page):
+    """The hover's name comes from the GeoJSON feature (not sent with each update), the rest from
+    the statistics layer."""
+    page.goto(live_server + "/fragilites?level=departement&domain=emploi&survey=citoyens&wave=2015")
+    wait_for_map(page)
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.45)
+    page.wait_for_function("() => document.querySelector('#map .hoverlayer').textContent.includes('IC 95 %')")
+    text = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    names = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].locations")
+    code = text.split("(")[1].split(")")[0]
+    assert code in names and "%{" not in text and "n = " in text
