@@ -153,6 +153,28 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             meta,
         )
 
+    # The panels below the map wait until MapLibre has drawn it (at most 8 s): on two cores, with
+    # WebGL in software, drawing them at the same time would delay the map the person looks at.
+    app.clientside_callback(
+        """function(meta) {
+            if (!meta) { return window.dash_clientside.no_update; }
+            return new Promise(function(resolve) {
+                var start = Date.now();
+                function drawn() {
+                    var gd = document.querySelector('#map .js-plotly-plot');
+                    var fl = gd && gd._fullLayout;
+                    var m = fl && fl.map && fl.map._subplot && fl.map._subplot.map;
+                    return m && m.loaded();
+                }
+                (function check() {
+                    if (drawn() || Date.now() - start > 8000) { resolve(meta); } else { setTimeout(check, 40); }
+                })();
+            });
+        }""",
+        Output(ids.PANELS_GO, "data"),
+        Input(ids.MAP_META, "data"),
+    )
+
     @app.callback(
         Output(ids.RANKING, "figure"),
         Output(ids.TABLE, "columns"),
@@ -160,7 +182,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.SELECTED, "children"),
         Output(ids.EXTRAS, "children"),
         Output(ids.TABLE, "style_data_conditional"),
-        Input(ids.MAP_META, "data"),
+        Input(ids.PANELS_GO, "data"),
         State(ids.URL, "pathname"),
     )
     def update_panels(meta, pathname):

@@ -17,6 +17,7 @@ DOWNLOAD_EXCEL = "download-excel-fr"
 DOWNLOAD = "download"
 DOWNLOAD_ZIP = "download-zip"
 BREAKS_STORE = "breaks-store"
+PANELS_GO = "panels-go"  # the map state, passed on once the browser has drawn the map
 MAP_META = "map-meta"  # what the drawn map is (page, level, traces) and the view it shows
 SELECTED = "selected-territory"
 VIEWPORT = "viewport"

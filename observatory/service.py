@@ -29,10 +29,14 @@ class Observatory:
 
     # --- estimates ------------------------------------------------------------------------------
     def estimate(
-        self, query: Query, min_n: int | None = None, territories: tuple[str, ...] | None = None
+        self,
+        query: Query,
+        min_n: int | None = None,
+        territories: tuple[str, ...] | None = None,
+        measures: tuple[str, ...] | None = None,
     ) -> pd.DataFrame:
         """The statistics layer's tidy table for a query (see StatsEngine.estimate)."""
-        return self.stats.estimate(query, self.settings.min_n if min_n is None else min_n, territories)
+        return self.stats.estimate(query, self.settings.min_n if min_n is None else min_n, territories, measures)
 
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:

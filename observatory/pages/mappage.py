@@ -150,6 +150,7 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                 className="map-row",
             ),
             dcc.Store(id=ids.MAP_META),
+            dcc.Store(id=ids.PANELS_GO),
             html.Div(id=ids.SELECTED, className="selected"),
             dcc.Graph(id=ids.RANKING, className="ranking", config={"displaylogo": False}),
             html.Div(id=ids.EXTRAS, className="extras"),

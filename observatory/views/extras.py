@@ -37,11 +37,10 @@ def heatmap_columns(measure: str) -> list[str]:
 def fragility_heatmap(obs: Observatory, pv: PageView, lang: str) -> dict:
     """Territories × measures of the drill-down level, suppressed cells blank."""
     cols = heatmap_columns(pv.measure)
-    table = obs.estimate(pv.query)
-    t = table[(table["statistic"] == pv.statistic) & table["measure"].isin(cols)]
-    counts = t.groupby("territory_code")["n"].max()
-    keep = counts.index if len(counts) <= MAX_HEATMAP_ROWS else counts.nlargest(50).index
-    t = t[t["territory_code"].isin(keep)]
+    counts = pv.view.rows.set_index("territory_code")["n"]  # respondents (all answer every domain)
+    keep = None if len(counts) <= MAX_HEATMAP_ROWS else tuple(counts.nlargest(50).index)
+    table = obs.estimate(pv.query, territories=keep, measures=tuple(cols))
+    t = table[table["statistic"] == pv.statistic]
     t = t.assign(row=t["territory_name"] + " (" + t["territory_code"] + ")")
     matrix = t.pivot(index="row", columns="measure", values="estimate")[cols]
     hover = t.assign(
@@ -80,8 +79,10 @@ def small_multiples(
             continue
         waves = obs.waves(survey)
         wave = pv.query.wave if pv.query.wave in waves else waves[-1]
-        q = Query("fragility", wave, survey, pv.query.level, (pv.measure,))
-        v = build_map_view(obs.estimate(q), pv.measure, pv.statistic, "quantiles", obs.settings.min_n, lang)
+        q = Query("fragility", wave, survey, pv.query.level)  # all domains: one cached query per survey
+        v = build_map_view(
+            obs.estimate(q, measures=(pv.measure,)), pv.measure, pv.statistic, "quantiles", obs.settings.min_n, lang
+        )
         views.append((survey, wave, v))
     pooled = np.concatenate(
         [v.rows.loc[v.rows["reliability"] == "ok", "estimate"].to_numpy(float) for _, _, v in views]

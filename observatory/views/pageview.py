@@ -47,7 +47,7 @@ def compute(
 ) -> PageView:
     """Estimates for the view (from the statistics layer), classified and drawn."""
     query, measure, statistic = page.query(values)
-    table = obs.estimate(query)
+    table = obs.estimate(query, measures=(measure,))
     view = build_map_view(
         table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen
     )
@@ -59,8 +59,9 @@ def compute(
     if initiatives:
         figure["data"].append(initiatives_trace(obs.initiative_points(), lang))
     ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1])
-    national = obs.estimate(
-        Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, (measure,), query.size_class)
+    national = obs.estimate(  # all measures in one cached query, then keep this one
+        Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class),
+        measures=(measure,),
     )
     national = national[national["statistic"] == statistic]
     return PageView(
