@@ -17,6 +17,7 @@ import ibis
 import pandas as pd
 
 T = TypeVar("T")
+DUCKDB_MEMORY = os.environ.get("OBSERVATORY_DUCKDB_MEMORY", "512MB")
 
 
 class Database:
@@ -39,6 +40,8 @@ class Database:
             if self._con is not None:
                 self._con.disconnect()
             self._con = ibis.duckdb.connect(str(self.path), read_only=True)
+            # DuckDB's buffer pool defaults to 80 % of RAM; a read-only web worker needs far less.
+            self._con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY}'")
             self._stamp = stamp
             self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
 

@@ -200,8 +200,8 @@ class _LRU:
         return value
 
 
-_VIEWS = _LRU(16)
-_EXTRAS = _LRU(16)
+_VIEWS = _LRU(6)  # a communes view holds 35,000 hover texts: keep a few
+_EXTRAS = _LRU(12)
 
 
 def _key(obs: Observatory, page: MapPage, values: dict, lang: str, *rest) -> tuple:
