@@ -17,7 +17,7 @@ import ibis
 import pandas as pd
 
 T = TypeVar("T")
-DUCKDB_MEMORY = os.environ.get("OBSERVATORY_DUCKDB_MEMORY", "512MB")
+DUCKDB_MEMORY = os.environ.get("OBSERVATORY_DUCKDB_MEMORY", "2GB")
 
 
 class Database:
