@@ -94,6 +94,12 @@ def toggle_button(component_id: str, label_key: str, help_key: str, lang: str) -
     )
 
 
+EMPTY_FIGURE = {
+    "data": [],
+    "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 40, "margin": {"t": 0, "b": 0}},
+}
+
+
 def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> html.Div:
     """The page: controls, title, map with legend, ranking, table, downloads, page extras."""
     controls = page.controls(obs, values, lang) + common_controls(values, lang)
@@ -152,7 +158,12 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
             dcc.Store(id=ids.MAP_META),
             dcc.Store(id=ids.PANELS_GO),
             html.Div(id=ids.SELECTED, className="selected"),
-            dcc.Graph(id=ids.RANKING, className="ranking", config={"displaylogo": False}),
+            dcc.Graph(
+                id=ids.RANKING,
+                className="ranking",
+                config={"displaylogo": False},
+                figure=EMPTY_FIGURE,  # no empty axes while the panels wait for the map
+            ),
             html.Div(id=ids.EXTRAS, className="extras"),
             dash_table.DataTable(
                 id=ids.TABLE,

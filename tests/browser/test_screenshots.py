@@ -35,6 +35,13 @@ def test_screenshot(live_server, browser, name, width):
     page.goto(live_server + path)
     if has_map:
         wait_for_map(page, timeout=90_000)
+        # the panels below follow the map: wait for the ranking's bars and the table's rows
+        page.wait_for_function(
+            "() => { const r = document.querySelector('#ranking .js-plotly-plot');"
+            " return r && r.data && r.data.length > 0 && document.querySelectorAll('#table tbody tr').length > 1; }",
+            timeout=90_000,
+        )
+        page.wait_for_timeout(1500)  # the panels' small maps and heat-map finish drawing
     else:
         page.wait_for_selector("h1", timeout=60_000)
         if "methodologie" not in path:
