@@ -7,6 +7,8 @@ removes the copy: the previous database is never touched, and readers keep their
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -62,6 +64,28 @@ def load_dataset(folder: Path, db_path: Path, replace: bool = False, progress: P
     say = progress or (lambda _msg: None)
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no database; run 'python -m etl build' first")
+    with _exclusive(db_path):
+        return _load(folder, db_path, replace, say)
+
+
+@contextlib.contextmanager
+def _exclusive(db_path: Path):
+    """One load at a time per database (a lock file beside it; the OS frees it if the process dies).
+
+    Holding the lock, the temporary copies a killed load left behind can be removed safely.
+    """
+    lock = db_path.with_name(db_path.name + ".lock")
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            for stale in db_path.parent.glob(db_path.name + ".*.tmp*"):
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _load(folder: Path, db_path: Path, replace: bool, say: Progress) -> LoadReport:
     files = find_files(folder)
     sidecar = read_sidecar(folder)
     with tempfile.TemporaryDirectory(prefix="observatory-load-") as workdir:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from dash.exceptions import DashException
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -307,6 +308,12 @@ def register_api(server: Flask, obs: Observatory) -> None:
     def any_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return exc
+        malformed = isinstance(exc, DashException) or (
+            isinstance(exc, KeyError) and request.path.endswith("/_dash-update-component")
+        )
+        if malformed:  # a callback request that names no callback or has the wrong shape
+            server.logger.warning("bad callback request: %r", exc)
+            return Response("Requête invalide / bad request", status=400, mimetype="text/plain")
         server.logger.exception("unhandled error")
         if request.path.startswith(PREFIX):
             resp = jsonify({"error": "internal error"})

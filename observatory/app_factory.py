@@ -10,6 +10,7 @@ from observatory.callbacks import register_callbacks
 from observatory.config import PROJECT_ROOT, Settings, get_settings
 from observatory.geo_routes import register_geo_routes
 from observatory.layout import shell
+from observatory.security import register_security
 from observatory.service import Observatory
 
 
@@ -32,5 +33,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_api(app.server, obs)
     register_apidoc(app.server, obs)
     register_callbacks(app, obs)
+    register_security(app)
     app.server.config["OBSERVATORY"] = obs
     return app
