@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,19 +14,15 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import _free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 TRAVERSALS = ["../../etc/passwd", "..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/etc/passwd", "commune.geojson/../../app.py"]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gunicorn(demo_db):
-    port = _port()
+    port = _free_port()
     env = {**os.environ, "OBSERVATORY_DB": str(demo_db), "OBSERVATORY_GEO_DIR": str(demo_db.parent / "geo")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120", "app:server"],
