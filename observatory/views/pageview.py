@@ -234,9 +234,9 @@ def extras_cached(
 
 
 def figure_shape(figure: dict) -> str:
-    """What must match for a colour patch: the traces' types and the first trace's locations."""
+    """What must match for a colour patch: the traces' types and locations (the selection's too)."""
     import hashlib
 
     kinds = ",".join(t["type"] for t in figure["data"])
-    locations = "|".join(figure["data"][0]["locations"])
+    locations = "/".join("|".join(t.get("locations", ())) for t in figure["data"])
     return kinds + ":" + hashlib.sha256(locations.encode()).hexdigest()[:16]

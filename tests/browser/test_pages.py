@@ -86,6 +86,15 @@ def test_click_selects_a_territory(live_server, page):
     assert href.startswith("/territoire/reg-")
     traces = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data.length")
     assert traces == 2  # the outline of the selected territory is drawn
+    outline = "() => document.querySelector('#map .js-plotly-plot').data[1].locations[0]"
+    assert page.evaluate(outline) == href.split("reg-")[1]
+    # a second click moves the outline to the new territory (not a colour patch of the old figure)
+    page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.3)  # Bretagne
+    page.wait_for_function(
+        "(old) => document.querySelector('#selected-territory a').getAttribute('href') !== old", arg=href
+    )
+    new = page.get_attribute("#selected-territory a", "href").split("reg-")[1]
+    page.wait_for_function(f"() => ({outline})() === '{new}'")
 
 
 def test_english_switch(live_server, page):
