@@ -48,6 +48,7 @@ TABLES: dict[str, TableSpec] = {
     "fragility": TableSpec("fragility", ("respondent_id", "domain", "score")),
     "partnerships": TableSpec("partnerships", ("respondent_id", "partner", *KIND_COLUMNS)),
     "mayors": TableSpec("mayors", ("respondent_id", "q4"), ("q8",)),
+    "opinions": TableSpec("opinions", ("respondent_id", "alliances_innovation")),
 }
 
 

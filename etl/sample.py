@@ -18,7 +18,7 @@ from observatory.reference import DOMAIN_CODES, KIND_CODES, PRIORITY_THRESHOLD
 
 SIDECAR = {
     "name": "Échantillon de démonstration synthétique / synthetic demonstration sample",
-    "source": "Généré par python -m etl sample, calé sur les chiffres publiés de PHARE (2015-2016)",
+    "source": "Généré par python -m etl sample, calé sur les chiffres publiés de PHARE (2015-2016) et d'IMPACT (2019-2020)",
     "licence": "Données synthétiques, libres de droits / synthetic data, no rights reserved",
     "synthetic": True,
 }
@@ -51,7 +51,11 @@ def _allocate(total: int, minimum: int, shares: pd.Series) -> pd.Series:
 
 
 class SampleBuilder:
-    """Draws the four surveys of one wave set from one seeded generator."""
+    """Draws the surveys' waves from one seeded generator.
+
+    The territorial effects (départements' fragility, regions' partnership propensity) are drawn
+    once and persist from wave to wave, each later wave adding a little drift (:meth:`drift`).
+    """
 
     def __init__(self, communes: pd.DataFrame, seed: int, scale: float = 1.0):
         self.rng = np.random.default_rng(seed)
@@ -70,6 +74,16 @@ class SampleBuilder:
         )
         regions = sorted(c["region_code"].unique())
         self.region_logit = pd.Series(self.rng.normal(0, m.REGIONAL_LOGIT_SD, len(regions)), index=regions)
+
+    def drift(self) -> None:
+        """Move the territorial effects a little, as between two waves a few years apart."""
+        self.dep_effect = self.dep_effect + self.rng.normal(0, m.DEPARTEMENT_DRIFT_SD, self.dep_effect.shape)
+        self.region_logit = self.region_logit + self.rng.normal(0, m.REGIONAL_LOGIT_DRIFT_SD, len(self.region_logit))
+
+    def _innovation(self, resp: pd.DataFrame, w: np.ndarray, offsets: np.ndarray, rate: float) -> pd.DataFrame:
+        """The 0/1 item "alliances are a source of innovation", calibrated on ``rate``."""
+        yes = self.rng.random(len(resp)) < _sigmoid(_intercept(offsets, w, rate) + offsets)
+        return pd.DataFrame({"respondent_id": resp["respondent_id"], "alliances_innovation": yes.astype(np.int8)})
 
     # --- where respondents live -------------------------------------------------------------
     def _draw_places(self, survey: str, size_power: float) -> pd.DataFrame:
@@ -136,18 +150,23 @@ class SampleBuilder:
         )
 
     # --- the four surveys -------------------------------------------------------------------
-    def citizens(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def citizens(self, wave: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        p = m.parameters("citoyens", wave)
         places = self._draw_places("citoyens", 1.0)
         dep_pop = self.communes.groupby("departement_code")["population"].sum()
         w = self._weights(places, places["departement_code"], dep_pop)
         resp = self._respondents(
-            places, "citoyens", w, places["region_code"] + "-" + np.where(places["urban"], "urbain", "rural")
+            places, "citoyens", wave, w, places["region_code"] + "-" + np.where(places["urban"], "urbain", "rural")
         )
         latent = self._latent(places)
-        scores = self._scores(latent, self._calibrate_means(latent, w, m.CITIZEN_MEANS))
-        return resp, self._long_scores(resp["respondent_id"].to_numpy(), scores)
+        scores = self._scores(latent, self._calibrate_means(latent, w, p["means"]))
+        offsets = places["region_code"].map(self.region_logit).to_numpy()
+        offsets = offsets + m.INNOVATION_URBAN_EFFECT * places["z_density"].to_numpy()
+        opinions = self._innovation(resp, w, offsets, p["innovation"])
+        return resp, self._long_scores(resp["respondent_id"].to_numpy(), scores), opinions
 
-    def companies(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    def companies(self, wave: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        p = m.parameters("entreprises", wave)
         places = self._draw_places("entreprises", 1.1)
         sizes = list(m.COMPANY_SIZES)
         size = self.rng.choice(sizes, size=len(places), p=[m.COMPANY_SIZES[s][1] for s in sizes])
@@ -158,18 +177,17 @@ class SampleBuilder:
             for s in sizes
         }
         w = self._weights(places, cell, pd.Series(totals))
-        resp = self._respondents(places, "entreprises", w, places["region_code"] + "-" + size, size)
+        resp = self._respondents(places, "entreprises", wave, w, places["region_code"] + "-" + size, size)
         offsets = np.array([m.COMPANY_SIZE_EFFECT[s] for s in size])
         offsets += places["region_code"].map(self.region_logit).to_numpy()
         offsets += places["region_code"].map(m.COMPANY_REGION_PARTNER).fillna(0).to_numpy()
-        partners = self._partners(
-            resp, w, offsets, m.COMPANY_PARTNER_RATE, m.COMPANY_KIND_RATES, m.COMPANY_REGION_KIND_RATES
-        )
+        partners = self._partners(resp, w, offsets, p["partner"], p["kinds"], p["region_kinds"])
         latent = self._latent(places)
-        scores = self._scores(latent, self._calibrate_means(latent, w, m.COMPANY_MEANS))
+        scores = self._scores(latent, self._calibrate_means(latent, w, p["means"]))
         return resp, self._long_scores(resp["respondent_id"].to_numpy(), scores), partners
 
-    def associations(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    def associations(self, wave: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        p = m.parameters("associations", wave)
         places = self._draw_places("associations", 1.0)
         employer = self.rng.random(len(places)) < m.EMPLOYER_SAMPLE_SHARE
         size = np.where(employer, "employeur", "non_employeur")
@@ -179,19 +197,20 @@ class SampleBuilder:
             totals[f"{dep}|employeur"] = m.POPULATION_TOTALS["associations"] * share * m.EMPLOYER_SHARE
             totals[f"{dep}|non_employeur"] = m.POPULATION_TOTALS["associations"] * share * (1 - m.EMPLOYER_SHARE)
         w = self._weights(places, cell, pd.Series(totals))
-        resp = self._respondents(places, "associations", w, places["region_code"] + "-" + size, size)
+        resp = self._respondents(places, "associations", wave, w, places["region_code"] + "-" + size, size)
         offsets = places["region_code"].map(self.region_logit).to_numpy()
         partner = np.zeros(len(places), dtype=np.int8)
-        for cls, rate in m.ASSOCIATION_PARTNER_RATES.items():
+        for cls, rate in p["partner"].items():
             sel = size == cls
             a = _intercept(offsets[sel], w[sel], rate)
             partner[sel] = self.rng.random(sel.sum()) < _sigmoid(a + offsets[sel])
-        partners = self._kinds(resp, w, partner, offsets, m.ASSOCIATION_KIND_RATES, {})
+        partners = self._kinds(resp, w, partner, offsets, p["kinds"], {})
         latent = self._latent(places)
-        scores = self._scores(latent, self._calibrate_priority(latent, w, m.ASSOCIATION_PRIORITY))
+        scores = self._scores(latent, self._calibrate_priority(latent, w, p["priority"]))
         return resp, self._long_scores(resp["respondent_id"].to_numpy(), scores), partners
 
-    def mayors(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def mayors(self, wave: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        params = m.parameters("elus", wave)
         c = self.communes
         band = pd.cut(c["population"], [0, 999, 9_999, np.inf], labels=["moins_1000", "1000_9999", "10000_plus"])
         c = c.assign(band=band.astype(str), cell=c["departement_code"] + "-" + band.astype(str))
@@ -207,11 +226,11 @@ class SampleBuilder:
         w = (places["cell"].map(c["cell"].value_counts()) / places["cell"].map(places["cell"].value_counts())).to_numpy(
             float
         )
-        resp = self._respondents(places, "elus", w, places["cell"])
+        resp = self._respondents(places, "elus", wave, w, places["cell"])
         offsets = (
             m.Q4_URBAN_EFFECT * places["z_logpop"].to_numpy() + places["region_code"].map(self.region_logit).to_numpy()
         )
-        target = m.Q4_OUI_RATE / (1 - m.Q4_DONT_KNOW)
+        target = params["q4_oui"] / (1 - m.Q4_DONT_KNOW)
         oui = self.rng.random(len(places)) < _sigmoid(_intercept(offsets, w, target) + offsets)
         u = self.rng.random(len(places))
         q4 = np.where(
@@ -220,19 +239,24 @@ class SampleBuilder:
             np.where(u < m.Q4_PLUTOT_PAS_AMONG_NON, "non_plutot_pas", "non_pas_du_tout"),
         )
         q4 = np.where(self.rng.random(len(places)) < m.Q4_DONT_KNOW, "ne_sait_pas", q4)
-        roles = {r: self.rng.random(len(places)) < p for r, p in m.Q8_ROLE_RATES.items()}
+        roles = {r: self.rng.random(len(places)) < rate for r, rate in params["q8"].items()}
         q8 = [";".join(r for r in roles if roles[r][i]) or "aucun_role" for i in range(len(places))]
-        return resp, pd.DataFrame({"respondent_id": resp["respondent_id"], "q4": q4, "q8": q8})
+        mayors = pd.DataFrame({"respondent_id": resp["respondent_id"], "q4": q4, "q8": q8})
+        offsets = (
+            m.INNOVATION_URBAN_EFFECT * places["z_logpop"].to_numpy()
+            + places["region_code"].map(self.region_logit).to_numpy()
+        )
+        return resp, mayors, self._innovation(resp, w, offsets, params["innovation"])
 
     # --- helpers ------------------------------------------------------------------------------
     def _respondents(
-        self, places: pd.DataFrame, survey: str, w: np.ndarray, stratum: pd.Series, size=None
+        self, places: pd.DataFrame, survey: str, wave: int, w: np.ndarray, stratum: pd.Series, size=None
     ) -> pd.DataFrame:
         n = len(places)
         return pd.DataFrame(
             {
-                "respondent_id": [f"{survey[:3].upper()}{m.WAVES[survey]}-{i:07d}" for i in range(1, n + 1)],
-                "wave": m.WAVES[survey],
+                "respondent_id": [f"{survey[:3].upper()}{wave}-{i:07d}" for i in range(1, n + 1)],
+                "wave": wave,
                 "survey": survey,
                 "commune_code": places["code"].to_numpy(),
                 "weight": np.round(w, 6),
@@ -272,18 +296,40 @@ class SampleBuilder:
 
 
 def generate_sample(communes: pd.DataFrame, seed: int = 2015, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-    """The four contract tables of the demonstration sample (all surveys in each table)."""
+    """The contract tables of the demonstration sample: every survey and wave in each table.
+
+    Waves are drawn in calendar rank (every survey's first wave, then the second ones...), each
+    an independent sample; the territorial effects drift between ranks.
+    """
     b = SampleBuilder(communes, seed, scale)
-    cit, cit_frag = b.citizens()
-    ent, ent_frag, ent_part = b.companies()
-    asso, asso_frag, asso_part = b.associations()
-    elus, mayors = b.mayors()
-    return {
-        "respondents": pd.concat([cit, ent, asso, elus], ignore_index=True),
-        "fragility": pd.concat([cit_frag, ent_frag, asso_frag], ignore_index=True),
-        "partnerships": pd.concat([ent_part, asso_part], ignore_index=True),
-        "mayors": mayors,
+    parts: dict[str, list[pd.DataFrame]] = {
+        t: [] for t in ("respondents", "fragility", "partnerships", "mayors", "opinions")
     }
+    for rank in range(max(len(w) for w in m.WAVES.values())):
+        if rank:
+            b.drift()
+        for survey, waves in m.WAVES.items():
+            if rank >= len(waves):
+                continue
+            wave = waves[rank]
+            if survey == "citoyens":
+                resp, frag, opinions = b.citizens(wave)
+                parts["fragility"].append(frag)
+                parts["opinions"].append(opinions)
+            elif survey == "entreprises":
+                resp, frag, partners = b.companies(wave)
+                parts["fragility"].append(frag)
+                parts["partnerships"].append(partners)
+            elif survey == "associations":
+                resp, frag, partners = b.associations(wave)
+                parts["fragility"].append(frag)
+                parts["partnerships"].append(partners)
+            else:
+                resp, mayors, opinions = b.mayors(wave)
+                parts["mayors"].append(mayors)
+                parts["opinions"].append(opinions)
+            parts["respondents"].append(resp)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
 
 
 def write_sample(

@@ -12,7 +12,15 @@ from __future__ import annotations
 SAMPLE_SIZES: dict[str, int] = {"citoyens": 20_000, "entreprises": 12_000, "associations": 10_000, "elus": 4_000}
 # Minimum respondents allocated to each département before the proportional share.
 MIN_PER_DEPARTEMENT: dict[str, int] = {"citoyens": 45, "entreprises": 40, "associations": 35, "elus": 30}
-WAVES: dict[str, int] = {"citoyens": 2015, "entreprises": 2015, "associations": 2015, "elus": 2016}
+# The PHARE / IMPACT calendar: PHARE 2015-2016, then IMPACT (citizens 2019, elected officials
+# 2020 and 2024, associations 2021). Companies 2020 is the project's assumption (no IMPACT wave
+# of companies was found). The first wave of each survey is the base; later ones drift (DRIFT).
+WAVES: dict[str, tuple[int, ...]] = {
+    "citoyens": (2015, 2019),
+    "entreprises": (2015, 2020),
+    "associations": (2015, 2021),
+    "elus": (2016, 2020, 2024),
+}
 
 # Population the weights add up to (unit: people, companies, associations, communes).
 # Companies with 10+ employees: 89,000 partnering companies are 37 % (published) → ~240,500.
@@ -105,3 +113,61 @@ Q8_ROLE_RATES: dict[str, float] = {
     "mettre_a_disposition_moyens": 0.37, "financer_ingenierie": 0.26, "commande_publique": 0.17,
 }  # fmt: skip
 WEIGHT_NOISE_SD = 0.25  # log-normal spread of weights within a stratum, as after raking
+
+# "Alliances (partnerships) are a source of innovation": citizens 69 % in 2015 and 74 % in 2019,
+# mayors 87 % in 2016 and 92 % in 2020 (all published). Mayors 2024: the project's assumption.
+INNOVATION_RATE: dict[str, float] = {"citoyens": 0.69, "elus": 0.87}
+INNOVATION_URBAN_EFFECT = 0.15  # logit points per SD of log density: a little more in towns (assumed)
+
+# How the territorial effects move between two waves (they persist, with this much drift).
+DEPARTEMENT_DRIFT_SD = 0.12  # score points
+REGIONAL_LOGIT_DRIFT_SD = 0.06  # logit points
+
+# What changes at each later wave. "means" and "priority" add to the base values (score points,
+# shares); the other entries replace them. Only the innovation rates of citizens 2019 and mayors
+# 2020 are published; every other change is the project's plausible assumption (e.g. purchasing
+# power and environment more worrying in 2019, health after 2020), not a result.
+DRIFT: dict[tuple[str, int], dict] = {
+    ("citoyens", 2019): {
+        "means": {"emploi": -0.4, "pouvoir_achat": 0.5, "environnement": 0.7, "sante": 0.3, "numerique": 0.3,
+                  "securite": -0.1, "mobilite": 0.2},
+        "innovation": 0.74,
+    },
+    ("entreprises", 2020): {
+        "means": {"emploi": 0.3, "sante": 0.8, "developpement_economique": 0.4, "numerique": 0.4, "lien_social": 0.3},
+        "partner": 0.41,
+        "kinds": {"pratiques_responsables": 0.47, "mecenat": 0.30, "cooperation_economique": 0.28,
+                  "innovation_societale": 0.20},
+    },
+    ("associations", 2021): {
+        "priority": {"lien_social": 0.08, "sante": 0.07, "emploi": -0.04, "pauvrete_exclusion": 0.05,
+                     "jeunesse": 0.04},
+        "partner": {"employeur": 0.56, "non_employeur": 0.36},
+        "kinds": {"mecenat": 0.64, "pratiques_responsables": 0.31, "cooperation_economique": 0.28,
+                  "innovation_societale": 0.29},
+    },
+    ("elus", 2020): {"q4_oui": 0.79, "innovation": 0.92},
+    ("elus", 2024): {"q4_oui": 0.81, "innovation": 0.93},
+}  # fmt: skip
+
+
+def parameters(survey: str, wave: int) -> dict:
+    """The targets of one survey's wave: the base values with the wave's drift applied."""
+    base: dict = {
+        "citoyens": {"means": CITIZEN_MEANS, "innovation": INNOVATION_RATE["citoyens"]},
+        "entreprises": {
+            "means": COMPANY_MEANS, "partner": COMPANY_PARTNER_RATE, "kinds": COMPANY_KIND_RATES,
+            "region_kinds": COMPANY_REGION_KIND_RATES,
+        },
+        "associations": {
+            "priority": ASSOCIATION_PRIORITY, "partner": ASSOCIATION_PARTNER_RATES, "kinds": ASSOCIATION_KIND_RATES,
+        },
+        "elus": {"q4_oui": Q4_OUI_RATE, "innovation": INNOVATION_RATE["elus"], "q8": Q8_ROLE_RATES},
+    }[survey]  # fmt: skip
+    out = dict(base)
+    for key, change in DRIFT.get((survey, wave), {}).items():
+        if key in ("means", "priority"):
+            out[key] = {d: v + change.get(d, 0.0) for d, v in base[key].items()}
+        else:
+            out[key] = change
+    return out

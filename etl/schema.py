@@ -48,9 +48,11 @@ DDL: tuple[str, ...] = (
         wave INTEGER, survey VARCHAR, respondent_id VARCHAR, q4 VARCHAR, q8 VARCHAR)""",
     """CREATE TABLE mayor_roles (
         wave INTEGER, survey VARCHAR, respondent_id VARCHAR, role VARCHAR)""",
+    """CREATE TABLE opinions (
+        wave INTEGER, survey VARCHAR, respondent_id VARCHAR, alliances_innovation TINYINT)""",
 )
 
-SURVEY_TABLES: tuple[str, ...] = ("respondents", "fragility", "partnerships", "mayors", "mayor_roles")
+SURVEY_TABLES: tuple[str, ...] = ("respondents", "fragility", "partnerships", "mayors", "mayor_roles", "opinions")
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 import duckdb
 
 from etl.contract import KIND_COLUMNS, Problem, SourceFile
-from observatory.reference import DOMAIN_CODES, PARTNERSHIP_SURVEYS, Q4_CODES, Q8_CODES, SIZE_CLASSES, SURVEY_CODES
+from observatory.reference import (
+    DOMAIN_CODES,
+    INNOVATION_SURVEYS,
+    PARTNERSHIP_SURVEYS,
+    Q4_CODES,
+    Q8_CODES,
+    SIZE_CLASSES,
+    SURVEY_CODES,
+)
 
 SHOWN = 5  # offending rows quoted per problem
 MAX_WEIGHT = 1e9  # a weight above this is a unit error, not a survey weight
@@ -159,6 +167,20 @@ def _answer_checks(table: str, decimal_comma: bool) -> list[Check]:
                 "a partnership kind is set while partner is 0",
             ),
         ]
+    if table == "opinions":
+        value = _num("alliances_innovation", decimal_comma)
+        return [
+            orphan,
+            _duplicate(table),
+            Check(
+                table,
+                "survey",
+                f"{survey_of} NOT IN {_sql_list(INNOVATION_SURVEYS)}",
+                "opinions (alliances_innovation) are only for the citoyens and elus surveys",
+                f"respondent_id || ': ' || coalesce({survey_of}, '')",
+            ),
+            Check(table, "alliances_innovation", f"{value} IS NULL OR {value} NOT IN (0, 1)", "must be 0 or 1"),
+        ]
     roles = "list_filter(string_split(coalesce(q8, ''), ';'), lambda x: trim(x) <> '')"
     return [
         orphan,
@@ -280,6 +302,12 @@ def clean_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, SourceFile])
         con.execute(
             "CREATE OR REPLACE TABLE clean_mayor_roles AS SELECT wave, survey, respondent_id, "
             "unnest(string_split(q8, ';')) AS role FROM clean_mayors WHERE q8 IS NOT NULL"
+        )
+    if "opinions" in sources:
+        value = _num("t.alliances_innovation", sources["opinions"].decimal_comma)
+        con.execute(
+            f"CREATE OR REPLACE TABLE clean_opinions AS SELECT {keys}, CAST({value} AS TINYINT) AS alliances_innovation "
+            f"FROM raw_opinions t {join} ORDER BY t._row"
         )
 
 

@@ -144,6 +144,15 @@ Q8_ROLES: tuple[Item, ...] = (
 )
 Q8_WORDING = "« Selon vous, quel est / serait le rôle des collectivités pour développer des alliances en territoire ? »"
 
+# "Alliances are a source of innovation": asked to citizens (PHARE 2015, IMPACT 2019) and to
+# mayors (PHARE 2016, IMPACT 2020), 0/1.
+INNOVATION = Item(
+    "alliances_innovation",
+    "Les alliances (partenariats) sont source d'innovation",
+    "Alliances (partnerships) are a source of innovation",
+)
+INNOVATION_SURVEYS: tuple[str, ...] = ("citoyens", "elus")
+
 # Bands of commune population (inhabitants) for breakdowns of the mayors' answers.
 SIZE_BAND_LEVEL = "taille_commune"
 SIZE_BANDS: tuple[tuple[Item, int, int], ...] = (
@@ -199,6 +208,7 @@ _ALL_ITEMS: tuple[Item | Domain, ...] = (
     *Q4_ANSWERS,
     Q4_OUI,
     *Q8_ROLES,
+    INNOVATION,
     *(band for band, _lo, _hi in SIZE_BANDS),
     Item(FRANCE_LEVEL, "France", "France"),
 )

@@ -33,6 +33,7 @@ SURVEYS_OF: dict[str, tuple[str, ...]] = {
     "fragility": ("citoyens", "entreprises", "associations", "elus"),
     "partnerships": ref.PARTNERSHIP_SURVEYS,
     "mayors": ("elus",),
+    "innovation": ref.INNOVATION_SURVEYS,
 }
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "indicator", "wave", "survey", "level", "size_class", "territory_code", "territory_name",
@@ -182,6 +183,8 @@ class StatsEngine:
             return ms.fragility_values(of("fragility"), measures)
         if q.indicator == "partnerships":
             return ms.partnership_values(of("partnerships"), measures)
+        if q.indicator == "innovation":
+            return ms.innovation_values(of("opinions"), measures)
         return ms.mayor_values(of("mayors"), of("mayor_roles"), measures)
 
     def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:

@@ -7,6 +7,9 @@ fragility domain, a partnership answer, a Q4 answer... The statistic says what y
 - ``priority_share``: 1 when that score is at least 7 (a "priority fragility");
 - ``share``: a 0/1 answer among all respondents of the survey who answered;
 - ``share_among_partners``: a partnership kind among respondents who have a partnership.
+
+The ``innovation`` indicator is one 0/1 opinion item ("alliances are a source of innovation"),
+asked to citizens and mayors.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import ibis.expr.types as ir
 
 from observatory import reference as ref
 
-INDICATORS: tuple[str, ...] = ("fragility", "partnerships", "mayors")
+INDICATORS: tuple[str, ...] = ("fragility", "partnerships", "mayors", "innovation")
 
 FRAGILITY_MEASURES: tuple[str, ...] = (*ref.DOMAIN_CODES, *ref.ESPACE_CODES, ref.COMPOSITE.code)
 PARTNERSHIP_MEASURES: tuple[str, ...] = (ref.PARTNER.code, *ref.KIND_CODES)
@@ -25,11 +28,13 @@ MEASURES: dict[str, tuple[str, ...]] = {
     "fragility": FRAGILITY_MEASURES,
     "partnerships": PARTNERSHIP_MEASURES,
     "mayors": MAYOR_MEASURES,
+    "innovation": (ref.INNOVATION.code,),
 }
 STATISTICS: dict[str, tuple[str, ...]] = {
     "fragility": ("mean_score", "priority_share"),
     "partnerships": ("share", "share_among_partners"),
     "mayors": ("share",),
+    "innovation": ("share",),
 }
 
 
@@ -105,3 +110,9 @@ def mayor_values(mayors: ir.Table, roles: ir.Table, measures: tuple[str, ...]) -
             joined = answered.left_join(has, "respondent_id")
             parts.append(_long(joined, role, "share", joined.has.fill_null(0.0)))
     return _union(parts)
+
+
+def innovation_values(opinions: ir.Table, measures: tuple[str, ...]) -> ir.Table:
+    """The 0/1 item among the respondents who answered it."""
+    answered = opinions.filter(opinions.alliances_innovation.notnull())
+    return _union([_long(answered, m, "share", answered[m]) for m in measures])
