@@ -21,12 +21,23 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("export", help="write the tidy table of an indicator")
     p.add_argument("indicator", choices=list(MEASURES))
-    p.add_argument("--wave", type=int)
+    p.add_argument(
+        "--wave",
+        "--wave-from",
+        type=int,
+        dest="wave",
+        help="the wave (default: the latest); with --wave-to, the first wave of the change",
+    )
+    p.add_argument(
+        "--wave-to", type=int, help="export the change from --wave-from (default: the first wave) to this wave"
+    )
     p.add_argument("--survey")
     p.add_argument("--level", choices=LEVELS_FOR_EXPORT, default="departement")
     p.add_argument("--domain", action="append", help="fragility: a domain, an espace or 'composite' (repeatable)")
     p.add_argument("--kind", action="append", help="partnerships: 'partner' or a kind (repeatable)")
-    p.add_argument("--measure", action="append", help="mayors: q4_oui, a Q4 answer or a Q8 role (repeatable)")
+    p.add_argument(
+        "--measure", action="append", help="mayors: q4_oui, a Q4 answer or a Q8 role; innovation: alliances_innovation"
+    )
     p.add_argument("--statistic", help="keep one statistic (mean_score, priority_share, share, share_among_partners)")
     p.add_argument("--size-class")
     p.add_argument("--territory", nargs="+", help="territory codes of the level")
@@ -51,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         size_class=args.size_class,
         territories=tuple(args.territory) if args.territory else None,
         min_n=args.min_n,
+        wave_to=args.wave_to,
     )
     obs = Observatory(dataclasses.replace(settings, db_path=args.db))
     try:

@@ -22,8 +22,11 @@ from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
 
 PREFIX = "/api/v1"
-MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure"}
-COMMON_PARAMS = {"wave", "survey", "level", "statistic", "size_class", "territory", "min_n", "format", "dialect"}
+MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
+COMMON_PARAMS = {
+    "wave", "wave_from", "wave_to", "survey", "level", "statistic", "size_class", "territory", "min_n", "format",
+    "dialect",
+}  # fmt: skip
 ACCEPT = {
     "text/csv": "csv",
     "application/json": "json",
@@ -95,9 +98,16 @@ def _request(indicator: str) -> ExportRequest:
     for code in territories or ():
         if not TERRITORY_CODE.fullmatch(code):
             raise BadParameter("territory", code, "territory codes: 1 to 12 letters, digits or _")
+    wave, wave_from = _int("wave", None, 1990, 2100), _int("wave_from", None, 1990, 2100)
+    if wave is not None and wave_from is not None and wave != wave_from:
+        raise BadParameter("wave_from", wave_from, "the same as wave, or one of them only")
+    wave_to = _int("wave_to", None, 1990, 2100)
+    if wave_from is not None and wave_to is None:
+        raise BadParameter("wave_to", None, "a wave: wave_from needs wave_to (the change between two waves)")
     return ExportRequest(
         indicator=indicator,
-        wave=_int("wave", None, 1990, 2100),
+        wave=wave if wave is not None else wave_from,
+        wave_to=wave_to,
         survey=request.args.get("survey"),
         level=level,
         measures=measures,

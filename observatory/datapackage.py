@@ -19,7 +19,9 @@ import pandas as pd
 
 from observatory.export import render
 from observatory.service import Observatory
+from observatory.stats.change import CHANGE_SIGNIFICANCE
 from observatory.stats.finalize import ALPHA, LOW_N, MAX_RSE, RELIABILITY, SIGNIFICANCE
+from observatory.stats.measures import INDICATORS
 
 PROJECT = "Observatoire des fragilités et des partenariats"
 
@@ -33,7 +35,7 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         ("territory", "parent", "france"),
     ),
     "territory_key": ("string", "Clé du territoire (niveau:code) / territory key (level:code)", None, None),
-    "indicator": ("string", "Indicateur / indicator", None, ("fragility", "partnerships", "mayors")),
+    "indicator": ("string", "Indicateur / indicator", None, INDICATORS),
     "wave": ("integer", "Vague d'enquête (année) / survey wave (year)", "year", None),
     "survey": ("string", "Enquête / survey", None, None),
     "level": ("string", "Niveau territorial / territorial level", None, None),
@@ -62,10 +64,19 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     "reliability": ("string", "Fiabilité / reliability", None, RELIABILITY),
     "significance": (
         "string",
-        "Différence avec le reste de la France (test z, 5 %) / difference from the rest of France",
+        "Différence avec le reste de la France, ou changement entre deux vagues (test z, 5 %) / "
+        "difference from the rest of France, or change between two waves",
         None,
-        SIGNIFICANCE,
+        (*SIGNIFICANCE, *CHANGE_SIGNIFICANCE[:2]),
     ),
+    "wave_from": ("integer", "Vague de départ (année) / first wave (year)", "year", None),
+    "wave_to": ("integer", "Vague d'arrivée (année) / second wave (year)", "year", None),
+    "estimate_from": ("number", "Estimation à la vague de départ / estimate at the first wave", "as estimate", None),
+    "estimate_to": ("number", "Estimation à la vague d'arrivée / estimate at the second wave", "as estimate", None),
+    "n_from": ("integer", "Répondants, vague de départ / respondents, first wave", "respondents", None),
+    "n_to": ("integer", "Répondants, vague d'arrivée / respondents, second wave", "respondents", None),
+    "reliability_from": ("string", "Fiabilité, vague de départ / reliability, first wave", None, RELIABILITY),
+    "reliability_to": ("string", "Fiabilité, vague d'arrivée / reliability, second wave", None, RELIABILITY),
     "p_value": ("number", "p-valeur du test / test p-value", None, None),
     "territory_a": ("string", "Premier territoire (niveau:code) / first territory", None, None),
     "territory_b": ("string", "Second territoire (niveau:code) / second territory", None, None),
@@ -75,7 +86,13 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         None,
         ("both", "rest_of_a", "rest_of_b"),
     ),
-    "difference": ("number", "Différence a − b / difference a − b", "as estimate", None),
+    "difference": (
+        "number",
+        "Différence a − b, ou vague d'arrivée − vague de départ (échantillons indépendants) / "
+        "difference a − b, or second wave − first wave (independent samples)",
+        "as estimate (shares: proportion points)",
+        None,
+    ),
     "se_difference": ("number", "Erreur type de la différence / standard error of the difference", "as estimate", None),
     "verdict": (
         "string",

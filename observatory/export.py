@@ -15,6 +15,7 @@ import pandas as pd
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery, Query
+from observatory.stats.change import CHANGE_COLUMNS
 from observatory.stats.measures import MEASURES, STATISTICS
 
 FORMATS: tuple[str, ...] = ("csv", "json", "parquet", "xlsx")
@@ -32,12 +33,17 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 FILE_FORMATS: tuple[str, ...] = (*FORMATS, "zip")  # zip: CSV + Frictionless datapackage.json
-DEFAULT_SURVEY = {"fragility": "citoyens", "partnerships": "entreprises", "mayors": "elus"}
+DEFAULT_SURVEY = {"fragility": "citoyens", "partnerships": "entreprises", "mayors": "elus", "innovation": "citoyens"}
+CHANGE_EXPORT_COLUMNS: tuple[str, ...] = (*CHANGE_COLUMNS[:6], "min_n", *CHANGE_COLUMNS[6:])
 
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """The filters of an export, as the CLI, the pages and the API take them."""
+    """The filters of an export, as the CLI, the pages and the API take them.
+
+    With ``wave_to``, the export is the change from ``wave`` (default: the first wave loaded) to
+    ``wave_to`` (see :mod:`observatory.stats.change`).
+    """
 
     indicator: str
     wave: int | None = None
@@ -48,6 +54,7 @@ class ExportRequest:
     size_class: str | None = None
     territories: tuple[str, ...] | None = None
     min_n: int | None = None
+    wave_to: int | None = None
 
 
 def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
@@ -58,7 +65,10 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     waves = obs.waves(survey)
     if not waves:
         raise InvalidQuery("survey", survey, tuple(obs.datasets()["survey"].unique()))
-    wave = req.wave if req.wave is not None else waves[-1]
+    if req.wave_to is not None and req.wave_to not in waves:
+        raise InvalidQuery("wave_to", req.wave_to, tuple(waves))
+    default = (waves[0] if waves[0] != req.wave_to else waves[-1]) if req.wave_to is not None else waves[-1]
+    wave = req.wave if req.wave is not None else default
     if wave not in waves:
         raise InvalidQuery("wave", wave, tuple(waves))
     if req.statistic is not None and req.statistic not in STATISTICS[req.indicator]:
@@ -67,11 +77,16 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     if min_n < 1:
         raise InvalidQuery("min_n", min_n, ("an integer ≥ 1",))
     query = Query(req.indicator, wave, survey, req.level, req.measures, req.size_class)
-    table = obs.estimate(query, min_n, req.territories)
+    if req.wave_to is not None:
+        table = obs.change(query, req.wave_to, min_n, req.territories)
+        columns = CHANGE_EXPORT_COLUMNS
+    else:
+        table = obs.estimate(query, min_n, req.territories)
+        columns = EXPORT_COLUMNS
     if req.statistic is not None:
         table = table[table["statistic"] == req.statistic]
     table = table.assign(min_n=min_n)
-    return table[list(EXPORT_COLUMNS)].reset_index(drop=True)
+    return table[list(columns)].reset_index(drop=True)
 
 
 def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect: str = "plain") -> bytes:
@@ -83,9 +98,11 @@ def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect:
 
     from observatory.datapackage import package
 
-    wave = int(table["wave"].iloc[0]) if len(table) else req.wave
+    wave_col = "wave_from" if req.wave_to is not None else "wave"
+    wave = int(table[wave_col].iloc[0]) if len(table) else req.wave
     survey = req.survey or DEFAULT_SURVEY[req.indicator]
-    title = f"{TITLES[req.indicator]} — {survey} {wave or ''} — {ref.label(req.level) if req.level in ref.LEVEL_CODES else req.level}"
+    waves = f"{wave} → {req.wave_to}" if req.wave_to is not None else f"{wave or ''}"
+    title = f"{TITLES[req.indicator]} — {survey} {waves} — {ref.label(req.level) if req.level in ref.LEVEL_CODES else req.level}"
     filters = {**asdict(req), "survey": survey, "wave": wave, "min_n": req.min_n or obs.settings.min_n}
     return package(obs, {"data": table}, title, filters)
 
@@ -94,6 +111,7 @@ TITLES = {
     "fragility": "Fragilités perçues / perceived fragilities",
     "partnerships": "Pratiques partenariales / partnership practices",
     "mayors": "Co-construction selon les maires / co-construction according to mayors",
+    "innovation": "Les alliances, source d'innovation / alliances as a source of innovation",
 }
 
 
@@ -138,7 +156,10 @@ def render(table: pd.DataFrame, fmt: str = "csv", dialect: str = "plain") -> byt
 def filename(req: ExportRequest, fmt: str, wave: int | None = None) -> str:
     """A descriptive file name: observatoire_fragility_citoyens_2015_departement.csv."""
     parts = ["observatoire", req.indicator, req.survey or DEFAULT_SURVEY[req.indicator]]
-    parts += [str(wave or req.wave or ""), req.level]
+    waves = str(wave or req.wave or "")
+    if req.wave_to is not None:
+        waves = f"{waves}-{req.wave_to}" if waves else f"vers-{req.wave_to}"
+    parts += [waves, req.level]
     if req.measures and len(req.measures) == 1:
         parts.append(req.measures[0])
     if req.size_class:

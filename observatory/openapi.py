@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from observatory import reference as ref
 from observatory.export import MEDIA_TYPES
-from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL
+from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL, SURVEYS_OF
 from observatory.stats.measures import MEASURES, STATISTICS
 
 API_LEVELS = tuple(level for level in ALL_LEVELS if level != GROUPS_LEVEL)
@@ -23,14 +23,16 @@ def _param(name: str, schema: dict, description: str, multi: bool = False) -> di
 
 
 def _table_path(indicator: str, measure_param: str) -> dict:
-    surveys = {
-        "fragility": ["citoyens", "entreprises", "associations", "elus"],
-        "partnerships": list(ref.PARTNERSHIP_SURVEYS),
-        "mayors": ["elus"],
-    }[indicator]
+    surveys = list(SURVEYS_OF[indicator])
+    year = {"type": "integer", "minimum": 1990, "maximum": 2100}
     params = [
+        _param("wave", year, "Survey wave (year); default: the latest. With wave_to: the first wave of the change."),
+        _param("wave_from", year, "First wave of a change (same as wave); needs wave_to."),
         _param(
-            "wave", {"type": "integer", "minimum": 1990, "maximum": 2100}, "Survey wave (year); default: the latest."
+            "wave_to",
+            year,
+            "Second wave: the table becomes the change from wave_from (default: the first wave) to wave_to, "
+            "with its standard error (independent samples), 95 % CI and z-test.",
         ),
         _param("survey", {"type": "string", "enum": surveys}, "Survey (type of actor)."),
         _param("level", {"type": "string", "enum": LEVELS, "default": "departement"}, "Territorial level."),
@@ -102,8 +104,13 @@ def spec() -> dict:
             "statistic": {"type": "string"}, "estimate": {"type": ["number", "null"]}, "se": {"type": ["number", "null"]},
             "ci_low": {"type": ["number", "null"]}, "ci_high": {"type": ["number", "null"]}, "n": {"type": "integer"},
             "n_eff": {"type": ["number", "null"]}, "reliability": {"type": "string", "enum": ["ok", "low", "suppressed"]},
-            "significance": {"type": "string", "enum": ["above", "below", "not_significant", "not_tested"]},
+            "significance": {"type": "string", "enum": ["above", "below", "increase", "decrease", "not_significant", "not_tested"]},
             "p_value": {"type": ["number", "null"]},
+            "wave_from": {"type": "integer"}, "wave_to": {"type": "integer"},
+            "estimate_from": {"type": ["number", "null"]}, "estimate_to": {"type": ["number", "null"]},
+            "difference": {"type": ["number", "null"]}, "n_from": {"type": "integer"}, "n_to": {"type": "integer"},
+            "reliability_from": {"type": "string", "enum": ["ok", "low", "suppressed"]},
+            "reliability_to": {"type": "string", "enum": ["ok", "low", "suppressed"]},
         },
     }  # fmt: skip
     return {
@@ -119,6 +126,7 @@ def spec() -> dict:
             "/api/v1/fragility": _table_path("fragility", "domain"),
             "/api/v1/partnerships": _table_path("partnerships", "kind"),
             "/api/v1/mayors": _table_path("mayors", "measure"),
+            "/api/v1/innovation": _table_path("innovation", "measure"),
             "/api/v1/territories": _json_path(
                 "Search or list territories",
                 [

@@ -38,6 +38,21 @@ class Observatory:
         """The statistics layer's tidy table for a query (see StatsEngine.estimate)."""
         return self.stats.estimate(query, self.settings.min_n if min_n is None else min_n, territories, measures)
 
+    def change(
+        self,
+        query: Query,
+        wave_to: int,
+        min_n: int | None = None,
+        territories: tuple[str, ...] | None = None,
+        measures: tuple[str, ...] | None = None,
+    ) -> pd.DataFrame:
+        """The change of every cell of a query from its wave to ``wave_to`` (see stats.change)."""
+        from observatory.stats.change import change
+
+        return change(
+            self.stats, query, wave_to, self.settings.min_n if min_n is None else min_n, territories, measures
+        )
+
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:
         """code, name, parents, population, area of every territory of a level."""

@@ -67,7 +67,7 @@ def test_sample_is_flagged_synthetic_and_credible(demo_db):
             "WHERE a.domain = 'emploi' AND b.domain = 'pauvrete_exclusion' AND a.survey = 'citoyens'"
         ).fetchall()[0][0]
         one_mayor = con.execute(
-            "SELECT max(c) FROM (SELECT count(*) AS c FROM respondents WHERE survey = 'elus' GROUP BY commune_code)"
+            "SELECT max(c) FROM (SELECT count(*) AS c FROM respondents WHERE survey = 'elus' GROUP BY wave, commune_code)"
         ).fetchall()[0][0]
     assert d.synthetic.all() and set(d.survey) == {"citoyens", "entreprises", "associations", "elus"}
     assert (strata.s > 10).all() and (strata.spread > 2).all()
@@ -99,3 +99,36 @@ def test_same_seed_same_sample(demo_db):
 
 def test_default_seed_is_configurable():
     assert get_settings().sample_seed == 2015
+
+
+def test_waves_follow_the_phare_impact_calendar(demo_db):
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        waves = con.execute("SELECT survey, list(wave ORDER BY wave) FROM datasets GROUP BY 1").fetchall()
+    assert dict(waves) == {
+        "citoyens": [2015, 2019],
+        "entreprises": [2015, 2020],
+        "associations": [2015, 2021],
+        "elus": [2016, 2020, 2024],
+    }
+
+
+def test_waves_are_independent_draws_with_persisting_territorial_effects(engine, demo_db):
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        shared = con.execute(
+            "SELECT count(*) FROM respondents a JOIN respondents b USING (survey, respondent_id) WHERE a.wave < b.wave"
+        ).fetchall()[0][0]
+        places = con.execute(
+            "SELECT count(DISTINCT commune_code) FILTER (WHERE wave = 2015), "
+            "count(DISTINCT commune_code) FILTER (WHERE wave = 2019), "
+            "count(DISTINCT commune_code) FILTER (WHERE wave = 2015 AND commune_code IN "
+            "(SELECT commune_code FROM respondents WHERE survey = 'citoyens' AND wave = 2019)) "
+            "FROM respondents WHERE survey = 'citoyens'"
+        ).fetchall()[0]
+    assert shared == 0  # no respondent id in two waves
+    assert places[2] < 0.9 * min(places[0], places[1])  # drawn again, not the same communes
+    # départements that look fragile in 2015 still do in 2019 (effects persist), not identically (drift)
+    a = engine.estimate(Query("fragility", 2015, "citoyens", "departement", ("logement",)))
+    b = engine.estimate(Query("fragility", 2019, "citoyens", "departement", ("logement",)))
+    pair = a[a.statistic == "mean_score"].merge(b[b.statistic == "mean_score"], on="territory_code")
+    r = pair["estimate_x"].corr(pair["estimate_y"])
+    assert 0.5 < r < 0.995, r
