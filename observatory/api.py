@@ -297,7 +297,9 @@ def api_url(req: ExportRequest) -> str:
 
     params: list[tuple[str, object]] = [("level", req.level)]
     for name, value in (
-        ("wave", req.wave),
+        ("wave", req.wave if req.wave_to is None else None),
+        ("wave_from", req.wave if req.wave_to is not None else None),
+        ("wave_to", req.wave_to),
         ("survey", req.survey),
         ("statistic", req.statistic),
         ("size_class", req.size_class),

@@ -34,8 +34,22 @@ CONTROLS = {"type": "control", "name": ALL}
 
 
 def resolve(obs: Observatory, page, search: str | None) -> tuple[dict[str, str], list]:
-    """The page's parameter values from a query string, and the notices for replaced ones."""
-    return parse(search, page.params(obs, raw_values(search)))
+    """The page's parameter values from a query string, and the notices for replaced ones.
+
+    ``compare`` (another wave of the survey) is allowed once the survey and wave are known.
+    """
+    values, notices = parse(search, page.params(obs, raw_values(search)))
+    query, _measure, _statistic = page.query(values)
+    compared, more = parse(search, [mappage.compare_param(obs, query)])
+    return {**values, **compared}, notices + more
+
+
+def url_search(values: dict[str, str], lang: str) -> str:
+    """The query string of a map view (no ``compare`` when none)."""
+    kept = {**values, "lang": "en" if lang == "en" else None}
+    if kept.get("compare") == mappage.NO_COMPARE:
+        kept["compare"] = None
+    return to_search(kept)
 
 
 def register_callbacks(app: Dash, obs: Observatory) -> None:
@@ -93,6 +107,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.API_LINK, "href"),
         Output(ids.API_LINK, "children"),
         Output(ids.MAP_META, "data"),
+        Output(CONTROLS, "options"),
+        Output(CONTROLS, "value"),
         Input(CONTROLS, "value"),
         Input(ids.FREEZE, "n_clicks"),
         Input(ids.INITIATIVES_TOGGLE, "n_clicks"),
@@ -107,13 +123,15 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         """The map and what must change with it; the panels below follow (update_panels)."""
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
-            return (no_update,) * 11
+            return (no_update,) * 11 + ([no_update] * len(control_values),) * 2
         lang = language(search)
         freeze = bool((freeze_clicks or 0) % 2)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
         given = dict(zip(names, control_values, strict=True))
         values, _ = resolve(obs, page, to_search(given))
         key = f"{page.indicator}|{values.get('stat') or values.get('base') or 'share'}"
+        if values.get("compare", mappage.NO_COMPARE) != mappage.NO_COMPARE:
+            key += "|change"  # breaks of a change map are never frozen with those of a level map
         store = dict(store or {})
         frozen = store.get(key) if freeze else None
         selected = _clicked(click)
@@ -126,7 +144,14 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             store[key] = pv.view.upper_bounds
         elif not freeze:
             store.pop(key, None)
-        new_search = to_search({**values, "lang": "en" if lang == "en" else None})
+        new_search = url_search(values, lang)
+        # The options of a control depend on the others (the waves of the survey chosen...): send
+        # them again, and the values actually used (a wave the new survey lacks falls back).
+        by_name = {c.name: c for c in mappage.all_controls(page, obs, values, lang)}
+        options = [
+            [{"value": v, "label": lbl} for v, lbl in by_name[n].options] if n in by_name else no_update for n in names
+        ]
+        used = [values[n] if n in values and values[n] != given.get(n) else no_update for n in names]
         meta = {
             "path": page.path,
             "shape": pageview.figure_shape(pv.figure),
@@ -142,7 +167,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         return (
             colour_patch(pv.figure) if same else pv.figure,
             legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen)),
-            page.title(values, lang),
+            mappage.view_title(page, values, lang),
             pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
             store,
             new_search if new_search != (search or "") else no_update,
@@ -151,6 +176,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             url,
             "API : " + url,
             meta,
+            options,
+            used,
         )
 
     # The panels below the map wait until MapLibre has drawn it (at most 8 s): on two cores, with
@@ -353,9 +380,11 @@ def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
 def download_request(page, values: dict[str, str]) -> ExportRequest:
     """The export request of the rows behind a page's current view."""
     query, measure, statistic = page.query(values)
+    since = pageview.compare_wave(values)
     return ExportRequest(
         indicator=query.indicator,
-        wave=query.wave,
+        wave=query.wave if since is None else since,
+        wave_to=None if since is None else query.wave,
         survey=query.survey,
         level=query.level,
         measures=(measure,),

@@ -9,6 +9,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_fragility": ("Fragilités", "Fragilities"),
     "nav_partnerships": ("Partenariats", "Partnerships"),
     "nav_coconstruction": ("Co-construction", "Co-construction"),
+    "nav_innovation": ("Innovation", "Innovation"),
     "nav_methodology": ("Méthodologie", "Methodology"),
     "nav_compare": ("Comparer", "Compare"),
     "synthetic_banner": (
@@ -47,6 +48,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No reliable cell: classes computed on the low-reliability cells.",
     ),
     "value": ("Valeur", "Value"),
+    "compare_wave": ("Comparer avec la vague", "Compare with wave"),
+    "no_compare": ("— aucune (niveaux) —", "— none (levels) —"),
+    "change": ("Évolution", "Change"),
+    "increase": ("hausse significative", "significant increase"),
+    "decrease": ("baisse significative", "significant decrease"),
+    "change_muted": (
+        "estompé : changement non significatif (5 %) ou fiabilité faible",
+        "faded: change not significant (5%) or low reliability",
+    ),
+    "change_classes": (
+        "Évolution, classes symétriques autour de 0",
+        "Change, classes symmetric around 0",
+    ),
+    "change_suppressed": (
+        "Évolution non diffusée : effectif insuffisant ({detail})",
+        "Change suppressed: too few respondents ({detail})",
+    ),
+    "trend_title": ("Évolution entre vagues", "Change between waves"),
     "ci95": ("IC 95 %", "95% CI"),
     "reliability": ("Fiabilité", "Reliability"),
     "ok": ("bonne", "good"),
@@ -115,3 +134,24 @@ def interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr
     if statistic == "mean_score":
         return f"{number(lo, 1, lang)} – {number(hi, 1, lang)}"
     return f"{number(100 * lo, 0, lang)} – {value(hi, statistic, lang)}"
+
+
+def signed(x: float | None, statistic: str, lang: str = "fr") -> str:
+    """A change: '+5,1 pts' for shares (percentage points), '−0,40' for scores out of 10."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if statistic == "mean_score":
+        text = number(abs(x), 2, lang)
+    else:
+        text = number(abs(100 * x), 1, lang) + ("\u202fpts" if lang == "fr" else " pts")
+    return ("+" if x > 0 else "−" if x < 0 else "±") + text
+
+
+def signed_interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr") -> str:
+    """'[−1,2 ; +8,0 pts]' (French) or '[−1.2, +8.0 pts]'."""
+    if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+        return "—"
+    a, b = signed(lo, statistic, lang), signed(hi, statistic, lang)
+    if statistic != "mean_score":
+        a = a.replace("\u202fpts", "").replace(" pts", "")
+    return f"[{a} ; {b}]" if lang == "fr" else f"[{a}, {b}]"

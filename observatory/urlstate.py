@@ -19,6 +19,7 @@ class Param:
     name: str
     allowed: tuple[str, ...]
     default: str
+    optional: bool = False  # absent: the default, silently (no "missing parameter" notice)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def parse(search: str | None, params: list[Param]) -> tuple[dict[str, str], list
             values[p.name] = given
         else:
             values[p.name] = p.default
-            if given is not None or set(raw) - {"lang"}:
+            if given is not None or (set(raw) - {"lang"} and not p.optional):
                 notices.append(Notice(p.name, given, p.default))
     return values, notices
 

@@ -22,6 +22,12 @@ PALETTES: dict[str, list[str]] = {
     "fragility": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
     "practice": ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"],
 }
+# Diverging palettes for changes between waves (6 classes, centred on 0; ColorBrewer RdBu and
+# PuOr): more fragility is red, more practice purple; decreases blue / orange.
+CHANGE_PALETTES: dict[str, list[str]] = {
+    "fragility": ["#2166ac", "#67a9cf", "#d1e5f0", "#fddbc7", "#ef8a62", "#b2182b"],
+    "practice": ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"],
+}
 # Map view (lon, lat, zoom) that shows mainland France, Corsica and the overseas insets.
 FRANCE_VIEW = {"center": {"lon": 0.4, "lat": 46.2}, "zoom": 4.7}
 FRANCE_SPAN_DEGREES = 19.5  # longitude span of the map with its insets (bounds.json, rounded up)
@@ -65,7 +71,10 @@ def map_arrays(frame: pd.DataFrame, upper_bounds: list[float]) -> dict[str, list
     cls = class_of(frame["estimate"].to_numpy(float), upper_bounds)
     suppressed = (frame["reliability"] == "suppressed").to_numpy()
     z = np.where(suppressed | (cls < 0), 0, cls + 1)
-    opacity = frame["reliability"].map(OPACITY).fillna(OPACITY["suppressed"]).to_numpy(float)
+    if "opacity" in frame:  # a change map fades the non-significant changes
+        opacity = frame["opacity"].to_numpy(float)
+    else:
+        opacity = frame["reliability"].map(OPACITY).fillna(OPACITY["suppressed"]).to_numpy(float)
     return {
         "locations": frame["territory_code"].tolist(),
         "z": z.astype(int).tolist(),

@@ -10,9 +10,17 @@ MAX_ROWS = 25
 
 
 def draw_ranking(
-    rows: pd.DataFrame, statistic: str, lang: str, selected: str | None = None, colour: str = "#2c7fb8"
+    rows: pd.DataFrame,
+    statistic: str,
+    lang: str,
+    selected: str | None = None,
+    colour: str = "#2c7fb8",
+    change: bool = False,
 ) -> dict:
-    """Dot plot of the highest estimates (reliable and low cells; suppressed ones have no value)."""
+    """Dot plot of the highest estimates (reliable and low cells; suppressed ones have no value).
+
+    With ``change``, the estimates are changes between two waves: the largest increases.
+    """
     shown = rows[rows["reliability"] != "suppressed"].sort_values("estimate", ascending=False).head(MAX_ROWS)
     if selected and selected not in set(shown["territory_code"]):
         extra = rows[(rows["territory_code"] == selected) & (rows["reliability"] != "suppressed")]
@@ -23,16 +31,27 @@ def draw_ranking(
     names = [f"{n} ({c})" for n, c in zip(shown["territory_name"], shown["territory_code"], strict=True)]
     colours = ["#111111" if c == selected else colour for c in shown["territory_code"]]
     opacity = [1.0 if r == "ok" else 0.4 for r in shown["reliability"]]
+    fmt, fmt_ci = (i18n.signed, i18n.signed_interval) if change else (i18n.value, i18n.interval)
     hover = [
-        f"{n}<br>{i18n.value(e, statistic, lang)} [{i18n.interval(lo, hi, statistic, lang)}]<br>n = {int(k)}"
+        f"{n}<br>{fmt(e, statistic, lang)} [{fmt_ci(lo, hi, statistic, lang)}]<br>n = {int(k)}"
         for n, e, lo, hi, k in zip(names, shown["estimate"], shown["ci_low"], shown["ci_high"], shown["n"], strict=True)
     ]
-    unit = "/ 10" if statistic == "mean_score" else "%"
-    title = (
-        f"Les {len(shown)} valeurs les plus élevées, avec leur IC à 95 % ({unit})"
-        if lang == "fr"
-        else f"The {len(shown)} highest values, with their 95% CI ({unit})"
-    )
+    if change:
+        opacity = [1.0 if r == "ok" and s in ("increase", "decrease") else 0.4
+                   for r, s in zip(shown["reliability"], shown["significance"], strict=True)]  # fmt: skip
+        unit = "points" if statistic != "mean_score" else "/ 10"
+        title = (
+            f"Les {len(shown)} plus fortes hausses, avec leur IC à 95 % ({unit})"
+            if lang == "fr"
+            else f"The {len(shown)} largest increases, with their 95% CI ({unit})"
+        )
+    else:
+        unit = "/ 10" if statistic == "mean_score" else "%"
+        title = (
+            f"Les {len(shown)} valeurs les plus élevées, avec leur IC à 95 % ({unit})"
+            if lang == "fr"
+            else f"The {len(shown)} highest values, with their 95% CI ({unit})"
+        )
     return {
         "data": [
             {
@@ -58,7 +77,7 @@ def draw_ranking(
             "height": max(220, 22 * len(shown) + 80),
             "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
             "yaxis": {"automargin": True},
-            "xaxis": {"zeroline": False},
+            "xaxis": {"zeroline": change, "zerolinecolor": "#444444"},
             "showlegend": False,
         },
     }

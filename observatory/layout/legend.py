@@ -19,7 +19,12 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
     total = max((e["count"] for e in entries), default=1) or 1
     rows = []
     for e, colour in zip(entries, colours, strict=False):
-        label = legend_range(e["low"], e["high"], view.statistic, lang)
+        if view.change and e["class"] == 0:  # the first class holds every larger decrease
+            label = f"≤ {i18n.signed(e['high'], view.statistic, lang)}"
+        elif view.change:
+            label = change_range(e["low"], e["high"], view.statistic, lang)
+        else:
+            label = legend_range(e["low"], e["high"], view.statistic, lang)
         rows.append(
             html.Li(
                 [
@@ -39,7 +44,32 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
     n_supp = int((view.rows["reliability"] == "suppressed").sum())
     n_low = int((view.rows["reliability"] == "low").sum())
     unit = " (/10)" if view.statistic == "mean_score" else " (%)"
-    method = i18n.t(view.method, lang) + unit + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
+    if view.change:
+        a, b = view.change
+        unit = "" if view.statistic == "mean_score" else (" (points de %)" if lang == "fr" else " (percentage points)")
+        method = f"{i18n.t('change_classes', lang)}{unit} · {a} → {b}"
+        muted = int(((view.rows["opacity"] < 0.5) & (view.rows["reliability"] != "suppressed")).sum())
+        faded = html.Li(
+            [
+                html.Span(className="swatch", style={"background": colours[-1] if colours else "#999", "opacity": 0.3}),
+                html.Span(i18n.t("change_muted", lang), className="range"),
+                html.Span(str(muted), className="count"),
+            ],
+            className="legend-low",
+        )
+    else:
+        method = i18n.t(view.method, lang) + unit + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
+        faded = html.Li(
+            [
+                html.Span(
+                    className="swatch",
+                    style={"background": colours[-1] if colours else "#999", "opacity": OPACITY["low"]},
+                ),
+                html.Span(i18n.t("low_legend", lang), className="range"),
+                html.Span(str(n_low), className="count"),
+            ],
+            className="legend-low",
+        )
     return [
         html.H2("Légende" if lang == "fr" else "Legend", className="legend-title"),
         html.P(method, className="legend-method"),
@@ -47,17 +77,7 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
         html.Ul(rows, className="legend-classes"),
         html.Ul(
             [
-                html.Li(
-                    [
-                        html.Span(
-                            className="swatch",
-                            style={"background": colours[-1] if colours else "#999", "opacity": OPACITY["low"]},
-                        ),
-                        html.Span(i18n.t("low_legend", lang), className="range"),
-                        html.Span(str(n_low), className="count"),
-                    ],
-                    className="legend-low",
-                ),
+                faded,
                 html.Li(
                     [
                         html.Span(className="swatch hatched", style={"background": SUPPRESSED_COLOUR}),
@@ -77,3 +97,9 @@ def legend_range(low: float, high: float, statistic: str, lang: str) -> str:
     if statistic == "mean_score":
         return f"{i18n.number(low, 2, lang)} – {i18n.number(high, 2, lang)}"
     return i18n.interval(low, high, statistic, lang)
+
+
+def change_range(low: float, high: float, statistic: str, lang: str) -> str:
+    """'−4,0 – −2,0 pts' for shares, '+0,20 – +0,40' for scores."""
+    first = i18n.signed(low, statistic, lang).replace("\u202fpts", "").replace(" pts", "")
+    return f"{first} – {i18n.signed(high, statistic, lang)}"

@@ -11,6 +11,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/fragilites", "nav_fragility"),
     ("/partenariats", "nav_partnerships"),
     ("/co-construction", "nav_coconstruction"),
+    ("/innovation", "nav_innovation"),
     ("/comparer", "nav_compare"),
     ("/methodologie", "nav_methodology"),
 )

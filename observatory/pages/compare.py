@@ -31,6 +31,8 @@ VIEW_LABELS = {
     "partenariats-entreprises": ("Partenariats — entreprises", "Partnerships — companies"),
     "partenariats-associations": ("Partenariats — associations", "Partnerships — associations"),
     "maires": ("Co-construction — maires", "Co-construction — mayors"),
+    "innovation-citoyens": ("Innovation — citoyens", "Innovation — citizens"),
+    "innovation-elus": ("Innovation — maires", "Innovation — mayors"),
 }
 VERDICT = {
     "a_higher": (">", ">"),
@@ -154,6 +156,27 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
     return page, notices
 
 
+def trend_graph(obs: Observatory, territories: list, view: str, measures: list, labels: dict, lang: str) -> list:
+    """The territories' estimates across the survey's waves (nothing when it has one wave)."""
+    from observatory.figures.trend import trend_figure
+    from observatory.views import trends
+
+    indicator, survey, statistic = cmp.VIEWS[view]
+    if len(obs.waves(survey)) < 2:
+        return []
+    measures = measures[:20]
+    scopes = [(cmp.key_of(t), t.name, t.level, t.code) for t in territories]
+    keep = trends.keep_statistic(statistic)
+    rows = trends.series_rows(obs, indicator, survey, scopes, keep, tuple(measures))
+    published = keep(trends.published_points(obs, survey, indicator))
+    fr = lang == "fr"
+    title = VIEW_LABELS[view][0 if fr else 1] + (
+        " : évolution entre vagues (IC à 95 %)" if fr else ": change between waves (95% CI)"
+    )
+    figure = trend_figure(rows, published, {m: labels[m] for m in measures}, statistic or "share", lang, title)
+    return [dcc.Graph(id="compare-trend", figure=figure, config={"displaylogo": False}, className="trend")]
+
+
 def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
     """The dot plot, the estimates table and the pairwise table."""
     fr = lang == "fr"
@@ -173,7 +196,9 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
     wide = wide.sort_values("measure", key=lambda s: s.map(order))
     labels = {m: ref.label(m, lang) for m in wide["measure"]}
     series = [(cmp.key_of(t), t.name) for t in territories]
-    title = VIEW_LABELS[view][0 if fr else 1] + (" (IC à 95 %)" if fr else " (95% CI)")
+    waves = obs.waves(cmp.VIEWS[view][1])
+    wave = f", {waves[-1]}" if waves else ""
+    title = VIEW_LABELS[view][0 if fr else 1] + wave + (" (IC à 95 %)" if fr else " (95% CI)")
     figure = dotplot(wide, series, labels, stat, title, lang)
     records = []
     for m in wide["measure"]:
@@ -208,6 +233,7 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
     cell = {"textAlign": "left", "fontFamily": "inherit", "fontSize": 13, "whiteSpace": "normal", "height": "auto"}
     return [
         dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
+        *trend_graph(obs, territories, view, list(wide["measure"]), labels, lang),
         dash_table.DataTable(
             id="compare-table",
             data=records,

@@ -57,6 +57,36 @@ def method_param() -> Param:
     return Param("classes", METHODS, "quantiles")
 
 
+NO_COMPARE = "none"
+
+
+def compare_param(obs: Observatory, query: Query) -> Param:
+    """``compare``: another wave of the survey, to map the change from it to the wave shown."""
+    others = tuple(str(w) for w in obs.waves(query.survey) if w != query.wave)
+    return Param("compare", (NO_COMPARE, *others), NO_COMPARE, optional=True)
+
+
+def compare_control(obs: Observatory, query: Query, lang: str) -> Control:
+    """The "compare with wave" control: none (levels), or each other wave of the survey."""
+    others = [str(w) for w in obs.waves(query.survey) if w != query.wave]
+    return Control("compare", t("compare_wave", lang), [(NO_COMPARE, t("no_compare", lang)), *((w, w) for w in others)])
+
+
+def all_controls(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
+    """The page's controls, then the wave comparison and the classification."""
+    query, _measure, _statistic = page.query(values)
+    return [*page.controls(obs, values, lang), compare_control(obs, query, lang), *common_controls(values, lang)]
+
+
+def view_title(page: MapPage, values: dict[str, str], lang: str) -> str:
+    """The page's title, with the change's waves when it maps a change."""
+    title = page.title(values, lang)
+    since = values.get("compare", NO_COMPARE)
+    if since != NO_COMPARE:
+        title += f" — évolution depuis {since}" if lang == "fr" else f" — change since {since}"
+    return title
+
+
 def common_controls(values: dict[str, str], lang: str) -> list[Control]:
     """Controls every map page has after its own: classification."""
     return [Control("classes", t("classes", lang), [(m, t(m, lang)) for m in METHODS])]
@@ -102,7 +132,7 @@ EMPTY_FIGURE = {
 
 def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> html.Div:
     """The page: controls, title, map with legend, ranking, table, downloads, page extras."""
-    controls = page.controls(obs, values, lang) + common_controls(values, lang)
+    controls = all_controls(page, obs, values, lang)
     return html.Div(
         [
             html.Div([control_component(c, values[c.name]) for c in controls], className="controls"),
@@ -129,7 +159,7 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                 ],
                 className="actions",
             ),
-            html.H1(page.title(values, lang), id=ids.TITLE),
+            html.H1(view_title(page, values, lang), id=ids.TITLE),
             html.P(id=ids.SUMMARY, className="summary"),
             html.Div(
                 [

@@ -118,6 +118,7 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
         "fragilite": ("Fragilités perçues", "Perceived fragilities"),
         "partenariats": ("Partenariats", "Partnerships"),
         "maires": ("Co-construction (maires)", "Co-construction (mayors)"),
+        "innovation": ("Les alliances, source d'innovation", "Alliances as a source of innovation"),
     }
     out = []
     for block, _indicator, surveys, statistic in pv.BLOCKS:
@@ -128,7 +129,7 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
                 continue
             labels = {m: ref.label(m, lang) for m in table["measure"]}
             stat = statistic or "share"
-            title = f"{ref.label(survey, lang)} — {i18n.t(stat, lang)}"
+            title = f"{ref.label(survey, lang)}, {obs.waves(survey)[-1]} — {i18n.t(stat, lang)}"
             section.append(
                 dcc.Graph(
                     figure=dotplot(*_with_reference(obs, table, series, survey, lang), labels, stat, title, lang),
@@ -146,13 +147,15 @@ def _with_reference(obs: Observatory, table, series: list, survey: str, lang: st
 
 
 def with_published(obs: Observatory, table, survey: str, lang: str):
-    """Add PHARE's published national figures (any wave) as a reference series, if any."""
+    """Add the national figures PHARE / IMPACT published for the wave shown, if any.
+
+    Figures of other waves are not set beside these estimates: the trend charts show them at
+    their own waves.
+    """
     pub = obs.published_figures()
+    waves = set(table["wave"]) if "wave" in table else {obs.waves(survey)[-1]}
     pub = pub[
-        (pub["survey"] == survey)
-        & pub["region_code"].isna()
-        & pub["size_class"].isna()
-        & (pub["indicator"] != "innovation")
+        (pub["survey"] == survey) & pub["region_code"].isna() & pub["size_class"].isna() & pub["wave"].isin(waves)
     ]
     if pub.empty:
         return table, []
@@ -217,6 +220,53 @@ def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang:
             "height": "auto",
         },
         style_header={"fontWeight": "600"},
+    )
+
+
+def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
+    """For each survey with several waves: the trend of each indicator (territory, parent, France)."""
+    from observatory.figures.trend import trend_figure
+    from observatory.views import trends
+
+    fr = lang == "fr"
+    parent = pv.parent_of(t)
+    parent_name = next((n for lv, c, n in t.parents if parent and (lv, c) == parent), None)
+    scopes = [("territory", t.name, t.level, t.code)]
+    if parent and parent_name:
+        scopes.append(("parent", parent_name, parent[0], parent[1]))
+    scopes.append(("france", "France", ref.FRANCE_LEVEL, None))
+    present = set(obs.datasets()["survey"])
+    graphs = []
+    for block, indicator, surveys, statistic in pv.BLOCKS:
+        measures = pv.TREND_MEASURES[block]
+        for survey in surveys:
+            if survey not in present or len(obs.waves(survey)) < 2:
+                continue
+            keep = trends.keep_statistic(statistic)
+            rows = trends.series_rows(obs, indicator, survey, scopes, keep, measures)
+            stat = statistic or "share"  # partnerships: the partner rate, and the kinds among partners
+            labels = {m: ref.label(m, lang) for m in measures}
+            title = f"{ref.label(survey, lang)} — {i18n.t(stat, lang)}"
+            if not statistic:
+                title += " (types : parmi les partenaires)" if fr else " (kinds: among partners)"
+            published = keep(trends.published_points(obs, survey, indicator))
+            figure = trend_figure(rows, published, labels, stat, lang, title)
+            graphs.append(dcc.Graph(figure=figure, config={"displaylogo": False}, className="trend"))
+    if not graphs:
+        return html.Section([], className="profile-block", id="trends")
+    intro = (
+        "Chaque point est l'estimation d'une vague avec son intervalle de confiance à 95 % (points, pas de "
+        "ligne : les vagues sont espacées de plusieurs années). Le survol donne l'évolution depuis la vague "
+        "précédente et si elle est significative. Losanges noirs : chiffres nationaux publiés."
+        if fr
+        else "Each point is one wave's estimate with its 95% confidence interval (points, not lines: waves "
+        "are years apart). Hover for the change since the previous wave and whether it is significant. "
+        "Black diamonds: published national figures."
+    )
+    return html.Section(
+        [html.H2(i18n.t("trend_title", lang)), html.P(intro, className="note"), *graphs],
+        className="profile-block",
+        id="trends",
     )
 
 
@@ -311,6 +361,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                 className="actions",
             ),
             *indicator_sections(obs, t, lang),
+            trend_section(obs, t, lang),
             initiatives_section(obs, t, lang),
         ],
         className="profile",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from observatory.pages import coconstruction, fragility, partnerships
+from observatory.pages import coconstruction, fragility, innovation, partnerships
 from observatory.pages.mappage import MapPage
 from observatory.reference import territory_key  # noqa: F401  (re-exported for the pages)
 
-PAGES: dict[str, MapPage] = {p.path: p for p in (fragility.PAGE, partnerships.PAGE, coconstruction.PAGE)}
+PAGES: dict[str, MapPage] = {
+    p.path: p for p in (fragility.PAGE, partnerships.PAGE, coconstruction.PAGE, innovation.PAGE)
+}
 DEFAULT_PATH = "/fragilites"
 
 

@@ -24,6 +24,8 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "partenariats-entreprises": ("partnerships", "entreprises", ""),
     "partenariats-associations": ("partnerships", "associations", ""),
     "maires": ("mayors", "elus", "share"),
+    "innovation-citoyens": ("innovation", "citoyens", "share"),
+    "innovation-elus": ("innovation", "elus", "share"),
 }
 
 

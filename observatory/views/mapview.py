@@ -23,6 +23,7 @@ class MapView:
     method: str
     statistic: str
     breaks_basis: str = "ok"  # "ok", "low" (no reliable cell: breaks on low ones) or "frozen"
+    change: tuple[int, int] | None = None  # (wave from, wave to) when the map shows a change
 
     @property
     def classes(self) -> np.ndarray:
@@ -99,3 +100,77 @@ def build_map_view(
         bounds = breaks(ok, method)
     rows = rows.assign(hover=hover_text(rows, statistic, min_n, lang))
     return MapView(rows, bounds, method, statistic, basis)
+
+
+# --- change between two waves ---------------------------------------------------------------------
+CHANGE_CLASSES = 6  # three decreasing, three increasing: a diverging palette centred on 0
+MUTED = 0.3  # opacity of a change that is not significant, or of low reliability
+
+
+def _nice_step(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at least ``x``."""
+    if not np.isfinite(x) or x <= 0:
+        return 0.01
+    k = np.floor(np.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * 10**k >= x * (1 - 1e-12):
+            return float(m * 10**k)
+    return float(10 ** (k + 1))
+
+
+def change_breaks(values: np.ndarray) -> list[float]:
+    """Upper bounds of six classes symmetric around 0: −2s, −s, 0, s, 2s, max (s a round step).
+
+    ``s`` is a third of the largest absolute change (of the published cells), rounded up, so that
+    equal colours mean equal changes on both sides of 0 whatever the direction.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return []
+    s = _nice_step(float(np.abs(v).max()) / 3)
+    return [-2 * s, -s, 0.0, s, 2 * s, max(3 * s, float(v.max()))]
+
+
+def change_hover(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> list[str]:
+    """Tooltip of a change: difference with its CI, both waves' values and n, the test."""
+    out = []
+    for r in rows.itertuples(index=False):
+        a, b = int(r.wave_from), int(r.wave_to)
+        if r.reliability == "suppressed":
+            detail = f"{a} : n = {int(r.n_from)} · {b} : n = {int(r.n_to)} ; < {min_n}"
+            out.append(i18n.t("change_suppressed", lang, detail=detail))
+            continue
+        signif = i18n.t(r.significance, lang)
+        if r.significance != "not_tested":
+            signif += f" (p = {i18n.number(r.p_value, 3, lang)})"
+        lines = [
+            f"{i18n.t('change', lang)} {a} → {b} : {i18n.signed(r.estimate, statistic, lang)}",
+            f"{i18n.t('ci95', lang)} : {i18n.signed_interval(r.ci_low, r.ci_high, statistic, lang)}",
+            f"{a} : {i18n.value(r.estimate_from, statistic, lang)} (n = {int(r.n_from)}) · "
+            f"{b} : {i18n.value(r.estimate_to, statistic, lang)} (n = {int(r.n_to)})",
+            f"{i18n.t('reliability', lang)} : {i18n.t(r.reliability, lang)}",
+            signif,
+        ]
+        out.append("<br>".join(lines))
+    return out
+
+
+def build_change_view(table: pd.DataFrame, measure: str, statistic: str, min_n: int, lang: str) -> MapView:
+    """A change table (observatory.stats.change) as map rows, in symmetric classes around 0.
+
+    A non-significant change, or one of low reliability, is drawn faded (``opacity``).
+    """
+    rows = table[(table["measure"] == measure) & (table["statistic"] == statistic)].reset_index(drop=True)
+    rows = rows.rename(columns={"difference": "estimate"}).assign(n=rows["n_to"], n_eff=np.nan)
+    shown = rows["reliability"] != "suppressed"
+    strong = shown & (rows["reliability"] == "ok") & rows["significance"].isin(["increase", "decrease"])
+    rows["opacity"] = np.where(strong, 0.95, np.where(shown, MUTED, 0.55))
+    ok = rows.loc[rows["reliability"] == "ok", "estimate"].to_numpy(float)
+    basis = "ok"
+    if len(ok) <= DEFAULT_K:
+        ok, basis = rows.loc[shown, "estimate"].to_numpy(float), "low"
+    bounds = change_breaks(ok)
+    rows = rows.assign(hover=change_hover(rows, statistic, min_n, lang))
+    waves = (int(rows["wave_from"].iloc[0]), int(rows["wave_to"].iloc[0])) if len(rows) else (0, 0)
+    return MapView(rows, bounds, "symmetric", statistic, basis, waves)

@@ -6,18 +6,19 @@ unit tests exercise without a browser.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
-from observatory.figures.choropleth import draw_map, initiatives_trace, palette
+from observatory.figures.choropleth import CHANGE_PALETTES, draw_map, initiatives_trace, palette
 from observatory.figures.ranking import draw_ranking
 from observatory.pages.mappage import MapPage
 from observatory.service import Observatory
 from observatory.stats import Query
-from observatory.views.mapview import MapView, build_map_view
+from observatory.views.mapview import MapView, build_change_view, build_map_view
 
 
 @dataclass
@@ -34,6 +35,17 @@ class PageView:
     national: pd.DataFrame
     published: pd.DataFrame
 
+    @property
+    def change(self) -> tuple[int, int] | None:
+        """(wave from, wave to) when the view maps a change between two waves."""
+        return self.view.change
+
+
+def compare_wave(values: dict[str, str]) -> int | None:
+    """The wave a view is compared with (URL parameter ``compare``), if any."""
+    raw = values.get("compare") or ""
+    return int(raw) if raw.isdigit() else None
+
 
 def compute(
     obs: Observatory,
@@ -47,22 +59,30 @@ def compute(
 ) -> PageView:
     """Estimates for the view (from the statistics layer), classified and drawn."""
     query, measure, statistic = page.query(values)
-    table = obs.estimate(query, measures=(measure,))
-    view = build_map_view(
-        table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen
-    )
-    colours = palette(page.palette, max(len(view.upper_bounds), 1))
+    since = compare_wave(values)
+    if since is not None:  # the change from the compared wave to the wave shown
+        earlier = dataclasses.replace(query, wave=since)
+        table = obs.change(earlier, query.wave, measures=(measure,))
+        view = build_change_view(table, measure, statistic, obs.settings.min_n, lang)
+        colours = CHANGE_PALETTES[page.palette][: max(len(view.upper_bounds), 1)]
+    else:
+        table = obs.estimate(query, measures=(measure,))
+        view = build_map_view(
+            table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen
+        )
+        colours = palette(page.palette, max(len(view.upper_bounds), 1))
     geo_url = f"/geo/{query.level}.geojson?v={obs.db.version}"
     figure = draw_map(
         view.rows, view.upper_bounds, colours, geo_url, obs.settings.map_style, selected, query.level, viewport_width
     )
     if initiatives:
         figure["data"].append(initiatives_trace(obs.initiative_points(), lang))
-    ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1])
-    national = obs.estimate(  # all measures in one cached query, then keep this one
-        Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class),
-        measures=(measure,),
-    )
+    ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1], change=since is not None)
+    france = Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class)
+    if since is not None:
+        national = obs.change(dataclasses.replace(france, wave=since), query.wave, measures=(measure,))
+    else:  # all measures in one cached query, then keep this one
+        national = obs.estimate(france, measures=(measure,))
     national = national[national["statistic"] == statistic]
     return PageView(
         query,
@@ -95,6 +115,8 @@ def published_reference(obs: Observatory, query: Query, measure: str, statistic:
 
 def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     """One sentence: how many territories are reliable, the national estimate, the published one."""
+    if pv.change:
+        return change_summary(pv, lang, synthetic)
     rows = pv.view.rows
     counts = rows["reliability"].value_counts()
     n_ok, n_low, n_sup = (int(counts.get(k, 0)) for k in ("ok", "low", "suppressed"))
@@ -129,11 +151,54 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     return " ".join(parts)
 
 
+def change_summary(pv: PageView, lang: str, synthetic: bool) -> str:
+    """Counts of significant increases and decreases, the national change, the published figures."""
+    a, b = pv.change
+    rows = pv.view.rows
+    shown = rows[rows["reliability"] != "suppressed"]
+    ups = int((shown["significance"] == "increase").sum())
+    downs = int((shown["significance"] == "decrease").sum())
+    flat = len(shown) - ups - downs
+    fr = lang == "fr"
+    parts = [
+        f"Évolution {a} → {b} (deux échantillons indépendants, test à 5 %) : {len(shown)} territoires comparables "
+        f"sur {len(rows)} — {ups} hausses et {downs} baisses significatives, {flat} sans changement significatif ; "
+        f"{len(rows) - len(shown)} non diffusés (effectif insuffisant à l'une des vagues)."
+        if fr
+        else f"Change {a} → {b} (two independent samples, 5% test): {len(shown)} comparable territories of "
+        f"{len(rows)} — {ups} significant increases and {downs} decreases, {flat} without significant change; "
+        f"{len(rows) - len(shown)} suppressed (too few respondents at either wave)."
+    ]
+    if len(pv.national) and pv.national.iloc[0]["reliability"] != "suppressed":
+        r = pv.national.iloc[0]
+        label = "France" + ((" (données synthétiques)" if fr else " (synthetic data)") if synthetic else "")
+        parts.append(
+            f"{label} : {i18n.value(r.estimate_from, pv.statistic, lang)} → {i18n.value(r.estimate_to, pv.statistic, lang)}, "
+            f"{i18n.signed(r.difference, pv.statistic, lang)} "
+            f"[{i18n.t('ci95', lang)} {i18n.signed_interval(r.ci_low, r.ci_high, pv.statistic, lang)}], "
+            f"{i18n.t(r.significance, lang)}."
+        )
+    published = pv.published[pv.published["wave"].isin([a, b])].sort_values("wave")
+    if len(published):
+        stat = pv.statistic if pv.statistic != "share_among_partners" else "share"
+        shown_pub = ", ".join(f"{i18n.value(p.value, stat, lang)} ({p.wave})" for p in published.itertuples())
+        parts.append(f"Chiffres publiés : {shown_pub}." if fr else f"Published figures: {shown_pub}.")
+    if len(rows) > MAX_TABLE_ROWS:
+        parts.append(
+            "Le tableau ci-dessous liste les territoires diffusés ; les téléchargements les contiennent tous."
+            if fr
+            else "The table below lists the published territories; the downloads hold them all."
+        )
+    return " ".join(parts)
+
+
 MAX_TABLE_ROWS = 2_000  # above this (communes) the table lists only the published cells
 
 
 def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
     """Columns and rows of the data table (the text alternative to the map)."""
+    if pv.change:
+        return change_table_rows(pv, lang)
     scale = 1.0 if pv.statistic == "mean_score" else 100.0
     digits = 2 if pv.statistic == "mean_score" else 1
     r = pv.view.rows
@@ -167,6 +232,51 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
         {"name": names[c], "id": c, "type": "numeric" if c in ("estimate", "ci_low", "ci_high", "n") else "text"}
         for c in frame.columns
     ]
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return columns, records
+
+
+def change_table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
+    """The data table of a change map: both waves, the difference with its CI, n, the test."""
+    a, b = pv.change
+    scale = 1.0 if pv.statistic == "mean_score" else 100.0
+    digits = 2 if pv.statistic == "mean_score" else 1
+    r = pv.view.rows
+    if len(r) > MAX_TABLE_ROWS:
+        r = r[r["reliability"] != "suppressed"]
+    fr = lang == "fr"
+    frame = pd.DataFrame(
+        {
+            "territory": r["territory_name"],
+            "code": r["territory_code"],
+            "estimate_from": (r["estimate_from"] * scale).round(digits),
+            "estimate_to": (r["estimate_to"] * scale).round(digits),
+            "estimate": (r["estimate"] * scale).round(digits),
+            "ci_low": (r["ci_low"] * scale).round(digits),
+            "ci_high": (r["ci_high"] * scale).round(digits),
+            "n_from": r["n_from"],
+            "n_to": r["n_to"],
+            "reliability": [i18n.t(x, lang) for x in r["reliability"]],
+            "significance": [i18n.t(x, lang) for x in r["significance"]],
+        }
+    )
+    unit = " (/10)" if pv.statistic == "mean_score" else " (%)"
+    points = "" if pv.statistic == "mean_score" else (" (points)" if fr else " (points)")
+    names = {
+        "territory": i18n.t("territory", lang),
+        "code": "Code",
+        "estimate_from": f"{a}{unit}",
+        "estimate_to": f"{b}{unit}",
+        "estimate": f"{i18n.t('change', lang)}{points}",
+        "ci_low": ("IC 95 % bas" if fr else "95% CI low"),
+        "ci_high": ("IC 95 % haut" if fr else "95% CI high"),
+        "n_from": f"n {a}",
+        "n_to": f"n {b}",
+        "reliability": i18n.t("reliability", lang),
+        "significance": ("Changement (test à 5 %)" if fr else "Change (5% test)"),
+    }
+    numeric = {"estimate_from", "estimate_to", "estimate", "ci_low", "ci_high", "n_from", "n_to"}
+    columns = [{"name": names[c], "id": c, "type": "numeric" if c in numeric else "text"} for c in frame.columns]
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return columns, records
 

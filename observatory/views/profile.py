@@ -27,7 +27,15 @@ BLOCKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("fragilite", "fragility", ("citoyens", "entreprises", "associations"), "mean_score"),
     ("partenariats", "partnerships", ref.PARTNERSHIP_SURVEYS, ""),
     ("maires", "mayors", ("elus",), "share"),
+    ("innovation", "innovation", ref.INNOVATION_SURVEYS, "share"),
 )
+# The measures of each block drawn in the trend charts (the profile's table has them all).
+TREND_MEASURES: dict[str, tuple[str, ...]] = {
+    "fragilite": (*ref.DOMAIN_CODES, ref.COMPOSITE.code),
+    "partenariats": (ref.PARTNER.code, *ref.KIND_CODES),
+    "maires": (ref.Q4_OUI.code,),
+    "innovation": (ref.INNOVATION.code,),
+}
 
 
 @dataclass(frozen=True)
