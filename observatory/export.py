@@ -61,7 +61,7 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     """The tidy table behind a view; raises InvalidQuery on a parameter outside its allow-list."""
     if req.indicator not in MEASURES:
         raise InvalidQuery("indicator", req.indicator, tuple(MEASURES))
-    survey = req.survey or DEFAULT_SURVEY[req.indicator]
+    survey = req.survey if req.survey is not None else DEFAULT_SURVEY[req.indicator]  # "" is not "default"
     waves = obs.waves(survey)
     if not waves:
         raise InvalidQuery("survey", survey, tuple(obs.datasets()["survey"].unique()))

@@ -51,6 +51,16 @@ Chaque territoire est comparé au **reste de la France** (tous les répondants h
 deux échantillons disjoints) : test z sur la différence des estimations avec la somme des
 variances ; « significativement supérieur / inférieur » au seuil de 5 %, avec la p-valeur.
 
+### Évolution entre deux vagues
+Chaque vague est un échantillon indépendant. L'évolution d'une cellule est la différence des deux
+estimations ; son erreur type est la racine de la somme des deux variances, son IC à 95 % la
+différence ± 1,96 erreur type, et un test z dit si elle est significative au seuil de 5 %
+(« hausse / baisse significative »). Elle n'est pas diffusée si la cellule ne l'est pas à l'une
+des vagues, et elle est de fiabilité faible si la cellule l'est à l'une d'elles. Les parts évoluent en points. Les
+cartes d'évolution ont une palette divergente centrée sur 0, classes symétriques ; les évolutions
+non significatives y sont estompées. Les graphiques d'évolution montrent des points avec leur IC à
+chaque vague, sans ligne : les vagues sont espacées de plusieurs années.
+
 ### Les données de démonstration sont synthétiques
 Les micro-données de PHARE ne sont pas publiques. L'observatoire est livré avec un **échantillon
 synthétique**, tiré au hasard (graine fixée) sur la **géographie réelle** : ses estimations
@@ -85,6 +95,14 @@ good otherwise. Map classes are computed on good cells only.
 
 ### Significance
 Each territory is compared with **the rest of France** (z-test, 5% level, p-value shown).
+
+### Change between two waves
+Waves are independent samples: a cell's change is the difference of its two estimates, with a
+standard error of √(se₁² + se₂²), a 95% CI of ± 1.96 SE and a z-test at 5% ("significant
+increase / decrease"). It is suppressed when the cell is suppressed at either wave, and of low
+reliability when either is. Shares change in points. Change maps use a diverging palette centred
+on 0 with symmetric classes, non-significant changes faded. Trend charts show points with CIs at
+each wave, no line: the waves are years apart.
 
 ### The demonstration data are synthetic
 PHARE's micro-data are not public: the app ships a **synthetic sample** over the real geography,

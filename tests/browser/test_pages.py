@@ -26,6 +26,7 @@ PAGES = {
         "Q8 (rôle) : Par la commande publique",
         "measure=commande_publique",
     ),
+    "/innovation": ("?survey=citoyens&level=region", "survey", "Maires et élus", "survey=elus"),
 }
 
 

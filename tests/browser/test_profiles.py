@@ -116,7 +116,8 @@ def test_profile_tests_against_the_rest_of_the_parent_and_shows_published_figure
     page.wait_for_function(f"() => ({all_names})().some(n => n && n.startsWith('PHARE'))", timeout=30_000)
     names = page.evaluate(all_names)
     assert "Bouches-du-Rhône" in names and "Provence-Alpes-Côte d'Azur" in names and "France" in names
-    assert any(n.startswith("PHARE 2015") for n in names)  # published figures as reference points
+    # published figures of the wave shown as reference points (citizens 2019: IMPACT's 74 %)
+    assert any(n.startswith("PHARE 2019") for n in names)
 
 
 def test_initiatives_layer_on_the_map(live_server, page):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import shot, wait_for_map
+from tests.browser.conftest import SHOTS, shot, wait_for_map
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +21,11 @@ PAGES = {
     "territoire": ("/territoire/42218", False),
     "comparer": ("/comparer?territories=42,13,reg-84&view=fragilite-citoyens", False),
     "fragilites-communes": ("/fragilites?survey=citoyens&level=commune&domain=emploi&stat=mean_score", True),
+    "innovation": ("/innovation?survey=citoyens&wave=2019&level=departement", True),
+    "evolution": (
+        "/fragilites?survey=citoyens&wave=2019&level=departement&domain=environnement&stat=mean_score&compare=2015",
+        True,
+    ),
 }
 
 
@@ -48,5 +53,21 @@ def test_screenshot(live_server, browser, name, width):
             page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     page.wait_for_timeout(300)
     out = shot(page, f"{name}{'' if width > 800 else '-mobile'}")
+    context.close()
+    assert out.stat().st_size > 10_000 and not errors
+
+
+def test_screenshot_of_the_profile_trends(live_server, browser):
+    """The profile's "change between waves" section alone (the full profile is very long)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server + "/territoire/13")
+    page.wait_for_selector("#trends .js-plotly-plot", timeout=90_000)
+    page.wait_for_timeout(500)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    out = SHOTS / "territoire-tendances.png"
+    page.locator("#trends").screenshot(path=str(out))
     context.close()
     assert out.stat().st_size > 10_000 and not errors

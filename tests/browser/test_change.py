@@ -1,0 +1,124 @@
+"""Change over time in Chromium: a change map is drawn with a diverging legend centred on 0, its
+hover gives the difference with its CI (the API's figure), the "compare with wave" control
+switches a map to the change and back, and the profile and comparison pages show the trend of
+each indicator with CIs and the published figures at their own waves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.browser.conftest import wait_for_map
+from tests.browser.test_fragility_page import MAP_LOCATIONS, choose
+
+pytestmark = pytest.mark.browser
+
+CHANGE_URL = "/fragilites?survey=citoyens&wave=2019&level=departement&domain=emploi&stat=mean_score&compare=2015"
+TRACE = "() => { const d = document.querySelector('#map .js-plotly-plot').data[0]; return {z: d.z, opacity: d.marker.opacity, locations: d.locations}; }"
+
+
+def _number(text: str) -> float:
+    sign = -1.0 if text[0] == "−" else 1.0
+    return sign * float(text[1:].replace("\u202f", "").replace(",", "."))
+
+
+def test_change_map_draws_with_a_diverging_legend_and_the_hover_gives_the_change(live_server, page):
+    page.goto(live_server + CHANGE_URL)
+    wait_for_map(page)
+    assert "évolution depuis 2015" in page.inner_text("#view-title")
+    highs = page.locator("#legend .legend-class").evaluate_all("els => els.map(e => parseFloat(e.dataset.high))")
+    assert len(highs) == 6 and highs[2] == 0
+    assert highs[1] == pytest.approx(-highs[3]) and highs[0] == pytest.approx(-highs[4])
+    assert "estompé" in page.inner_text("#legend")
+    trace = page.evaluate(TRACE)
+    assert len(trace["locations"]) == 101 and len(set(trace["z"])) >= 3
+    assert {0.95, 0.3} <= set(trace["opacity"])  # significant changes strong, the others faded
+
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.45)
+    page.wait_for_function("() => document.querySelector('#map .hoverlayer').textContent.includes('Évolution 2015')")
+    text = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    code = text.split("(")[1].split(")")[0]
+    found = re.search(r"Évolution 2015 → 2019 : ([+−±][\d,\u202f]+).*IC 95 % : \[([+−±][\d,]+) ; ([+−±][\d,]+)\]", text)
+    assert found, text
+    api = requests.get(
+        live_server + "/api/v1/fragility",
+        params={"level": "departement", "survey": "citoyens", "wave_from": 2015, "wave_to": 2019, "domain": "emploi",
+                "statistic": "mean_score", "territory": code},
+        timeout=60,
+    ).json()["rows"][0]  # fmt: skip
+    assert _number(found.group(1)) == pytest.approx(api["difference"], abs=0.006)
+    assert _number(found.group(2)) == pytest.approx(api["ci_low"], abs=0.006)
+    assert _number(found.group(3)) == pytest.approx(api["ci_high"], abs=0.006)
+    strong = api["significance"] in ("increase", "decrease") and api["reliability"] == "ok"
+    assert trace["opacity"][trace["locations"].index(code)] == (0.95 if strong else 0.3)
+    assert "2015 :" in text and "2019 :" in text and "n = " in text
+    # the table lists both waves and the change
+    assert "Évolution" in page.inner_text("#table") and "n 2015" in page.inner_text("#table")
+    assert not page.errors
+
+
+def test_compare_control_switches_to_the_change_and_back(live_server, page):
+    page.goto(live_server + "/innovation?survey=citoyens&wave=2019&level=region&classes=quantiles")
+    wait_for_map(page)
+    levels = page.evaluate(TRACE)
+    assert len(page.evaluate(MAP_LOCATIONS)) == 18 and "compare" not in page.url
+    choose(page, "compare", "2015")
+    page.wait_for_function("() => location.search.includes('compare=2015')", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#view-title').innerText.includes('2015')", timeout=20_000)
+    wait_for_map(page)
+    change = page.evaluate(TRACE)
+    assert change["z"] != levels["z"]
+    assert "Chiffres publiés : 69" in page.inner_text("#view-summary") and "74" in page.inner_text("#view-summary")
+    # a new survey offers its own waves: the mayors' 2024 wave, and the comparison follows
+    choose(page, "survey", "Maires et élus")
+    page.wait_for_function("() => location.search.includes('survey=elus')", timeout=20_000)
+    page.wait_for_function("() => location.search.includes('wave=2024')", timeout=20_000)
+    page.click("#control-wave .Select-control, #control-wave .dash-dropdown")
+    options = page.get_by_role("option").all_inner_texts()
+    assert {"2016", "2020", "2024"} <= set(options)
+    page.keyboard.press("Escape")
+    choose(page, "compare", "— aucune (niveaux) —")
+    page.wait_for_function("() => !location.search.includes('compare=')", timeout=20_000)
+    wait_for_map(page)
+    assert "évolution" not in page.inner_text("#view-title")
+    assert not page.errors
+
+
+def test_profile_shows_each_indicator_across_waves_with_cis_and_published_figures(live_server, page):
+    page.goto(live_server + "/territoire/13")
+    page.wait_for_selector("#trends .js-plotly-plot", timeout=90_000)
+    graphs = page.evaluate(
+        """() => [...document.querySelectorAll('#trends .js-plotly-plot')].map(g => ({
+            title: g.layout.title.text,
+            traces: g.data.map(d => ({name: d.name, mode: d.mode, n: d.x.length, err: d.error_y ? d.error_y.array.length : 0,
+                                      ticks: g.layout[(d.xaxis || 'x').replace('x', 'xaxis')].ticktext}))}))"""
+    )
+    titles = [g["title"] for g in graphs]
+    assert any(t.startswith("Citoyens") for t in titles) and any(t.startswith("Maires") for t in titles)
+    for g in graphs:
+        points = [t for t in g["traces"] if not t["name"].startswith("Chiffre publié")]
+        assert points and all(t["mode"] == "markers" for t in g["traces"])  # points, never lines
+        assert all(t["err"] == t["n"] >= 1 for t in points)  # every point has its CI
+    citizens = next(g for g in graphs if g["title"].startswith("Citoyens"))
+    assert {"Bouches-du-Rhône", "Provence-Alpes-Côte d'Azur", "France"} <= {t["name"] for t in citizens["traces"]}
+    assert citizens["traces"][0]["ticks"] == ["2015", "2019"]
+    mayors = next(g for g in graphs if "innovation" in g["title"].lower() or g["title"].startswith("Maires"))
+    assert mayors["traces"][0]["ticks"] == ["2016", "2020", "2024"]
+    published = [t for g in graphs for t in g["traces"] if t["name"].startswith("Chiffre publié")]
+    assert published  # the published national figures, at their own waves
+    assert not page.errors
+
+
+def test_comparison_shows_the_trend_of_each_territory(live_server, page):
+    page.goto(live_server + "/comparer?territories=44,reg-93&view=innovation-citoyens")
+    page.wait_for_selector("#compare-trend .js-plotly-plot", timeout=60_000)
+    traces = page.evaluate(
+        "() => document.querySelector('#compare-trend .js-plotly-plot').data.map(d => [d.name, d.x.length])"
+    )
+    names = dict(traces)
+    assert names["Loire-Atlantique"] == 2 and names["Provence-Alpes-Côte d'Azur"] == 2
+    assert names["Chiffre publié (PHARE / IMPACT)"] == 2  # 69 % in 2015, 74 % in 2019
+    assert not page.errors
