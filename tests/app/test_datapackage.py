@@ -50,7 +50,7 @@ def test_cli_zip_validates_and_describes_the_export(demo_db, tmp_path):
     meta = desc["observatoire"]
     assert meta["filters"]["level"] == "region"
     assert meta["filters"]["measures"] == ["emploi"]
-    assert meta["filters"]["survey"] == "citoyens" and meta["filters"]["wave"] == 2015
+    assert meta["filters"]["survey"] == "citoyens" and meta["filters"]["wave"] == 2019  # the latest wave
     assert meta["reliability_rule"]["min_n"] == 50
     assert meta["synthetic"] is True and "synthétiques" in meta["citation"]
     con = __import__("duckdb").connect(str(demo_db), read_only=True)
@@ -62,6 +62,23 @@ def test_cli_zip_validates_and_describes_the_export(demo_db, tmp_path):
     assert fields["n"]["type"] == "integer" and fields["estimate"]["type"] == "number"
     assert fields["reliability"]["constraints"]["enum"] == ["ok", "low", "suppressed"]
     assert f"data version: {version}" in (tmp_path / "README.txt").read_text(encoding="utf-8")
+
+
+def test_change_zip_validates_and_describes_the_change(demo_db, tmp_path):
+    args = ["innovation", "--level", "region", "--survey", "elus", "--wave-from", "2016", "--wave-to", "2024"]
+    zipped = run(demo_db, *args, "--format", "zip")
+    assert zipped.returncode == 0, zipped.stderr
+    desc = unzip(zipped.stdout, tmp_path)
+    assert errors(tmp_path / "datapackage.json") == []
+    assert "2016 → 2024" in desc["title"]
+    fields = {f["name"]: f for f in desc["resources"][0]["schema"]["fields"]}
+    assert {"wave_from", "wave_to", "estimate_from", "estimate_to", "difference", "n_from", "n_to"} <= set(fields)
+    assert "second wave − first wave" in fields["difference"]["description"]
+    assert "increase" in fields["significance"]["constraints"]["enum"]
+    data = pd.read_csv(tmp_path / "data.csv")
+    assert set(data["wave_from"]) == {2016} and set(data["wave_to"]) == {2024}
+    shown = data[data.reliability != "suppressed"]
+    assert (shown["difference"] - (shown["estimate_to"] - shown["estimate_from"])).abs().max() < 1e-9
 
 
 def test_validation_catches_a_tampered_file(demo_db, tmp_path):
