@@ -27,9 +27,9 @@ COMMON_PARAMS = {
     "wave", "wave_from", "wave_to", "survey", "level", "statistic", "size_class", "territory", "min_n", "format",
     "dialect",
 }  # fmt: skip
-ACCEPT = {
-    "text/csv": "csv",
+ACCEPT = {  # JSON first: "Accept: */*" (curl, requests) gets JSON
     "application/json": "json",
+    "text/csv": "csv",
     "application/vnd.apache.parquet": "parquet",
     MEDIA_TYPES["xlsx"]: "xlsx",
     "application/zip": "zip",

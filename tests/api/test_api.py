@@ -75,6 +75,8 @@ def test_formats_and_accept_header(client, fmt, reader):
     )
     by_header = client.get(base, headers={"Accept": "text/csv"})
     assert by_header.mimetype == "text/csv"
+    # what curl and requests send: any type, so the default (JSON)
+    assert client.get(base, headers={"Accept": "*/*"}).mimetype == "application/json"
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,8 @@ def test_change_map_draws_with_a_diverging_legend_and_the_hover_gives_the_change
     strong = api["significance"] in ("increase", "decrease") and api["reliability"] == "ok"
     assert trace["opacity"][trace["locations"].index(code)] == (0.95 if strong else 0.3)
     assert "2015 :" in text and "2019 :" in text and "n = " in text
-    # the table lists both waves and the change
+    # the table lists both waves and the change (the panels fill in after the map)
+    page.wait_for_function("() => document.querySelectorAll('#table tbody tr').length > 1", timeout=30_000)
     assert "Évolution" in page.inner_text("#table") and "n 2015" in page.inner_text("#table")
     assert not page.errors
 
@@ -77,6 +78,7 @@ def test_compare_control_switches_to_the_change_and_back(live_server, page):
     page.wait_for_function("() => location.search.includes('survey=elus')", timeout=20_000)
     page.wait_for_function("() => location.search.includes('wave=2024')", timeout=20_000)
     page.click("#control-wave .Select-control, #control-wave .dash-dropdown")
+    page.get_by_role("option", name="2016", exact=True).wait_for(timeout=10_000)
     options = page.get_by_role("option").all_inner_texts()
     assert {"2016", "2020", "2024"} <= set(options)
     page.keyboard.press("Escape")

@@ -90,7 +90,7 @@ def test_profile_download_has_one_sheet_per_block(live_server, page, tmp_path):
     with page.expect_download() as info:
         page.click("#profile-xlsx")
     sheets = pd.read_excel(info.value.path(), sheet_name=None, dtype={"territory_code": str})
-    assert set(sheets) == {"fragilite", "partenariats", "maires"}
+    assert set(sheets) == {"fragilite", "partenariats", "maires", "innovation"}
     frag = sheets["fragilite"]
     assert set(frag.scope) == {"territory", "parent", "france"}
     assert (frag[frag.scope == "territory"].territory_code == "13").all()
