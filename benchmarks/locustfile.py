@@ -21,8 +21,8 @@ from observatory import reference as ref
 DOMAINS = [d.code for d in ref.DOMAINS]
 LEVELS = ["region", "departement", "epci"]
 # The fragility page's controls, as the map callback receives them (pattern-matching ids).
-CONTROLS = {"survey": "citoyens", "wave": "2015", "level": "departement", "domain": "emploi",
-            "stat": "mean_score", "classes": "quantiles"}  # fmt: skip
+CONTROLS = {"survey": "citoyens", "wave": "2019", "level": "departement", "domain": "emploi",
+            "stat": "mean_score", "compare": "none", "classes": "quantiles"}  # fmt: skip
 
 
 class Visitor(HttpUser):
@@ -35,7 +35,13 @@ class Visitor(HttpUser):
         self.map_output = next(d["output"] for d in deps if "map.figure" in d["output"])
         # "..map.figure...legend.children.." -> [{"id": "map", "property": "figure"}, ...]
         parts = self.map_output.strip(".").split("...")
-        self.outputs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
+        self.outputs = []
+        for part in parts:
+            cid, prop = part.rsplit(".", 1)
+            if cid.startswith("{"):  # pattern-matching output (ALL): one entry per control on the page
+                self.outputs.append([{"id": {"name": k, "type": "control"}, "property": prop} for k in CONTROLS])
+            else:
+                self.outputs.append({"id": cid, "property": prop})
 
     @task(3)
     def open_a_map_page(self) -> None:
