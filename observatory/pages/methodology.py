@@ -59,7 +59,9 @@ différence ± 1,96 erreur type, et un test z dit si elle est significative au s
 des vagues, et elle est de fiabilité faible si la cellule l'est à l'une d'elles. Les parts évoluent en points. Les
 cartes d'évolution ont une palette divergente centrée sur 0, classes symétriques ; les évolutions
 non significatives y sont estompées. Les graphiques d'évolution montrent des points avec leur IC à
-chaque vague, sans ligne : les vagues sont espacées de plusieurs années.
+chaque vague, sans ligne : les vagues sont espacées de plusieurs années. Un panel (les mêmes
+répondants réinterrogés) demanderait en plus la covariance entre vagues : l'observatoire suppose
+des échantillons indépendants, comme ceux de PHARE et d'IMPACT.
 
 ### Les données de démonstration sont synthétiques
 Les micro-données de PHARE ne sont pas publiques. L'observatoire est livré avec un **échantillon
@@ -102,7 +104,9 @@ standard error of √(se₁² + se₂²), a 95% CI of ± 1.96 SE and a z-test at
 increase / decrease"). It is suppressed when the cell is suppressed at either wave, and of low
 reliability when either is. Shares change in points. Change maps use a diverging palette centred
 on 0 with symmetric classes, non-significant changes faded. Trend charts show points with CIs at
-each wave, no line: the waves are years apart.
+each wave, no line: the waves are years apart. A panel (the same respondents interviewed again)
+would also need the covariance between waves: the observatory assumes independent samples, as
+PHARE's and IMPACT's were.
 
 ### The demonstration data are synthetic
 PHARE's micro-data are not public: the app ships a **synthetic sample** over the real geography,
