@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
+from scipy.special import expit, ndtr
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 LOW_N = 100  # below this many respondents a cell is "low" reliability
@@ -24,8 +24,8 @@ def _logit_ci(p: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         lp = np.log(p / (1 - p))
         half = Z95 * se / (p * (1 - p))
-        lo = 1 / (1 + np.exp(-(lp - half)))
-        hi = 1 / (1 + np.exp(-(lp + half)))
+        lo = expit(lp - half)  # no overflow warning for a tiny SE
+        hi = expit(lp + half)
     return lo, hi
 
 
