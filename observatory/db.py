@@ -3,11 +3,18 @@
 The app never writes: it opens the database read-only, and reopens it when the ETL has swapped
 in a new file (a load replaces the file atomically), so that new data are served without a
 restart. DuckDB connections are not safe to share between threads, hence the lock.
+
+Several processes (gunicorn workers, replicas on other machines) may read the same file: each
+spills to its own temporary folder, never beside the database (the data folder may be read-only
+and is shared), and sums on one thread, so that every process computes the same bits: DuckDB's
+parallel aggregation adds floats in an order that varies between runs (last-digit differences).
+A connection is never carried across a fork (``gunicorn --preload``): the child opens its own.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +25,16 @@ import pandas as pd
 
 T = TypeVar("T")
 DUCKDB_MEMORY = os.environ.get("OBSERVATORY_DUCKDB_MEMORY", "2GB")
+# 1: deterministic float sums (identical answers from every process); parallelism comes from the
+# web workers. Measured on the demo data: no slower than 2 threads for the app's queries.
+DUCKDB_THREADS = int(os.environ.get("OBSERVATORY_DUCKDB_THREADS", "1"))
+# Parent of each process's spill folder (DuckDB's default, '<db>.tmp', is in the data folder).
+DUCKDB_TEMP = os.environ.get("OBSERVATORY_DUCKDB_TEMP", tempfile.gettempdir())
+
+
+def spill_folder() -> Path:
+    """This process's own DuckDB spill folder (created by DuckDB only if a query spills)."""
+    return Path(DUCKDB_TEMP) / f"observatory-duckdb-{os.getpid()}"
 
 
 class Database:
@@ -27,21 +44,25 @@ class Database:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._con = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._meta: dict[str, str] = {}
 
-    def _file_stamp(self) -> tuple[int, int]:
+    def _file_stamp(self) -> tuple[int, int, int]:
         st = os.stat(self.path)
-        return (st.st_ino, st.st_mtime_ns)
+        return (st.st_ino, st.st_mtime_ns, os.getpid())
 
     def _ensure(self) -> None:
         stamp = self._file_stamp()
         if self._con is None or stamp != self._stamp:
-            if self._con is not None:
-                self._con.disconnect()
+            if self._con is not None and self._stamp is not None and self._stamp[2] == stamp[2]:
+                self._con.disconnect()  # (a connection inherited from the parent is left alone)
             self._con = ibis.duckdb.connect(str(self.path), read_only=True)
-            # DuckDB's buffer pool defaults to 80 % of RAM; a read-only web worker needs far less.
+            # Set after connecting (the same options at connect time would clash with any other
+            # connection of this process to the file). DuckDB's buffer pool defaults to 80 % of
+            # RAM; a read-only web worker needs far less.
             self._con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            self._con.raw_sql(f"SET threads = {DUCKDB_THREADS:d}")
+            self._con.raw_sql("SET temp_directory = '{}'".format(str(spill_folder()).replace("'", "''")))
             self._stamp = stamp
             self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
 
