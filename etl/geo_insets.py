@@ -11,6 +11,7 @@ the simplified geometries into the compact GeoJSON the web map loads.
 from __future__ import annotations
 
 import functools
+import gzip
 import json
 import math
 import pathlib
@@ -133,7 +134,10 @@ def _round_except(xy: np.ndarray, decimals: int, kept: np.ndarray) -> np.ndarray
 
 
 def write_geojson(path: pathlib.Path, names: pd.Series, geometries: np.ndarray) -> pathlib.Path:
-    """Write a compact FeatureCollection whose features have ``id`` = code.
+    """Write a compact FeatureCollection whose features have ``id`` = code, and its ``.gz`` copy.
+
+    The app serves the ``.gz`` copy to browsers; writing it here lets the app run on a read-only
+    data folder (several replicas share it).
 
     Args:
         path: File to write (UTF-8).
@@ -154,4 +158,6 @@ def write_geojson(path: pathlib.Path, names: pd.Series, geometries: np.ndarray) 
     ]
     text = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
     path.write_text(text, encoding="utf-8")
+    # no timestamp inside (mtime=0): the same geometry gives the same bytes on every build
+    path.with_name(path.name + ".gz").write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
     return path
