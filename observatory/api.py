@@ -3,6 +3,12 @@
 Every parameter is checked against an allow-list; an invalid one gets HTTP 400 with a JSON body
 naming it and its allowed values, never a 500 or a stack trace. Responses carry an ETag and
 Last-Modified tied to the data version, and are cached by their arguments (the statistics layer).
+
+The ETag is computed from the data version and the request, not from the bytes, so that every
+worker and replica gives the same one without building the answer. It is strong (the bytes are
+the same everywhere: sums are deterministic, see :mod:`observatory.db`) except for XLSX and ZIP,
+whose files record when they were written (weak: same content, not the same bytes). A format
+chosen by the ``Accept`` header is announced with ``Vary: Accept`` for caches on the way.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ MAX_TERRITORIES = 200
 MAX_QUERY = 80
 TERRITORY_CODE = re.compile(r"[0-9A-Za-z_]{1,12}")
 CACHE_SECONDS = 300
+TIMESTAMPED_FORMATS = {"xlsx", "zip"}  # their bytes record the time they were written
 
 
 class BadParameter(ValueError):
@@ -125,14 +132,20 @@ def _etag(obs: Observatory) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _cached(obs: Observatory, build) -> Response:
-    """304 when the client has this version; else the response with ETag and cache headers."""
+def _cached(obs: Observatory, build, weak: bool = False, negotiated: bool = False) -> Response:
+    """304 when the client has this version; else the response with ETag and cache headers.
+
+    ``weak``: the same content may come as different bytes; ``negotiated``: the format was
+    chosen by the Accept header.
+    """
     etag = _etag(obs)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):
         resp = Response(status=304)
     else:
         resp = build()
-    resp.set_etag(etag)
+    resp.set_etag(etag, weak=weak)
+    if negotiated:
+        resp.vary.add("Accept")
     resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     loaded = obs.db.meta.get("loaded_at")
     if loaded:
@@ -171,7 +184,7 @@ def blueprint(obs: Observatory) -> Blueprint:
                 resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_{indicator}.{fmt}"
             return resp
 
-        return _cached(obs, build)
+        return _cached(obs, build, weak=fmt in TIMESTAMPED_FORMATS, negotiated="format" not in request.args)
 
     @bp.route("/territories")
     def territories():

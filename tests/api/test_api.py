@@ -123,6 +123,26 @@ def test_etag_and_not_modified(client):
     assert again.status_code == 304 and again.data == b""
     other = client.get("/api/v1/fragility?level=region&domain=emploi")
     assert other.headers["ETag"] != r.headers["ETag"]
+    # a front server that gzips weakens the ETag (nginx does): the client sends it back weak
+    weak = client.get(
+        "/api/v1/fragility?level=region&domain=sante", headers={"If-None-Match": "W/" + r.headers["ETag"]}
+    )
+    assert weak.status_code == 304
+
+
+def test_format_chosen_by_accept_varies_on_accept(client):
+    url = "/api/v1/fragility?level=region&domain=sante"
+    by_accept = client.get(url, headers={"Accept": "text/csv"})
+    assert by_accept.mimetype == "text/csv" and "Accept" in by_accept.vary
+    assert "Accept" in client.get(url, headers={"Accept": "text/csv", "If-None-Match": by_accept.headers["ETag"]}).vary
+    assert "Accept" not in client.get(url + "&format=csv").vary  # the URL says it all
+
+
+def test_files_that_record_their_writing_time_have_a_weak_etag(client):
+    url = "/api/v1/fragility?level=region&domain=sante&format="
+    for fmt, weak in (("csv", False), ("json", False), ("parquet", False), ("xlsx", True), ("zip", True)):
+        r = client.get(url + fmt)
+        assert r.status_code == 200 and r.get_etag()[1] is weak, fmt
 
 
 def test_reference_endpoints(client):
