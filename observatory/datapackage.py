@@ -195,15 +195,35 @@ def descriptor(
 
 
 def package(obs: Observatory, resources: dict[str, pd.DataFrame], title: str, filters: dict) -> bytes:
-    """A ZIP with one CSV per table, the ``datapackage.json`` that describes them and a README."""
+    """A ZIP with one CSV per table, the ``datapackage.json`` that describes them and a README.
+
+    The members are dated when the data were loaded, not when the ZIP was written: two workers or
+    replicas give archives that differ only by the generation time written inside.
+    """
     desc = descriptor(obs, resources, title, filters)
+    when = member_time(obs.db.meta.get("loaded_at") or obs.db.meta.get("built_at"))
+    members = {f"{name}.csv": render(table, "csv") for name, table in resources.items()}
+    members["datapackage.json"] = json.dumps(desc, ensure_ascii=False, indent=2).encode("utf-8")
+    members["README.txt"] = _readme(desc).encode("utf-8")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, table in resources.items():
-            zf.writestr(f"{name}.csv", render(table, "csv"))
-        zf.writestr("datapackage.json", json.dumps(desc, ensure_ascii=False, indent=2))
-        zf.writestr("README.txt", _readme(desc))
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
     return buf.getvalue()
+
+
+def member_time(iso: str | None) -> tuple[int, int, int, int, int, int]:
+    """A ZIP member date from an ISO time (ZIP cannot date before 1980)."""
+    try:
+        moment = datetime.fromisoformat(iso or "")
+    except ValueError:
+        return (1980, 1, 1, 0, 0, 0)
+    return max(
+        (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second), (1980, 1, 1, 0, 0, 0)
+    )
 
 
 def _readme(desc: dict) -> str:
