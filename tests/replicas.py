@@ -53,22 +53,34 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
 
-def start_replica(name: str, db: Path, geo_dir: Path, workdir: Path, extra: tuple[str, ...] = ()) -> Replica:
-    """Start ``gunicorn app:server`` on a free port (not waiting for it: see :func:`wait_ready`).
+def start_replica(
+    name: str, db: Path, geo_dir: Path, workdir: Path, config: Path | None = None, env: dict | None = None
+) -> Replica:
+    """Start gunicorn on the app on a free port (not waiting for it: see :func:`wait_ready`).
 
-    Each replica has its own control socket (gunicorn ≥ 25 creates one, by default at the same
-    path for every instance of a user, so that two instances would take it from each other).
+    Without ``config``: one worker, four threads, and its own control socket (gunicorn ≥ 25 creates
+    one, by default at the same path for every instance of a user, so that two instances would
+    take it from each other). With ``config`` (deploy/gunicorn.conf.py): that file's settings, the
+    port through OBSERVATORY_PORT, the control socket in its own RUNTIME_DIRECTORY.
     """
     port = _free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{name}.log"
     ctl = workdir / f"{name}.ctl"
-    env = {**os.environ, "OBSERVATORY_DB": str(db), "OBSERVATORY_GEO_DIR": str(geo_dir)}
-    cmd = [
-        sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}",
-        "--timeout", "120", "--control-socket", str(ctl), *extra, "app:server",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    env = {**os.environ, "OBSERVATORY_DB": str(db), "OBSERVATORY_GEO_DIR": str(geo_dir), **(env or {})}
+    if config is None:
+        cmd = [
+            sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}",
+            "--timeout", "120", "--control-socket", str(ctl), "app:server",
+        ]  # fmt: skip
+    else:
+        runtime = workdir / f"{name}-run"
+        runtime.mkdir(exist_ok=True)
+        ctl = runtime / f"gunicorn-{port}.ctl"
+        env |= {"OBSERVATORY_HOST": "127.0.0.1", "OBSERVATORY_PORT": str(port), "RUNTIME_DIRECTORY": str(runtime)}
+        cmd = [sys.executable, "-m", "gunicorn", "-c", str(config)]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     return Replica(name, port, proc, log, ctl)
 
 
