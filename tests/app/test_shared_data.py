@@ -40,21 +40,25 @@ def test_gzip_copy_is_atomic_and_readable_by_all(tmp_path):
 
 
 def test_gzip_copy_goes_elsewhere_when_the_data_folder_is_read_only(tmp_path, monkeypatch):
-    src = tmp_path / "departement.geojson"
+    data, scratch = tmp_path / "geo", tmp_path / "tmp"
+    data.mkdir()
+    scratch.mkdir()
+    src = data / "departement.geojson"
     src.write_text('{"type":"FeatureCollection","features":[]}', encoding="utf-8")
     real_mkstemp = tempfile.mkstemp
 
     def read_only(*args, **kwargs):  # (as root, a mode 0555 folder would still be writable)
-        if kwargs.get("dir") == tmp_path:
+        if kwargs.get("dir") == data:
             raise PermissionError(13, "Read-only file system")
         return real_mkstemp(*args, **kwargs)
 
     monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     gz = geo_routes.gzipped(src)
-    assert gz.parent != tmp_path and gz.name == "departement.geojson.gz"
+    assert gz.is_relative_to(scratch) and gz.name == "departement.geojson.gz"
     assert gzip.decompress(gz.read_bytes()) == src.read_bytes()
     assert geo_routes.gzipped(src) == gz  # fresh: reused
-    assert not (tmp_path / "departement.geojson.gz").exists()
+    assert not (data / "departement.geojson.gz").exists()
 
 
 def test_duckdb_spills_outside_the_data_folder_on_one_thread(survey_db):
