@@ -9,6 +9,7 @@ database must be caught answering differently: the comparison can fail.
 
 from __future__ import annotations
 
+import io
 import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -136,25 +137,28 @@ def journey(replicas):
     return proxy, seen
 
 
-def test_journey_through_the_proxy_works_and_both_replicas_serve(journey):
+def test_journey_through_the_proxy_works_and_both_replicas_serve(journey, replicas):
     proxy, seen = journey
     assert seen["regions"] == 18 and seen["departements"] == 101
     assert not seen["errors"]
-    table = pd.read_csv(pd.io.common.BytesIO(seen["csv"]))
+    table = pd.read_csv(io.BytesIO(seen["csv"]))
     assert len(table) == 101 and set(table["survey"]) == {"entreprises"}
-    with zipfile.ZipFile(pd.io.common.BytesIO(seen["zip"])) as z:
+    with zipfile.ZipFile(io.BytesIO(seen["zip"])) as z:
         assert {"data.csv", "datapackage.json"} <= set(z.namelist())
     assert seen["profile_xlsx"][:2] == b"PK" and seen["compare_zip"][:2] == b"PK"
     assert seen["api_csv_by_accept"].startswith(b"indicator,")
     assert "accept" in seen["api_vary"].lower()
     counts = list(proxy.served.values())
     assert len(proxy.recorded) > 40 and min(counts) >= len(proxy.recorded) // 2 - 1, proxy.served
+    # each replica has its own gunicorn control socket (by default they would share one path)
+    assert all(r.control_socket.exists() for r in replicas.values())
 
 
 def _replay(journey, x, y, keep=lambda rec: True) -> list[str]:
     """Replay the journey's requests (each once) on two replicas at once; the differences found."""
     proxy, _ = journey
-    recorded = [r for r in {(r.method, r.path, r.body): r for r in proxy.recorded}.values() if keep(r)]
+    once = {(r.method, r.path, r.body, tuple(sorted(r.headers.items()))): r for r in proxy.recorded}
+    recorded = [r for r in once.values() if keep(r)]
     with ThreadPoolExecutor(4) as pool:  # both replicas work at the same time
         answers = list(pool.map(lambda job: replay(*job), [(base, r) for r in recorded for base in (x.url, y.url)]))
     pairs = zip(recorded, answers[0::2], answers[1::2], strict=True)
