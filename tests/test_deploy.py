@@ -168,12 +168,14 @@ def stack(demo_db, tmp_path_factory):
         for r in replicas:
             r.proc.terminate()
         logs = [stop_replica(r) for r in replicas]
+    # the reference access log format: forwarded address, request, status, size, time in ms, pid
+    line = re.compile(r'^(\S+) \[.+\] "GET (/\S*) HTTP/1\.[01]" \d{3} \d+ \d+ms ".*" ".*" pid=<\d+>$', re.M)
     for log in logs:
         assert "Traceback" not in log, log[-3000:]
-        # the reference access log format: forwarded address, request, status, size, time, pid
-        assert re.search(
-            r'^127\.0\.0\.1 \[.+\] "GET /\S* HTTP/1\.[01]" 200 \d+ \d+ms ".*" ".*" pid=<?\d+>?$', log, re.M
-        ), log[-2000:]
+        assert line.search(log), log[-2000:]
+    # every location passes the client's address on (a proxy_set_header in a location would not)
+    forwarded = {m[1] for log in logs for m in line.finditer(log) if m[2].startswith(("/geo/", "/api/v1/fragility"))}
+    assert forwarded == {"127.0.0.1"}, logs
     # each replica has its own control socket, removed when it stopped
     assert len({r.control_socket for r in replicas}) == 2 and not any(r.control_socket.exists() for r in replicas)
 
@@ -229,7 +231,8 @@ def test_api_is_cached_per_format_and_revalidated(stack):
     etag = second.headers["ETag"]  # weakened by nginx's gzip or not: it still revalidates
     assert requests.get(url, headers={"If-None-Match": etag}, timeout=60).status_code == 304
     compressed = requests.get(url, headers={"Accept-Encoding": "gzip"}, timeout=60, stream=True)
-    assert compressed.headers.get("Content-Encoding") == "gzip"
+    assert compressed.headers.get("Content-Encoding") == "gzip"  # by nginx, from the one cached copy
+    assert compressed.headers["X-Cache-Status"] == "HIT"
     assert json.loads(gzip.decompress(compressed.raw.read()))["rows"] == first.json()["rows"]
 
 
