@@ -113,7 +113,6 @@ pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
 events {{ worker_connections 128; }}
 http {{
-    include /etc/nginx/mime.types;
     access_log {tmp}/access.log;
 {temp_paths}
     include {tmp}/site.conf;
