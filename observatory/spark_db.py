@@ -36,6 +36,8 @@ def spark_session(master: str = "local[2]", app_name: str = "observatory"):
         .appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.showConsoleProgress", "false")
+        # Results come back to pandas through Arrow (without it, row by row through Py4J).
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
     )
     if master.startswith("local"):
