@@ -14,6 +14,7 @@ are the deployment's, through ``spark-defaults.conf`` (see docs/scaling_out_data
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,15 @@ import pandas as pd
 
 T = TypeVar("T")
 LOG_CONFIG = Path(__file__).resolve().parent / "spark-log4j2.properties"
-LOCAL_SHUFFLE_PARTITIONS = 4  # Spark's default (200) is for clusters: tiny tasks cost more than they do
+
+
+def local_cores(master: str) -> int | None:
+    """The cores of a local master (``local``, ``local[4]``, ``local[*]``); None for a cluster."""
+    found = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\d+)?\])?", master.strip())
+    if found is None:
+        return None
+    n = found.group(1)
+    return 1 if n is None else (os.cpu_count() or 1) if n == "*" else max(1, int(n))
 
 
 def spark_session(master: str = "local[2]", app_name: str = "observatory"):
@@ -40,10 +49,15 @@ def spark_session(master: str = "local[2]", app_name: str = "observatory"):
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
     )
-    if master.startswith("local"):
+    cores = local_cores(master)
+    if cores is not None:
+        # Small data on a few local cores: as many shuffle partitions as cores, and no adaptive
+        # execution, whose stage-by-stage planning costs more than it saves here (0.5 s against
+        # 1.3 s for the départements' 16 domains, measured on 2 cores).
         builder = (
-            builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
-            .config("spark.default.parallelism", str(LOCAL_SHUFFLE_PARTITIONS))
+            builder.config("spark.sql.shuffle.partitions", str(cores))
+            .config("spark.default.parallelism", str(cores))
+            .config("spark.sql.adaptive.enabled", "false")
             .config("spark.ui.enabled", "false")
             # Local mode talks to itself only: never bind or advertise another interface.
             .config("spark.driver.host", "127.0.0.1")
