@@ -35,7 +35,8 @@ def parquet_dir(settings: Settings, db_path: Path) -> Path:
 
 def _write_parquet(settings: Settings, db_path: Path, say) -> None:
     rows = write_parquet(db_path, parquet_dir(settings, db_path), progress=say)
-    say(f"Parquet : {len(rows)} tables, {sum(rows.values()):,} rows".replace(",", " "))
+    total = f"{sum(rows.values()):,}".replace(",", " ")
+    say(f"Parquet : {len(rows)} tables, {total} lignes / rows → {parquet_dir(settings, db_path)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,10 +48,9 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
         One row per territory × measure × statistic: n, sum_w, sum_w2, estimate, var, and for the
         rest of the sample n_rest, estimate_rest, var_rest.
     """
-    r = respondents.mutate(n_h=respondents.respondent_id.count().over(ibis.window(group_by="stratum")))
-    x = values.join(r, "respondent_id")
+    x = values.join(respondents, "respondent_id")
     w, y = x.weight, x.y
-    cells = x.group_by(["stratum", "n_h", "territory", *KEYS]).aggregate(
+    cells = x.group_by(["stratum", "territory", *KEYS]).aggregate(
         n=x.count(),
         sw=w.sum(),
         swy=(w * y).sum(),
@@ -59,6 +58,9 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
         sw2y=(w * w * y).sum(),
         sw2y2=(w * w * y * y).sum(),
     )
+    # Whole-sample stratum sizes, joined to the (few) cells rather than to every answer.
+    sizes = respondents.group_by("stratum").aggregate(n_h=respondents.count())
+    cells = cells.join(sizes, "stratum")
     stratum = ibis.window(group_by=["stratum", *KEYS])
     cells = cells.mutate(
         k=ibis.ifelse(cells.n_h > 1, cells.n_h / (cells.n_h - 1), 0.0),
