@@ -19,12 +19,17 @@ def ensure_database(settings: Settings) -> None:
     def say(message: str) -> None:
         print(f"[{time.perf_counter() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    if not (settings.db_path.exists() and (settings.geo_dir / "departement.geojson").exists()):
+    parquet = settings.parquet_dir
+    has_geo = (settings.geo_dir / "departement.geojson").exists()
+    if settings.engine == "pyspark":  # the app reads the Parquet only (the database, if any, to write it)
+        has_data = parquet is None or (parquet / "meta").exists() or settings.db_path.exists()
+    else:
+        has_data = settings.db_path.exists()
+    if not (has_geo and has_data):
         from etl.build import build
 
         say("Première exécution : construction de la base / first start: building the database")
         build(settings.db_path, settings.geo_dir, seed=settings.sample_seed, say=say)
-    parquet = settings.parquet_dir
     if settings.engine == "pyspark" and parquet is not None and not (parquet / "meta").exists():
         from etl.parquet import write_parquet
 

@@ -125,3 +125,20 @@ def test_cli_writes_parquet_after_a_load_and_on_demand(mini_db, tmp_path):
     assert etl_main(["load", str(folder), "--db", str(mini_db), "--replace"]) == 0
     beside = mini_db.parent / "parquet"
     assert len(_read(beside, "respondents")) == len(_tables()["respondents"])
+
+
+def test_first_start_with_spark_writes_the_missing_parquet(loaded_db, tmp_path):
+    import dataclasses
+
+    from observatory.config import get_settings
+    from observatory.startup import ensure_database
+
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    (geo / "departement.geojson").write_text("{}")  # the geometry is there: no build
+    settings = dataclasses.replace(get_settings(), db_path=loaded_db, geo_dir=geo, engine="pyspark", parquet=None)
+    ensure_database(settings)
+    assert (tmp_path / "parquet" / "meta" / "part-0.parquet").exists()
+    stamp = (tmp_path / "parquet").stat().st_ino
+    ensure_database(settings)  # present: left alone
+    assert (tmp_path / "parquet").stat().st_ino == stamp
