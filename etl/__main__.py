@@ -1,4 +1,4 @@
-"""Command line of the ETL: ``python -m etl build | load DIR | sample --out DIR``."""
+"""Command line of the ETL: ``python -m etl build | load DIR | sample --out DIR | parquet``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 from etl.build import build, communes_for_sample
 from etl.contract import ContractError
 from etl.load import load_dataset
+from etl.parquet import default_parquet_dir, write_parquet
 from etl.sample import generate_sample, write_sample
-from observatory.config import get_settings
+from observatory.config import Settings, get_settings
 
 
 def _progress(start: float):
@@ -19,6 +20,23 @@ def _progress(start: float):
         print(f"[{time.perf_counter() - start:6.1f} s] {message}", flush=True)
 
     return say
+
+
+def parquet_dir(settings: Settings, db_path: Path) -> Path:
+    """Where the Parquet of ``db_path`` goes: OBSERVATORY_PARQUET if a folder, else beside the database.
+
+    The ETL writes on this machine only: a tree meant for object storage is written beside the
+    database, then copied to the bucket (see docs/scaling_out_data.md).
+    """
+    if db_path == settings.db_path and settings.parquet_dir is not None:
+        return settings.parquet_dir
+    return default_parquet_dir(db_path)
+
+
+def _write_parquet(settings: Settings, db_path: Path, say) -> None:
+    rows = write_parquet(db_path, parquet_dir(settings, db_path), progress=say)
+    total = f"{sum(rows.values()):,}".replace(",", " ")
+    say(f"Parquet : {len(rows)} tables, {total} lignes / rows → {parquet_dir(settings, db_path)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--seed", type=int, default=settings.sample_seed)
     p_build.add_argument("--scale", type=float, default=1.0, help="multiply the sample sizes")
     p_build.add_argument("--no-sample", action="store_true", help="geography and reference tables only")
+    p_build.add_argument("--no-parquet", action="store_true", help="do not write the Parquet copy for Spark")
     p_load = sub.add_parser("load", help="validate a dataset folder and load it atomically")
     p_load.add_argument("folder", type=Path)
     p_load.add_argument("--db", type=Path, default=settings.db_path)
     p_load.add_argument("--replace", action="store_true", help="replace waves already loaded")
+    p_load.add_argument("--no-parquet", action="store_true", help="do not write the Parquet copy for Spark")
+    p_parquet = sub.add_parser("parquet", help="write the database's tables as Parquet (partitioned by survey, wave)")
+    p_parquet.add_argument("--db", type=Path, default=settings.db_path)
+    p_parquet.add_argument(
+        "--out", type=Path, help="target folder (default: OBSERVATORY_PARQUET or beside the database)"
+    )
     p_sample = sub.add_parser("sample", help="write the synthetic demonstration dataset in the input contract")
     p_sample.add_argument("--out", type=Path, required=True)
     p_sample.add_argument("--seed", type=int, default=settings.sample_seed)
@@ -47,6 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         geo_dir = settings.geo_dir if args.db == settings.db_path else args.db.parent / "geo"
         build(args.db, geo_dir, args.seed, args.scale, with_sample=not args.no_sample, say=say)
+        if not args.no_parquet:
+            _write_parquet(settings, args.db, say)
+        return 0
+    if args.command == "parquet":
+        if not args.db.exists():
+            print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
+            return 2
+        rows = write_parquet(args.db, args.out or parquet_dir(settings, args.db), progress=say)
+        for table, n in rows.items():
+            say(f"  {table}: {n:,}".replace(",", " "))
         return 0
     if args.command == "sample":
         if not args.db.exists():
@@ -70,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     for wave, survey, n in report.waves:
         say(f"loaded {survey} {wave}: {n} respondents")
     say(f"{report.rows:,} input rows; data version {report.data_version}")
+    if not args.no_parquet:
+        _write_parquet(settings, args.db, say)
     return 0
 
 

@@ -64,12 +64,12 @@ def load_dataset(folder: Path, db_path: Path, replace: bool = False, progress: P
     say = progress or (lambda _msg: None)
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no database; run 'python -m etl build' first")
-    with _exclusive(db_path):
+    with exclusive(db_path):
         return _load(folder, db_path, replace, say)
 
 
 @contextlib.contextmanager
-def _exclusive(db_path: Path):
+def exclusive(db_path: Path):
     """One load at a time per database (a lock file beside it; the OS frees it if the process dies).
 
     Holding the lock, the temporary copies a killed load left behind can be removed safely.
@@ -177,4 +177,4 @@ def _data_version(work: duckdb.DuckDBPyConnection) -> str:
     return digest[:12]
 
 
-__all__ = ["ContractError", "LoadReport", "Problem", "load_dataset", "temp_path_beside"]
+__all__ = ["ContractError", "LoadReport", "Problem", "exclusive", "load_dataset", "temp_path_beside"]

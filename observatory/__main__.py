@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from observatory.config import get_settings
+from observatory.config import ENGINES, get_settings
 from observatory.export import DIALECTS, FILE_FORMATS, LEVELS_FOR_EXPORT, ExportRequest, export_file
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
@@ -45,10 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=FILE_FORMATS, default="csv", help="zip: CSV + datapackage.json")
     p.add_argument("--dialect", choices=DIALECTS, default="plain", help="excel-fr: semicolons, decimal commas, BOM")
     p.add_argument("--db", type=Path, default=settings.db_path)
+    p.add_argument("--engine", choices=ENGINES, default=settings.engine, help="pyspark: Spark on the Parquet tree")
+    p.add_argument("--parquet", help="pyspark: the Parquet tree, a folder or s3a://... (default: beside the database)")
+    p.add_argument("--spark-master", default=settings.spark_master, help="pyspark: local[N] or a cluster's URL")
     p.add_argument("--out", type=Path, help="output file (default: standard output)")
     args = parser.parse_args(argv)
 
-    if not args.db.exists():
+    if args.engine == "duckdb" and not args.db.exists():
         print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
         return 2
     measures = args.domain or args.kind or args.measure
@@ -64,7 +67,15 @@ def main(argv: list[str] | None = None) -> int:
         min_n=args.min_n,
         wave_to=args.wave_to,
     )
-    obs = Observatory(dataclasses.replace(settings, db_path=args.db))
+    obs = Observatory(
+        dataclasses.replace(
+            settings,
+            db_path=args.db,
+            engine=args.engine,
+            parquet=args.parquet or settings.parquet,
+            spark_master=args.spark_master,
+        )
+    )
     try:
         data = export_file(obs, req, args.format, args.dialect)
     except InvalidQuery as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENGINES: tuple[str, ...] = ("duckdb", "pyspark")
 
 
 def _env(name: str, default: str) -> str:
@@ -36,16 +37,39 @@ class Settings:
     """OBSERVATORY_MAP_STYLE: MapLibre base style; 'white-bg' works offline."""
     sample_seed: int
     """OBSERVATORY_SAMPLE_SEED: seed of the synthetic demonstration sample."""
+    engine: str
+    """OBSERVATORY_ENGINE: where the statistics run: 'duckdb' (the database file) or 'pyspark' (Spark on Parquet)."""
+    parquet: str | None
+    """OBSERVATORY_PARQUET: the Parquet tree Spark reads: a folder or a URL such as s3a://bucket/observatory
+    (None: ``parquet/`` beside the database)."""
+    spark_master: str
+    """OBSERVATORY_SPARK_MASTER: the Spark master: local[N] (in-process) or a cluster (spark://host:7077...)."""
 
     @property
     def data_dir(self) -> Path:
         """Folder holding the database."""
         return self.db_path.parent
 
+    @property
+    def parquet_location(self) -> str:
+        """Where the Parquet tree is: OBSERVATORY_PARQUET, or ``parquet/`` beside the database."""
+        return self.parquet or str(self.db_path.parent / "parquet")
+
+    @property
+    def parquet_dir(self) -> Path | None:
+        """The Parquet folder when it is on this machine (None for an object-storage URL)."""
+        location = self.parquet_location
+        if location.startswith("file://"):
+            return Path(location.removeprefix("file://"))
+        return None if "://" in location else Path(location)
+
 
 def get_settings() -> Settings:
     """Read the settings from the environment (call it where needed; it is cheap)."""
     db_path = Path(_env("OBSERVATORY_DB", str(PROJECT_ROOT / "data" / "observatory.duckdb")))
+    engine = _env("OBSERVATORY_ENGINE", "duckdb").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"OBSERVATORY_ENGINE={engine!r}; allowed: {', '.join(ENGINES)}")
     return Settings(
         db_path=db_path,
         geo_dir=Path(_env("OBSERVATORY_GEO_DIR", str(db_path.parent / "geo"))),
@@ -55,4 +79,7 @@ def get_settings() -> Settings:
         min_n=int(_env("OBSERVATORY_MIN_N", "30")),
         map_style=_env("OBSERVATORY_MAP_STYLE", "white-bg"),
         sample_seed=int(_env("OBSERVATORY_SAMPLE_SEED", "2015")),
+        engine=engine,
+        parquet=_env("OBSERVATORY_PARQUET", "") or None,
+        spark_master=_env("OBSERVATORY_SPARK_MASTER", "local[2]"),
     )

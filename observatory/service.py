@@ -1,13 +1,16 @@
 """The one data interface the pages receive: statistics, territories, reference figures, meta.
 
 Pages and callbacks call these methods and never build SQL; every number they show comes from
-:class:`observatory.stats.StatsEngine`.
+:class:`observatory.stats.StatsEngine`. The data come from the DuckDB file, or with
+``OBSERVATORY_ENGINE=pyspark`` from the Parquet tree through Spark: the same Ibis expressions and
+SQL run on either (see :func:`open_database`).
 """
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,13 +18,25 @@ from observatory.config import Settings
 from observatory.db import Database
 from observatory.stats import Query, StatsEngine
 
+if TYPE_CHECKING:
+    from observatory.spark_db import SparkDatabase
+
+
+def open_database(settings: Settings) -> Database | SparkDatabase:
+    """The read-only data handle the settings choose: the DuckDB file, or Spark on the Parquet tree."""
+    if settings.engine == "pyspark":
+        from observatory.spark_db import SparkDatabase  # pyspark is imported only when chosen
+
+        return SparkDatabase(settings.parquet_location, settings.spark_master)
+    return Database(settings.db_path)
+
 
 class Observatory:
     """Statistics and reference data of one database, for the app, the API and the exports."""
 
-    def __init__(self, settings: Settings, db: Database | None = None):
+    def __init__(self, settings: Settings, db: Database | SparkDatabase | None = None):
         self.settings = settings
-        self.db = db or Database(settings.db_path)
+        self.db = db or open_database(settings)
         self.stats = StatsEngine(self.db)
         self._territories = functools.lru_cache(maxsize=8)(self._load_territories)
         self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)

@@ -192,3 +192,23 @@ def live_server(demo_db):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session on 2 cores for the whole test session (it takes seconds to start)."""
+    from observatory.spark_db import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_parquet(demo_db, tmp_path_factory) -> Path:
+    """The demonstration database written as Parquet (``python -m etl parquet``)."""
+    from etl.parquet import write_parquet
+
+    folder = tmp_path_factory.mktemp("parquet") / "parquet"
+    write_parquet(demo_db, folder)
+    return folder

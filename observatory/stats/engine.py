@@ -99,6 +99,8 @@ class StatsEngine:
     def __init__(self, db: Database, cache_size: int = 256):
         self.db = db
         self._cached = functools.lru_cache(maxsize=cache_size)(self._compute)
+        # One query per level and data version (on Spark, each query is a job).
+        self._territory_names = functools.lru_cache(maxsize=8)(self._load_territory_names)
 
     def estimate(
         self,
@@ -187,6 +189,13 @@ class StatsEngine:
             return ms.innovation_values(of("opinions"), measures)
         return ms.mayor_values(of("mayors"), of("mayor_roles"), measures)
 
+    def _load_territory_names(self, version: str, level: str) -> pd.DataFrame:
+        del version  # part of the cache key only
+        return self.db.query(
+            "SELECT code AS territory_code, name AS territory_name FROM territories WHERE level = ? ORDER BY code",
+            [level],
+        )
+
     def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
         if q.level == ref.FRANCE_LEVEL:
             terr = pd.DataFrame({"territory_code": [ref.FRANCE_CODE], "territory_name": ["France"]})
@@ -202,10 +211,7 @@ class StatsEngine:
                 }
             )
         else:
-            terr = self.db.query(
-                "SELECT code AS territory_code, name AS territory_name FROM territories WHERE level = ? ORDER BY code",
-                [q.level],
-            )
+            terr = self._territory_names(self.db.version, q.level)
         if q.territories:
             terr = terr[terr["territory_code"].isin(q.territories)]
         stats = ms.STATISTICS[q.indicator]

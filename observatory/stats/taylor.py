@@ -12,7 +12,14 @@ with n_h the whole-sample stratum size. Both sums expand into moments of (w, y) 
 as totals minus the territory's, give the complement ("rest of France") and its variance.
 Strata with a single respondent contribute no variance (they cannot estimate one).
 
-Everything here is an Ibis expression: it runs in the database (DuckDB by default) in bulk.
+The complement's variance sums over all strata: Σ_h T_h over the whole sample, corrected in the
+strata the territory has respondents in by C_h − T_h (complement minus total), which is again a
+quadratic in the complement's ratio. So every sum is linear in per-(stratum, territory) moments
+or in their products with the stratum's totals, and the whole computation is one scan of the data:
+one group-by into cells, a window for the stratum totals, a group-by per territory and a window
+for the totals of each measure. (Spark would compute a self-joined subquery once per use.)
+
+Everything here is an Ibis expression: it runs in the database (DuckDB by default, or Spark) in bulk.
 """
 
 from __future__ import annotations
@@ -21,27 +28,11 @@ import ibis
 import ibis.expr.types as ir
 
 KEYS = ("measure", "statistic")
-MOMENTS = ("n", "sw", "swy", "sw2", "sw2y", "sw2y2")
 
 
-def _moments(t: ir.Table, by: list[str]) -> ir.Table:
-    w, y = t.weight, t.y
-    return t.group_by(by).aggregate(
-        n=t.count(),
-        sw=w.sum(),
-        swy=(w * y).sum(),
-        sw2=(w * w).sum(),
-        sw2y=(w * w * y).sum(),
-        sw2y2=(w * w * y * y).sum(),
-    )
-
-
-def _g(t: ir.Table, r: ir.Value, k: ir.Value, n_h: ir.Value, prefix: str) -> ir.Value:
-    """Stratum contribution k_h [Σ w²(y−R)² − (Σ w(y−R))² / n_h] from moments named prefix+..."""
-    c = {m: t[f"{prefix}{m}"] for m in MOMENTS}
-    s2 = c["sw2y2"] - 2 * r * c["sw2y"] + r * r * c["sw2"]
-    s1 = c["swy"] - r * c["sw"]
-    return k * (s2 - s1 * s1 / n_h)
+def _quad(p2: ir.Value, p1: ir.Value, p0: ir.Value, r: ir.Value) -> ir.Value:
+    """p2 − 2 r p1 + r² p0: a sum of products of deviations from r, from its expanded moments."""
+    return p2 - 2 * r * p1 + r * r * p0
 
 
 def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
@@ -57,71 +48,78 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
         One row per territory × measure × statistic: n, sum_w, sum_w2, estimate, var, and for the
         rest of the sample n_rest, estimate_rest, var_rest.
     """
+    x = values.join(respondents, "respondent_id")
+    w, y = x.weight, x.y
+    cells = x.group_by(["stratum", "territory", *KEYS]).aggregate(
+        n=x.count(),
+        sw=w.sum(),
+        swy=(w * y).sum(),
+        sw2=(w * w).sum(),
+        sw2y=(w * w * y).sum(),
+        sw2y2=(w * w * y * y).sum(),
+    )
+    # Whole-sample stratum sizes, joined to the (few) cells rather than to every answer.
     sizes = respondents.group_by("stratum").aggregate(n_h=respondents.count())
-    sizes = sizes.mutate(k=ibis.ifelse(sizes.n_h > 1, sizes.n_h / (sizes.n_h - 1), 0.0))
-    x = values.join(respondents, "respondent_id").select("stratum", "territory", "weight", "y", *KEYS)
-    per_cell = _moments(x, ["stratum", "territory", *KEYS])
-    per_stratum = _moments(x, ["stratum", *KEYS]).join(sizes, "stratum")
-    per_stratum = per_stratum.rename({f"t_{m}": m for m in MOMENTS})
-
-    # Whole-sample constants per measure, to sum the complement's variance over all strata.
-    ts = per_stratum
-    totals = ts.group_by(list(KEYS)).aggregate(
-        tot_sw=ts.t_sw.sum(),
-        tot_swy=ts.t_swy.sum(),
-        tot_n=ts.t_n.sum(),
-        a2=(ts.k * ts.t_sw2y2).sum(),
-        a1=(ts.k * ts.t_sw2y).sum(),
-        a0=(ts.k * ts.t_sw2).sum(),
-        b2=(ts.k * ts.t_swy * ts.t_swy / ts.n_h).sum(),
-        b1=(ts.k * ts.t_swy * ts.t_sw / ts.n_h).sum(),
-        b0=(ts.k * ts.t_sw * ts.t_sw / ts.n_h).sum(),
+    cells = cells.join(sizes, "stratum")
+    stratum = ibis.window(group_by=["stratum", *KEYS])
+    cells = cells.mutate(
+        k=ibis.ifelse(cells.n_h > 1, cells.n_h / (cells.n_h - 1), 0.0),
+        t_sw=cells.sw.sum().over(stratum),
+        t_swy=cells.swy.sum().over(stratum),
     )
-
-    pc = per_cell
-    dom = (
-        pc.filter(pc.territory.notnull())
-        .group_by(["territory", *KEYS])
-        .aggregate(n=pc.n.sum(), sum_w=pc.sw.sum(), sum_wy=pc.swy.sum(), sum_w2=pc.sw2.sum())
+    c, q = cells, cells.k / cells.n_h
+    # Per territory (null: respondents outside every territory), sums of k_h·moments (a), of
+    # k_h/n_h·products of moments (b) and of k_h/n_h·moments × stratum totals (e).
+    dom = c.group_by(["territory", *KEYS]).aggregate(
+        n=c.n.sum(),
+        sum_w=c.sw.sum(),
+        sum_wy=c.swy.sum(),
+        sum_w2=c.sw2.sum(),
+        a2=(c.k * c.sw2y2).sum(),
+        a1=(c.k * c.sw2y).sum(),
+        a0=(c.k * c.sw2).sum(),
+        b2=(q * c.swy * c.swy).sum(),
+        b1=(q * c.swy * c.sw).sum(),
+        b0=(q * c.sw * c.sw).sum(),
+        e2=(q * c.t_swy * c.swy).sum(),
+        e1=(q * (c.t_swy * c.sw + c.t_sw * c.swy)).sum(),
+        e0=(q * c.t_sw * c.sw).sum(),
     )
-    dom = dom.join(totals, list(KEYS))
+    everywhere = ibis.window(group_by=list(KEYS))
+    dom = dom.mutate(
+        **{
+            f"tot_{m}": dom[m].sum().over(everywhere)
+            for m in ("n", "sum_w", "sum_wy", "a2", "a1", "a0", "e2", "e1", "e0")
+        }
+    )
+    dom = dom.filter(dom.territory.notnull())
     dom = dom.mutate(
         estimate=dom.sum_wy / dom.sum_w,
-        w_rest=dom.tot_sw - dom.sum_w,
+        w_rest=dom.tot_sum_w - dom.sum_w,
         n_rest=dom.tot_n - dom.n,
     )
-    dom = dom.mutate(
-        estimate_rest=ibis.ifelse(dom.w_rest > 0, (dom.tot_swy - dom.sum_wy) / dom.w_rest, ibis.null("float64"))
+    d = dom.mutate(
+        estimate_rest=ibis.ifelse(dom.w_rest > 0, (dom.tot_sum_wy - dom.sum_wy) / dom.w_rest, ibis.null("float64"))
     )
-
-    cells = pc.filter(pc.territory.notnull()).join(per_stratum, ["stratum", *KEYS])
-    cells = cells.join(dom.select("territory", *KEYS, "estimate", "estimate_rest"), ["territory", *KEYS])
-    for m in MOMENTS:
-        cells = cells.mutate(**{f"c_{m}": cells[f"t_{m}"] - cells[m]})
-    cells = cells.mutate(c_n=cells.t_n - cells.n)
-    r, rc = cells.estimate, cells.estimate_rest.fill_null(0.0)
-    contrib = cells.mutate(
-        g=_g(cells, r, cells.k, cells.n_h, ""),
-        g_total=_g(cells, rc, cells.k, cells.n_h, "t_"),
-        g_rest=_g(cells, rc, cells.k, cells.n_h, "c_"),
+    r, rc = d.estimate, d.estimate_rest
+    inside = _quad(d.a2, d.a1, d.a0, r) - _quad(d.b2, d.b1, d.b0, r)
+    # Σ over all strata of the whole sample's terms at the complement's ratio, then C_h − T_h
+    # = −k_h s2_cell − k_h/n_h (s1_cell² − 2 s1_total s1_cell) in the territory's strata.
+    all_strata = _quad(d.tot_a2, d.tot_a1, d.tot_a0, rc) - (d.tot_e2 - rc * d.tot_e1 + rc * rc * d.tot_e0)
+    rest_minus_total = (
+        -_quad(d.a2, d.a1, d.a0, rc) - _quad(d.b2, d.b1, d.b0, rc) + 2 * (d.e2 - rc * d.e1 + rc * rc * d.e0)
     )
-    sums = contrib.group_by(["territory", *KEYS]).aggregate(
-        g=contrib.g.sum(), g_total=contrib.g_total.sum(), g_rest=contrib.g_rest.sum()
-    )
-    out = dom.join(sums, ["territory", *KEYS])
-    rc = out.estimate_rest
-    all_strata = out.a2 - 2 * rc * out.a1 + rc * rc * out.a0 - (out.b2 - 2 * rc * out.b1 + rc * rc * out.b0)
-    return out.select(
+    return d.select(
         "territory",
         *KEYS,
         "n",
         "sum_w",
         "sum_w2",
         "estimate",
-        var=out.g / (out.sum_w * out.sum_w),
-        n_rest=out.n_rest,
+        var=inside / (d.sum_w * d.sum_w),
+        n_rest=d.n_rest,
         estimate_rest=rc,
         var_rest=ibis.ifelse(
-            out.w_rest > 0, (all_strata - out.g_total + out.g_rest) / (out.w_rest * out.w_rest), ibis.null("float64")
+            d.w_rest > 0, (all_strata + rest_minus_total) / (d.w_rest * d.w_rest), ibis.null("float64")
         ),
     )
