@@ -26,7 +26,7 @@ def parquet_dir(settings: Settings, db_path: Path) -> Path:
     """Where the Parquet of ``db_path`` goes: OBSERVATORY_PARQUET if a folder, else beside the database.
 
     The ETL writes on this machine only: a tree meant for object storage is written beside the
-    database, then copied to the bucket (see docs/scaling_out_data.md).
+    database, then copied to the bucket (see the README, Scaling out).
     """
     if db_path == settings.db_path and settings.parquet_dir is not None:
         return settings.parquet_dir

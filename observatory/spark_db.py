@@ -8,7 +8,7 @@ tree swapped in by a new load is noticed (its folder changes) and registered aga
 
 The session is local (``local[N]``: Spark inside this process, on N cores, no network beyond the
 loopback) or a cluster's master URL. Nothing is downloaded: extra jars (hadoop-aws for s3a://)
-are the deployment's, through ``spark-defaults.conf`` (see docs/scaling_out_data.md).
+are the deployment's, through ``spark-defaults.conf`` (see the README, Scaling out).
 """
 
 from __future__ import annotations
