@@ -212,3 +212,23 @@ def demo_parquet(demo_db, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("parquet") / "parquet"
     write_parquet(demo_db, folder)
     return folder
+
+
+# The statistics suite runs on both engines: DuckDB on the database file, and Apache Spark
+# (local[2]) on its Parquet copy, through the same Ibis expressions.
+ENGINES = ["duckdb", pytest.param("pyspark", marks=pytest.mark.spark)]
+
+
+def stats_engine(request, db_path: Path, tmp_path_factory):
+    """A StatsEngine on ``db_path`` (DuckDB) or on its Parquet copy (Spark), by ``request.param``."""
+    from observatory.db import Database
+    from observatory.stats import StatsEngine
+
+    if request.param == "duckdb":
+        return StatsEngine(Database(db_path))
+    from etl.parquet import write_parquet
+    from observatory.spark_db import SparkDatabase
+
+    folder = tmp_path_factory.mktemp("parquet") / "parquet"
+    write_parquet(db_path, folder)
+    return StatsEngine(SparkDatabase(str(folder), session=request.getfixturevalue("spark")))

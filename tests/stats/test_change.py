@@ -16,15 +16,15 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from observatory.db import Database
 from observatory.stats import Query, StatsEngine
 from observatory.stats.change import change, compare_waves
+from tests.conftest import ENGINES, stats_engine
 from tests.stats.test_taylor_vs_samplics import samplics_by_domain
 
 
-@pytest.fixture(scope="module")
-def engine(demo_db) -> StatsEngine:
-    return StatsEngine(Database(demo_db))
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request, demo_db, tmp_path_factory) -> StatsEngine:
+    return stats_engine(request, demo_db, tmp_path_factory)
 
 
 def _pooled(demo_db, survey: str, waves: tuple[int, int], sql_y: str) -> pd.DataFrame:

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from observatory.db import Database
 from observatory.stats import Query, StatsEngine
 from observatory.stats.pairwise import pairwise
+from tests.conftest import ENGINES, stats_engine
 
 
-@pytest.fixture(scope="module")
-def engine(survey_db):
-    return StatsEngine(Database(survey_db))
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request, survey_db, tmp_path_factory) -> StatsEngine:
+    return stats_engine(request, survey_db, tmp_path_factory)
 
 
 def one(engine, level, code):

@@ -22,15 +22,15 @@ with warnings.catch_warnings():
     from samplics.estimation import TaylorEstimator
     from samplics.utils.types import PopParam, SinglePSUEst
 
-from tests.conftest import MINI_COMMUNES
+from tests.conftest import ENGINES, MINI_COMMUNES, stats_engine
 
 PARENTS = pd.DataFrame(MINI_COMMUNES, columns=["commune_code", "epci_code", "departement_code", "region_code"])
 VITAL = ["emploi", "pouvoir_achat", "logement", "sante", "securite"]
 
 
-@pytest.fixture(scope="module")
-def engine(survey_db) -> StatsEngine:
-    return StatsEngine(Database(survey_db))
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request, survey_db, tmp_path_factory) -> StatsEngine:
+    return stats_engine(request, survey_db, tmp_path_factory)
 
 
 def samplics_by_domain(resp: pd.DataFrame, y: pd.Series, domain: pd.Series, single_psu=None) -> pd.DataFrame:
