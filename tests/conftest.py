@@ -232,3 +232,19 @@ def stats_engine(request, db_path: Path, tmp_path_factory):
     folder = tmp_path_factory.mktemp("parquet") / "parquet"
     write_parquet(db_path, folder)
     return StatsEngine(SparkDatabase(str(folder), session=request.getfixturevalue("spark")))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, one for the whole session: Playwright's sync API allows one instance per
+    thread, so every test that drives a browser (tests/browser, the replicas) shares this one."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -18,9 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_for_map
+from tests.browser.conftest import wait_for_map
 from tests.browser.test_fragility_page import MAP_LOCATIONS, choose
 from tests.replicas import (
     RoundRobinProxy,
@@ -73,15 +72,11 @@ def replicas(demo_db, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def journey(replicas):
+def journey(replicas, browser):
     """A person's whole visit through the proxy, in Chromium; returns the proxy and what it saw."""
     a, b = replicas["a"], replicas["b"]
     seen: dict = {}
-    with (
-        RoundRobinProxy([f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"]) as proxy,
-        sync_playwright() as p,
-    ):
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with RoundRobinProxy([f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"]) as proxy:
         context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
         page = context.new_page()
         errors: list[str] = []
@@ -133,7 +128,7 @@ def journey(replicas):
         page.request.get(base + "/api/v1/meta")
         page.request.get(base + "/api/v1/territories?q=saint%20etienne")
         seen["errors"] = errors
-        browser.close()
+        context.close()
     return proxy, seen
 
 
