@@ -34,9 +34,10 @@ def parquet_dir(settings: Settings, db_path: Path) -> Path:
 
 
 def _write_parquet(settings: Settings, db_path: Path, say) -> None:
-    rows = write_parquet(db_path, parquet_dir(settings, db_path), progress=say)
+    folder = parquet_dir(settings, db_path)
+    rows = write_parquet(db_path, folder, progress=say)
     total = f"{sum(rows.values()):,}".replace(",", " ")
-    say(f"Parquet : {len(rows)} tables, {total} lignes / rows → {parquet_dir(settings, db_path)}")
+    say(f"Parquet : {len(rows)} tables, {total} lignes / rows → {folder}")
 
 
 def main(argv: list[str] | None = None) -> int:

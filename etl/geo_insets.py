@@ -11,7 +11,6 @@ the simplified geometries into the compact GeoJSON the web map loads.
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import math
 import pathlib
@@ -19,6 +18,8 @@ import pathlib
 import numpy as np
 import pandas as pd
 import shapely
+
+from observatory.geo_routes import write_gzip
 
 Affine = tuple[float, float, float, float, float, float]
 
@@ -158,6 +159,5 @@ def write_geojson(path: pathlib.Path, names: pd.Series, geometries: np.ndarray) 
     ]
     text = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
     path.write_text(text, encoding="utf-8")
-    # no timestamp inside (mtime=0): the same geometry gives the same bytes on every build
-    path.with_name(path.name + ".gz").write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+    write_gzip(path, path.with_name(path.name + ".gz"))  # the app's writer: no timestamp inside, mode 0644
     return path

@@ -58,10 +58,14 @@ class Settings:
     @property
     def parquet_dir(self) -> Path | None:
         """The Parquet folder when it is on this machine (None for an object-storage URL)."""
-        location = self.parquet_location
-        if location.startswith("file://"):
-            return Path(location.removeprefix("file://"))
-        return None if "://" in location else Path(location)
+        return local_path(self.parquet_location)
+
+
+def local_path(location: str) -> Path | None:
+    """The folder a location names on this machine (a path or ``file://``); None for a URL."""
+    if location.startswith("file://"):
+        return Path(location.removeprefix("file://"))
+    return None if "://" in location else Path(location)
 
 
 def get_settings() -> Settings:

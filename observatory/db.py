@@ -38,15 +38,52 @@ def spill_folder() -> Path:
     return Path(DUCKDB_TEMP) / f"observatory-duckdb-{os.getpid()}"
 
 
-class Database:
+class ReadOnlyData:
+    """What every engine's handle shares: a lock, a renewable connection, the ``meta`` table.
+
+    Subclasses define ``_ensure``: (re)connect when the data were replaced, and read ``meta``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._con = None
+        self._stamp: tuple | None = None
+        self._meta: dict[str, str] = {}
+
+    def _ensure(self) -> None:
+        raise NotImplementedError
+
+    def run(self, fn: Callable[[ibis.BaseBackend], T]) -> T:
+        """Call ``fn(backend)`` under the lock, on a connection to the current data."""
+        with self._lock:
+            self._ensure()
+            return fn(self._con)
+
+    def table(self, name: str):
+        """An Ibis table of the current connection (use inside :meth:`run`)."""
+        with self._lock:
+            self._ensure()
+            return self._con.table(name)
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """The ``meta`` table of the current data."""
+        with self._lock:
+            self._ensure()
+            return dict(self._meta)
+
+    @property
+    def version(self) -> str:
+        """The data version: changes whenever a load changes the data."""
+        return self.meta.get("data_version", "empty")
+
+
+class Database(ReadOnlyData):
     """A read-only handle on the database file, reopened when the file is replaced."""
 
     def __init__(self, path: Path):
+        super().__init__()
         self.path = Path(path)
-        self._lock = threading.RLock()
-        self._con = None
-        self._stamp: tuple[int, int, int] | None = None
-        self._meta: dict[str, str] = {}
 
     def _file_stamp(self) -> tuple[int, int, int]:
         st = os.stat(self.path)
@@ -67,18 +104,6 @@ class Database:
             self._stamp = stamp
             self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
 
-    def run(self, fn: Callable[[ibis.BaseBackend], T]) -> T:
-        """Call ``fn(backend)`` under the lock, on a connection to the current file."""
-        with self._lock:
-            self._ensure()
-            return fn(self._con)
-
-    def table(self, name: str):
-        """An Ibis table of the current connection (use inside :meth:`run`)."""
-        with self._lock:
-            self._ensure()
-            return self._con.table(name)
-
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A parameterised SQL query (values bound, never formatted in) as a DataFrame."""
         with self._lock:
@@ -88,15 +113,3 @@ class Database:
                 return cur.execute(sql, params or []).df()
             finally:
                 cur.close()
-
-    @property
-    def meta(self) -> dict[str, str]:
-        """The ``meta`` table of the current file."""
-        with self._lock:
-            self._ensure()
-            return dict(self._meta)
-
-    @property
-    def version(self) -> str:
-        """The data version: changes whenever a load changes the data."""
-        return self.meta.get("data_version", "empty")

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import ibis
 import pandas as pd
 
-T = TypeVar("T")
+from observatory.config import local_path
+from observatory.db import ReadOnlyData
+
 LOG_CONFIG = Path(__file__).resolve().parent / "spark-log4j2.properties"
 LOCAL_BROADCAST_BYTES = 128 * 1024 * 1024  # Spark's default, 10 MB, is sized for shipping over a network
 
@@ -100,17 +99,14 @@ def connect(location: str, master: str = "local[2]", session=None) -> ibis.BaseB
     return ibis.pyspark.connect(session)
 
 
-class SparkDatabase:
+class SparkDatabase(ReadOnlyData):
     """The :class:`~observatory.db.Database` interface on a Parquet tree, through Spark."""
 
     def __init__(self, location: str, master: str = "local[2]", session=None):
+        super().__init__()
         self.location = str(location)
         self.master = master
         self._session = session
-        self._lock = threading.RLock()
-        self._con: ibis.BaseBackend | None = None
-        self._stamp: tuple[int, int] | None = None
-        self._meta: dict[str, str] = {}
 
     @property
     def session(self):
@@ -122,9 +118,10 @@ class SparkDatabase:
 
     def _tree_stamp(self) -> tuple[int, int] | None:
         """A local tree's identity, which a new load's swap changes; None for remote storage."""
-        if "://" in self.location and not self.location.startswith("file://"):
+        folder = local_path(self.location)
+        if folder is None:
             return None
-        st = os.stat(self.location.removeprefix("file://"))
+        st = os.stat(folder)
         return (st.st_ino, st.st_mtime_ns)
 
     def _ensure(self) -> None:
@@ -141,35 +138,11 @@ class SparkDatabase:
             self._con = None
             self._ensure()
 
-    def run(self, fn: Callable[[ibis.BaseBackend], T]) -> T:
-        """Call ``fn(backend)`` under the lock, on the current tree."""
-        with self._lock:
-            self._ensure()
-            return fn(self._con)
-
-    def table(self, name: str):
-        """An Ibis table of the current tree (use inside :meth:`run`)."""
-        with self._lock:
-            self._ensure()
-            return self._con.table(name)
-
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A parameterised Spark SQL query (``?`` markers, values bound) as a DataFrame."""
         with self._lock:
             self._ensure()
             return self.session.sql(sql, args=list(params) if params else None).toPandas()
-
-    @property
-    def meta(self) -> dict[str, str]:
-        """The ``meta`` table of the current tree."""
-        with self._lock:
-            self._ensure()
-            return dict(self._meta)
-
-    @property
-    def version(self) -> str:
-        """The data version: changes whenever a load changes the data."""
-        return self.meta.get("data_version", "empty")
 
 
 __all__ = ["SparkDatabase", "connect", "register_parquet", "spark_session"]
