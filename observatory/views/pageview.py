@@ -175,7 +175,7 @@ def change_summary(pv: PageView, lang: str, synthetic: bool) -> str:
         parts.append(
             f"{label} : {i18n.value(r.estimate_from, pv.statistic, lang)} → {i18n.value(r.estimate_to, pv.statistic, lang)}, "
             f"{i18n.signed(r.difference, pv.statistic, lang)} "
-            f"[{i18n.t('ci95', lang)} {i18n.signed_interval(r.ci_low, r.ci_high, pv.statistic, lang)}], "
+            f"({i18n.t('ci95', lang)} {i18n.signed_interval(r.ci_low, r.ci_high, pv.statistic, lang)}), "
             f"{i18n.t(r.significance, lang)}."
         )
     published = pv.published[pv.published["wave"].isin([a, b])].sort_values("wave")
