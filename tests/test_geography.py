@@ -151,6 +151,65 @@ def test_known_territories(territories: pd.DataFrame) -> None:
     assert level(territories, "departement").loc["75", "region_code"] == "11"
 
 
+# INSEE's TNCC ("type de nom en clair", documentation of the Code officiel géographique):
+# the article written before a commune's name; codes 0 and 1 have none.
+INSEE_ARTICLES = {2: "Le", 3: "La", 4: "Les", 5: "L'", 6: "Aux", 7: "Las", 8: "Los"}
+
+
+def insee_official_name(bare_name: str, tncc: int) -> str:
+    """The official name: the article, a space, the name; "L'" is joined without a space."""
+    article = INSEE_ARTICLES.get(tncc)
+    if article is None:
+        return bare_name
+    return article + bare_name if article.endswith("'") else f"{article} {bare_name}"
+
+
+@pytest.fixture(scope="module")
+def official_names() -> pd.Series:
+    """Every COM commune's official name by code, built here from the raw file."""
+    raw = read_communes_file(["code", "type", "nom", "type_nom"])
+    com = raw[raw.type == "COM"]
+    names = [insee_official_name(n, int(t)) for n, t in zip(com.nom, com.type_nom, strict=True)]
+    return pd.Series(names, index=com.code.to_numpy())
+
+
+def test_every_commune_has_its_official_name(territories: pd.DataFrame, official_names: pd.Series) -> None:
+    names = level(territories, "commune").name
+    assert set(names.index) == set(official_names.index)
+    wrong = names[names != official_names.reindex(names.index)]
+    assert wrong.empty, wrong.head(10).to_dict()
+    # Literal examples (INSEE's Code officiel géographique), one of each article.
+    assert names["76351"] == "Le Havre"
+    assert names["72181"] == "Le Mans"
+    assert names["17300"] == "La Rochelle"
+    assert names["85191"] == "La Roche-sur-Yon"
+    assert names["43157"] == "Le Puy-en-Velay"
+    assert names["97101"] == "Les Abymes"
+    assert names["78440"] == "Les Mureaux"
+    assert names["94038"] == "L'Haÿ-les-Roses"
+    assert names["60703"] == "Aux Marais"
+    assert names["66104"] == "Los Masos"
+    assert names["75056"] == "Paris"
+
+
+def test_upper_levels_keep_their_full_names(territories: pd.DataFrame) -> None:
+    # Their TNCC is the article of a sentence ("l'Ain"), not part of the name.
+    assert level(territories, "departement").loc["01", "name"] == "Ain"
+    assert level(territories, "departement").loc["76", "name"] == "Seine-Maritime"
+    assert level(territories, "region").loc["04", "name"] == "La Réunion"
+    assert level(territories, "region").loc["84", "name"] == "Auvergne-Rhône-Alpes"
+    assert level(territories, "epci").loc["200084952", "name"].startswith("Communauté urbaine Le Havre")
+
+
+def test_map_files_carry_the_official_names(build: dict[str, object], official_names: pd.Series) -> None:
+    text = pathlib.Path(build["paths"]["commune"]).read_text(encoding="utf-8")
+    names = pd.Series({f["id"]: f["properties"]["name"] for f in json.loads(text)["features"]})
+    assert names["76351"] == "Le Havre"
+    assert names["94038"] == "L'Haÿ-les-Roses"
+    wrong = names[names != official_names.reindex(names.index)]
+    assert wrong.empty, wrong.head(10).to_dict()
+
+
 def test_areas_and_points(territories: pd.DataFrame) -> None:
     regions = level(territories, "region")
     assert 620_000 < regions.area_km2.sum() < 645_000  # France: ~632,700 km²
