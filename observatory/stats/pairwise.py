@@ -4,6 +4,10 @@ Two territories that share no respondent are independent samples: z = (R_a − R
 When they overlap (a commune and its département, an EPCI straddling a département border), the
 inner one is compared with the rest of the other (without the inner one's respondents), so that
 the two samples stay disjoint; ``basis`` says which side was reduced.
+
+A page that shows many such tests at once adjusts their p-values for multiple testing with
+:func:`holm` (Holm–Bonferroni step-down, which controls the family-wise error rate under any
+dependence between the tests: they share territories, so they are not independent).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from observatory.stats.engine import GROUPS_LEVEL, Query, StatsEngine
-from observatory.stats.finalize import ALPHA
+from observatory.stats.finalize import ALPHA, Z95
 
 Territory = tuple[str, str]  # (level, code)
 
@@ -25,7 +29,10 @@ def pairwise(
     overlaps: dict[frozenset, Territory],
     min_n: int = 30,
 ) -> pd.DataFrame:
-    """Every pair's difference, z, p-value and verdict, per measure and statistic.
+    """Every pair's difference with its 95 % CI, p-value and verdict, per measure and statistic.
+
+    The verdict here is each test's own at 5 %; :func:`adjust_family` redoes it on the
+    Holm-adjusted p-values of a family of tests.
 
     Args:
         engine: the statistics engine.
@@ -73,9 +80,58 @@ def pairwise(
                     "basis": basis,
                     "difference": diff.where(testable),
                     "se_difference": se.where(testable),
+                    "ci_low": (diff - Z95 * se).where(testable),
+                    "ci_high": (diff + Z95 * se).where(testable),
                     "p_value": pd.Series(p, index=diff.index).where(testable),
                     "verdict": verdict,
                 }
             )
             rows.append(frame.reset_index())
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm–Bonferroni adjusted p-values, in the order given.
+
+    With the m finite p-values sorted, p(1) ≤ … ≤ p(m), the adjusted value of p(i) is
+    max over j ≤ i of min(1, (m − j + 1) · p(j)): rejecting where it is below α keeps the
+    probability of any false rejection in the family below α. Missing values (tests not
+    performed) stay missing and do not count in m.
+
+    Args:
+        p_values: raw p-values (NaN for a test not performed).
+
+    Returns:
+        The adjusted p-values, same length and order.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = len(finite)
+    if m == 0:
+        return out
+    order = finite[np.argsort(p[finite], kind="stable")]
+    steps = (m - np.arange(m)) * p[order]
+    out[order] = np.minimum(1.0, np.maximum.accumulate(steps))
+    return out
+
+
+def adjust_family(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs with ``p_holm`` over all their tests as one family, and the verdict on it.
+
+    Args:
+        pairs: rows of :func:`pairwise` (any subset: the family is exactly these rows).
+
+    Returns:
+        A copy with ``p_holm`` and ``verdict`` recomputed at 5 % on ``p_holm`` (untested rows
+        keep ``not_tested``).
+    """
+    if pairs.empty:
+        return pairs.assign(p_holm=pd.Series(dtype=float))
+    adjusted = holm(pairs["p_value"].to_numpy())
+    higher = np.where(pairs["difference"].to_numpy() > 0, "a_higher", "b_higher")
+    verdict = np.where(~np.isfinite(adjusted), "not_tested", np.where(adjusted < ALPHA, higher, "not_significant"))
+    out = pairs.copy()
+    out.insert(out.columns.get_loc("p_value") + 1, "p_holm", adjusted)
+    out["verdict"] = verdict
+    return out
