@@ -41,6 +41,7 @@ class Observatory:
         self._territories = functools.lru_cache(maxsize=8)(self._load_territories)
         self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)
         self._index = functools.lru_cache(maxsize=2)(self._load_index)
+        self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
 
     # --- estimates ------------------------------------------------------------------------------
     def estimate(
@@ -76,6 +77,27 @@ class Observatory:
     def _load_territories(self, version: str, level: str) -> pd.DataFrame:
         del version
         return self.db.query("SELECT * FROM territories WHERE level = ? ORDER BY code", [level])
+
+    def shares_communes(self, a: tuple[str, str], b: tuple[str, str]) -> bool:
+        """Whether two territories (level, code) have at least one commune in common.
+
+        A commune and its département, or an EPCI straddling a département border: their
+        respondents overlap, so a pairwise test must compare one with the rest of the other.
+        """
+        first, second = sorted((a, b))  # symmetric: one cache entry per pair
+        return self._shared(self.db.version, first, second)
+
+    def _load_shares_communes(self, version: str, a: tuple[str, str], b: tuple[str, str]) -> bool:
+        del version
+        from observatory.stats.engine import LEVEL_COLUMNS
+
+        # Identifiers come from the allow-list (a commune is matched on its own code).
+        ca, cb = ("code" if lv == "commune" else LEVEL_COLUMNS[lv] for lv, _ in (a, b))
+        shared = self.db.query(
+            f"SELECT count(*) AS n FROM territories WHERE level = 'commune' AND {ca} = ? AND {cb} = ?",
+            [a[1], b[1]],
+        )
+        return int(shared["n"].iloc[0]) > 0
 
     def datasets(self) -> pd.DataFrame:
         """The loaded waves: wave, survey, name, source, synthetic, respondents."""
