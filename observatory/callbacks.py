@@ -9,7 +9,6 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
-from observatory import reference as ref
 from observatory.api import api_url
 from observatory.datapackage import package, slug
 from observatory.export import (
@@ -26,6 +25,7 @@ from observatory.figures.choropleth import colour_patch
 from observatory.layout import shell
 from observatory.layout.legend import legend
 from observatory.pages import compare, mappage, methodology, profile, registry
+from observatory.search import hit_label, more_results_text
 from observatory.service import Observatory
 from observatory.urlstate import language, notice_texts, parse, raw_values, to_search
 from observatory.views import pageview
@@ -276,30 +276,31 @@ def register_search_callbacks(app: Dash, obs: Observatory) -> None:
     def search_results(text, search):
         if not text or not text.strip():
             return []
-        hits = obs.search(text, limit=10)
-        if not hits:
-            return [
-                html.Li(
-                    "Aucun territoire trouvé" if language(search) == "fr" else "No territory found",
-                    className="search-empty",
-                )
-            ]
-        return [
+        lang = language(search)
+        found = obs.search_with_total(text, limit=10)
+        if not found.hits:
+            empty = "Aucun territoire trouvé" if lang == "fr" else "No territory found"
+            return [html.Li(empty, className="search-empty")]
+        keep = "?lang=en" if lang == "en" else ""
+        items = [
             html.Li(
                 dcc.Link(
-                    search_label(h),
-                    href=f"/territoire/{registry.territory_key(h.level, h.code)}",
+                    search_label(h, lang),
+                    href=f"/territoire/{registry.territory_key(h.level, h.code)}{keep}",
                     className="search-hit",
                 )
             )
-            for h in hits
+            for h in found.hits
         ]
+        more = found.total - len(found.hits)
+        if more > 0:  # a line, not a link: the keyboard navigation (assets/search.js) skips it
+            items.append(html.Li(more_results_text(more, lang), className="search-more"))
+        return items
 
 
-def search_label(hit) -> str:
-    """'Saint-Martin — commune, Gers (32)'."""
-    parent = f", {hit.parent}" if hit.parent else ""
-    return f"{hit.name} — {ref.label(hit.level).lower()} {hit.code}{parent}"
+def search_label(hit, lang: str = "fr") -> str:
+    """'Le Havre — commune 76351, Seine-Maritime (76) · 170 147 hab.' (see search.hit_label)."""
+    return hit_label(hit, lang)
 
 
 def register_compare_callbacks(app: Dash, obs: Observatory) -> None:

@@ -19,6 +19,7 @@ from observatory.db import Database
 from observatory.stats import Query, StatsEngine
 
 if TYPE_CHECKING:
+    from observatory.search import Hit, SearchResult, TerritoryIndex
     from observatory.spark_db import SparkDatabase
 
 
@@ -127,11 +128,15 @@ class Observatory:
         """The GeoJSON file of a level."""
         return self.settings.geo_dir / f"{level}.geojson"
 
-    def search(self, text: str, limit: int = 10) -> list:
+    def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Territories matching a name, INSEE code or postal code (see observatory.search)."""
         return self._index(self.db.version).search(text, limit)
 
-    def _load_index(self, version: str):
+    def search_with_total(self, text: str, limit: int = 10) -> SearchResult:
+        """The first ``limit`` territories matching ``text`` and how many matched in all."""
+        return self._index(self.db.version).search_with_total(text, limit)
+
+    def _load_index(self, version: str) -> TerritoryIndex:
         del version
         from observatory.search import TerritoryIndex
 

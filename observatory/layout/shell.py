@@ -56,8 +56,17 @@ def header(pathname: str, search: str, lang: str) -> list:
 
 
 def search_box(lang: str) -> html.Div:
-    """The place search: a text field and the list of matching territories (links)."""
+    """The place search: a text field and the list of matching territories (links).
+
+    assets/search.js moves through the results with the arrow keys and describes the field by the
+    hidden keyboard hint (dcc.Input takes no aria attributes).
+    """
     fr = lang == "fr"
+    hint = (
+        "Flèches haut et bas : parcourir les résultats ; Entrée : ouvrir ; Échap : fermer."
+        if fr
+        else "Up and down arrows: browse the results; Enter: open; Escape: close."
+    )
     return html.Div(
         [
             html.Label(
@@ -65,6 +74,7 @@ def search_box(lang: str) -> html.Div:
                 htmlFor=ids.SEARCH,
                 className="visually-hidden",
             ),
+            html.Span(hint, id=f"{ids.SEARCH}-hint", className="visually-hidden"),
             dcc.Input(
                 id=ids.SEARCH,
                 type="search",
@@ -75,7 +85,11 @@ def search_box(lang: str) -> html.Div:
                 else "Municipality, EPCI, département, postal code…",
                 className="search-input",
             ),
-            html.Ul(id=ids.SEARCH_RESULTS, className="search-results", **{"aria-live": "polite"}),
+            html.Ul(
+                id=ids.SEARCH_RESULTS,
+                className="search-results",
+                **{"aria-live": "polite", "aria-label": "Résultats" if fr else "Results"},
+            ),
         ],
         className="search-box",
         role="search",
