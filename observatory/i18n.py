@@ -44,9 +44,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "suppressed_legend": ("effectif insuffisant (n < {min_n})", "too few respondents (n < {min_n})"),
     "low_legend": ("fiabilité faible (n < 100 ou CV > 30 %) : estompé", "low reliability (n < 100 or CV > 30%): faded"),
     "breaks_on_low": (
-        "Aucune cellule de bonne fiabilité : classes calculées sur les cellules de fiabilité faible.",
-        "No reliable cell: classes computed on the low-reliability cells.",
+        "Trop peu de cellules de bonne fiabilité ({ok}) pour classer : classes calculées sur les {published} "
+        "cellules diffusées, dont celles de fiabilité faible (estompées).",
+        "Too few reliable cells ({ok}) to classify: classes computed on the {published} published cells, "
+        "low-reliability ones included (faded).",
     ),
+    "no_published_cell": (
+        "Aucune cellule diffusée à cet échelon : chaque territoire a trop peu de répondants.",
+        "No published cell at this level: every territory has too few respondents.",
+    ),
+    "legend": ("Légende", "Legend"),
+    "legend_total": ("Total : {n} territoires", "Total: {n} territories"),
     "value": ("Valeur", "Value"),
     "compare_wave": ("Comparer avec la vague", "Compare with wave"),
     "no_compare": ("— aucune (niveaux) —", "— none (levels) —"),
@@ -98,6 +106,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Code: GPL-3.0.",
     ),
     "language_switch": ("English", "Français"),
+    "download_zip_help": (
+        "CSV + datapackage.json (Frictionless) : filtres, méthode, version, citation",
+        "CSV + datapackage.json (Frictionless): filters, method, version, citation",
+    ),
+    "map_image": ("Image de la carte (PNG)", "Map image (PNG)"),
+    "map_image_help": (
+        "La carte avec son titre, sa légende, la source et l'avertissement sur les données",
+        "The map with its title, legend, source and the data notice",
+    ),
+    "api_link_help": ("URL de l'API de cette vue", "API URL of this view"),
+    "map_settings": ("Réglages de la carte", "Map settings"),
+    "map_loading": ("Carte en cours de dessin…", "Drawing the map…"),
+    "data_version": ("Version des données", "Data version"),
+    "api_doc": ("API (documentation)", "API (documentation)"),
 }
 
 
@@ -109,49 +131,104 @@ def t(key: str, lang: str = "fr", **kw: object) -> str:
 
 
 def number(x: float | None, decimals: int = 1, lang: str = "fr") -> str:
-    """A number with the language's decimal mark; an em dash when missing."""
+    """A number with the language's decimal mark and thousands separator; an em dash when missing."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
     text = f"{x:,.{decimals}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]  # no "-0,0"
     if lang == "fr":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text
 
 
+def colon(lang: str) -> str:
+    """The colon of a label: ' : ' in French (a space before it), ': ' in English."""
+    return " : " if lang == "fr" else ": "
+
+
+def plural(count: int, singular: str, plural_form: str) -> str:
+    """'1 non diffusé', '2 non diffusés': the number and the form that agrees with it."""
+    return f"{count} {singular if abs(count) < 2 else plural_form}"
+
+
+# One precision rule per unit (decimals of an estimate; its CI gets one more, never collapsing):
+# scores out of 10 at 0.1, shares in % at 1 point, changes of scores at 0.01, of shares at 0.1 point.
+VALUE_DECIMALS = {"score": 1, "share": 0}
+CHANGE_DECIMALS = {"score": 2, "share": 1}
+MAX_EXTRA_DECIMALS = 3
+
+
+def unit_of(statistic: str) -> str:
+    """'score' for mean scores out of 10, 'share' for every proportion."""
+    return "score" if statistic == "mean_score" else "share"
+
+
+def scale_of(statistic: str) -> float:
+    """What an estimate is multiplied by to be shown: 1 for scores out of 10, 100 for shares (%)."""
+    return 1.0 if statistic == "mean_score" else 100.0
+
+
+def _missing(*xs: float | None) -> bool:
+    return any(x is None or (isinstance(x, float) and math.isnan(x)) for x in xs)
+
+
+def distinct_decimals(values: list[float], decimals: int, extra: int = MAX_EXTRA_DECIMALS) -> int:
+    """The fewest decimals (from ``decimals``) at which distinct values stay distinct once rounded."""
+    finite = sorted({float(v) for v in values if not _missing(v)})
+    for d in range(decimals, decimals + extra + 1):
+        rounded = [round(v, d) for v in finite]
+        if len(set(rounded)) == len(finite):
+            return d
+    return decimals + extra
+
+
 def value(x: float | None, statistic: str, lang: str = "fr") -> str:
     """An estimate as shown: '7,1 / 10' for scores, '37 %' for shares."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _missing(x):
         return "—"
-    if statistic == "mean_score":
-        return f"{number(x, 1, lang)} / 10"
-    return f"{number(100 * x, 0, lang)}\u202f%" if lang == "fr" else f"{number(100 * x, 0, lang)}%"
+    unit = unit_of(statistic)
+    text = number(scale_of(statistic) * x, VALUE_DECIMALS[unit], lang)
+    if unit == "score":
+        return f"{text} / 10"
+    return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 
 
 def interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr") -> str:
-    """A confidence interval as shown: '6,8 – 7,3' or '33 – 41 %'."""
-    if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+    """A 95 % CI as shown, one decimal finer than the estimate: '6,85 – 7,32' or '33,4 – 41,0 %'.
+
+    More decimals are used when the bounds would otherwise read the same ('5,9 – 5,9').
+    """
+    if _missing(lo, hi):
         return "—"
-    if statistic == "mean_score":
-        return f"{number(lo, 1, lang)} – {number(hi, 1, lang)}"
-    return f"{number(100 * lo, 0, lang)} – {value(hi, statistic, lang)}"
+    unit, scale = unit_of(statistic), scale_of(statistic)
+    d = distinct_decimals([scale * lo, scale * hi], VALUE_DECIMALS[unit] + 1)
+    text = f"{number(scale * lo, d, lang)} – {number(scale * hi, d, lang)}"
+    if unit == "score":
+        return text
+    return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 
 
-def signed(x: float | None, statistic: str, lang: str = "fr") -> str:
+def signed(x: float | None, statistic: str, lang: str = "fr", decimals: int | None = None) -> str:
     """A change: '+5,1 pts' for shares (percentage points), '−0,40' for scores out of 10."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _missing(x):
         return "—"
-    if statistic == "mean_score":
-        text = number(abs(x), 2, lang)
-    else:
-        text = number(abs(100 * x), 1, lang) + ("\u202fpts" if lang == "fr" else " pts")
-    return ("+" if x > 0 else "−" if x < 0 else "±") + text
+    unit = unit_of(statistic)
+    d = CHANGE_DECIMALS[unit] if decimals is None else decimals
+    text = number(abs(scale_of(statistic) * x), d, lang)
+    if unit == "share":
+        text += "\u202fpts" if lang == "fr" else " pts"
+    rounded_zero = round(abs(scale_of(statistic) * x), d) == 0
+    return ("±" if rounded_zero else "+" if x > 0 else "−") + text
 
 
 def signed_interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr") -> str:
-    """'[−1,2 ; +8,0 pts]' (French) or '[−1.2, +8.0 pts]'."""
-    if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+    """'[−1,2 ; +8,0 pts]' (French) or '[−1.2, +8.0 pts]'; finer when the bounds would read the same."""
+    if _missing(lo, hi):
         return "—"
-    a, b = signed(lo, statistic, lang), signed(hi, statistic, lang)
-    if statistic != "mean_score":
+    unit, scale = unit_of(statistic), scale_of(statistic)
+    d = distinct_decimals([scale * lo, scale * hi], CHANGE_DECIMALS[unit])
+    a, b = signed(lo, statistic, lang, d), signed(hi, statistic, lang, d)
+    if unit == "share":
         a = a.replace("\u202fpts", "").replace(" pts", "")
     return f"[{a} ; {b}]" if lang == "fr" else f"[{a}, {b}]"

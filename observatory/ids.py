@@ -39,3 +39,7 @@ SEARCH = "place-search"
 API_LINK = "api-link"
 SEARCH_RESULTS = "place-search-results"
 INITIATIVES_TOGGLE = "control-initiatives"
+MAP_IMAGE = "map-image"  # composes a PNG of the map with its title, legend, source and notice
+MAP_ROW = "map-row"  # carries the class map-drawing until MapLibre has drawn the map
+CONTROLS = "map-controls"
+CONTROLS_TOGGLE = "map-controls-toggle"  # folds the controls on a phone

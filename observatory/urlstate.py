@@ -1,11 +1,13 @@
 """Shareable view state in the URL: parse a query string against allow-lists, and write it back.
 
-An invalid or missing parameter never breaks a page: it falls back to its default and the page
-shows a notice saying which parameter was replaced and by what.
+A missing parameter takes its default; an invalid one never breaks a page: it falls back to its
+default and the page says, in words, which control was reset and to what.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
@@ -22,30 +24,32 @@ class Param:
     optional: bool = False  # absent: the default, silently (no "missing parameter" notice)
 
 
+Describe = Callable[[str, str | None], str]  # (parameter, value or None for its name) → words
+
+
 @dataclass(frozen=True)
 class Notice:
-    """A parameter that was replaced by its default."""
+    """A parameter whose value was invalid and was replaced by its default."""
 
     param: str
     given: str | None
     used: str
 
-    def text(self, lang: str) -> str:
-        """The notice shown on the page."""
-        if self.given is None:
-            if lang == "en":
-                return f"Missing parameter '{self.param}': showing '{self.used}'."
-            return f"Paramètre « {self.param} » absent : « {self.used} » est affiché."
-        given = self.given if len(self.given) <= 40 else self.given[:40] + "…"
+    def text(self, lang: str, describe: Describe | None = None) -> str:
+        """The notice shown on the page, in words: the control's label and the value's."""
+        name = describe(self.param, None) if describe else self.param
+        used = describe(self.param, self.used) if describe else self.used
+        given = (self.given or "") if len(self.given or "") <= 40 else (self.given or "")[:40] + "…"
         if lang == "en":
-            return f"Invalid value '{given}' for '{self.param}': showing '{self.used}' instead."
-        return f"Valeur « {given} » invalide pour « {self.param} » : « {self.used} » est affiché à la place."
+            return f"“{given}” is not a valid value for {name}: showing {used} instead."
+        return f"« {given} » n'est pas une valeur possible pour {name} : {used} est affiché à la place."
 
 
 def parse(search: str | None, params: list[Param]) -> tuple[dict[str, str], list[Notice]]:
-    """Values of ``params`` from a query string (``?a=1&b=2``), with notices for replaced ones.
+    """Values of ``params`` from a query string (``?a=1&b=2``), with notices for invalid ones.
 
-    A bare URL (no query string but ``lang``) takes every default silently: the landing view.
+    A missing parameter takes its default silently (every link need not spell out every
+    control); only a value that is given and not allowed gets a notice.
     """
     search = (search or "").lstrip("?")
     raw = parse_qs(search[:MAX_QUERY_LENGTH], keep_blank_values=True) if search else {}
@@ -57,7 +61,7 @@ def parse(search: str | None, params: list[Param]) -> tuple[dict[str, str], list
             values[p.name] = given
         else:
             values[p.name] = p.default
-            if given is not None or (set(raw) - {"lang"} and not p.optional):
+            if given is not None:
                 notices.append(Notice(p.name, given, p.default))
     return values, notices
 
@@ -80,15 +84,50 @@ def raw_values(search: str | None) -> dict[str, str]:
     return {k: v[-1] for k, v in raw.items()}
 
 
-def notice_texts(notices: list[Notice], lang: str) -> list[str]:
-    """One line per invalid value, and one line for all the missing parameters together."""
-    texts = [n.text(lang) for n in notices if n.given is not None]
-    missing = [n for n in notices if n.given is None]
-    if missing:
-        pairs = ", ".join(f"{n.param} = {n.used}" for n in missing)
-        texts.append(
-            f"Missing parameters, defaults used: {pairs}."
-            if lang == "en"
-            else f"Paramètres absents, valeurs par défaut : {pairs}."
-        )
-    return texts
+def notice_texts(notices: list[Notice], lang: str, describe: Describe | None = None) -> list[str]:
+    """One line per invalid value, in words when ``describe`` names the controls and values."""
+    return [n.text(lang, describe) for n in notices if n.given is not None]
+
+
+MAX_BREAKS = 10
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a map view adds to its controls in the URL: frozen classes, layers, the selection.
+
+    ``freeze=1`` with ``breaks=a,b,…`` (the frozen upper bounds), ``initiatives=1``, and
+    ``selected=CODE``: every state a person sees is a link. Read leniently: a malformed value is
+    dropped (the view is then as without it), never an error.
+    """
+
+    freeze: bool = False
+    breaks: tuple[float, ...] | None = None
+    initiatives: bool = False
+    selected: str | None = None
+
+    def params(self) -> dict[str, str | None]:
+        """The URL parameters of this state (None: left out)."""
+        return {
+            "freeze": "1" if self.freeze else None,
+            "breaks": ",".join(f"{b:.6g}" for b in self.breaks) if self.freeze and self.breaks else None,
+            "initiatives": "1" if self.initiatives else None,
+            "selected": self.selected,
+        }
+
+
+def view_state(search: str | None) -> ViewState:
+    """The :class:`ViewState` of a query string."""
+    raw = raw_values(search)
+    breaks: tuple[float, ...] | None = None
+    try:
+        parts = tuple(float(b) for b in (raw.get("breaks") or "").split(",") if b.strip())
+        if 0 < len(parts) <= MAX_BREAKS and all(a < b for a, b in zip(parts, parts[1:], strict=False)):
+            if all(abs(b) < 1e6 for b in parts):
+                breaks = parts
+    except ValueError:
+        breaks = None
+    selected = raw.get("selected")
+    if selected is not None and not re.fullmatch(r"[0-9A-Za-z]{1,12}", selected):
+        selected = None
+    return ViewState(raw.get("freeze") == "1", breaks, raw.get("initiatives") == "1", selected)

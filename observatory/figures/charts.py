@@ -89,7 +89,7 @@ def bars_with_ci(
                 "marker": {"symbol": "diamond", "size": 12, "color": "#111", "line": {"color": "#fff", "width": 1}},
                 "name": reference["name"].iloc[0],
                 "text": reference["name"].tolist(),
-                "hovertemplate": "%{text} : %{x}<extra></extra>",
+                "hovertemplate": "%{text}" + i18n.colon(lang) + "%{x}<extra></extra>",
             }
         )
     return {
@@ -107,9 +107,15 @@ def bars_with_ci(
     }
 
 
-def stacked_100(shares: pd.DataFrame, colours: list[str], title: str, lang: str) -> dict:
-    """100 % stacked horizontal bars: rows are territories, columns answers (shares summing to 1)."""
+def stacked_100(
+    shares: pd.DataFrame, colours: list[str], title: str, lang: str, opacity: list[float] | None = None
+) -> dict:
+    """100 % stacked horizontal bars: rows are territories, columns answers (shares summing to 1).
+
+    ``opacity`` (one per row) fades the rows of low reliability, as the maps do.
+    """
     data = []
+    c = i18n.colon(lang)
     for answer, colour in zip(shares.columns, colours, strict=False):
         data.append(
             {
@@ -118,8 +124,8 @@ def stacked_100(shares: pd.DataFrame, colours: list[str], title: str, lang: str)
                 "y": list(shares.index),
                 "x": (shares[answer] * 100).round(1).tolist(),
                 "name": answer,
-                "marker": {"color": colour},
-                "hovertemplate": "%{y} — " + answer + " : %{x:.0f} %<extra></extra>",
+                "marker": {"color": colour, **({"opacity": opacity} if opacity else {})},
+                "hovertemplate": "%{y} — " + answer + c + "%{x:.0f} %<extra></extra>",
             }
         )
     return {

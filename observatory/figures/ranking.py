@@ -9,6 +9,31 @@ from observatory import i18n
 MAX_ROWS = 25
 
 
+def empty_figure(message: str) -> dict:
+    """A figure with no axes, only a sentence (no chart of nothing with meaningless axes)."""
+    return {
+        "data": [],
+        "layout": {
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "height": 80,
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "annotations": [
+                {
+                    "text": message,
+                    "showarrow": False,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0,
+                    "y": 0.5,
+                    "xanchor": "left",
+                    "font": {"size": 14, "color": "#5b6472"},
+                }
+            ],  # fmt: skip
+        },
+    }
+
+
 def draw_ranking(
     rows: pd.DataFrame,
     statistic: str,
@@ -16,20 +41,38 @@ def draw_ranking(
     selected: str | None = None,
     colour: str = "#2c7fb8",
     change: bool = False,
+    decrease_colour: str = "#2166ac",
 ) -> dict:
     """Dot plot of the highest estimates (reliable and low cells; suppressed ones have no value).
 
-    With ``change``, the estimates are changes between two waves: the largest increases.
+    With ``change``, the estimates are changes between two waves: the largest changes either way
+    (ranked by their size), increases in ``colour`` and decreases in ``decrease_colour``.
     """
-    shown = rows[rows["reliability"] != "suppressed"].sort_values("estimate", ascending=False).head(MAX_ROWS)
+    published = rows[rows["reliability"] != "suppressed"]
+    fr = lang == "fr"
+    if published.empty:
+        return empty_figure(
+            "Aucune valeur diffusée à cet échelon : trop peu de répondants partout."
+            if fr
+            else "No published value at this level: too few respondents everywhere."
+        )
+    if change:
+        order = published["estimate"].abs().sort_values(ascending=False).index
+        shown = published.loc[order].head(MAX_ROWS).sort_values("estimate", ascending=False)
+    else:
+        shown = published.sort_values("estimate", ascending=False).head(MAX_ROWS)
     if selected and selected not in set(shown["territory_code"]):
-        extra = rows[(rows["territory_code"] == selected) & (rows["reliability"] != "suppressed")]
+        extra = published[published["territory_code"] == selected]
         shown = pd.concat([shown, extra])
     shown = shown.iloc[::-1]  # plotly draws the first category at the bottom
-    scale = 1.0 if statistic == "mean_score" else 100.0
+    scale = i18n.scale_of(statistic)
     est = shown["estimate"] * scale
     names = [f"{n} ({c})" for n, c in zip(shown["territory_name"], shown["territory_code"], strict=True)]
-    colours = ["#111111" if c == selected else colour for c in shown["territory_code"]]
+    if change:
+        base = [colour if e > 0 else decrease_colour for e in shown["estimate"]]
+    else:
+        base = [colour] * len(shown)
+    colours = ["#111111" if c == selected else b for c, b in zip(shown["territory_code"], base, strict=True)]
     opacity = [1.0 if r == "ok" else 0.4 for r in shown["reliability"]]
     fmt, fmt_ci = (i18n.signed, i18n.signed_interval) if change else (i18n.value, i18n.interval)
     hover = [
@@ -40,16 +83,19 @@ def draw_ranking(
         opacity = [1.0 if r == "ok" and s in ("increase", "decrease") else 0.4
                    for r, s in zip(shown["reliability"], shown["significance"], strict=True)]  # fmt: skip
         unit = "points" if statistic != "mean_score" else "/ 10"
+        ups, downs = int((shown["estimate"] > 0).sum()), int((shown["estimate"] < 0).sum())
         title = (
-            f"Les {len(shown)} plus fortes hausses, avec leur IC à 95 % ({unit})"
-            if lang == "fr"
-            else f"The {len(shown)} largest increases, with their 95% CI ({unit})"
+            f"Les {len(shown)} plus fortes évolutions, en valeur absolue ({ups} hausses, {downs} baisses), "
+            f"avec leur IC à 95 % ({unit})"
+            if fr
+            else f"The {len(shown)} largest changes either way ({ups} increases, {downs} decreases), "
+            f"with their 95% CI ({unit})"
         )
     else:
         unit = "/ 10" if statistic == "mean_score" else "%"
         title = (
             f"Les {len(shown)} valeurs les plus élevées, avec leur IC à 95 % ({unit})"
-            if lang == "fr"
+            if fr
             else f"The {len(shown)} highest values, with their 95% CI ({unit})"
         )
     return {
@@ -77,7 +123,12 @@ def draw_ranking(
             "height": max(220, 22 * len(shown) + 80),
             "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
             "yaxis": {"automargin": True},
-            "xaxis": {"zeroline": change, "zerolinecolor": "#444444"},
+            "xaxis": {
+                "zeroline": change,
+                "zerolinecolor": "#444444",
+                "separatethousands": True,
+            },
+            "separators": ", " if fr else ".,",
             "showlegend": False,
         },
     }

@@ -1,7 +1,10 @@
 """The map legend.
 
 Classes with their colours and ranges, the distribution of territories over them, and the two
-uncertainty entries (faded = low reliability, grey = too few respondents).
+uncertainty entries (faded = low reliability or, on a change map, not significant; grey = too few
+respondents). The counts add up to the number of territories: a class counts the territories
+drawn in its full colour, the faded entry those drawn faded (whatever their class), the grey entry
+the suppressed ones. Each swatch looks like what the map draws.
 """
 
 from __future__ import annotations
@@ -10,96 +13,149 @@ from dash import html
 
 from observatory import i18n
 from observatory.figures.choropleth import OPACITY, SUPPRESSED_COLOUR
-from observatory.views.mapview import MapView
+from observatory.views.mapview import MUTED, MapView
 
 
 def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: bool) -> list:
-    """Legend children; each class row carries ``data-class`` for the legend/map agreement test."""
+    """Legend children; each class row carries ``data-class`` (and its range and counts) for tests."""
     entries = view.legend()
-    total = max((e["count"] for e in entries), default=1) or 1
+    counts = view.counts()
+    total = max((e["count"] + e["faded"] for e in entries), default=1) or 1
+    labels = class_labels(entries, view.statistic, lang, change=bool(view.change))
     rows = []
-    for e, colour in zip(entries, colours, strict=False):
-        if view.change and e["class"] == 0:  # the first class holds every larger decrease
-            label = f"≤ {i18n.signed(e['high'], view.statistic, lang)}"
-        elif view.change:
-            label = change_range(e["low"], e["high"], view.statistic, lang)
-        else:
-            label = legend_range(e["low"], e["high"], view.statistic, lang)
+    for e, colour, label in zip(entries, colours, labels, strict=False):
         rows.append(
             html.Li(
                 [
                     html.Span(className="swatch", style={"background": colour}),
                     html.Span(label, className="range"),
                     html.Span(
-                        html.Span(className="bar-fill", style={"width": f"{100 * e['count'] / total:.0f}%"}),
+                        [
+                            html.Span(className="bar-fill", style={"width": f"{100 * e['count'] / total:.0f}%"}),
+                            html.Span(
+                                className="bar-fill faded-part",
+                                style={"width": f"{100 * e['faded'] / total:.0f}%", "background": colour},
+                            ),
+                        ],
                         className="bar",
-                        title=f"{e['count']}",
+                        title=_bar_title(e, lang),
                     ),
                     html.Span(str(e["count"]), className="count"),
                 ],
                 className="legend-class",
-                **{"data-class": str(e["class"]), "data-high": repr(e["high"]), "data-low": repr(e["low"])},
+                **{
+                    "data-class": str(e["class"]),
+                    "data-high": repr(e["high"]),
+                    "data-low": repr(e["low"]),
+                    "data-count": str(e["count"]),
+                    "data-faded": str(e["faded"]),
+                },
             )
         )
-    n_supp = int((view.rows["reliability"] == "suppressed").sum())
-    n_low = int((view.rows["reliability"] == "low").sum())
-    unit = " (/10)" if view.statistic == "mean_score" else " (%)"
-    if view.change:
-        a, b = view.change
-        unit = "" if view.statistic == "mean_score" else (" (points de %)" if lang == "fr" else " (percentage points)")
-        method = f"{i18n.t('change_classes', lang)}{unit} · {a} → {b}"
-        muted = int(((view.rows["opacity"] < 0.5) & (view.rows["reliability"] != "suppressed")).sum())
-        faded = html.Li(
-            [
-                html.Span(className="swatch", style={"background": colours[-1] if colours else "#999", "opacity": 0.3}),
-                html.Span(i18n.t("change_muted", lang), className="range"),
-                html.Span(str(muted), className="count"),
-            ],
-            className="legend-low",
-        )
-    else:
-        method = i18n.t(view.method, lang) + unit + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
-        faded = html.Li(
-            [
-                html.Span(
-                    className="swatch",
-                    style={"background": colours[-1] if colours else "#999", "opacity": OPACITY["low"]},
-                ),
-                html.Span(i18n.t("low_legend", lang), className="range"),
-                html.Span(str(n_low), className="count"),
-            ],
-            className="legend-low",
-        )
+    faded_opacity = MUTED if view.change else OPACITY["low"]
+    faded_text = i18n.t("change_muted", lang) if view.change else i18n.t("low_legend", lang)
+    faded = html.Li(
+        [
+            html.Span(className="swatch", style={"background": _strip(colours), "opacity": faded_opacity}),
+            html.Span(faded_text, className="range"),
+            html.Span(str(counts["faded"]), className="count"),
+        ],
+        className="legend-low",
+        **{"data-count": str(counts["faded"])},
+    )
+    suppressed = html.Li(
+        [
+            html.Span(
+                className="swatch hatched", style={"background": SUPPRESSED_COLOUR, "opacity": OPACITY["suppressed"]}
+            ),
+            html.Span(i18n.t("suppressed_legend", lang, min_n=min_n), className="range"),
+            html.Span(str(counts["suppressed"]), className="count"),
+        ],
+        className="legend-suppressed",
+        **{"data-count": str(counts["suppressed"])},
+    )
     return [
-        html.H2("Légende" if lang == "fr" else "Legend", className="legend-title"),
-        html.P(method, className="legend-method"),
-        *([html.P(i18n.t("breaks_on_low", lang), className="legend-note")] if view.breaks_basis == "low" else []),
+        html.H2(i18n.t("legend", lang), className="legend-title"),
+        html.P(_method(view, lang, frozen), className="legend-method"),
+        *[html.P(note, className="legend-note") for note in _notes(view, counts, lang)],
         html.Ul(rows, className="legend-classes"),
-        html.Ul(
-            [
-                faded,
-                html.Li(
-                    [
-                        html.Span(className="swatch hatched", style={"background": SUPPRESSED_COLOUR}),
-                        html.Span(i18n.t("suppressed_legend", lang, min_n=min_n), className="range"),
-                        html.Span(str(n_supp), className="count"),
-                    ],
-                    className="legend-suppressed",
-                ),
-            ],
-            className="legend-extra",
+        html.Ul([faded, suppressed], className="legend-extra"),
+        html.P(
+            i18n.t("legend_total", lang, n=counts["total"]),
+            className="legend-total",
+            **{"data-total": str(counts["total"])},
         ),
     ]
 
 
-def legend_range(low: float, high: float, statistic: str, lang: str) -> str:
-    """'5,52 – 5,71' for scores (two decimals: classes of scores are narrow), '33 – 41 %' for shares."""
-    if statistic == "mean_score":
-        return f"{i18n.number(low, 2, lang)} – {i18n.number(high, 2, lang)}"
-    return i18n.interval(low, high, statistic, lang)
+def _method(view: MapView, lang: str, frozen: bool) -> str:
+    if view.change:
+        a, b = view.change
+        unit = "" if view.statistic == "mean_score" else (" (points de %)" if lang == "fr" else " (percentage points)")
+        return f"{i18n.t('change_classes', lang)}{unit} · {a} → {b}"
+    unit = " (/10)" if view.statistic == "mean_score" else " (%)"
+    return i18n.t(view.method, lang) + unit + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
 
 
-def change_range(low: float, high: float, statistic: str, lang: str) -> str:
-    """'−4,0 – −2,0 pts' for shares, '+0,20 – +0,40' for scores."""
-    first = i18n.signed(low, statistic, lang).replace("\u202fpts", "").replace(" pts", "")
-    return f"{first} – {i18n.signed(high, statistic, lang)}"
+def _notes(view: MapView, counts: dict[str, int], lang: str) -> list[str]:
+    """Why the classes are what they are, when they are not computed on reliable cells."""
+    if view.breaks_basis == "none":
+        return [i18n.t("no_published_cell", lang, min_n="")]
+    if view.breaks_basis == "low":
+        n_ok = int((view.rows["reliability"] == "ok").sum())
+        published = counts["total"] - counts["suppressed"]
+        return [i18n.t("breaks_on_low", lang, ok=n_ok, published=published)]
+    return []
+
+
+def _bar_title(entry: dict, lang: str) -> str:
+    if lang == "fr":
+        return f"{entry['count']} en couleur pleine, {entry['faded']} estompé{'s' if entry['faded'] > 1 else ''}"
+    return f"{entry['count']} in full colour, {entry['faded']} faded"
+
+
+def _strip(colours: list[str]) -> str:
+    """A swatch showing every class colour: faded cells keep their class's colour, paler."""
+    if not colours:
+        return "#999999"
+    if len(colours) == 1:
+        return colours[0]
+    stops = ", ".join(
+        f"{c} {100 * i / len(colours):.0f}% {100 * (i + 1) / len(colours):.0f}%" for i, c in enumerate(colours)
+    )
+    return f"linear-gradient(90deg, {stops})"
+
+
+def class_labels(entries: list[dict], statistic: str, lang: str, change: bool = False) -> list[str]:
+    """The range of each class, never overlapping: 'a – b', then '> b – c' (classes are ]b, c]).
+
+    The bounds get the decimals that keep them distinct (at least 2 for scores, 0 for % and 1 for
+    points of change).
+    """
+    if not entries:
+        return []
+    scale = i18n.scale_of(statistic)
+    base = (2 if statistic == "mean_score" else 1) if change else (2 if statistic == "mean_score" else 0)
+    bounds = [entries[0]["low"], *(e["high"] for e in entries)]
+    d = i18n.distinct_decimals([scale * b for b in bounds], base)
+    unit = ""
+    if statistic != "mean_score":
+        unit = {("fr", False): "\u202f%", ("en", False): "%", ("fr", True): "\u202fpts", ("en", True): " pts"}[
+            (lang if lang == "en" else "fr", change)
+        ]
+
+    def show(x: float) -> str:
+        if not change:
+            return i18n.number(scale * x, d, lang)
+        rounded_zero = round(abs(scale * x), d) == 0
+        return ("±" if rounded_zero else "+" if x > 0 else "−") + i18n.number(abs(scale * x), d, lang)
+
+    out = []
+    for i, e in enumerate(entries):
+        if change and i == 0:
+            out.append(f"≤ {show(e['high'])}{unit}")
+        elif i == 0:
+            out.append(f"{show(e['low'])} – {show(e['high'])}{unit}")
+        else:
+            out.append(f"> {show(e['low'])} – {show(e['high'])}{unit}")
+    return out

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from observatory import ids
 from observatory import reference as ref
-from observatory.i18n import t
+from observatory.i18n import colon, t
 from observatory.pages.mappage import Control, MapPage, level_options, method_param
 from observatory.service import Observatory
 from observatory.stats import Query
@@ -27,10 +27,11 @@ def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
     surveys = _surveys(obs)
     survey = given.get("survey") if given.get("survey") in surveys else surveys[0]
     waves = tuple(str(w) for w in obs.waves(survey)) or ("2015",)
+    wave = given.get("wave") if given.get("wave") in waves else waves[-1]
     return [
         Param("survey", surveys, surveys[0]),
         Param("wave", waves, waves[-1]),
-        Param("level", ref.LEVEL_CODES, "departement"),
+        Param("level", ref.LEVEL_CODES, obs.default_level(survey, int(wave))),
         Param("domain", MEASURE_CODES, ref.COMPOSITE.code),
         Param("stat", STATISTICS, "mean_score"),
         method_param(),
@@ -47,8 +48,8 @@ def measure_options(lang: str) -> list[tuple[str, str]]:
     """Composite, then each espace followed by its domains (indented)."""
     opts = [(ref.COMPOSITE.code, ref.label(ref.COMPOSITE.code, lang))]
     for e in ref.ESPACES:
-        opts.append((e.code, ("Espace : " if lang == "fr" else "Espace: ") + ref.label(e.code, lang)))
-        opts += [(d, "\u2003" + ref.label(d, lang)) for d in ref.domains_of_espace(e.code)]
+        opts.append((e.code, ("Espace" if lang == "fr" else "Area") + colon(lang) + ref.label(e.code, lang)))
+        opts += [(d, "· " + ref.label(d, lang)) for d in ref.domains_of_espace(e.code)]
     return opts
 
 
@@ -65,9 +66,20 @@ def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Contro
 
 
 def title(values: dict[str, str], lang: str) -> str:
-    """E.g. 'Fragilité perçue : Emploi, chômage et insertion — Citoyens, 2015'."""
+    """E.g. 'Fragilité perçue : Emploi, chômage et insertion, note moyenne sur 10 — Citoyens, 2015'."""
     head = "Fragilité perçue" if lang == "fr" else "Perceived fragility"
-    return f"{head} : {ref.label(values['domain'], lang)} — {ref.label(values['survey'], lang)}, {values['wave']}"
+    statistic = STAT_TITLES[values["stat"]][0 if lang == "fr" else 1]
+    return (
+        f"{head}{colon(lang)}{ref.label(values['domain'], lang)}, {statistic} — "
+        f"{ref.label(values['survey'], lang)}, {values['wave']}"
+    )
+
+
+# The statistic in the title (the two statistics have different units: a map of one is not the other).
+STAT_TITLES = {
+    "mean_score": ("note moyenne sur 10", "mean score out of 10"),
+    "priority_share": ("part la jugeant prioritaire (note ≥ 7)", "share rating it a priority (score ≥ 7)"),
+}
 
 
 def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:

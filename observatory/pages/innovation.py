@@ -26,10 +26,11 @@ def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
     surveys = _surveys(obs)
     survey = given.get("survey") if given.get("survey") in surveys else surveys[0]
     waves = tuple(str(w) for w in obs.waves(survey)) or ("2015",)
+    wave = given.get("wave") if given.get("wave") in waves else waves[-1]
     return [
         Param("survey", surveys, surveys[0]),
         Param("wave", waves, waves[-1]),
-        Param("level", ref.LEVEL_CODES, "departement"),
+        Param("level", ref.LEVEL_CODES, obs.default_level(survey, int(wave))),
         method_param(),
     ]
 

@@ -18,7 +18,7 @@ from observatory.classify import METHODS
 from observatory.i18n import t
 from observatory.service import Observatory
 from observatory.stats import Query
-from observatory.urlstate import Param
+from observatory.urlstate import Param, ViewState
 
 Options = list[tuple[str, str]]  # (value, label)
 
@@ -30,6 +30,13 @@ class Control:
     name: str
     label: str
     options: Options
+    disabled: frozenset[str] = frozenset()  # values shown greyed (their label says why), not choosable
+
+    def option_dicts(self) -> list[dict]:
+        """The options as a Dash dropdown takes them."""
+        return [
+            {"value": v, "label": lbl, **({"disabled": True} if v in self.disabled else {})} for v, lbl in self.options
+        ]
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,21 @@ def all_controls(page: MapPage, obs: Observatory, values: dict[str, str], lang: 
     return [*page.controls(obs, values, lang), compare_control(obs, query, lang), *common_controls(values, lang)]
 
 
+def describe(page: MapPage, obs: Observatory, values: dict[str, str], lang: str):
+    """Words for a notice: a parameter's control label, a value's option label (« … »)."""
+    by_name = {c.name: c for c in all_controls(page, obs, values, lang)}
+    quote = "“{}”" if lang == "en" else "« {} »"
+
+    def words(param: str, value: str | None) -> str:
+        control = by_name.get(param)
+        if value is None:
+            return quote.format(control.label if control else param)
+        label = dict(control.options).get(value, value) if control else value
+        return quote.format(label.strip())
+
+    return words
+
+
 def view_title(page: MapPage, values: dict[str, str], lang: str) -> str:
     """The page's title, with the change's waves when it maps a change."""
     title = page.title(values, lang)
@@ -100,7 +122,7 @@ def control_component(c: Control, value: str) -> html.Div:
             html.Label(c.label, htmlFor=f"control-{c.name}", className="control-label"),
             dcc.Dropdown(
                 id=cid,
-                options=[{"value": v, "label": lbl} for v, lbl in c.options],
+                options=c.option_dicts(),
                 value=value,
                 clearable=False,
                 searchable=False,
@@ -112,15 +134,15 @@ def control_component(c: Control, value: str) -> html.Div:
     )
 
 
-def toggle_button(component_id: str, label_key: str, help_key: str, lang: str) -> html.Button:
-    """An on/off button (aria-pressed; the callbacks count its clicks)."""
+def toggle_button(component_id: str, label_key: str, help_key: str, lang: str, pressed: bool = False) -> html.Button:
+    """An on/off button (aria-pressed; the callbacks count its clicks: odd is on)."""
     return html.Button(
         t(label_key, lang),
         id=component_id,
-        n_clicks=0,
+        n_clicks=1 if pressed else 0,
         className="button toggle",
         title=t(help_key, lang),
-        **{"aria-pressed": "false"},
+        **{"aria-pressed": "true" if pressed else "false"},
     )
 
 
@@ -130,23 +152,47 @@ EMPTY_FIGURE = {
 }
 
 
-def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> html.Div:
-    """The page: controls, title, map with legend, ranking, table, downloads, page extras."""
+def layout(
+    page: MapPage, obs: Observatory, values: dict[str, str], lang: str, state: ViewState | None = None
+) -> html.Div:
+    """The page: controls, title, map with legend, ranking, table, downloads, page extras.
+
+    On a phone the controls are folded behind a button, so that the map is on the first screen.
+    """
+    state = state or ViewState()
     controls = all_controls(page, obs, values, lang)
     return html.Div(
         [
-            html.Div([control_component(c, values[c.name]) for c in controls], className="controls"),
+            html.Button(
+                t("map_settings", lang),
+                id=ids.CONTROLS_TOGGLE,
+                className="button secondary controls-toggle",
+                **{"aria-expanded": "false", "aria-controls": ids.CONTROLS},
+            ),
+            html.Div(
+                [control_component(c, values[c.name]) for c in controls],
+                className="controls",
+                id=ids.CONTROLS,
+            ),
             html.Div(
                 [
-                    toggle_button(ids.FREEZE, "freeze", "freeze_help", lang),
-                    toggle_button(ids.INITIATIVES_TOGGLE, "initiatives_layer", "initiatives_help", lang),
+                    toggle_button(ids.FREEZE, "freeze", "freeze_help", lang, state.freeze),
+                    toggle_button(
+                        ids.INITIATIVES_TOGGLE, "initiatives_layer", "initiatives_help", lang, state.initiatives
+                    ),
                     html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
                     html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),
                     html.Button(
                         t("download_zip", lang),
                         id=ids.DOWNLOAD_ZIP,
                         className="button secondary",
-                        title="CSV + datapackage.json (Frictionless) : filtres, méthode, version, citation",
+                        title=t("download_zip_help", lang),
+                    ),
+                    html.Button(
+                        t("map_image", lang),
+                        id=ids.MAP_IMAGE,
+                        className="button secondary",
+                        title=t("map_image_help", lang),
                     ),
                     dcc.Download(id=ids.DOWNLOAD),
                     html.A(
@@ -154,7 +200,7 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                         id=ids.API_LINK,
                         href="/api/v1/openapi.json",
                         className="api-link",
-                        title="URL de l'API de cette vue / API URL of this view",
+                        title=t("api_link_help", lang),
                     ),
                 ],
                 className="actions",
@@ -171,19 +217,23 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
                                     config={
                                         "displaylogo": False,
                                         "scrollZoom": True,
-                                        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                                        # The bare camera image has no title, legend, source or notice:
+                                        # the page's "Image de la carte (PNG)" button composes them.
+                                        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
                                     },
                                     className="map",
                                 ),
                                 delay_show=400,
                             ),
                             html.P(t("map_alt", lang), className="visually-hidden"),
+                            html.Div(t("map_loading", lang), className="map-loading", role="status"),
                         ],
                         className="map-panel",
                     ),
                     html.Aside(id=ids.LEGEND, className="legend", **{"aria-label": "Légende / Legend"}),
                 ],
-                className="map-row",
+                className="map-row map-drawing",
+                id=ids.MAP_ROW,
             ),
             dcc.Store(id=ids.MAP_META),
             dcc.Store(id=ids.PANELS_GO),
@@ -191,7 +241,7 @@ def layout(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -
             dcc.Graph(
                 id=ids.RANKING,
                 className="ranking",
-                config={"displaylogo": False},
+                config={"displaylogo": False, "displayModeBar": False},  # no tool bar over the title on phones
                 figure=EMPTY_FIGURE,  # no empty axes while the panels wait for the map
             ),
             html.Div(id=ids.EXTRAS, className="extras"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc
 
 from observatory import reference as ref
-from observatory.i18n import t
+from observatory.i18n import colon, t
 from observatory.pages.mappage import Control, MapPage, level_options, method_param
 from observatory.service import Observatory
 from observatory.stats import Query
@@ -25,11 +25,13 @@ def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
     surveys = _surveys(obs)
     survey = given.get("survey") if given.get("survey") in surveys else surveys[0]
     waves = tuple(str(w) for w in obs.waves(survey)) or ("2015",)
-    sizes = (ALL_SIZES, *(c.code for c in ref.SIZE_CLASSES[survey]))
+    wave = given.get("wave") if given.get("wave") in waves else waves[-1]
+    # A size class without any respondent in this wave is not offered (its map would be all grey).
+    sizes = (ALL_SIZES, *obs.size_classes_with_respondents(survey, int(wave)))
     return [
         Param("survey", surveys, surveys[0]),
         Param("wave", waves, waves[-1]),
-        Param("level", ref.LEVEL_CODES, "departement"),
+        Param("level", ref.LEVEL_CODES, obs.default_level(survey, int(wave))),
         Param("kind", KINDS, ref.PARTNER.code),
         Param("base", ("partners", "all"), "partners"),
         Param("size_class", sizes, ALL_SIZES),
@@ -54,9 +56,13 @@ def query(values: dict[str, str]) -> tuple[Query, str, str]:
 def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
     """Survey, wave, level, kind, base and size class."""
     fr = lang == "fr"
+    present = set(obs.size_classes_with_respondents(values["survey"], int(values["wave"])))
+    none = " — aucun répondant dans cette vague" if fr else " — no respondent in this wave"
     sizes = [(ALL_SIZES, "Toutes" if fr else "All")] + [
-        (c.code, c.fr if fr else c.en) for c in ref.SIZE_CLASSES[values["survey"]]
+        (c.code, (c.fr if fr else c.en) + ("" if c.code in present else none))
+        for c in ref.SIZE_CLASSES[values["survey"]]
     ]
+    empty = frozenset(c.code for c in ref.SIZE_CLASSES[values["survey"]] if c.code not in present)
     return [
         Control("survey", t("survey", lang), [(s, ref.label(s, lang)) for s in _surveys(obs)]),
         Control("wave", t("wave", lang), [(str(w), str(w)) for w in obs.waves(values["survey"])]),
@@ -70,19 +76,22 @@ def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Contro
                 ("all", "tous les répondants" if fr else "all respondents"),
             ],
         ),
-        Control("size_class", "Taille" if fr else "Size", sizes),
+        Control("size_class", "Taille" if fr else "Size", sizes, empty),
     ]
 
 
 def title(values: dict[str, str], lang: str) -> str:
-    """E.g. 'Partenariats : Mécénat, parmi les partenaires — Entreprises, 2015'."""
+    """E.g. 'Partenariats : Mécénat, parmi les partenaires — Entreprises, PME (10 à 249 salariés), 2015'."""
     fr = lang == "fr"
     head = "Partenariats" if fr else "Partnerships"
     among = ""
     if statistic_of(values) == "share_among_partners":
         among = ", parmi les partenaires" if fr else ", among partners"
-    size = "" if values["size_class"] == ALL_SIZES else f" ({ref.label(values['size_class'], lang)})"
-    return f"{head} : {ref.label(values['kind'], lang)}{among} — {ref.label(values['survey'], lang)}{size}, {values['wave']}"
+    size = "" if values["size_class"] == ALL_SIZES else f", {ref.label(values['size_class'], lang)}"
+    return (
+        f"{head}{colon(lang)}{ref.label(values['kind'], lang)}{among} — "
+        f"{ref.label(values['survey'], lang)}{size}, {values['wave']}"
+    )
 
 
 def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,20 @@ from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.views.mapview import build_map_view
 from observatory.views.pageview import PageView
+
+
+def collation_key(text: str) -> str:
+    """Sort key ignoring accents and case, as a French reader sorts ('Île' with the I)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def wave_words(pv: PageView, lang: str) -> str:
+    """'vague 2019' — and, under a change map, that the panel shows the levels of that wave."""
+    fr = lang == "fr"
+    if pv.change:
+        return f"niveaux de la vague {pv.query.wave}" if fr else f"levels of the {pv.query.wave} wave"
+    return f"vague {pv.query.wave}" if fr else f"{pv.query.wave} wave"
+
 
 MAX_HEATMAP_ROWS = 110  # above this (EPCI, communes) the most-surveyed territories are shown
 SMALL_MULTIPLE_SURVEYS = ("citoyens", "entreprises", "associations")
@@ -42,23 +58,28 @@ def fragility_heatmap(obs: Observatory, pv: PageView, lang: str) -> dict:
     table = obs.estimate(pv.query, territories=keep, measures=tuple(cols))
     t = table[table["statistic"] == pv.statistic]
     t = t.assign(row=t["territory_name"] + " (" + t["territory_code"] + ")")
-    matrix = t.pivot(index="row", columns="measure", values="estimate")[cols]
-    hover = t.assign(
-        h=[
-            f"{r.row}<br>{ref.label(r.measure, lang)}<br>"
-            + (
-                i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
-                if r.reliability == "suppressed"
-                else f"{i18n.value(r.estimate, pv.statistic, lang)} [{i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {int(r.n)}"
-            )
-            for r in t.itertuples()
-        ]
-    ).pivot(index="row", columns="measure", values="h")[cols]
+    order = sorted(t["row"].unique(), key=collation_key)  # Île-de-France with the I, not after Provence
+    matrix = t.pivot(index="row", columns="measure", values="estimate").reindex(order)[cols]
+    hover = (
+        t.assign(
+            h=[
+                f"{r.row}<br>{ref.label(r.measure, lang)}<br>"
+                + (
+                    i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
+                    if r.reliability == "suppressed"
+                    else f"{i18n.value(r.estimate, pv.statistic, lang)} [{i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {int(r.n)}"
+                )
+                for r in t.itertuples()
+            ]
+        )
+        .pivot(index="row", columns="measure", values="h")
+        .reindex(order)[cols]
+    )
     fr = lang == "fr"
     title = (
-        "Tous les domaines par territoire (cliquez une colonne pour l'afficher)"
+        f"Tous les domaines par territoire, {wave_words(pv, lang)} (cliquez une colonne pour l'afficher)"
         if fr
-        else "All domains by territory (click a column to map it)"
+        else f"All domains by territory, {wave_words(pv, lang)} (click a column to map it)"
     )
     if len(counts) > MAX_HEATMAP_ROWS:
         title += " — 50 territoires les plus enquêtés" if fr else " — the 50 most surveyed territories"
@@ -127,9 +148,9 @@ def partnership_panels(obs: Observatory, pv: PageView, lang: str) -> list[dict]:
             }
         ).dropna()
         title = (
-            "Part des répondants ayant au moins un partenariat, par taille (France)"
+            f"Part des répondants ayant au moins un partenariat, par taille (France, {wave_words(pv, lang)})"
             if fr
-            else "Share with at least one partnership, by size (France)"
+            else f"Share with at least one partnership, by size (France, {wave_words(pv, lang)})"
         )
         panels.append(bars_with_ci(frame, "label", "share", title, lang, ref_rows))
     size = q.size_class
@@ -147,9 +168,9 @@ def partnership_panels(obs: Observatory, pv: PageView, lang: str) -> list[dict]:
         }
     )
     title = (
-        "Les quatre formes de partenariat, parmi les partenaires (France)"
+        f"Les quatre formes de partenariat, parmi les partenaires (France, {wave_words(pv, lang)})"
         if fr
-        else "The four kinds of partnership, among partners (France)"
+        else f"The four kinds of partnership, among partners (France, {wave_words(pv, lang)})"
     )
     panels.append(bars_with_ci(kinds, "label", "share", title, lang, ref_rows))
     return panels
@@ -158,35 +179,59 @@ def partnership_panels(obs: Observatory, pv: PageView, lang: str) -> list[dict]:
 Q4_COLOURS = ["#1a9641", "#a6d96a", "#fdae61", "#d7191c", "#bdbdbd"]  # diverging, colour-blind safe
 
 
-def q4_stacked(obs: Observatory, pv: PageView, lang: str) -> list[dict]:
-    """Q4 answers by région (or the level if small) and by commune size, as 100 % bars."""
+def q4_stacked(obs: Observatory, pv: PageView, lang: str) -> list:
+    """Q4 answers by région and by commune size, as 100 % bars, and the Q8 roles.
+
+    Each bar is labelled with its n; low-reliability rows are faded like on the map; territories
+    whose answers are suppressed are listed under the chart rather than silently left out.
+    Returns figures, and notes (strings) to show under them.
+    """
     q = pv.query
     fr = lang == "fr"
-    figs = []
-    level = q.level if q.level == "region" else "region"
+    c = i18n.colon(lang)
+    out: list = []
     for lvl, title in (
-        (level, "Q4 : réponses par région" if fr else "Q4: answers by region"),
+        ("region", "Q4 : réponses par région" if fr else "Q4: answers by region"),
         (ref.SIZE_BAND_LEVEL, "Q4 : réponses par taille de commune" if fr else "Q4: answers by commune size"),
     ):
         t = obs.estimate(Query("mayors", q.wave, "elus", lvl, ref.Q4_CODES))
+        title = f"{title} ({wave_words(pv, lang)})"
+        hidden = t[t["reliability"] == "suppressed"].drop_duplicates("territory_code")
         t = t[t["reliability"] != "suppressed"]
         if t.empty:
             continue
+        first = t[t["measure"] == ref.Q4_CODES[0]].set_index("territory_name")
         shares = t.pivot(index="territory_name", columns="measure", values="estimate")[list(ref.Q4_CODES)]
         if lvl == ref.SIZE_BAND_LEVEL:
             shares = shares.reindex([b.fr for b, _, _ in ref.SIZE_BANDS]).dropna(how="all")
-            if not fr:
-                shares.index = [b.en for b, _, _ in ref.SIZE_BANDS if b.fr in shares.index]
         else:
             shares = shares.sort_values(["oui_tout_a_fait"], ascending=False)
-        shares.columns = [ref.label(c, lang) for c in shares.columns]
-        figs.append(stacked_100(shares, Q4_COLOURS, title, lang))
+        n = first["n"].reindex(shares.index)
+        low = first["reliability"].reindex(shares.index) == "low"
+        names = list(shares.index)
+        if lvl == ref.SIZE_BAND_LEVEL and not fr:
+            english = {b.fr: b.en for b, _, _ in ref.SIZE_BANDS}
+            names = [english[x] for x in names]
+        faded = " · " + ("fiabilité faible" if fr else "low reliability")
+        shares.index = [
+            f"{name} (n = {int(k)}{faded if is_low else ''})" for name, k, is_low in zip(names, n, low, strict=True)
+        ]
+        shares.columns = [ref.label(col, lang) for col in shares.columns]
+        opacity = [0.45 if is_low else 1.0 for is_low in low]
+        out.append(stacked_100(shares, Q4_COLOURS, title, lang, opacity))
+        if len(hidden):
+            listed = ", ".join(f"{r.territory_name} (n = {int(r.n)})" for r in hidden.itertuples())
+            out.append(
+                f"Non diffusés (moins de {obs.settings.min_n} maires){c}{listed}."
+                if fr
+                else f"Suppressed (fewer than {obs.settings.min_n} mayors){c}{listed}."
+            )
     roles = obs.estimate(Query("mayors", q.wave, "elus", ref.FRANCE_LEVEL, ref.Q8_CODES))
     roles = roles.assign(label=[ref.label(m, lang) for m in roles["measure"]]).sort_values("estimate", ascending=False)
     title = (
-        "Q8 : rôle des collectivités (réponses multiples, France)"
+        f"Q8 : rôle des collectivités (réponses multiples, France, {wave_words(pv, lang)})"
         if fr
-        else "Q8: role of local authorities (multiple answers, France)"
+        else f"Q8: role of local authorities (multiple answers, France, {wave_words(pv, lang)})"
     )
-    figs.append(bars_with_ci(roles, "label", "share", title, lang))
-    return figs
+    out.append(bars_with_ci(roles, "label", "share", title, lang))
+    return out

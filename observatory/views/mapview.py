@@ -22,7 +22,7 @@ class MapView:
     upper_bounds: list[float]
     method: str
     statistic: str
-    breaks_basis: str = "ok"  # "ok", "low" (no reliable cell: breaks on low ones) or "frozen"
+    breaks_basis: str = "ok"  # "ok"; "low" (too few reliable cells: breaks on all published); "frozen"; "none"
     change: tuple[int, int] | None = None  # (wave from, wave to) when the map shows a change
 
     @property
@@ -31,23 +31,46 @@ class MapView:
         c = class_of(self.rows["estimate"].to_numpy(float), self.upper_bounds)
         return np.where(self.rows["reliability"].to_numpy() == "suppressed", -1, c)
 
+    @property
+    def strong(self) -> np.ndarray:
+        """Rows drawn in full colour: reliable cells (on a change map: reliable significant changes)."""
+        if "opacity" in self.rows:
+            return self.rows["opacity"].to_numpy(float) >= 0.9
+        return (self.rows["reliability"] == "ok").to_numpy()
+
+    def counts(self) -> dict[str, int]:
+        """How many territories are drawn in full colour, faded, and grey (suppressed): they add up."""
+        suppressed = (self.rows["reliability"] == "suppressed").to_numpy()
+        strong = self.strong & ~suppressed
+        return {
+            "strong": int(strong.sum()),
+            "faded": int((~strong & ~suppressed).sum()),
+            "suppressed": int(suppressed.sum()),
+            "total": len(self.rows),
+        }
+
     def legend(self) -> list[dict]:
-        """One entry per class: range and how many territories (by reliability) fall in it."""
-        ok = self.rows[self.rows["reliability"] != "suppressed"]
-        if not self.upper_bounds or ok.empty:
+        """One entry per class: its range and the territories in it, in full colour and faded.
+
+        ``count`` is the full-colour ones, ``faded`` the faded ones; the totals are :meth:`counts`.
+        """
+        published = self.rows[self.rows["reliability"] != "suppressed"]
+        if not self.upper_bounds or published.empty:
             return []
-        lo = min(float(ok["estimate"].min()), self.upper_bounds[0])
+        lo = min(float(published["estimate"].min()), self.upper_bounds[0])
         cls = self.classes
+        strong = self.strong
         entries = []
         for i, (a, b) in enumerate(class_ranges(lo, self.upper_bounds)):
-            in_class = self.rows[cls == i]
+            in_class = cls == i
             entries.append(
                 {
                     "class": i,
                     "low": a,
                     "high": b,
-                    "count": int(len(in_class)),
-                    "low_reliability": int((in_class["reliability"] == "low").sum()),
+                    "count": int((in_class & strong).sum()),
+                    "faded": int((in_class & ~strong).sum()),
+                    "low_reliability": int((in_class & (self.rows["reliability"] == "low").to_numpy()).sum()),
                 }
             )
         return entries
@@ -60,16 +83,17 @@ def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> lis
     the GeoJSON feature (``properties.name``, ``location``), which the browser already has.
     """
     out = []
+    c = i18n.colon(lang)
     for r in rows.itertuples(index=False):
         if r.reliability == "suppressed":
             out.append(i18n.t("too_few", lang, n=int(r.n), min_n=min_n))
             continue
         lines = [
-            f"{i18n.t('value', lang)} : {i18n.value(r.estimate, statistic, lang)}",
-            f"{i18n.t('ci95', lang)} : {i18n.interval(r.ci_low, r.ci_high, statistic, lang)}",
+            f"{i18n.t('value', lang)}{c}{i18n.value(r.estimate, statistic, lang)}",
+            f"{i18n.t('ci95', lang)}{c}{i18n.interval(r.ci_low, r.ci_high, statistic, lang)}",
             f"n = {int(r.n)} (n eff. {i18n.number(r.n_eff, 0, lang)})",
-            f"{i18n.t('reliability', lang)} : {i18n.t(r.reliability, lang)}",
-            f"{i18n.t('significance', lang)} : {i18n.t(r.significance, lang)}"
+            f"{i18n.t('reliability', lang)}{c}{i18n.t(r.reliability, lang)}",
+            f"{i18n.t('significance', lang)}{c}{i18n.t(r.significance, lang)}"
             + (f" (p = {i18n.number(r.p_value, 3, lang)})" if r.significance != "not_tested" else ""),
         ]
         out.append("<br>".join(lines))
@@ -96,7 +120,7 @@ def build_map_view(
             # Too few reliable cells to classify (e.g. mayors by département, all n < 100): use the
             # low-reliability ones too, and say so in the legend, rather than draw an empty map.
             ok = rows.loc[rows["reliability"] != "suppressed", "estimate"].to_numpy(float)
-            basis = "low"
+            basis = "low" if len(ok) else "none"
         bounds = breaks(ok, method)
     rows = rows.assign(hover=hover_text(rows, statistic, min_n, lang))
     return MapView(rows, bounds, method, statistic, basis)
@@ -135,21 +159,23 @@ def change_breaks(values: np.ndarray) -> list[float]:
 def change_hover(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> list[str]:
     """Tooltip of a change: difference with its CI, both waves' values and n, the test."""
     out = []
+    c = i18n.colon(lang)
     for r in rows.itertuples(index=False):
         a, b = int(r.wave_from), int(r.wave_to)
         if r.reliability == "suppressed":
-            detail = f"{a} : n = {int(r.n_from)} · {b} : n = {int(r.n_to)} ; < {min_n}"
+            sep = " ; " if lang == "fr" else "; "
+            detail = f"{a}{c}n = {int(r.n_from)} · {b}{c}n = {int(r.n_to)}{sep}< {min_n}"
             out.append(i18n.t("change_suppressed", lang, detail=detail))
             continue
         signif = i18n.t(r.significance, lang)
         if r.significance != "not_tested":
             signif += f" (p = {i18n.number(r.p_value, 3, lang)})"
         lines = [
-            f"{i18n.t('change', lang)} {a} → {b} : {i18n.signed(r.estimate, statistic, lang)}",
-            f"{i18n.t('ci95', lang)} : {i18n.signed_interval(r.ci_low, r.ci_high, statistic, lang)}",
-            f"{a} : {i18n.value(r.estimate_from, statistic, lang)} (n = {int(r.n_from)}) · "
-            f"{b} : {i18n.value(r.estimate_to, statistic, lang)} (n = {int(r.n_to)})",
-            f"{i18n.t('reliability', lang)} : {i18n.t(r.reliability, lang)}",
+            f"{i18n.t('change', lang)} {a} → {b}{c}{i18n.signed(r.estimate, statistic, lang)}",
+            f"{i18n.t('ci95', lang)}{c}{i18n.signed_interval(r.ci_low, r.ci_high, statistic, lang)}",
+            f"{a}{c}{i18n.value(r.estimate_from, statistic, lang)} (n = {int(r.n_from)}) · "
+            f"{b}{c}{i18n.value(r.estimate_to, statistic, lang)} (n = {int(r.n_to)})",
+            f"{i18n.t('reliability', lang)}{c}{i18n.t(r.reliability, lang)}",
             signif,
         ]
         out.append("<br>".join(lines))
@@ -169,7 +195,8 @@ def build_change_view(table: pd.DataFrame, measure: str, statistic: str, min_n: 
     ok = rows.loc[rows["reliability"] == "ok", "estimate"].to_numpy(float)
     basis = "ok"
     if len(ok) <= DEFAULT_K:
-        ok, basis = rows.loc[shown, "estimate"].to_numpy(float), "low"
+        ok = rows.loc[shown, "estimate"].to_numpy(float)
+        basis = "low" if len(ok) else "none"
     bounds = change_breaks(ok)
     rows = rows.assign(hover=change_hover(rows, statistic, min_n, lang))
     waves = (int(rows["wave_from"].iloc[0]), int(rows["wave_to"].iloc[0])) if len(rows) else (0, 0)

@@ -77,7 +77,9 @@ def compute(
     )
     if initiatives:
         figure["data"].append(initiatives_trace(obs.initiative_points(), lang))
-    ranking = draw_ranking(view.rows, statistic, lang, selected, colours[-1], change=since is not None)
+    ranking = draw_ranking(
+        view.rows, statistic, lang, selected, colours[-1], change=since is not None, decrease_colour=colours[0]
+    )
     france = Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class)
     if since is not None:
         national = obs.change(dataclasses.replace(france, wave=since), query.wave, measures=(measure,))
@@ -114,26 +116,36 @@ def published_reference(obs: Observatory, query: Query, measure: str, statistic:
 
 
 def summary(pv: PageView, lang: str, synthetic: bool) -> str:
-    """One sentence: how many territories are reliable, the national estimate, the published one."""
+    """One sentence: how many territories are reliable, the national estimate, the published one.
+
+    The counts are the legend's (full colour, faded, grey), so the two never contradict each other.
+    """
     if pv.change:
         return change_summary(pv, lang, synthetic)
     rows = pv.view.rows
     counts = rows["reliability"].value_counts()
     n_ok, n_low, n_sup = (int(counts.get(k, 0)) for k in ("ok", "low", "suppressed"))
     fr = lang == "fr"
-    parts = [
-        f"{len(rows)} territoires : {n_ok} fiables, {n_low} de fiabilité faible, {n_sup} non diffusés."
-        if fr
-        else f"{len(rows)} territories: {n_ok} reliable, {n_low} low reliability, {n_sup} suppressed."
-    ]
+    c = i18n.colon(lang)
+    if fr:
+        head = (
+            f"{i18n.plural(len(rows), 'territoire', 'territoires')}{c}{i18n.plural(n_ok, 'fiable', 'fiables')}, "
+            f"{n_low} de fiabilité faible, {i18n.plural(n_sup, 'non diffusé', 'non diffusés')}."
+        )
+    else:
+        head = (
+            f"{i18n.plural(len(rows), 'territory', 'territories')}{c}{n_ok} reliable, {n_low} of low reliability, "
+            f"{n_sup} suppressed."
+        )
+    parts = [head]
     if len(pv.national) and pv.national.iloc[0]["reliability"] != "suppressed":
         r = pv.national.iloc[0]
         label = "Estimation France" if fr else "Estimate for France"
         if synthetic:
             label += " (données synthétiques)" if fr else " (synthetic data)"
         parts.append(
-            f"{label} : {i18n.value(r.estimate, pv.statistic, lang)} "
-            f"[{i18n.t('ci95', lang)} {i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {int(r.n)}."
+            f"{label}{c}{i18n.value(r.estimate, pv.statistic, lang)} "
+            f"({i18n.t('ci95', lang)} {i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}), n = {int(r.n)}."
         )
     if len(rows) > MAX_TABLE_ROWS:
         parts.append(
@@ -144,37 +156,56 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     for p in pv.published.itertuples():
         shown = i18n.value(p.value, pv.statistic if pv.statistic != "share_among_partners" else "share", lang)
         parts.append(
-            f"Chiffre publié par PHARE ({p.wave}) : {shown}."
+            f"Chiffre publié par PHARE ({p.wave}){c}{shown}."
             if fr
-            else f"Figure published by PHARE ({p.wave}): {shown}."
+            else f"Figure published by PHARE ({p.wave}){c}{shown}."
         )
     return " ".join(parts)
 
 
 def change_summary(pv: PageView, lang: str, synthetic: bool) -> str:
-    """Counts of significant increases and decreases, the national change, the published figures."""
+    """Counts of significant increases and decreases, the national change, the published figures.
+
+    A significant change of low reliability is drawn faded: the sentence says how many, so that
+    "13 significant increases" never announces what the map does not show.
+    """
     a, b = pv.change
     rows = pv.view.rows
     shown = rows[rows["reliability"] != "suppressed"]
-    ups = int((shown["significance"] == "increase").sum())
-    downs = int((shown["significance"] == "decrease").sum())
-    flat = len(shown) - ups - downs
+    ups = shown["significance"] == "increase"
+    downs = shown["significance"] == "decrease"
+    low = shown["reliability"] == "low"
+    n_up, n_down = int(ups.sum()), int(downs.sum())
+    faded_signif = int(((ups | downs) & low).sum())
+    flat = len(shown) - n_up - n_down
     fr = lang == "fr"
-    parts = [
-        f"Évolution {a} → {b} (deux échantillons indépendants, test à 5 %) : {len(shown)} territoires comparables "
-        f"sur {len(rows)} — {ups} hausses et {downs} baisses significatives, {flat} sans changement significatif ; "
-        f"{len(rows) - len(shown)} non diffusés (effectif insuffisant à l'une des vagues)."
-        if fr
-        else f"Change {a} → {b} (two independent samples, 5% test): {len(shown)} comparable territories of "
-        f"{len(rows)} — {ups} significant increases and {downs} decreases, {flat} without significant change; "
-        f"{len(rows) - len(shown)} suppressed (too few respondents at either wave)."
-    ]
+    c = i18n.colon(lang)
+    n_sup = len(rows) - len(shown)
+    if fr:
+        head = (
+            f"Évolution {a} → {b} (deux échantillons indépendants, test à 5 %){c}"
+            f"{len(shown)} territoires comparables sur {len(rows)} — "
+            f"{i18n.plural(n_up, 'hausse significative', 'hausses significatives')} et "
+            f"{i18n.plural(n_down, 'baisse significative', 'baisses significatives')}"
+            + (f" (dont {faded_signif} de fiabilité faible, estompées)" if faded_signif else "")
+            + f", {flat} sans changement significatif ; {i18n.plural(n_sup, 'non diffusé', 'non diffusés')} "
+            "(effectif insuffisant à l'une des vagues)."
+        )
+    else:
+        head = (
+            f"Change {a} → {b} (two independent samples, 5% test){c}{len(shown)} comparable territories of "
+            f"{len(rows)} — {i18n.plural(n_up, 'significant increase', 'significant increases')} and "
+            f"{i18n.plural(n_down, 'significant decrease', 'significant decreases')}"
+            + (f" ({faded_signif} of them of low reliability, faded)" if faded_signif else "")
+            + f", {flat} without significant change; {n_sup} suppressed (too few respondents at either wave)."
+        )
+    parts = [head]
     if len(pv.national) and pv.national.iloc[0]["reliability"] != "suppressed":
         r = pv.national.iloc[0]
         label = "France" + ((" (données synthétiques)" if fr else " (synthetic data)") if synthetic else "")
         parts.append(
-            f"{label} : {i18n.value(r.estimate_from, pv.statistic, lang)} → {i18n.value(r.estimate_to, pv.statistic, lang)}, "
-            f"{i18n.signed(r.difference, pv.statistic, lang)} "
+            f"{label}{c}{i18n.value(r.estimate_from, pv.statistic, lang)} → "
+            f"{i18n.value(r.estimate_to, pv.statistic, lang)}, {i18n.signed(r.difference, pv.statistic, lang)} "
             f"({i18n.t('ci95', lang)} {i18n.signed_interval(r.ci_low, r.ci_high, pv.statistic, lang)}), "
             f"{i18n.t(r.significance, lang)}."
         )
@@ -182,7 +213,7 @@ def change_summary(pv: PageView, lang: str, synthetic: bool) -> str:
     if len(published):
         stat = pv.statistic if pv.statistic != "share_among_partners" else "share"
         shown_pub = ", ".join(f"{i18n.value(p.value, stat, lang)} ({p.wave})" for p in published.itertuples())
-        parts.append(f"Chiffres publiés : {shown_pub}." if fr else f"Published figures: {shown_pub}.")
+        parts.append(f"Chiffres publiés{c}{shown_pub}." if fr else f"Published figures{c}{shown_pub}.")
     if len(rows) > MAX_TABLE_ROWS:
         parts.append(
             "Le tableau ci-dessous liste les territoires diffusés ; les téléchargements les contiennent tous."
@@ -195,12 +226,35 @@ def change_summary(pv: PageView, lang: str, synthetic: bool) -> str:
 MAX_TABLE_ROWS = 2_000  # above this (communes) the table lists only the published cells
 
 
+def _number_format(decimals: int, lang: str) -> dict:
+    """A DataTable number format: fixed decimals, the language's decimal mark."""
+    fmt: dict = {"specifier": f",.{decimals}f"}
+    if lang == "fr":
+        fmt["locale"] = {"decimal": ",", "group": "\u202f"}
+    return fmt
+
+
+def _columns(frame: pd.DataFrame, names: dict[str, str], decimals: dict[str, int], lang: str) -> list[dict]:
+    columns = []
+    for c in frame.columns:
+        col = {"name": names[c], "id": c, "type": "numeric" if c in decimals else "text"}
+        if c in decimals:
+            col["format"] = _number_format(decimals[c], lang)
+        columns.append(col)
+    return columns
+
+
 def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
-    """Columns and rows of the data table (the text alternative to the map)."""
+    """Columns and rows of the data table (the text alternative to the map).
+
+    Values are in the unit of the map (scores out of 10, shares in %), with the precision rule of
+    the rest of the page (:mod:`observatory.i18n`): the estimate at the unit's precision, its CI one
+    decimal finer.
+    """
     if pv.change:
         return change_table_rows(pv, lang)
-    scale = 1.0 if pv.statistic == "mean_score" else 100.0
-    digits = 2 if pv.statistic == "mean_score" else 1
+    scale = i18n.scale_of(pv.statistic)
+    digits = i18n.VALUE_DECIMALS[i18n.unit_of(pv.statistic)]
     r = pv.view.rows
     if len(r) > MAX_TABLE_ROWS:  # communes: list the published cells; the downloads hold them all
         r = r[r["reliability"] != "suppressed"]
@@ -210,8 +264,8 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
             "territory": r["territory_name"],
             "code": r["territory_code"],
             "estimate": (r["estimate"] * scale).round(digits),
-            "ci_low": (r["ci_low"] * scale).round(digits),
-            "ci_high": (r["ci_high"] * scale).round(digits),
+            "ci_low": (r["ci_low"] * scale).round(digits + 1),
+            "ci_high": (r["ci_high"] * scale).round(digits + 1),
             "n": r["n"],
             "reliability": [i18n.t(x, lang) for x in r["reliability"]],
             "significance": [i18n.t(x, lang) for x in r["significance"]],
@@ -228,19 +282,18 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
         "reliability": i18n.t("reliability", lang),
         "significance": ("vs reste de la France" if fr else "vs rest of France"),
     }
-    columns = [
-        {"name": names[c], "id": c, "type": "numeric" if c in ("estimate", "ci_low", "ci_high", "n") else "text"}
-        for c in frame.columns
-    ]
+    decimals = {"estimate": digits, "ci_low": digits + 1, "ci_high": digits + 1, "n": 0}
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return columns, records
+    return _columns(frame, names, decimals, lang), records
 
 
 def change_table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
     """The data table of a change map: both waves, the difference with its CI, n, the test."""
     a, b = pv.change
-    scale = 1.0 if pv.statistic == "mean_score" else 100.0
-    digits = 2 if pv.statistic == "mean_score" else 1
+    unit_kind = i18n.unit_of(pv.statistic)
+    scale = i18n.scale_of(pv.statistic)
+    digits = i18n.VALUE_DECIMALS[unit_kind]
+    change_digits = i18n.CHANGE_DECIMALS[unit_kind]
     r = pv.view.rows
     if len(r) > MAX_TABLE_ROWS:
         r = r[r["reliability"] != "suppressed"]
@@ -251,9 +304,9 @@ def change_table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
             "code": r["territory_code"],
             "estimate_from": (r["estimate_from"] * scale).round(digits),
             "estimate_to": (r["estimate_to"] * scale).round(digits),
-            "estimate": (r["estimate"] * scale).round(digits),
-            "ci_low": (r["ci_low"] * scale).round(digits),
-            "ci_high": (r["ci_high"] * scale).round(digits),
+            "estimate": (r["estimate"] * scale).round(change_digits),
+            "ci_low": (r["ci_low"] * scale).round(change_digits),
+            "ci_high": (r["ci_high"] * scale).round(change_digits),
             "n_from": r["n_from"],
             "n_to": r["n_to"],
             "reliability": [i18n.t(x, lang) for x in r["reliability"]],
@@ -261,7 +314,7 @@ def change_table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
         }
     )
     unit = " (/10)" if pv.statistic == "mean_score" else " (%)"
-    points = "" if pv.statistic == "mean_score" else (" (points)" if fr else " (points)")
+    points = "" if pv.statistic == "mean_score" else " (points)"
     names = {
         "territory": i18n.t("territory", lang),
         "code": "Code",
@@ -275,10 +328,17 @@ def change_table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
         "reliability": i18n.t("reliability", lang),
         "significance": ("Changement (test à 5 %)" if fr else "Change (5% test)"),
     }
-    numeric = {"estimate_from", "estimate_to", "estimate", "ci_low", "ci_high", "n_from", "n_to"}
-    columns = [{"name": names[c], "id": c, "type": "numeric" if c in numeric else "text"} for c in frame.columns]
+    decimals = {
+        "estimate_from": digits,
+        "estimate_to": digits,
+        "estimate": change_digits,
+        "ci_low": change_digits,
+        "ci_high": change_digits,
+        "n_from": 0,
+        "n_to": 0,
+    }
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return columns, records
+    return _columns(frame, names, decimals, lang), records
 
 
 def table_highlight(selected: str | None) -> list[dict]:

@@ -60,7 +60,11 @@ def test_view_classes_agree_with_legend(obs, path):
         rows["reliability"] == "suppressed", 0, class_of(rows["estimate"].to_numpy(), pv.view.upper_bounds) + 1
     )
     assert (z == expected).all()
-    assert sum(e["count"] for e in legend) == int((rows["reliability"] != "suppressed").sum())
+    # the legend's counts add up to the number of territories: full colour per class, faded, grey
+    counts = pv.view.counts()
+    assert sum(e["count"] for e in legend) == counts["strong"] == int((rows["reliability"] == "ok").sum())
+    assert sum(e["count"] + e["faded"] for e in legend) == int((rows["reliability"] != "suppressed").sum())
+    assert counts["strong"] + counts["faded"] + counts["suppressed"] == len(rows)
     assert (z[(rows["reliability"] == "suppressed").to_numpy()] == 0).all()
 
 
