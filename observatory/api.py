@@ -9,20 +9,31 @@ worker and replica gives the same one without building the answer. It is strong 
 the same everywhere: sums are deterministic, see :mod:`observatory.db`) except for XLSX and ZIP,
 whose files record when they were written (weak: same content, not the same bytes). A format
 chosen by the ``Accept`` header is announced with ``Vary: Accept`` for caches on the way.
+
+Every answer is bounded, like Datasette's. JSON holds at most ``OBSERVATORY_API_MAX_ROWS`` rows: a
+larger table comes in pages (``page_size``, ``page``), each naming the whole table's ``total``
+and the ``next`` page's URL (also in a ``Link`` header). CSV, the bulk download, streams the whole
+table in chunks; Parquet and ZIP give it whole; XLSX, slow to write, holds at most the same rows as
+JSON. Any format can be paged. A request's database work stops at ``OBSERVATORY_API_TIME_LIMIT``
+seconds. Past a bound the answer is HTTP 400 saying how to ask for less, never a 500.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from urllib.parse import urlencode
 
 from dash.exceptions import DashException
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from observatory import reference as ref
-from observatory.export import DIALECTS, MEDIA_TYPES, ExportRequest, export_file
+from observatory.db import QueryTimeout
+from observatory.export import DIALECTS, MEDIA_TYPES, ExportRequest, export_file, export_table, render
 from observatory.openapi import API_LEVELS, spec
+from observatory.paging import EXCEL_MAX_ROWS, Page, csv_chunks, page_table, rows_per_measure
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
@@ -31,7 +42,7 @@ PREFIX = "/api/v1"
 MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
 COMMON_PARAMS = {
     "wave", "wave_from", "wave_to", "survey", "level", "statistic", "size_class", "territory", "min_n", "format",
-    "dialect",
+    "dialect", "page", "page_size",
 }  # fmt: skip
 ACCEPT = {  # JSON first: "Accept: */*" (curl, requests) gets JSON
     "application/json": "json",
@@ -45,6 +56,7 @@ MAX_QUERY = 80
 TERRITORY_CODE = re.compile(r"[0-9A-Za-z_]{1,12}")
 CACHE_SECONDS = 300
 TIMESTAMPED_FORMATS = {"xlsx", "zip"}  # their bytes record the time they were written
+MAX_PAGE = 10_000_000
 
 
 class BadParameter(ValueError):
@@ -55,9 +67,9 @@ class BadParameter(ValueError):
         super().__init__(param)
 
 
-def _error(param: str, value: object, allowed) -> Response:
+def _error(param: str, value: object, allowed, message: str | None = None) -> Response:
     body = {
-        "error": f"invalid parameter '{param}'",
+        "error": message or f"invalid parameter '{param}'",
         "parameter": param,
         "value": str(value)[:100],
         "allowed": list(allowed) if not isinstance(allowed, str) else allowed,
@@ -98,7 +110,8 @@ def _request(indicator: str) -> ExportRequest:
     level = request.args.get("level", "departement")
     if level not in API_LEVELS:
         raise BadParameter("level", level, API_LEVELS)
-    measures = tuple(request.args.getlist(MEASURE_PARAM[indicator])) or None
+    # Each measure once: a repeated one would repeat its rows (and shift the pages).
+    measures = tuple(dict.fromkeys(request.args.getlist(MEASURE_PARAM[indicator]))) or None
     territories = tuple(request.args.getlist("territory")) or None
     if territories and len(territories) > MAX_TERRITORIES:
         raise BadParameter("territory", len(territories), f"at most {MAX_TERRITORIES} codes")
@@ -123,6 +136,65 @@ def _request(indicator: str) -> ExportRequest:
         territories=territories,
         min_n=_int("min_n", None, 1, 100_000),
     )
+
+
+def _paging(fmt: str, max_rows: int) -> tuple[int, int] | None:
+    """(page number, page size) when the answer is a page: always in JSON, in files when asked."""
+    asked = "page" in request.args or "page_size" in request.args
+    size = _int("page_size", max_rows, 1, max_rows)
+    number = _int("page", 1, 1, MAX_PAGE)
+    if asked and fmt == "zip":
+        raise BadParameter("format", fmt, "a whole table: filter it, or page it as json, csv, parquet or xlsx")
+    return (number, size) if asked or fmt == "json" else None
+
+
+def _table_response(
+    obs: Observatory, req: ExportRequest, fmt: str, dialect: str, paging: tuple[int, int] | None
+) -> Response:
+    """The answer of a table request: a page, or the whole table in a file format."""
+    counts = rows_per_measure(obs, req)  # checks the measures; computes nothing
+    total = sum(n for _measure, n in counts)
+    mimetype = MEDIA_TYPES[fmt].split(";")[0]
+    if paging is None:
+        _check_xlsx(fmt, total, obs.settings.api_max_rows)
+        if fmt == "zip":
+            return Response(export_file(obs, req, fmt, dialect), mimetype=mimetype)
+        table = export_table(obs, req)  # computed here, within the time limit; CSV streamed after
+        data = csv_chunks(table, dialect) if fmt == "csv" else render(table, fmt, dialect)
+        return Response(data, mimetype=mimetype)
+    page = Page(*paging, total)
+    if page.number > page.last:
+        raise BadParameter("page", page.number, f"an integer from 1 to {page.last} (pages of {page.size} rows)")
+    _check_xlsx(fmt, min(page.size, total - page.offset), obs.settings.api_max_rows)
+    table = page_table(obs, req, page, counts)
+    following = _page_url(page.number + 1) if page.has_next else None
+    if fmt == "json":
+        body = json.loads(render(table, "json"))  # the export's JSON (rows, count), with the page's links
+        body.update(total=total, truncated=page.has_next, next=following)
+        resp = Response(json.dumps(body, ensure_ascii=False), mimetype=mimetype)
+    else:
+        resp = Response(render(table, fmt, dialect), mimetype=mimetype)
+    if following:
+        resp.headers["Link"] = f'<{following}>; rel="next"'
+    return resp
+
+
+def _check_xlsx(fmt: str, rows: int, max_rows: int) -> None:
+    """XLSX is slow to write (about 4,000 rows a second): at most the rows of a JSON page."""
+    limit = min(max_rows, EXCEL_MAX_ROWS)
+    if fmt == "xlsx" and rows > limit:
+        raise BadParameter(
+            "format",
+            f"xlsx ({rows} rows)",
+            f"xlsx up to {limit} rows: filter (domain=, territory=...), ask for pages (page_size=, page=) "
+            "or use format=csv (the whole table)",
+        )
+
+
+def _page_url(number: int) -> str:
+    """This request's URL for another page (every other parameter kept, in its order)."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return f"{request.script_root}{request.path}?{urlencode([*params, ('page', str(number))])}"
 
 
 def _etag(obs: Observatory) -> str:
@@ -167,6 +239,16 @@ def blueprint(obs: Observatory) -> Blueprint:
     def invalid_query(exc: InvalidQuery):
         return _error(exc.param, exc.value, exc.allowed)
 
+    @bp.errorhandler(QueryTimeout)
+    def timed_out(exc: QueryTimeout):
+        param = MEASURE_PARAM.get((request.view_args or {}).get("indicator", ""), "level")
+        return _error(
+            param,
+            ",".join(request.args.getlist(param)) or "(all)",
+            f"less work: a few {param} values, some territory codes or a coarser level, or smaller pages (page_size)",
+            message=f"the request took longer than the time limit ({exc.seconds:g} s)",
+        )
+
     @bp.route("/<indicator>")
     def indicator_table(indicator: str):
         if indicator not in MEASURES:
@@ -176,10 +258,11 @@ def blueprint(obs: Observatory) -> Blueprint:
         dialect = request.args.get("dialect", "plain")
         if dialect not in DIALECTS:
             raise BadParameter("dialect", dialect, DIALECTS)
+        paging = _paging(fmt, obs.settings.api_max_rows)
 
         def build() -> Response:
-            data = export_file(obs, req, fmt, dialect)
-            resp = Response(data, mimetype=MEDIA_TYPES[fmt].split(";")[0])
+            with obs.db.time_limit(obs.settings.api_time_limit):
+                resp = _table_response(obs, req, fmt, dialect, paging)
             if fmt != "json":
                 resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_{indicator}.{fmt}"
             return resp
@@ -306,8 +389,6 @@ def _not_found(path: str) -> Response:
 
 def api_url(req: ExportRequest) -> str:
     """The API URL that returns the same table as an export request (for the pages' "API" link)."""
-    from urllib.parse import urlencode
-
     params: list[tuple[str, object]] = [("level", req.level)]
     for name, value in (
         ("wave", req.wave if req.wave_to is None else None),

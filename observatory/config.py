@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENGINES: tuple[str, ...] = ("duckdb", "pyspark")
+Number = TypeVar("Number", int, float)
 
 
 def _env(name: str, default: str) -> str:
@@ -44,6 +46,10 @@ class Settings:
     (None: ``parquet/`` beside the database)."""
     spark_master: str
     """OBSERVATORY_SPARK_MASTER: the Spark master: local[N] (in-process) or a cluster (spark://host:7077...)."""
+    api_max_rows: int
+    """OBSERVATORY_API_MAX_ROWS: most rows in one JSON or XLSX answer of the API (larger tables are paged)."""
+    api_time_limit: float
+    """OBSERVATORY_API_TIME_LIMIT: seconds an API request may spend on its database queries (waiting included)."""
 
     @property
     def data_dir(self) -> Path:
@@ -86,4 +92,12 @@ def get_settings() -> Settings:
         engine=engine,
         parquet=_env("OBSERVATORY_PARQUET", "") or None,
         spark_master=_env("OBSERVATORY_SPARK_MASTER", "local[2]"),
+        api_max_rows=_positive("OBSERVATORY_API_MAX_ROWS", int(_env("OBSERVATORY_API_MAX_ROWS", "10000"))),
+        api_time_limit=_positive("OBSERVATORY_API_TIME_LIMIT", float(_env("OBSERVATORY_API_TIME_LIMIT", "15"))),
     )
+
+
+def _positive(name: str, value: Number) -> Number:
+    if value <= 0:
+        raise ValueError(f"{name}={value!r}; it must be positive")
+    return value

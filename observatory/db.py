@@ -9,17 +9,24 @@ spills to its own temporary folder, never beside the database (the data folder m
 and is shared), and sums on one thread, so that every process computes the same bits: DuckDB's
 parallel aggregation adds floats in an order that varies between runs (last-digit differences).
 A connection is never carried across a fork (``gunicorn --preload``): the child opens its own.
+
+DuckDB has no statement timeout: :meth:`ReadOnlyData.time_limit` bounds a thread's queries by
+waiting for the connection only until a deadline and by interrupting (``con.interrupt()``, from a
+timer thread) a query still running at it; both raise :class:`QueryTimeout`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import duckdb
 import ibis
 import pandas as pd
 
@@ -38,10 +45,53 @@ def spill_folder() -> Path:
     return Path(DUCKDB_TEMP) / f"observatory-duckdb-{os.getpid()}"
 
 
+class QueryTimeout(RuntimeError):
+    """Queries that ran out of their time limit (interrupted, or left waiting for the connection)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"the database work took longer than {seconds:g} s")
+
+
+@contextlib.contextmanager
+def interrupt_at(deadline: tuple[float, float] | None, interrupt: Callable[[], None]) -> Iterator[None]:
+    """Call ``interrupt`` if the block still runs at ``deadline`` (monotonic time, limit in s).
+
+    The interrupted query's error becomes :class:`QueryTimeout`. The timer may fire only while the
+    block runs (a shared flag under a lock), so that it never stops the next query on the connection.
+    """
+    if deadline is None:
+        yield
+        return
+    guard = threading.Lock()
+    state = {"running": True, "fired": False}
+
+    def fire() -> None:
+        with guard:
+            if state["running"]:
+                state["fired"] = True
+                interrupt()
+
+    timer = threading.Timer(max(0.0, deadline[0] - time.monotonic()), fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.InterruptException as exc:
+        if state["fired"]:
+            raise QueryTimeout(deadline[1]) from exc
+        raise
+    finally:
+        with guard:
+            state["running"] = False
+        timer.cancel()
+
+
 class ReadOnlyData:
     """What every engine's handle shares: a lock, a renewable connection, the ``meta`` table.
 
-    Subclasses define ``_ensure``: (re)connect when the data were replaced, and read ``meta``.
+    Subclasses define ``_ensure``: (re)connect when the data were replaced, and read ``meta``;
+    and may define ``_interrupt``: stop the connection's running query (see :meth:`time_limit`).
     """
 
     def __init__(self) -> None:
@@ -49,14 +99,44 @@ class ReadOnlyData:
         self._con = None
         self._stamp: tuple | None = None
         self._meta: dict[str, str] = {}
+        self._limits = threading.local()  # each thread (web request) its own deadline
 
     def _ensure(self) -> None:
         raise NotImplementedError
 
+    def _interrupt(self) -> None:
+        """Stop the running query (an engine that cannot only bounds the wait for the lock)."""
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float | None) -> Iterator[None]:
+        """Within the block, this thread's queries may take ``seconds`` in all, waiting included.
+
+        Past it, the query running is interrupted, or the wait for the connection given up: both
+        raise :class:`QueryTimeout`. Work outside the database (pandas) is not counted.
+        """
+        previous = getattr(self._limits, "deadline", None)
+        self._limits.deadline = None if seconds is None else (time.monotonic() + seconds, seconds)
+        try:
+            yield
+        finally:
+            self._limits.deadline = previous
+
+    @contextlib.contextmanager
+    def _connected(self) -> Iterator[tuple[float, float] | None]:
+        """The lock held and the connection current; yields this thread's deadline (or None)."""
+        deadline = getattr(self._limits, "deadline", None)
+        wait = -1 if deadline is None else max(0.0, deadline[0] - time.monotonic())
+        if not self._lock.acquire(timeout=wait):
+            raise QueryTimeout(deadline[1])
+        try:
+            self._ensure()
+            yield deadline
+        finally:
+            self._lock.release()
+
     def run(self, fn: Callable[[ibis.BaseBackend], T]) -> T:
         """Call ``fn(backend)`` under the lock, on a connection to the current data."""
-        with self._lock:
-            self._ensure()
+        with self._connected() as deadline, interrupt_at(deadline, self._interrupt):
             return fn(self._con)
 
     def table(self, name: str):
@@ -104,12 +184,15 @@ class Database(ReadOnlyData):
             self._stamp = stamp
             self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
 
+    def _interrupt(self) -> None:
+        self._con.con.interrupt()
+
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A parameterised SQL query (values bound, never formatted in) as a DataFrame."""
-        with self._lock:
-            self._ensure()
+        with self._connected() as deadline:
             cur = self._con.con.cursor()
             try:
-                return cur.execute(sql, params or []).df()
+                with interrupt_at(deadline, cur.interrupt):  # the cursor is a connection of its own
+                    return cur.execute(sql, params or []).df()
             finally:
                 cur.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from observatory import reference as ref
+from observatory.config import get_settings
 from observatory.export import MEDIA_TYPES
 from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL, SURVEYS_OF
 from observatory.stats.measures import MEASURES, STATISTICS
@@ -22,7 +23,17 @@ def _param(name: str, schema: dict, description: str, multi: bool = False) -> di
     return p
 
 
-def _table_path(indicator: str, measure_param: str) -> dict:
+PAGING = (
+    "JSON answers hold at most {cap} rows (OBSERVATORY_API_MAX_ROWS): a larger table comes in pages, "
+    "in a stable order (measure, statistic, territory code); follow 'next' (or the Link header, "
+    'rel="next") until it is null. CSV is the bulk download: without page or page_size it streams the '
+    "whole table. Parquet and ZIP give the whole table too; XLSX up to {cap} rows. Any format but ZIP "
+    "can be paged. A request's database work is limited to {seconds:g} s (OBSERVATORY_API_TIME_LIMIT). "
+    "Past a bound the answer is HTTP 400 saying how to ask for less (filter, page, or use CSV)."
+)
+
+
+def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: float) -> dict:
     surveys = list(SURVEYS_OF[indicator])
     year = {"type": "integer", "minimum": 1990, "maximum": 2100}
     params = [
@@ -53,6 +64,16 @@ def _table_path(indicator: str, measure_param: str) -> dict:
         _param("min_n", {"type": "integer", "minimum": 1, "maximum": 100000}, "Suppression threshold (default 30)."),
         _param("format", {"type": "string", "enum": list(MEDIA_TYPES)}, "Response format (also by Accept header)."),
         _param("dialect", {"type": "string", "enum": ["plain", "excel-fr"]}, "CSV dialect."),
+        _param(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": max_rows, "default": max_rows},
+            "Rows per page (JSON is always paged; a file format only with page or page_size).",
+        ),
+        _param(
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": 10_000_000, "default": 1},
+            "Page number, from 1; past the last page: HTTP 400. Not with format=zip.",
+        ),
     ]
     content = {
         MEDIA_TYPES[f].split(";")[0]: {
@@ -63,12 +84,23 @@ def _table_path(indicator: str, measure_param: str) -> dict:
     return {
         "get": {
             "summary": f"Estimates of the {indicator} indicator: one row per territory × measure × statistic",
+            "description": PAGING.format(cap=max_rows, seconds=seconds),
             "parameters": params,
             "responses": {
-                "200": {"description": "The tidy table (suppressed cells have no value).", "content": content},
+                "200": {
+                    "description": "The tidy table, or a page of it (suppressed cells have no value).",
+                    "headers": {
+                        "Link": {
+                            "description": 'The next page, when there is one: <URL>; rel="next".',
+                            "schema": {"type": "string"},
+                        }
+                    },
+                    "content": content,
+                },
                 "304": {"description": "Not modified (ETag)."},
                 "400": {
-                    "description": "Invalid parameter.",
+                    "description": "Invalid parameter, a page past the last, a table too large for the format, "
+                    "or over the time limit.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                 },
             },
@@ -94,7 +126,9 @@ def _json_path(summary: str, params: list | None = None) -> dict:
 
 
 def spec() -> dict:
-    """The OpenAPI document."""
+    """The OpenAPI document (its bounds are the settings')."""
+    settings = get_settings()
+    cap, seconds = settings.api_max_rows, settings.api_time_limit
     row = {
         "type": "object",
         "properties": {
@@ -123,10 +157,10 @@ def spec() -> dict:
         },
         "servers": [{"url": "/"}],
         "paths": {
-            "/api/v1/fragility": _table_path("fragility", "domain"),
-            "/api/v1/partnerships": _table_path("partnerships", "kind"),
-            "/api/v1/mayors": _table_path("mayors", "measure"),
-            "/api/v1/innovation": _table_path("innovation", "measure"),
+            "/api/v1/fragility": _table_path("fragility", "domain", cap, seconds),
+            "/api/v1/partnerships": _table_path("partnerships", "kind", cap, seconds),
+            "/api/v1/mayors": _table_path("mayors", "measure", cap, seconds),
+            "/api/v1/innovation": _table_path("innovation", "measure", cap, seconds),
             "/api/v1/territories": _json_path(
                 "Search or list territories",
                 [
@@ -143,7 +177,14 @@ def spec() -> dict:
             "schemas": {
                 "Table": {
                     "type": "object",
-                    "properties": {"rows": {"type": "array", "items": row}, "count": {"type": "integer"}},
+                    "properties": {
+                        "rows": {"type": "array", "items": row},
+                        "count": {"type": "integer", "description": "Rows in this page."},
+                        "total": {"type": "integer", "description": "Rows in the whole table."},
+                        "truncated": {"type": "boolean", "description": "Whether rows follow this page."},
+                        "next": {"type": ["string", "null"], "description": "The next page's URL; null on the last."},
+                    },
+                    "required": ["rows", "count", "total", "truncated", "next"],
                 },
                 "Error": {
                     "type": "object",

@@ -35,6 +35,17 @@ def client(demo_db):
     return create_app().server.test_client()
 
 
+def all_rows(client, url: str) -> list[dict]:
+    """Every row of a table, page after page (communes: more than one JSON page)."""
+    rows: list[dict] = []
+    while url:
+        r = client.get(url)
+        assert r.status_code == 200
+        rows += r.get_json()["rows"]
+        url = r.get_json()["next"]
+    return rows
+
+
 @pytest.fixture(scope="module")
 def obs(demo_db):
     return Observatory(dataclasses.replace(get_settings(), db_path=demo_db, geo_dir=demo_db.parent / "geo"))
@@ -46,9 +57,7 @@ def obs(demo_db):
 )
 @pytest.mark.parametrize("level", ["france", "region", "departement", "epci", "commune"])
 def test_api_equals_export(client, obs, indicator, param, measure, level):
-    r = client.get(f"/api/v1/{indicator}?level={level}&{param}={measure}")
-    assert r.status_code == 200
-    api = pd.DataFrame(r.get_json()["rows"])
+    api = pd.DataFrame(all_rows(client, f"/api/v1/{indicator}?level={level}&{param}={measure}"))
     expected = export_table(obs, ExportRequest(indicator, level=level, measures=(measure,)))
     assert list(api.columns) == list(expected.columns)
     pd.testing.assert_series_equal(
