@@ -54,6 +54,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No published cell at this level: every territory has too few respondents.",
     ),
     "legend": ("Légende", "Legend"),
+    "initiatives_legend": (
+        "initiative réelle citée dans les documents sources (pas un résultat d'enquête)",
+        "real initiative named in the source documents (not a survey result)",
+    ),
     "legend_total": ("Total : {n} territoires", "Total: {n} territories"),
     "value": ("Valeur", "Value"),
     "compare_wave": ("Comparer avec la vague", "Compare with wave"),

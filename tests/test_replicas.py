@@ -97,7 +97,7 @@ def journey(replicas, browser):
         choose(page, "level", "Département")
         page.wait_for_function("() => location.search.includes('level=departement')", timeout=30_000)
         wait_for_map(page)
-        choose(page, "domain", "\u2003Logement")
+        choose(page, "domain", "· Logement")
         page.wait_for_function("() => location.search.includes('domain=logement')", timeout=30_000)
         page.wait_for_function("() => document.querySelector('#view-title').innerText.includes('Logement')")
         wait_for_map(page)

@@ -16,6 +16,7 @@ import pandas as pd
 from observatory.classify import class_of
 
 SUPPRESSED_COLOUR = "#9e9e9e"
+INITIATIVES_COLOUR = "#7b3294"  # the markers of real initiatives, and their legend entry
 OPACITY = {"ok": 0.95, "low": 0.4, "suppressed": 0.55}
 # ColorBrewer sequential palettes, colour-blind safe (colorbrewer2.org), 5 classes.
 PALETTES: dict[str, list[str]] = {
@@ -158,19 +159,16 @@ def draw_map(
 
 def initiatives_trace(points: pd.DataFrame, lang: str) -> dict:
     """Markers of the real initiatives (from the source documents), with their source in the hover."""
-    src = "Source" if lang == "en" else "Source"
     text = [
-        f"<b>{n}</b><br>{t} ({lv})<br>{src} : {s[:60]}"
-        for n, t, lv, s in zip(
-            points["name"], points["territory"], points["level"], points["source_document"], strict=True
-        )
+        f"<b>{n}</b><br>{t} ({lv})"
+        for n, t, lv in zip(points["name"], points["territory"], points["level"], strict=True)
     ]
     return {
         "type": "scattermap",
         "lon": points["lon"].round(4).tolist(),
         "lat": points["lat"].round(4).tolist(),
         "mode": "markers",
-        "marker": {"size": 11, "color": "#7b3294", "opacity": 0.9},
+        "marker": {"size": 11, "color": INITIATIVES_COLOUR, "opacity": 0.9},
         "text": text,
         "hovertemplate": "%{text}<extra></extra>",
         "name": "initiatives",

@@ -12,12 +12,15 @@ from __future__ import annotations
 from dash import html
 
 from observatory import i18n
-from observatory.figures.choropleth import OPACITY, SUPPRESSED_COLOUR
+from observatory.figures.choropleth import INITIATIVES_COLOUR, OPACITY, SUPPRESSED_COLOUR
 from observatory.views.mapview import MUTED, MapView
 
 
-def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: bool) -> list:
-    """Legend children; each class row carries ``data-class`` (and its range and counts) for tests."""
+def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: bool, initiatives: bool = False) -> list:
+    """Legend children; each class row carries ``data-class`` (and its range and counts) for tests.
+
+    With ``initiatives``, an entry for the layer of real initiatives drawn over the map.
+    """
     entries = view.legend()
     counts = view.counts()
     total = max((e["count"] + e["faded"] for e in entries), default=1) or 1
@@ -79,13 +82,24 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
         html.P(_method(view, lang, frozen), className="legend-method"),
         *[html.P(note, className="legend-note") for note in _notes(view, counts, lang)],
         html.Ul(rows, className="legend-classes"),
-        html.Ul([faded, suppressed], className="legend-extra"),
+        html.Ul([faded, suppressed, *([_initiatives_entry(lang)] if initiatives else [])], className="legend-extra"),
         html.P(
             i18n.t("legend_total", lang, n=counts["total"]),
             className="legend-total",
             **{"data-total": str(counts["total"])},
         ),
     ]
+
+
+def _initiatives_entry(lang: str) -> html.Li:
+    return html.Li(
+        [
+            html.Span(className="swatch dot", style={"background": INITIATIVES_COLOUR}),
+            html.Span(i18n.t("initiatives_legend", lang), className="range"),
+            html.Span("", className="count"),
+        ],
+        className="legend-initiatives",
+    )
 
 
 def _method(view: MapView, lang: str, frozen: bool) -> str:

@@ -46,7 +46,7 @@ def test_url_restores_view_and_control_changes_map_and_url(live_server, page):
     assert "Emploi, chômage et insertion" in page.inner_text("#view-title")
     assert len(page.evaluate(MAP_LOCATIONS)) == 18
     before = page.evaluate(MAP_Z)
-    choose(page, "domain", "\u2003Logement")
+    choose(page, "domain", "· Logement")
     page.wait_for_function("() => document.querySelector('#view-title').innerText.includes('Logement')")
     page.wait_for_function(
         f"() => JSON.stringify(document.querySelector('#map .js-plotly-plot').data[0].z) !== '{before}'.replace(/ /g, '')",

@@ -16,7 +16,7 @@ PAGES = {
     "/fragilites": (
         "?survey=citoyens&level=region&domain=emploi",
         "domain",
-        "\u2003Santé et accès aux soins",
+        "· Santé et accès aux soins",
         "domain=sante",
     ),
     "/partenariats": ("?survey=entreprises&level=region&kind=partner", "kind", "Mécénat", "kind=mecenat"),
@@ -56,13 +56,27 @@ def test_page_opens_from_url_and_control_changes_map_and_url(live_server, page, 
     assert not page.errors
 
 
+# Each page's default level is the finest where most territories have 100 respondents (the
+# demonstration sample: ~200 citizens per département, ~40 mayors, ~120 companies): départements
+# for the citizens' surveys, régions for the companies' and the mayors'.
+DEFAULT_TERRITORIES = {"/fragilites": 101, "/partenariats": 18, "/co-construction": 18, "/innovation": 101}
+
+
 @pytest.mark.parametrize("path", list(PAGES))
 def test_invalid_parameters_notice(live_server, page, path):
     page.goto(live_server + path + "?level=arrondissement&wave=abc%27%3B%20DROP%20TABLE%20respondents")
     wait_for_map(page)
     notices = page.inner_text("#notices")
     assert "arrondissement" in notices and "DROP TABLE" in notices
-    assert len(page.evaluate(MAP_LOCATIONS)) == 101
+    assert "« Échelon »" in notices and "level" not in notices  # in words, not internal codes
+    assert len(page.evaluate(MAP_LOCATIONS)) == DEFAULT_TERRITORIES[path]
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_a_partial_url_shows_no_notice(live_server, page, path):
+    page.goto(live_server + path + "?level=region")
+    wait_for_map(page)
+    assert page.inner_text("#notices").strip() == ""
 
 
 @pytest.mark.parametrize("path", list(PAGES))
