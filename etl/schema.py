@@ -26,7 +26,8 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE initiatives (
         initiative_id VARCHAR PRIMARY KEY, name VARCHAR, description_fr VARCHAR, description_en VARCHAR,
         level VARCHAR, territory_codes VARCHAR, kind VARCHAR, role VARCHAR, actors VARCHAR,
-        figures VARCHAR, source_document VARCHAR)""",
+        figures VARCHAR, source_document VARCHAR, source_title VARCHAR, source_publisher VARCHAR,
+        source_date VARCHAR)""",
     """CREATE TABLE initiative_places (
         initiative_id VARCHAR, level VARCHAR, code VARCHAR, region_code VARCHAR,
         departement_code VARCHAR, epci_code VARCHAR)""",

@@ -352,7 +352,20 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
 
 
 def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
-    """The profile's downloads (CSV, XLSX with one sheet per block)."""
+    """The profile's trend charts, laid out for the screen's width, and its downloads.
+
+    Downloads: CSV, XLSX with one sheet per block, ZIP with one resource per block.
+    """
+
+    @app.callback(
+        Output(profile.PROFILE_TRENDS, "children"),
+        Input(profile.PROFILE_KEY, "data"),
+        State(ids.VIEWPORT, "data"),
+    )
+    def fill_trends(key, viewport):
+        if not key:
+            return no_update
+        return profile.trends_of(obs, key, (viewport or {}).get("width"))
 
     @app.callback(
         Output(profile.PROFILE_DOWNLOAD, "data"),
@@ -371,7 +384,7 @@ def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
             label = name[name["scope"] == "territory"]["territory_name"].iloc[0] if len(name) else key["code"]
             title = f"Profil / profile : {label} ({key['level']} {key['code']})"
             filters = {"level": key["level"], "territory": key["code"], "min_n": obs.settings.min_n}
-            data = package(obs, {slug(b): t for b, t in tables.items()}, title, filters)
+            data = package(obs, {slug(b): t for b, t in tables.items() if not t.empty}, title, filters)
             return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.zip")
         fmt = "xlsx" if ctx.triggered_id == profile.PROFILE_XLSX else "csv"
         data = render_profile(tables, fmt)

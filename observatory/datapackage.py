@@ -100,6 +100,55 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         None,
         ("a_higher", "b_higher", "not_significant", "not_tested"),
     ),
+    # the profile's blocks (vs_parent), trends and initiatives
+    "vs_parent": (
+        "string",
+        "Différence avec le reste du territoire parent (test z, 5 %), lignes du territoire / "
+        "difference from the rest of the parent territory (territory rows)",
+        None,
+        ("above", "below", "not_significant", "not_tested"),
+    ),
+    "previous_wave": ("integer", "Vague précédente (année) / previous wave (year)", "year", None),
+    "change": (
+        "number",
+        "Évolution depuis la vague précédente / change since the previous wave",
+        "same unit as estimate: points out of 10 for mean_score, difference of proportions (0–1) otherwise",
+        None,
+    ),
+    "change_low": ("number", "Borne basse de l'IC à 95 % de l'évolution / change, 95 % CI low", "as change", None),
+    "change_high": ("number", "Borne haute de l'IC à 95 % de l'évolution / change, 95 % CI high", "as change", None),
+    "change_significance": (
+        "string",
+        "Évolution significative (test z, 5 %) / whether the change is significant",
+        None,
+        (*CHANGE_SIGNIFICANCE, "not_tested"),
+    ),
+    "initiative_id": ("string", "Identifiant de l'initiative / initiative id", None, None),
+    "initiative_name": ("string", "Nom de l'initiative / initiative name", None, None),
+    "initiative_kind": ("string", "Type d'initiative / kind of initiative", None, None),
+    "initiative_level": (
+        "string",
+        "Niveau où l'initiative est codée (france : programme national) / level it is coded at",
+        None,
+        ("commune", "epci", "departement", "region", "france"),
+    ),
+    "initiative_scope": (
+        "string",
+        "local : dans le territoire, ses sous-territoires ou ses parents ; national : programme national / "
+        "local, or a national programme",
+        None,
+        ("local", "national"),
+    ),
+    "description_fr": ("string", "Description (français)", None, None),
+    "description_en": ("string", "Description (English)", None, None),
+    "source_title": ("string", "Titre du document source / source document title", None, None),
+    "source_publisher": ("string", "Auteur ou éditeur de la source / source author or publisher", None, None),
+    "source_date": (
+        "string",
+        "Date de la source (AAAA, AAAA-MM ou AAAA-MM-JJ ; vide : non datée) / source date (ISO; empty: undated)",
+        None,
+        None,
+    ),
 }
 
 

@@ -171,23 +171,61 @@ LEVELS_FOR_EXPORT: tuple[str, ...] = (ref.FRANCE_LEVEL, *ref.LEVEL_CODES)
 
 
 PROFILE_COLUMNS: tuple[str, ...] = ("block", "scope", *EXPORT_COLUMNS)
+TREND_COLUMNS: tuple[str, ...] = (
+    *PROFILE_COLUMNS, "previous_wave", "change", "change_low", "change_high", "change_significance",
+)  # fmt: skip
+INITIATIVE_COLUMNS: tuple[str, ...] = (
+    "block", "territory_code", "initiative_id", "initiative_name", "initiative_kind", "initiative_level",
+    "initiative_scope", "description_fr", "description_en", "source_title", "source_publisher", "source_date",
+)  # fmt: skip
 
 
 def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.DataFrame]:
-    """Every indicator of a territory's profile (territory, parent, France), one table per block."""
+    """What a territory's profile shows, one table per block.
+
+    The four indicator blocks (territory, parent and France, with ``vs_parent``: the test against
+    the rest of the parent), ``tendances`` (each wave's estimates of the trend charts with the
+    change since the previous wave) and ``initiatives`` (the territory's own and the national
+    programmes, with their sources' titles and dates).
+    """
     from observatory.views import profile
 
     t = profile.resolve(obs, ref.territory_key(level, code))
     if t is None:
         raise InvalidQuery("territory", code, ("a territory code",))
-    rows = profile.indicator_rows(obs, t).assign(min_n=obs.settings.min_n)
-    return {
-        block: part[list(PROFILE_COLUMNS)].reset_index(drop=True) for block, part in rows.groupby("block", sort=False)
-    }
+    min_n = obs.settings.min_n
+    rows = profile.indicator_rows(obs, t).assign(min_n=min_n)
+    columns = [*PROFILE_COLUMNS, *(["vs_parent"] if "vs_parent" in rows else [])]
+    tables = {block: part[columns].reset_index(drop=True) for block, part in rows.groupby("block", sort=False)}
+    tables["tendances"] = _trend_table(profile.trend_blocks(obs, t), min_n)
+    tables["initiatives"] = _initiative_table(*profile.initiatives(obs, t), t.code)
+    return tables
+
+
+def _trend_table(blocks: list, min_n: int) -> pd.DataFrame:
+    frames = [b.rows.assign(block="tendances", scope=b.rows["series"], min_n=min_n) for b in blocks if len(b.rows)]
+    if not frames:
+        return pd.DataFrame(columns=list(TREND_COLUMNS))
+    return pd.concat(frames, ignore_index=True).reindex(columns=list(TREND_COLUMNS))
+
+
+def _initiative_table(own: pd.DataFrame, national: pd.DataFrame, code: str) -> pd.DataFrame:
+    frames = [part.assign(initiative_scope=scope) for part, scope in ((own, "local"), (national, "national"))]
+    rows = pd.concat([f for f in frames if len(f)], ignore_index=True) if len(own) or len(national) else None
+    if rows is None:
+        return pd.DataFrame(columns=list(INITIATIVE_COLUMNS))
+    rows = rows.rename(
+        columns={"name": "initiative_name", "kind": "initiative_kind", "level": "initiative_level"}
+    ).assign(block="initiatives", territory_code=code)
+    return rows[list(INITIATIVE_COLUMNS)].reset_index(drop=True)
 
 
 def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
-    """The profile as one CSV (with a ``block`` column) or an XLSX with one sheet per block."""
+    """The profile as one CSV or an XLSX with one sheet per block.
+
+    The CSV stacks every table (the ``block`` column tells them apart; a column a block does not
+    have is empty in its rows).
+    """
     if fmt == "csv":
         return render(pd.concat(tables.values(), ignore_index=True), "csv")
     buf = io.BytesIO()

@@ -42,6 +42,7 @@ class Observatory:
         self._territories = functools.lru_cache(maxsize=8)(self._load_territories)
         self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)
         self._index = functools.lru_cache(maxsize=2)(self._load_index)
+        self._aliases = functools.lru_cache(maxsize=2)(self._load_aliases)
         self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
 
     # --- estimates ------------------------------------------------------------------------------
@@ -78,6 +79,29 @@ class Observatory:
     def _load_territories(self, version: str, level: str) -> pd.DataFrame:
         del version
         return self.db.query("SELECT * FROM territories WHERE level = ? ORDER BY code", [level])
+
+    # --- one territory, for the profiles (lookups in the cached frames: no query per parent) -----
+    def territory(self, level: str, code: str) -> pd.Series | None:
+        """The row of one territory (code, name, parents' codes, population, area, map position)."""
+        frame = self.territories(level)
+        rows = frame[frame["code"] == code]
+        return rows.iloc[0] if len(rows) else None
+
+    def commune_alias(self, code: str) -> str:
+        """The commune a code leads to: itself, or the commune of a commune déléguée or arrondissement."""
+        return self._aliases(self.db.version).get(code, code)
+
+    def _load_aliases(self, version: str) -> dict[str, str]:
+        del version
+        rows = self.db.query("SELECT code, commune_code FROM commune_aliases")
+        return dict(zip(rows["code"], rows["commune_code"], strict=True))
+
+    def children(self, level: str, code: str, child_level: str) -> pd.DataFrame:
+        """The territories of ``child_level`` inside one territory, the most populated first."""
+        column = {"region": "region_code", "departement": "departement_code", "epci": "epci_code"}[level]
+        frame = self.territories(child_level)
+        inside = frame[frame[column] == code]
+        return inside.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
 
     def shares_communes(self, a: tuple[str, str], b: tuple[str, str]) -> bool:
         """Whether two territories (level, code) have at least one commune in common.

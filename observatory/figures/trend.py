@@ -45,8 +45,12 @@ def trend_figure(
     lang: str,
     title: str,
     columns: int = 4,
+    title_chars: int = 34,
 ) -> dict:
     """Small multiples, one panel per measure of ``labels`` (in its order), as a figure dict.
+
+    ``columns`` panels per row, each titled with at most ``title_chars`` characters (fewer and
+    shorter on a phone, so that the panels' titles do not run into each other).
 
     ``rows``: series, series_label, wave, measure, estimate, ci_low, ci_high, n, reliability (and
     optionally the change columns of :func:`observatory.views.trends.series_rows`).
@@ -145,12 +149,15 @@ def trend_figure(
                     "yaxis": f"y{axis}",
                 }
             )
+    title_lines = title.count("<br>") + 1
+    top = 100 + 20 * title_lines  # the title, then the legend (two lines on a phone), then the panels
+    height = top + 40 + 190 * nrow
     annotations = (
         []
         if len(measures) == 1
         else [  # one panel: the figure's title names it
             {
-                "text": labels[m] if len(labels[m]) <= 34 else labels[m][:33] + "…",
+                "text": labels[m] if len(labels[m]) <= title_chars else labels[m][: title_chars - 1] + "…",
                 "xref": "paper",
                 "yref": "paper",
                 "x": (layout["xaxis" + ("" if k == 0 else str(k + 1))]["domain"][0]),
@@ -165,11 +172,27 @@ def trend_figure(
     )
     layout.update(
         {
-            "title": {"text": title, "font": {"size": 14}, "y": 0.98, "yref": "container", "yanchor": "top"},
-            "height": 140 + 190 * nrow,
-            "margin": {"l": 10, "r": 10, "t": 110, "b": 30},
-            # below the title, above the panels' own titles
-            "legend": {"orientation": "h", "y": 1 + 40 / (190 * nrow), "yanchor": "bottom", "x": 0},
+            "title": {
+                "text": title,
+                "font": {"size": 14},
+                "x": 0,
+                "xref": "paper",
+                "y": 1,
+                "yref": "container",
+                "yanchor": "top",
+                "pad": {"t": 8},
+            },
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": top, "b": 30},
+            # in pixels from the top, below the title and above the panels' own titles: on a phone
+            # the legend takes two lines and must not run into either
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "y": 1 - (14 + 20 * title_lines) / height,
+                "yref": "container",
+                "yanchor": "top",
+            },
             "annotations": annotations,
             "hovermode": "closest",
         }

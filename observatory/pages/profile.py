@@ -6,12 +6,12 @@ sub-territories, a download and a permalink.
 
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from observatory import i18n
 from observatory import reference as ref
-from observatory.figures.choropleth import FRANCE_VIEW
-from observatory.figures.compare import dotplot
+from observatory.figures import profile as figures
+from observatory.figures.trend import trend_figure
 from observatory.pages.registry import territory_key
 from observatory.service import Observatory
 from observatory.views import profile as pv
@@ -21,49 +21,19 @@ PROFILE_CSV = "profile-csv"
 PROFILE_XLSX = "profile-xlsx"
 PROFILE_ZIP = "profile-zip"
 PROFILE_KEY = "profile-key"
+PROFILE_TRENDS = "profile-trends"  # filled by a callback that knows the screen's width
+CHART_CONFIG = {"displayModeBar": False}  # on touch screens the mode bar covers the charts' titles
 
 
 def _link(level: str, code: str, name: str) -> dcc.Link:
     return dcc.Link(name, href=f"/territoire/{territory_key(level, code)}")
 
 
-def locator(t: pv.Territory) -> dict:
-    """A small national map: régions in grey, the territory's point marked."""
-    region = next((c for lv, c, _ in t.parents if lv == "region"), t.code if t.level == "region" else None)
-    data = [
-        {
-            "type": "choroplethmap",
-            "geojson": "/geo/region.geojson",
-            "featureidkey": "id",
-            "locations": [region] if region else [],
-            "z": [1],
-            "colorscale": [[0, "#c6dbef"], [1, "#c6dbef"]],
-            "showscale": False,
-            "marker": {"line": {"width": 1, "color": "#2c7fb8"}},
-            "hoverinfo": "skip",
-        }
-    ]
-    if t.lon is not None:
-        data.append(
-            {
-                "type": "scattermap",
-                "lon": [t.lon],
-                "lat": [t.lat],
-                "mode": "markers",
-                "marker": {"size": 12, "color": "#d95f02"},
-                "text": [t.name],
-                "hoverinfo": "text",
-            }
-        )
-    return {
-        "data": data,
-        "layout": {
-            "map": {"style": "white-bg", "center": FRANCE_VIEW["center"], "zoom": 3.6},
-            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-            "height": 260,
-            "showlegend": False,
-        },
-    }
+def locator(obs: Observatory, t: pv.Territory) -> dict:
+    """The locator map: France's régions, the parent outlined, the territory filled or marked."""
+    point = (t.lon, t.lat) if t.lon is not None and t.lat is not None else None
+    regions = obs.territories("region")["code"].tolist()
+    return figures.locator(regions, (t.level, t.code), pv.parent_of(t), point, t.name)
 
 
 def identity(t: pv.Territory, lang: str) -> html.Div:
@@ -87,8 +57,8 @@ def identity(t: pv.Territory, lang: str) -> html.Div:
     if t.parents:
         links: list = []
         for level, code, name in t.parents:
-            links += [_link(level, code, name), f" ({ref.label(level, lang).lower()}) "]
-        facts += [html.Dt("Appartient à" if fr else "Part of"), html.Dd(links)]
+            links += [*([" · "] if links else []), _link(level, code, name), f" ({pv.level_name(level, lang)})"]
+        facts += [html.Dt("Appartient à" if fr else "Part of"), html.Dd(links, className="parents")]
     return html.Dl(facts, className="facts")
 
 
@@ -111,8 +81,7 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
     """For each block and survey: a dot plot (territory, parent, France) and a table."""
     fr = lang == "fr"
     rows = pv.indicator_rows(obs, t)
-    parent = pv.parent_of(t)
-    parent_name = next((n for lv, c, n in t.parents if parent and (lv, c) == parent), None)
+    parent_name = pv.parent_name(t)
     series = [("territory", t.name)] + ([("parent", parent_name)] if parent_name else []) + [("france", "France")]
     titles = {
         "fragilite": ("Fragilités perçues", "Perceived fragilities"),
@@ -130,13 +99,11 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
             labels = {m: ref.label(m, lang) for m in table["measure"]}
             stat = statistic or "share"
             title = f"{ref.label(survey, lang)}, {obs.waves(survey)[-1]} — {i18n.t(stat, lang)}"
-            section.append(
-                dcc.Graph(
-                    figure=dotplot(*_with_reference(obs, table, series, survey, lang), labels, stat, title, lang),
-                    config={"displaylogo": False},
-                )
-            )
-            section.append(_table(table, labels, stat, t, lang))
+            plotted, names = _with_reference(obs, table, series, survey, lang)
+            figure = figures.profile_dotplot(plotted, names, labels, stat, title, lang)
+            section.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="dotplot"))
+            view = pv.table_view(table, labels, stat, t, obs.settings.min_n, lang)
+            section.append(table_block(view, title))
         out.append(html.Section(section, className="profile-block"))
     return out
 
@@ -180,80 +147,36 @@ def with_published(obs: Observatory, table, survey: str, lang: str):
     return out, [("published", name)]
 
 
-def _table(table, labels: dict[str, str], statistic: str, t: pv.Territory, lang: str) -> dash_table.DataTable:
-    fr = lang == "fr"
-    records = []
-    for r in table.itertuples():
-        why = ""
-        if r.reliability == "suppressed":
-            why = i18n.t("too_few", lang, n=int(r.n_territory or 0), min_n=30)
-        records.append(
-            {
-                "measure": labels.get(r.measure, r.measure)
-                + (" (parmi les partenaires)" if r.statistic == "share_among_partners" and fr else ""),
-                "territory": why
-                or f"{i18n.value(r.estimate_territory, statistic, lang)} [{i18n.interval(r.ci_low_territory, r.ci_high_territory, statistic, lang)}]",
-                "n": int(r.n_territory or 0),
-                "parent": i18n.value(getattr(r, "estimate_parent", None), statistic, lang),
-                "france": i18n.value(r.estimate_france, statistic, lang),
-                "significance": i18n.t(r.significance, lang) if isinstance(r.significance, str) else "",
-                "vs_parent": i18n.t(r.vs_parent, lang) if isinstance(getattr(r, "vs_parent", None), str) else "",
-            }
-        )
-    columns = [
-        ("measure", "Mesure" if fr else "Measure"),
-        ("territory", f"{t.name} [IC 95 %]" if fr else f"{t.name} [95% CI]"),
-        ("n", "n"),
-        ("parent", "Territoire parent" if fr else "Parent"),
-        ("france", "France"),
-        ("vs_parent", "vs reste du territoire parent" if fr else "vs rest of the parent"),
-        ("significance", "vs reste de la France" if fr else "vs rest of France"),
-    ]
-    return dash_table.DataTable(
-        data=records,
-        columns=[{"id": c, "name": n} for c, n in columns],
-        style_cell={
-            "textAlign": "left",
-            "fontFamily": "inherit",
-            "fontSize": 13,
-            "whiteSpace": "normal",
-            "height": "auto",
-        },
-        style_header={"fontWeight": "600"},
+def table_block(view: pv.TableView, caption: str) -> html.Div:
+    """The table of a block, in a container that scrolls sideways on a narrow screen.
+
+    The reason for suppressed values comes once, above the table.
+    """
+    head = html.Thead(html.Tr([html.Th(name, scope="col") for _id, name in view.columns]))
+    body = html.Tbody(
+        [
+            html.Tr(
+                [html.Th(r["measure"], scope="row")]
+                + [html.Td(r[c], className=f"col-{c}") for c, _name in view.columns[1:]],
+                className=f"reliability-{r['status']}",
+            )
+            for r in view.records
+        ]
     )
+    note = [html.P(view.suppressed_note, className="suppressed-note")] if view.suppressed_note else []
+    scroller = html.Div(
+        html.Table([html.Caption(caption), head, body], className="profile-table"),
+        className="table-scroll",
+        tabIndex="0",  # a scrolling region must be reachable with the keyboard
+        role="region",
+        **{"aria-label": caption},
+    )
+    return html.Div([*note, scroller], className="profile-table-block")
 
 
-def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
-    """For each survey with several waves: the trend of each indicator (territory, parent, France)."""
-    from observatory.figures.trend import trend_figure
-    from observatory.views import trends
-
+def trend_section(lang: str) -> html.Section:
+    """The "change between waves" section; its charts come from :func:`trend_graphs`."""
     fr = lang == "fr"
-    parent = pv.parent_of(t)
-    parent_name = next((n for lv, c, n in t.parents if parent and (lv, c) == parent), None)
-    scopes = [("territory", t.name, t.level, t.code)]
-    if parent and parent_name:
-        scopes.append(("parent", parent_name, parent[0], parent[1]))
-    scopes.append(("france", "France", ref.FRANCE_LEVEL, None))
-    present = set(obs.datasets()["survey"])
-    graphs = []
-    for block, indicator, surveys, statistic in pv.BLOCKS:
-        measures = pv.TREND_MEASURES[block]
-        for survey in surveys:
-            if survey not in present or len(obs.waves(survey)) < 2:
-                continue
-            keep = trends.keep_statistic(statistic)
-            rows = trends.series_rows(obs, indicator, survey, scopes, keep, measures)
-            stat = statistic or "share"  # partnerships: the partner rate, and the kinds among partners
-            labels = {m: ref.label(m, lang) for m in measures}
-            title = f"{ref.label(survey, lang)} — {i18n.t(stat, lang)}"
-            if not statistic:
-                title += " (types : parmi les partenaires)" if fr else " (kinds: among partners)"
-            published = keep(trends.published_points(obs, survey, indicator))
-            figure = trend_figure(rows, published, labels, stat, lang, title)
-            graphs.append(dcc.Graph(figure=figure, config={"displaylogo": False}, className="trend"))
-    if not graphs:
-        return html.Section([], className="profile-block", id="trends")
     intro = (
         "Chaque point est l'estimation d'une vague avec son intervalle de confiance à 95 % (points, pas de "
         "ligne : les vagues sont espacées de plusieurs années). Le survol donne l'évolution depuis la vague "
@@ -263,11 +186,49 @@ def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
         "are years apart). Hover for the change since the previous wave and whether it is significant. "
         "Black diamonds: published national figures."
     )
+    loading = html.P("Calcul des évolutions…" if fr else "Computing the changes…", className="note")
     return html.Section(
-        [html.H2(i18n.t("trend_title", lang)), html.P(intro, className="note"), *graphs],
+        [
+            html.H2(i18n.t("trend_title", lang)),
+            html.P(intro, className="note"),
+            dcc.Loading(html.Div(loading, id=PROFILE_TRENDS)),
+        ],
         className="profile-block",
         id="trends",
     )
+
+
+def trend_columns(width: int | None) -> tuple[int, int]:
+    """(panels per row, characters of a panel's title) for a screen ``width`` px wide."""
+    if width and width < 560:
+        return 2, 22
+    if width and width < 900:
+        return 3, 26
+    return 4, 34
+
+
+def trends_of(obs: Observatory, key: dict, width: int | None) -> list:
+    """The trend charts of the profile whose store holds ``key`` (level, code, lang)."""
+    t = pv.resolve(obs, territory_key(key["level"], key["code"]))
+    return [] if t is None else trend_graphs(obs, t, key.get("lang", "fr"), width)
+
+
+def trend_graphs(obs: Observatory, t: pv.Territory, lang: str, width: int | None = None) -> list:
+    """For each survey with several waves: the trend of each indicator (territory, parent, France)."""
+    fr = lang == "fr"
+    columns, chars = trend_columns(width)
+    graphs = []
+    for tb in pv.trend_blocks(obs, t):
+        stat = tb.statistic or "share"  # partnerships: the partner rate, and the kinds among partners
+        labels = {m: ref.label(m, lang) for m in tb.measures}
+        title = f"{ref.label(tb.survey, lang)} — {i18n.t(stat, lang)}"
+        if not tb.statistic:
+            title += " (types : parmi les partenaires)" if fr else " (kinds: among partners)"
+        if columns < 4:  # a phone or a narrow window: the title on several lines
+            title = figures.wrap(title, 42)
+        figure = trend_figure(tb.rows, tb.published, labels, stat, lang, title, columns, chars)
+        graphs.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="trend"))
+    return graphs or [html.P("Une seule vague par enquête." if fr else "One wave per survey.", className="note")]
 
 
 KIND_LABELS = {
@@ -283,28 +244,63 @@ KIND_LABELS = {
 }
 
 
-def initiatives_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
-    """Real initiatives from the source documents located here, below or above (never synthetic)."""
+MONTHS = (
+    ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+     "novembre", "décembre"),
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+     "November", "December"),
+)  # fmt: skip
+
+
+def source_date(date: str, lang: str) -> str:
+    """An ISO date of a source, in words: '2019', 'février 2019', '5 avril 2018'; 'non daté' when empty."""
+    parts = [int(p) for p in date.split("-")] if date else []
+    months = MONTHS[0 if lang == "fr" else 1]
+    if len(parts) == 3:
+        return f"{parts[2]} {months[parts[1] - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{months[parts[1] - 1]} {parts[0]}"
+    if parts:
+        return str(parts[0])
+    return "non daté" if lang == "fr" else "undated"
+
+
+def _initiative(r, lang: str) -> html.Li:
     fr = lang == "fr"
-    rows = obs.initiatives(t.level, t.code, [(lv, c) for lv, c, _ in t.parents])
-    head = html.H2("Initiatives du territoire (données réelles)" if fr else "Initiatives in the territory (real data)")
-    if rows.empty:
-        return html.Section(
-            [head, html.P("Aucune initiative du catalogue ici." if fr else "No catalogued initiative here.")]
-        )
-    items = []
-    for r in rows.itertuples():
-        kind = KIND_LABELS.get(r.kind, (r.kind, r.kind))[0 if fr else 1]
-        details = [html.Strong(r.name), f" — {kind}", html.Br(), r.description_fr if fr else r.description_en]
-        if r.role:
-            details += [html.Br(), ("Rôle : " if fr else "Role: ") + r.role.replace(";", ", ")]
-        if r.actors:
-            details += [html.Br(), ("Acteurs : " if fr else "Actors: ") + r.actors.replace(";", ", ")]
-        if r.figures:
-            details += [html.Br(), ("Chiffres : " if fr else "Figures: ") + r.figures.replace(";", ", ")]
-        details += [html.Br(), html.Small(("Source : " if fr else "Source: ") + r.source_document)]
-        items.append(html.Li(details, className="initiative"))
-    return html.Section([head, html.Ul(items, className="initiatives")], className="profile-block", id="initiatives")
+    kind = KIND_LABELS.get(r.kind, (r.kind, r.kind))[0 if fr else 1]
+    details = [html.Strong(r.name), f" — {kind}", html.Br(), r.description_fr if fr else r.description_en]
+    if r.role:
+        details += [html.Br(), ("Rôle : " if fr else "Role: ") + r.role.replace(";", ", ")]
+    if r.actors:
+        details += [html.Br(), ("Acteurs : " if fr else "Actors: ") + r.actors.replace(";", ", ")]
+    if r.figures:
+        details += [html.Br(), ("Chiffres : " if fr else "Figures: ") + r.figures.replace(";", ", ")]
+    source = f"« {r.source_title} »" if fr else f"'{r.source_title}'"
+    cited = ", ".join(p for p in (source, r.source_publisher, source_date(r.source_date, lang)) if p)
+    details += [html.Br(), html.Small(("Source : " if fr else "Source: ") + cited, className="source")]
+    return html.Li(details, className="initiative")
+
+
+def initiatives_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
+    """Real initiatives from the source documents (never synthetic).
+
+    The territory's own (located here, below or above it), and apart the national programmes
+    open to it.
+    """
+    fr = lang == "fr"
+    own, national = pv.initiatives(obs, t)
+    content: list = [html.H2("Initiatives (données réelles)" if fr else "Initiatives (real data)")]
+    content.append(html.H3("Initiatives du territoire" if fr else "Initiatives in the territory"))
+    if own.empty:
+        content.append(html.P("Aucune initiative du catalogue ici." if fr else "No catalogued initiative here."))
+    else:
+        content.append(html.Ul([_initiative(r, lang) for r in own.itertuples()], className="initiatives local"))
+    if not national.empty:
+        content += [
+            html.H3("Programmes nationaux accessibles à ce territoire" if fr else "National programmes open to it"),
+            html.Ul([_initiative(r, lang) for r in national.itertuples()], className="initiatives national"),
+        ]
+    return html.Section(content, className="profile-block", id="initiatives")
 
 
 def layout(obs: Observatory, key: str, lang: str) -> html.Div:
@@ -326,12 +322,12 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
     permalink = f"/territoire/{territory_key(t.level, t.code)}"
     return html.Div(
         [
-            dcc.Store(id=PROFILE_KEY, data={"level": t.level, "code": t.code}),
+            dcc.Store(id=PROFILE_KEY, data={"level": t.level, "code": t.code, "lang": lang}),
             html.H1(t.name, id="profile-title"),
             html.Div(
                 [
                     html.Div([identity(t, lang), *sub_territories(obs, t, lang)], className="profile-identity"),
-                    dcc.Graph(figure=locator(t), config={"displayModeBar": False}, className="locator"),
+                    dcc.Graph(figure=locator(obs, t), config=CHART_CONFIG, className="locator"),
                 ],
                 className="profile-head",
             ),
@@ -361,7 +357,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                 className="actions",
             ),
             *indicator_sections(obs, t, lang),
-            trend_section(obs, t, lang),
+            trend_section(lang),
             initiatives_section(obs, t, lang),
         ],
         className="profile",

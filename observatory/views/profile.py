@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from observatory import i18n
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.stats.engine import GROUPS_LEVEL
 from observatory.stats.pairwise import pairwise
+from observatory.views import trends
 
 PARENT_LEVEL = {"commune": "departement", "epci": "departement", "departement": "region"}
-PARENT_COLUMN = {"departement": "departement_code", "region": "region_code"}
 CHILD_LEVELS = {"region": ("departement",), "departement": ("epci", "commune"), "epci": ("commune",)}
 BLOCKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     # (block, indicator, surveys, statistic kept)
@@ -61,45 +62,53 @@ def resolve(obs: Observatory, key: str) -> Territory | None:
     key = (key or "").strip()[:20]
     if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", key):
         return None
-    level, code = None, key.upper()
-    if key.lower().startswith("reg-"):
-        level, code = "region", key[4:]
-    elif re.fullmatch(r"\d{9}", key):
-        level = "epci"
-    elif len(key) == 5:
-        level = "commune"
-        alias = obs.db.query("SELECT commune_code FROM commune_aliases WHERE code = ?", [code])
-        code = alias["commune_code"].iloc[0] if len(alias) else code
-    elif len(key) in (2, 3):
-        level = "departement"
-    if level is None:
+    level, code = _level_of_key(key)
+    if level == "commune":
+        code = obs.commune_alias(code)
+    r = obs.territory(level, code) if level else None
+    if r is None:
         return None
-    rows = obs.db.query("SELECT * FROM territories WHERE level = ? AND code = ?", [level, code])
-    if rows.empty:
-        return None
-    r = rows.iloc[0]
     parents = []
     for plevel, col in (("epci", "epci_code"), ("departement", "departement_code"), ("region", "region_code")):
         pcode = r[col]
         if isinstance(pcode, str) and plevel != level:
-            p = obs.db.query("SELECT name FROM territories WHERE level = ? AND code = ?", [plevel, pcode])
-            if len(p):
-                parents.append((plevel, pcode, p["name"].iloc[0]))
-    area = float(r["area_km2"]) if pd.notna(r["area_km2"]) else None
-    lon = float(r["map_lon"]) if pd.notna(r["map_lon"]) else None
-    lat = float(r["map_lat"]) if pd.notna(r["map_lat"]) else None
-    return Territory(level, code, r["name"], int(r["population"] or 0), area, parents, lon, lat)
+            p = obs.territory(plevel, pcode)
+            if p is not None:
+                parents.append((plevel, pcode, p["name"]))
+    return Territory(
+        level,
+        code,
+        r["name"],
+        int(r["population"] or 0),
+        _float(r["area_km2"]),
+        parents,
+        _float(r["map_lon"]),
+        _float(r["map_lat"]),
+    )
+
+
+def _level_of_key(key: str) -> tuple[str | None, str]:
+    """(level, code) from the shape of a URL key: 'reg-84', 9 digits (EPCI), 5 (commune), 2-3 (département)."""
+    if key.lower().startswith("reg-"):
+        return "region", key[4:]
+    if re.fullmatch(r"\d{9}", key):
+        return "epci", key
+    if len(key) == 5:
+        return "commune", key.upper()
+    if len(key) in (2, 3):
+        return "departement", key.upper()
+    return None, key
+
+
+def _float(x: object) -> float | None:
+    return float(x) if pd.notna(x) else None
 
 
 def children(obs: Observatory, t: Territory, limit: int = 40) -> dict[str, tuple[pd.DataFrame, int]]:
     """Sub-territories by level: the most populated ``limit`` ones, and how many there are."""
     out = {}
-    col = {"region": "region_code", "departement": "departement_code", "epci": "epci_code"}.get(t.level)
     for level in CHILD_LEVELS.get(t.level, ()):
-        rows = obs.db.query(
-            f"SELECT code, name, population FROM territories WHERE level = ? AND {col} = ? ORDER BY population DESC",
-            [level, t.code],
-        )
+        rows = obs.children(t.level, t.code, level)[["code", "name", "population"]]
         out[level] = (rows.head(limit), len(rows))
     return out
 
@@ -197,3 +206,179 @@ def with_parent_test(
     terr = by_scope["territory"]
     keys = pd.MultiIndex.from_frame(terr[["measure", "statistic"]])
     return terr.assign(vs_parent=verdict.reindex(keys).to_numpy())
+
+
+def parent_name(t: Territory) -> str | None:
+    """The name of the territory the profile compares with (the parent of :func:`parent_of`)."""
+    parent = parent_of(t)
+    return next((name for level, code, name in t.parents if parent == (level, code)), None)
+
+
+# --- the tables, as shown ------------------------------------------------------------------------
+SHORT_LEVELS = {
+    "commune": ("commune", "municipality"),
+    "epci": ("intercommunalité", "intercommunality"),
+    "departement": ("département", "département"),
+    "region": ("région", "region"),
+}
+
+
+def level_name(level: str, lang: str) -> str:
+    """A level in lower case and without the acronym, as written after a name: 'Loire (département)'."""
+    fr, en = SHORT_LEVELS.get(level, (level, level))
+    return fr if lang == "fr" else en
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A block's table as shown.
+
+    Column (id, header) pairs, one dict of texts per row, and the one line that says why some
+    values are not shown (None when all are).
+    """
+
+    columns: list[tuple[str, str]]
+    records: list[dict[str, str]]
+    suppressed_note: str | None
+
+
+def table_view(
+    table: pd.DataFrame, labels: dict[str, str], statistic: str, t: Territory, min_n: int, lang: str
+) -> TableView:
+    """The texts of a :func:`comparison_table`: every value with its 95 % CI, n and reliability.
+
+    A suppressed cell shows "—", and the reason is said once, above the table, with the
+    configured threshold ``min_n``.
+    """
+    fr = lang == "fr"
+    among = " (parmi les partenaires)" if fr else " (among partners)"
+    dash = "—"
+    records = []
+    for r in table.itertuples():
+        suppressed = r.reliability == "suppressed"
+        records.append(
+            {
+                "measure": labels.get(r.measure, r.measure) + (among if r.statistic == "share_among_partners" else ""),
+                "territory": dash if suppressed else _with_ci(r, "territory", statistic, lang),
+                "n": str(int(r.n_territory)) if pd.notna(r.n_territory) else "0",
+                "reliability": i18n.t(r.reliability, lang) if isinstance(r.reliability, str) else "",
+                "parent": _with_ci(r, "parent", statistic, lang),
+                "france": _with_ci(r, "france", statistic, lang),
+                "vs_parent": _verdict(getattr(r, "vs_parent", None), suppressed, lang),
+                "significance": _verdict(r.significance, suppressed, lang),
+                "status": r.reliability if isinstance(r.reliability, str) else "",
+            }
+        )
+    parent = parent_name(t)
+    ci = "IC 95 %" if fr else "95% CI"
+    columns = [
+        ("measure", "Mesure" if fr else "Measure"),
+        ("territory", f"{t.name} [{ci}]"),
+        ("n", "n"),
+        ("reliability", "Fiabilité" if fr else "Reliability"),
+        *([("parent", f"{parent} [{ci}]")] if parent and "estimate_parent" in table else []),
+        ("france", f"France [{ci}]"),
+        *([("vs_parent", "vs reste du territoire parent" if fr else "vs rest of the parent")] if parent else []),
+        ("significance", "vs reste de la France" if fr else "vs rest of France"),
+    ]
+    if records and all(r["status"] == "suppressed" for r in records):
+        # nothing to show for the territory: its columns would repeat "—" on every row
+        columns = [c for c in columns if c[0] not in ("territory", "reliability", "vs_parent", "significance")]
+    return TableView(columns, records, suppressed_note(table, min_n, lang))
+
+
+def suppressed_note(table: pd.DataFrame, min_n: int, lang: str) -> str | None:
+    """One line for a table's suppressed cells: 'n = 23 < 30 répondants dans ce territoire'."""
+    n = table.loc[table["reliability"] == "suppressed", "n_territory"].fillna(0).astype(int)
+    if n.empty:
+        return None
+    counts = ", ".join(str(v) for v in sorted(set(n)))
+    if lang == "fr":
+        return (
+            f"Effectif insuffisant : valeurs non diffusées (—), n = {counts} < {min_n} répondants dans ce territoire."
+        )
+    return f"Too few respondents: values not shown (—), n = {counts} < {min_n} respondents in this territory."
+
+
+def _with_ci(r: object, scope: str, statistic: str, lang: str) -> str:
+    est = getattr(r, f"estimate_{scope}", None)
+    if est is None or pd.isna(est):
+        return "—"
+    lo, hi = getattr(r, f"ci_low_{scope}"), getattr(r, f"ci_high_{scope}")
+    return f"{i18n.value(est, statistic, lang)} [{i18n.interval(lo, hi, statistic, lang)}]"
+
+
+def _verdict(verdict: object, suppressed: bool, lang: str) -> str:
+    if suppressed or not isinstance(verdict, str):
+        return "—"
+    return i18n.t(verdict, lang)
+
+
+# --- trends --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrendBlock:
+    """The rows of one trend chart: a survey's indicator across waves (territory, parent, France)."""
+
+    block: str
+    indicator: str
+    survey: str
+    statistic: str
+    measures: tuple[str, ...]
+    rows: pd.DataFrame
+    published: pd.DataFrame
+
+
+def trend_blocks(obs: Observatory, t: Territory) -> list[TrendBlock]:
+    """Every trend chart of the profile: each survey with several waves, each block's measures."""
+    parent, name = parent_of(t), parent_name(t)
+    scopes = [("territory", t.name, t.level, t.code)]
+    if parent and name:
+        scopes.append(("parent", name, parent[0], parent[1]))
+    scopes.append(("france", "France", ref.FRANCE_LEVEL, None))
+    present = set(obs.datasets()["survey"])
+    out = []
+    for block, indicator, surveys, statistic in BLOCKS:
+        measures = TREND_MEASURES[block]
+        keep = trends.keep_statistic(statistic)
+        for survey in surveys:
+            if survey not in present or len(obs.waves(survey)) < 2:
+                continue
+            rows = trends.series_rows(obs, indicator, survey, scopes, keep, measures)
+            published = keep(trends.published_points(obs, survey, indicator))
+            out.append(TrendBlock(block, indicator, survey, statistic, measures, rows, published))
+    return out
+
+
+# --- initiatives ---------------------------------------------------------------------------------
+NATIONAL = "france"  # initiative_places.level of the programmes coded at the national level
+
+
+def initiatives(obs: Observatory, t: Territory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The territory's own initiatives, and apart the national programmes open to it.
+
+    Own: located in the territory, in its sub-territories or in its parents. Each row has
+    ``source_title``, ``source_publisher`` and ``source_date``, never the source's file name.
+    """
+    rows = obs.initiatives(t.level, t.code, [(lv, c) for lv, c, _ in t.parents])
+    if rows.empty:
+        return rows, rows
+    rows = rows.assign(
+        source_title=[_source_title(r) for r in rows.itertuples()],
+        source_publisher=rows["source_publisher"].fillna("") if "source_publisher" in rows else "",
+        source_date=rows["source_date"].fillna("") if "source_date" in rows else "",
+    )
+    national = rows["level"] == NATIONAL
+    return rows[~national].reset_index(drop=True), rows[national].reset_index(drop=True)
+
+
+def _source_title(r: object) -> str:
+    """The source's title.
+
+    On a database built before the catalogue had one, the description in parentheses after the
+    file name ('003_….txt (Les 20 premières…)').
+    """
+    title = getattr(r, "source_title", None)
+    if isinstance(title, str) and title:
+        return title
+    match = re.search(r"\((.+)\)\s*$", r.source_document or "")
+    return match.group(1) if match else ""

@@ -33,6 +33,9 @@ COLUMNS = [
     "actors",
     "figures",
     "source_document",
+    "source_title",
+    "source_publisher",
+    "source_date",
 ]
 LEVELS = {"commune", "epci", "departement", "region", "france"}
 KINDS = {
@@ -278,3 +281,20 @@ def test_no_description_copies_a_seed(cat):
                 copied.append(f"{row.initiative_id}: {run!r}")
                 break
     assert not copied, "\n".join(copied)
+
+
+def test_sources_have_their_own_title_and_date(cat):
+    """The title is the seed's own (found in its text); the date, when given, is ISO (year,
+    year-month or full date) and its year is written in the seed. A file name is never a title."""
+    texts = seed_texts()
+    by_file = cat.assign(file=cat["source_document"].str.split(" ", n=1).str[0])
+    for file, rows in by_file.groupby("file"):
+        text = norm(texts[file])
+        for col in ("source_title", "source_publisher", "source_date"):
+            assert rows[col].nunique() == 1, f"{file}: several {col}"
+        title, date = rows["source_title"].iloc[0], rows["source_date"].iloc[0]
+        assert title and ".txt" not in title and rows["source_publisher"].iloc[0], file
+        assert norm(title) in text, f"{file}: title {title!r} not in the document"
+        if date:
+            assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date), date
+            assert date[:4] in text, f"{file}: year {date[:4]} not in the document"
