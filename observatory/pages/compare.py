@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pandas as pd
 from dash import dash_table, dcc, html
 
 from observatory import i18n
 from observatory import reference as ref
 from observatory.figures.compare import dotplot
 from observatory.service import Observatory
-from observatory.urlstate import raw_values
+from observatory.urlstate import language, raw_values
 from observatory.views import comparison as cmp
 
 COMPARE_ADD = "compare-add"
@@ -34,12 +35,8 @@ VIEW_LABELS = {
     "innovation-citoyens": ("Innovation — citoyens", "Innovation — citizens"),
     "innovation-elus": ("Innovation — maires", "Innovation — mayors"),
 }
-VERDICT = {
-    "a_higher": (">", ">"),
-    "b_higher": ("<", "<"),
-    "not_significant": ("≈ (n.s.)", "≈ (n.s.)"),
-    "not_tested": ("non testé", "not tested"),
-}
+VERDICT = cmp.VERDICT
+LABEL_WRAP = 22  # characters per line of the dot plot's measure labels (a phone keeps a plot area)
 
 
 def href(keys: list[str], view: str, lang: str) -> str:
@@ -61,6 +58,17 @@ def state(obs: Observatory, search: str | None) -> tuple[list, str, list[str]]:
     return territories, view, notices
 
 
+def current(obs: Observatory, search: str | None) -> dict:
+    """The comparison a URL asks for: its valid territory keys, view and language.
+
+    The callbacks read this from the URL, which a tab or a chip link changes at once, rather than
+    from the page's ``compare-state`` store, which only changes once the new page has been
+    computed and sent (seconds for a view not yet cached).
+    """
+    territories, view, _notices = state(obs, search)
+    return {"keys": [cmp.key_of(t) for t in territories], "view": view, "lang": language(search)}
+
+
 def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, list[str]]:
     """The page and its notices."""
     fr = lang == "fr"
@@ -72,7 +80,11 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
                 dcc.Link(t.name, href=f"/territoire/{cmp.key_of(t)}"),
                 f" ({ref.label(t.level, lang).lower()}) ",
                 dcc.Link(
-                    "✕",
+                    # the cross is hidden from screen readers, which read "Retirer Loire" instead
+                    [
+                        html.Span("✕", **{"aria-hidden": "true"}),
+                        html.Span(f"Retirer {t.name}" if fr else f"Remove {t.name}", className="visually-hidden"),
+                    ],
                     href=href([k for k in keys if k != cmp.key_of(t)], view, lang),
                     className="remove",
                     title="Retirer" if fr else "Remove",
@@ -136,24 +148,38 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
             add,
             *suggestions,
             html.Nav(tabs, className="nav tabs"),
-            html.Div(
-                [
-                    html.Button("Télécharger (CSV)" if fr else "Download (CSV)", id=COMPARE_CSV, className="button"),
-                    html.Button("XLSX", id=COMPARE_XLSX, className="button secondary"),
-                    html.Button(
-                        "ZIP avec description (datapackage)" if fr else "ZIP with description (datapackage)",
-                        id=COMPARE_ZIP,
-                        className="button secondary",
-                    ),
-                    dcc.Download(id=COMPARE_DOWNLOAD),
-                ],
-                className="actions",
-            ),
+            downloads(len(territories), lang),
             *body,
         ],
         className="compare",
     )
     return page, notices
+
+
+def downloads(count: int, lang: str) -> html.Div:
+    """The CSV, XLSX and ZIP buttons: disabled, with the reason as their title, below two territories."""
+    fr = lang == "fr"
+    off = count < 2
+    why = (
+        "Choisissez au moins deux territoires pour télécharger une comparaison"
+        if fr
+        else "Choose at least two territories to download a comparison"
+    )
+    common = {"disabled": off, "title": why if off else None}
+    return html.Div(
+        [
+            html.Button("Télécharger (CSV)" if fr else "Download (CSV)", id=COMPARE_CSV, className="button", **common),
+            html.Button("XLSX", id=COMPARE_XLSX, className="button secondary", **common),
+            html.Button(
+                "ZIP avec description (datapackage)" if fr else "ZIP with description (datapackage)",
+                id=COMPARE_ZIP,
+                className="button secondary",
+                **common,
+            ),
+            dcc.Download(id=COMPARE_DOWNLOAD),
+        ],
+        className="actions",
+    )
 
 
 def trend_graph(obs: Observatory, territories: list, view: str, measures: list, labels: dict, lang: str) -> list:
@@ -199,7 +225,7 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
     waves = obs.waves(cmp.VIEWS[view][1])
     wave = f", {waves[-1]}" if waves else ""
     title = VIEW_LABELS[view][0 if fr else 1] + wave + (" (IC à 95 %)" if fr else " (95% CI)")
-    figure = dotplot(wide, series, labels, stat, title, lang)
+    figure = dotplot(wide, series, labels, stat, title, lang, wrap=LABEL_WRAP)
     records = []
     for m in wide["measure"]:
         row = {"measure": labels[m]}
@@ -212,24 +238,6 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
             )
         records.append(row)
     names = {cmp.key_of(t): t.name for t in territories}
-    pair_records = []
-    for p in pairs.itertuples():
-        a, b = (names.get(cmp.key_of_code(x), x) for x in (p.territory_a, p.territory_b))
-        basis = {
-            "rest_of_b": f" (vs {b} hors {a})" if fr else f" (vs {b} without {a})",
-            "rest_of_a": f" ({a} hors {b})" if fr else f" ({a} without {b})",
-        }.get(p.basis, "")
-        pair_records.append(
-            {
-                "measure": labels.get(p.measure, p.measure),
-                "pair": f"{a} {VERDICT[p.verdict][0 if fr else 1]} {b}{basis}",
-                "p_value": ""
-                if p.p_value != p.p_value
-                else ("< 0,001" if fr else "< 0.001")
-                if p.p_value < 0.001
-                else i18n.number(p.p_value, 3, lang),
-            }
-        )
     cell = {"textAlign": "left", "fontFamily": "inherit", "fontSize": 13, "whiteSpace": "normal", "height": "auto"}
     return [
         dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
@@ -241,17 +249,47 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
             + [{"id": k, "name": n} for k, n in names.items()],
             style_cell=cell,
             style_header={"fontWeight": "600"},
+            style_table={"overflowX": "auto"},  # a phone scrolls the table, not the page
         ),
-        html.H2("Différences deux à deux (test à 5 %)" if fr else "Pairwise differences (5% test)"),
+        *pairwise_section(pairs, names, labels, view, lang, cell),
+    ]
+
+
+def pairwise_section(
+    pairs: pd.DataFrame, names: dict[str, str], labels: dict[str, str], view: str, lang: str, cell: dict
+) -> list:
+    """The heading, the multiple-testing note and the table of pairwise differences."""
+    fr = lang == "fr"
+    tested = int(pairs["p_value"].notna().sum()) if len(pairs) else 0
+    note = (
+        f"Chaque ligne teste une différence (test z à 5 %). Les {tested} tests de cette page (toutes les paires "
+        "× toutes les mesures de la vue) forment une seule famille : leurs p-valeurs sont ajustées par la "
+        "méthode de Holm, et « > » ou « < » signifie significatif après ajustement (p ajustée < 0,05)."
+        if fr
+        else f"Each row tests one difference (z-test at 5%). The {tested} tests on this page (every pair × every "
+        "measure of the view) form one family: their p-values are adjusted by Holm's method, and “>” or “<” "
+        "means significant after adjustment (adjusted p < 0.05)."
+    )
+    method = dcc.Link("Méthodologie" if fr else "Methodology", href="/methodologie" + ("" if fr else "?lang=en"))
+    unit = cmp.difference_unit(view, lang)
+    return [
+        html.H2("Différences deux à deux" if fr else "Pairwise differences"),
+        html.P([note, " ", method], className="pairwise-note"),
         dash_table.DataTable(
             id="compare-pairs",
-            data=pair_records,
+            data=cmp.pair_rows(pairs, names, labels, lang),
             columns=[
                 {"id": "measure", "name": "Mesure" if fr else "Measure"},
-                {"id": "pair", "name": "Comparaison" if fr else "Comparison"},
+                {"id": "pair", "name": "Comparaison (a, b)" if fr else "Comparison (a, b)"},
+                {
+                    "id": "difference",
+                    "name": f"Différence a − b, IC à 95 % ({unit})" if fr else f"Difference a − b, 95% CI ({unit})",
+                },
                 {"id": "p_value", "name": "p"},
+                {"id": "p_holm", "name": "p ajustée (Holm)" if fr else "adjusted p (Holm)"},
             ],
             style_cell=cell,
+            style_table={"overflowX": "auto"},
             sort_action="native",
             page_size=30,
         ),

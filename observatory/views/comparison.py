@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from observatory import i18n
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
-from observatory.stats.engine import LEVEL_COLUMNS
-from observatory.stats.pairwise import pairwise
+from observatory.stats.pairwise import adjust_family, pairwise
 from observatory.views.profile import Territory, resolve
 
 MAX_TERRITORIES = 6
@@ -55,29 +55,24 @@ def key_of_code(level_code: str) -> str:
     return ref.territory_key(level, code)
 
 
-def _condition(level: str, code: str) -> tuple[str, str]:
-    column = "code" if level == "commune" else LEVEL_COLUMNS[level]
-    return f"{column} = ?", code
-
-
 def overlaps(obs: Observatory, territories: list[Territory]) -> dict[frozenset, tuple[str, str]]:
     """For each pair sharing communes, the inner one (the less populated)."""
     out = {}
     for i, a in enumerate(territories):
         for b in territories[i + 1 :]:
-            ca, va = _condition(a.level, a.code)
-            cb, vb = _condition(b.level, b.code)
-            shared = obs.db.query(
-                f"SELECT count(*) AS n FROM territories WHERE level = 'commune' AND {ca} AND {cb}", [va, vb]
-            )
-            if int(shared["n"].iloc[0]) > 0:
+            if obs.shares_communes((a.level, a.code), (b.level, b.code)):
                 inner = a if a.population <= b.population else b
                 out[frozenset(((a.level, a.code), (b.level, b.code)))] = (inner.level, inner.code)
     return out
 
 
 def compare(obs: Observatory, territories: list[Territory], view: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(estimates, pairwise): one row per territory × measure, and one per pair × measure."""
+    """(estimates, pairwise): one row per territory × measure, and one per pair × measure.
+
+    The pairwise rows are every pair × measure of the view, in the view's measure order, then the
+    pairs in the order of ``territories`` (a before b); their p-values are Holm-adjusted over
+    exactly these rows (``p_holm``), and ``verdict`` is on the adjusted p-value.
+    """
     indicator, survey, statistic = VIEWS[view]
     waves = obs.waves(survey)
     if not waves or len(territories) < 1:
@@ -90,14 +85,28 @@ def compare(obs: Observatory, territories: list[Territory], view: str) -> tuple[
         estimates[(t.level, t.code)] = e.assign(territory_key=key_of(t), territory_label=t.name)
     table = pd.concat(estimates.values(), ignore_index=True)
     base = Query(indicator, wave, survey, "groups")
-    pairs = pairwise(
-        obs.stats, base, {k: v for k, v in estimates.items()}, overlaps(obs, territories), obs.settings.min_n
-    )
+    pairs = pairwise(obs.stats, base, estimates, overlaps(obs, territories), obs.settings.min_n)
     if len(pairs):
-        pairs = pairs[
-            pairs.set_index(["measure", "statistic"]).index.isin(table.set_index(["measure", "statistic"]).index)
-        ]
+        shown = table.set_index(["measure", "statistic"]).index
+        pairs = pairs[pairs.set_index(["measure", "statistic"]).index.isin(shown)]
+        pairs = adjust_family(in_order(pairs, table, territories))
     return table, pairs.reset_index(drop=True)
+
+
+def in_order(pairs: pd.DataFrame, table: pd.DataFrame, territories: list[Territory]) -> pd.DataFrame:
+    """The pairs by measure (the estimates' order), then by pair (a, b) in the territories' order."""
+    position = {f"{t.level}:{t.code}": i for i, t in enumerate(territories)}
+    measures = {m: i for i, m in enumerate(table["measure"].drop_duplicates())}
+    statistics = {s: i for i, s in enumerate(table["statistic"].drop_duplicates())}
+    rank = pd.DataFrame(
+        {
+            "measure": pairs["measure"].map(measures),
+            "statistic": pairs["statistic"].map(statistics),
+            "a": pairs["territory_a"].map(position),
+            "b": pairs["territory_b"].map(position),
+        }
+    )
+    return pairs.loc[rank.sort_values(["measure", "statistic", "a", "b"], kind="stable").index]
 
 
 def _keep(table: pd.DataFrame, statistic: str) -> pd.DataFrame:
@@ -120,3 +129,64 @@ def similar(obs: Observatory, t: Territory, k: int = 5) -> pd.DataFrame:
     other_region = (terr["region_code"] != region).astype(float) if t.level != "region" else 0.0
     distance = np.sqrt(d_pop**2 + d_dens**2) + 0.5 * other_region
     return terr.assign(distance=distance).nsmallest(k, "distance")
+
+
+VERDICT = {
+    # verdict: (French, English) sign between the two names, on the Holm-adjusted p-value
+    "a_higher": (">", ">"),
+    "b_higher": ("<", "<"),
+    "not_significant": ("≈ (n.s.)", "≈ (n.s.)"),
+    "not_tested": ("non testé", "not tested"),
+}
+
+
+def p_text(p: float, lang: str) -> str:
+    """A p-value as shown: '< 0,001', '0,042' (French decimal comma), '' when not tested."""
+    if p != p:  # NaN: the test was not performed
+        return ""
+    if p < 0.001:
+        return "< 0,001" if lang == "fr" else "< 0.001"
+    return i18n.number(p, 3, lang)
+
+
+def difference_unit(view: str, lang: str) -> str:
+    """The unit differences of a view are given in: points of % for shares, a score out of 10."""
+    if VIEWS[view][2] == "mean_score":
+        return "note sur 10" if lang == "fr" else "score out of 10"
+    return "points de %" if lang == "fr" else "percentage points"
+
+
+def pair_rows(pairs: pd.DataFrame, names: dict[str, str], labels: dict[str, str], lang: str) -> list[dict]:
+    """The pairwise table's rows, in the order of ``pairs``.
+
+    Each row: the measure, the pair with its verdict, the difference a − b with its 95 % CI, the
+    raw and the Holm-adjusted p-values.
+
+    Args:
+        pairs: the pairwise rows of :func:`compare`.
+        names: territory URL key → name.
+        labels: measure code → label.
+        lang: 'fr' or 'en'.
+    """
+    fr = lang == "fr"
+    rows = []
+    for p in pairs.itertuples():
+        a, b = (names.get(key_of_code(x), x) for x in (p.territory_a, p.territory_b))
+        basis = {
+            "rest_of_b": f" (vs {b} hors {a})" if fr else f" (vs {b} without {a})",
+            "rest_of_a": f" ({a} hors {b})" if fr else f" ({a} without {b})",
+        }.get(p.basis, "")
+        difference = ""
+        if p.difference == p.difference:
+            interval = i18n.signed_interval(p.ci_low, p.ci_high, p.statistic, lang)
+            difference = f"{i18n.signed(p.difference, p.statistic, lang)} {interval}"
+        rows.append(
+            {
+                "measure": labels.get(p.measure, p.measure),
+                "pair": f"{a} {VERDICT[p.verdict][0 if fr else 1]} {b}{basis}",
+                "difference": difference,
+                "p_value": p_text(p.p_value, lang),
+                "p_holm": p_text(p.p_holm, lang),
+            }
+        )
+    return rows
