@@ -20,13 +20,14 @@ seconds. Past a bound the answer is HTTP 400 saying how to ask for less, never a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 from urllib.parse import urlencode
 
 from dash.exceptions import DashException
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from observatory import reference as ref
@@ -231,6 +232,18 @@ def blueprint(obs: Observatory) -> Blueprint:
     """The API's routes on one data interface."""
     bp = Blueprint("api", __name__, url_prefix=PREFIX)
 
+    @bp.before_request
+    def start_time_limit():
+        # Every query of the request (the ETag's data version included) within one time limit.
+        g.api_time_limit = contextlib.ExitStack()
+        g.api_time_limit.enter_context(obs.db.time_limit(obs.settings.api_time_limit))
+
+    @bp.teardown_request
+    def end_time_limit(_exc: BaseException | None):
+        stack = g.pop("api_time_limit", None)
+        if stack is not None:
+            stack.close()
+
     @bp.errorhandler(BadParameter)
     def bad_parameter(exc: BadParameter):
         return _error(exc.param, exc.value, exc.allowed)
@@ -261,8 +274,7 @@ def blueprint(obs: Observatory) -> Blueprint:
         paging = _paging(fmt, obs.settings.api_max_rows)
 
         def build() -> Response:
-            with obs.db.time_limit(obs.settings.api_time_limit):
-                resp = _table_response(obs, req, fmt, dialect, paging)
+            resp = _table_response(obs, req, fmt, dialect, paging)
             if fmt != "json":
                 resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_{indicator}.{fmt}"
             return resp

@@ -38,6 +38,7 @@ DUCKDB_MEMORY = os.environ.get("OBSERVATORY_DUCKDB_MEMORY", "2GB")
 DUCKDB_THREADS = int(os.environ.get("OBSERVATORY_DUCKDB_THREADS", "1"))
 # Parent of each process's spill folder (DuckDB's default, '<db>.tmp', is in the data folder).
 DUCKDB_TEMP = os.environ.get("OBSERVATORY_DUCKDB_TEMP", tempfile.gettempdir())
+INTERRUPT_EVERY = 0.02  # seconds between two interrupts of a query past its time limit
 
 
 def spill_folder() -> Path:
@@ -57,34 +58,41 @@ class QueryTimeout(RuntimeError):
 def interrupt_at(deadline: tuple[float, float] | None, interrupt: Callable[[], None]) -> Iterator[None]:
     """Call ``interrupt`` if the block still runs at ``deadline`` (monotonic time, limit in s).
 
-    The interrupted query's error becomes :class:`QueryTimeout`. The timer may fire only while the
-    block runs (a shared flag under a lock), so that it never stops the next query on the connection.
+    The interrupted query's error becomes :class:`QueryTimeout`. Past the deadline, ``interrupt``
+    is called again every few milliseconds: an interrupt that arrives between two statements (while
+    Ibis compiles, say) is lost. It is never called once the block has ended (a flag under a lock),
+    so that it never stops the next query on the connection.
     """
     if deadline is None:
         yield
         return
-    guard = threading.Lock()
-    state = {"running": True, "fired": False}
+    if deadline[0] <= time.monotonic():
+        raise QueryTimeout(deadline[1])
+    guard, done = threading.Lock(), threading.Event()
+    fired = threading.Event()
 
-    def fire() -> None:
-        with guard:
-            if state["running"]:
-                state["fired"] = True
+    def watch() -> None:
+        if done.wait(deadline[0] - time.monotonic()):
+            return
+        while True:
+            with guard:
+                if done.is_set():
+                    return
+                fired.set()
                 interrupt()
+            if done.wait(INTERRUPT_EVERY):
+                return
 
-    timer = threading.Timer(max(0.0, deadline[0] - time.monotonic()), fire)
-    timer.daemon = True
-    timer.start()
+    threading.Thread(target=watch, name="query-time-limit", daemon=True).start()
     try:
         yield
     except duckdb.InterruptException as exc:
-        if state["fired"]:
+        if fired.is_set():
             raise QueryTimeout(deadline[1]) from exc
         raise
     finally:
         with guard:
-            state["running"] = False
-        timer.cancel()
+            done.set()
 
 
 class ReadOnlyData:
@@ -141,15 +149,13 @@ class ReadOnlyData:
 
     def table(self, name: str):
         """An Ibis table of the current connection (use inside :meth:`run`)."""
-        with self._lock:
-            self._ensure()
+        with self._connected():
             return self._con.table(name)
 
     @property
     def meta(self) -> dict[str, str]:
         """The ``meta`` table of the current data."""
-        with self._lock:
-            self._ensure()
+        with self._connected():
             return dict(self._meta)
 
     @property
