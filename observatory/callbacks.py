@@ -304,24 +304,29 @@ def search_label(hit, lang: str = "fr") -> str:
 
 
 def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
-    """Adding a territory from the comparison page's search, and the comparison's downloads."""
+    """Adding a territory from the comparison page's search, and the comparison's downloads.
+
+    Both read the comparison from the URL (:func:`compare.current`): a tab click changes the URL
+    at once, while the page, and its ``compare-state`` store, is only replaced once the new view
+    has been computed; links built from the store in between dropped the chosen view.
+    """
 
     @app.callback(
         Output(compare.COMPARE_ADD_RESULTS, "children"),
         Input(compare.COMPARE_ADD, "value"),
-        State(compare.COMPARE_STATE, "data"),
+        State(ids.URL, "search"),
     )
-    def add_results(text, current):
-        if not text or not text.strip() or not current:
+    def add_results(text, search):
+        if not text or not text.strip():
             return []
-        keys = current["keys"]
+        current = compare.current(obs, search)
         hits = obs.search(text, limit=8)
         return [
             html.Li(
                 dcc.Link(
                     search_label(h),
                     href=compare.href(
-                        [*keys, registry.territory_key(h.level, h.code)], current["view"], current["lang"]
+                        [*current["keys"], registry.territory_key(h.level, h.code)], current["view"], current["lang"]
                     ),
                     className="search-hit",
                 )
@@ -334,11 +339,12 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
         Input(compare.COMPARE_CSV, "n_clicks"),
         Input(compare.COMPARE_XLSX, "n_clicks"),
         Input(compare.COMPARE_ZIP, "n_clicks"),
-        State(compare.COMPARE_STATE, "data"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def download_comparison(_csv, _xlsx, _zip, current):
-        if not current or len(current["keys"]) < 2:
+    def download_comparison(_csv, _xlsx, _zip, search):
+        current = compare.current(obs, search)
+        if len(current["keys"]) < 2:
             return no_update
         tables = comparison_tables(obs, current["keys"], current["view"])
         if ctx.triggered_id == compare.COMPARE_ZIP:

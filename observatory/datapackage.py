@@ -78,6 +78,13 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     "reliability_from": ("string", "Fiabilité, vague de départ / reliability, first wave", None, RELIABILITY),
     "reliability_to": ("string", "Fiabilité, vague d'arrivée / reliability, second wave", None, RELIABILITY),
     "p_value": ("number", "p-valeur du test / test p-value", None, None),
+    "p_holm": (
+        "number",
+        "p-valeur ajustée par la méthode de Holm sur tous les tests de la comparaison (toutes les paires × "
+        "mesures de la vue) / Holm-adjusted p-value over every test of the comparison (all pairs × measures)",
+        None,
+        None,
+    ),
     "territory_a": ("string", "Premier territoire (niveau:code) / first territory", None, None),
     "territory_b": ("string", "Second territoire (niveau:code) / second territory", None, None),
     "basis": (
@@ -96,7 +103,8 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     "se_difference": ("number", "Erreur type de la différence / standard error of the difference", "as estimate", None),
     "verdict": (
         "string",
-        "Verdict du test / test verdict",
+        "Verdict du test à 5 % ; dans une comparaison, sur la p-valeur ajustée (p_holm) / "
+        "5 % test verdict; in a comparison, on the adjusted p-value (p_holm)",
         None,
         ("a_higher", "b_higher", "not_significant", "not_tested"),
     ),

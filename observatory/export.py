@@ -236,9 +236,18 @@ def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
 
 
 def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str, pd.DataFrame]:
-    """A comparison's estimates (tidy, one row per territory × measure) and pairwise tests."""
+    """A comparison's estimates (tidy, one row per territory × measure) and pairwise tests.
+
+    The pairwise rows are in the page's order (measure, then pair in the order of ``keys``), each
+    with the difference a − b, its 95 % CI, the raw and the Holm-adjusted p-values (one family:
+    every pair × measure of the view) and the verdict on the adjusted p-value.
+    """
     from observatory.views import comparison
 
+    pairwise_columns = [
+        *("measure", "statistic", "territory_a", "territory_b", "basis"),
+        *("difference", "se_difference", "ci_low", "ci_high", "p_value", "p_holm", "verdict"),
+    ]
     territories, _unknown = comparison.parse_keys(obs, ",".join(keys))
     if view not in comparison.VIEWS:
         raise InvalidQuery("view", view, tuple(comparison.VIEWS))
@@ -246,4 +255,6 @@ def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str,
     if table.empty:
         return {"estimates": table, "pairwise": pairs}
     table = table.assign(min_n=obs.settings.min_n)
+    if len(pairs):
+        pairs = pairs[pairwise_columns]
     return {"estimates": table[["territory_key", *EXPORT_COLUMNS]].reset_index(drop=True), "pairwise": pairs}
