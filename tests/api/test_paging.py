@@ -156,8 +156,8 @@ def test_the_cap_is_the_setting(demo_db):
     "bad,param,good",
     [
         ("page=0", "page", "page=1"),
-        ("page=-1", "page", "page=2"),
-        ("page=abc", "page", "page=3"),
+        ("page=-1", "page", "page=2&page_size=1000"),
+        ("page=abc", "page", "page=3&page_size=1000"),
         ("page=1.5", "page", "page=1"),
         ("page=6&page_size=1000", "page", "page=5&page_size=1000"),  # 4,040 rows: 5 pages of 1,000
         ("page_size=0", "page_size", "page_size=1"),
