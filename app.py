@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from observatory import create_app
 from observatory.config import get_settings
-from observatory.startup import ensure_database
+from observatory.startup import ensure_database, open_message, require_engine
 
+require_engine(get_settings())  # pyspark is optional: a clear message, not a traceback at first use
 app = create_app()
 server = app.server
 
 if __name__ == "__main__":
     settings = get_settings()
     ensure_database(settings)
-    print(f"Observatoire : http://{settings.host}:{settings.port}/", flush=True)
+    print(open_message(settings), flush=True)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -7,11 +7,13 @@ through the same contract as any user's dataset).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +32,46 @@ INITIATIVES = PROJECT_ROOT / "data" / "reference" / "initiatives.csv"
 SCHEMA_VERSION = "1"
 
 Progress = Callable[[str], None]
+# A step silent for longer looks hung (the territories took 25 s on a busy 2-core machine).
+HEARTBEAT_SECONDS = 3.0
+
+
+@contextlib.contextmanager
+def heartbeat(say: Progress, every: float = HEARTBEAT_SECONDS) -> Iterator[Progress]:
+    """A ``say`` that, while the block runs, is never silent for more than ``every`` seconds.
+
+    After ``every`` seconds without a message, a timer thread repeats the current step (the last
+    message) with the time it has taken: "… géographie : territoires (9 s, en cours / still working)".
+    """
+    lock, done = threading.Lock(), threading.Event()
+    now = time.monotonic()
+    state = {"step": "", "since": now, "last": now}
+
+    def tracked(message: str) -> None:
+        with lock:
+            t = time.monotonic()
+            state.update(step=message.strip(), since=t, last=t)
+            say(message)
+
+    def beat() -> None:
+        while True:
+            with lock:
+                due = state["last"] + every
+            if done.wait(max(0.0, due - time.monotonic())):
+                return
+            with lock:
+                t = time.monotonic()
+                if state["step"] and t >= state["last"] + every and not done.is_set():
+                    say(f"  … {state['step']} ({t - state['since']:.0f} s, en cours / still working)")
+                    state["last"] = t
+
+    thread = threading.Thread(target=beat, name="build-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield tracked
+    finally:
+        done.set()
+        thread.join()
 
 
 def vocabulary_rows() -> pd.DataFrame:
@@ -130,13 +172,14 @@ def build(
     """Build the whole database: geography, reference tables, then the demonstration sample."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    build_base(db_path, geo_dir, say)
-    if with_sample:
-        say("échantillon de démonstration synthétique / synthetic demonstration sample")
-        tables = generate_sample(communes_for_sample(db_path), seed=seed, scale=scale)
-        with tempfile.TemporaryDirectory(prefix="sample.", dir=db_path.parent) as folder:
-            write_sample(tables, Path(folder), seed=seed)
-            report = load_dataset(Path(folder), db_path, progress=say)
-        for wave, survey, n in report.waves:
-            say(f"  {survey} {wave}: {n:,} répondants / respondents".replace(",", " "))
-    say(f"terminé en {time.perf_counter() - start:.0f} s / done → {db_path}")
+    with heartbeat(say, HEARTBEAT_SECONDS) as say:
+        build_base(db_path, geo_dir, say)
+        if with_sample:
+            say("échantillon de démonstration synthétique / synthetic demonstration sample")
+            tables = generate_sample(communes_for_sample(db_path), seed=seed, scale=scale)
+            with tempfile.TemporaryDirectory(prefix="sample.", dir=db_path.parent) as folder:
+                write_sample(tables, Path(folder), seed=seed)
+                report = load_dataset(Path(folder), db_path, progress=say)
+            for wave, survey, n in report.waves:
+                say(f"  {survey} {wave}: {n:,} répondants / respondents".replace(",", " "))
+        say(f"terminé en {time.perf_counter() - start:.0f} s / done → {db_path}")

@@ -1,15 +1,51 @@
 """First start: build the database (geography + demonstration sample) when it does not exist.
 
 With ``OBSERVATORY_ENGINE=pyspark`` and a local Parquet folder, also write the Parquet if missing
-(a tree on object storage is the deployment's to copy there).
+(a tree on object storage is the deployment's to copy there). Before anything, check that the
+chosen engine is installed (pyspark is an optional requirement), and at the end say which page
+to open.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 
 from observatory.config import Settings
+
+SPARK_REQUIREMENTS = "requirements-spark.txt"
+
+
+def missing_engine(settings: Settings) -> str | None:
+    """Why the chosen statistics engine cannot run here, or None when it can."""
+    if settings.engine == "pyspark" and importlib.util.find_spec("pyspark") is None:
+        return (
+            "OBSERVATORY_ENGINE=pyspark : pyspark n'est pas installé / is not installed.\n"
+            f"  pip install -r {SPARK_REQUIREMENTS}   (Spark demande aussi Java 17 / Spark also needs Java 17)\n"
+            "  ou / or OBSERVATORY_ENGINE=duckdb (par défaut / the default)"
+        )
+    return None
+
+
+def require_engine(settings: Settings) -> None:
+    """Exit with a clear message, not a traceback, when the chosen engine is not installed."""
+    message = missing_engine(settings)
+    if message is not None:
+        raise SystemExit(message)
+
+
+def open_message(settings: Settings) -> str:
+    """Which URL to open once the app serves (the address it listens on, the first page)."""
+    from observatory.pages.registry import DEFAULT_PATH
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104  (all interfaces: open it locally)
+    host = f"[{host}]" if ":" in host else host
+    return (
+        f"Ouvrez / open http://{host}:{settings.port}{DEFAULT_PATH}  (Ctrl+C : arrêter / stop)\n"
+        "Serveur de développement ; en production / development server; in production: "
+        "gunicorn -c deploy/gunicorn.conf.py app:server"
+    )
 
 
 def ensure_database(settings: Settings) -> None:
