@@ -1,7 +1,8 @@
 """``/methodologie``: how every figure is made.
 
 Sources, the 16 domains, survey design, weighting, CI method, reliability and significance
-rules, and the synthetic nature of the demonstration data.
+rules, pairwise comparisons with Holm's adjustment, and the synthetic demonstration data with
+their sampling design.
 """
 
 from __future__ import annotations
@@ -51,6 +52,32 @@ Chaque territoire est comparé au **reste de la France** (tous les répondants h
 deux échantillons disjoints) : test z sur la différence des estimations avec la somme des
 variances ; « significativement supérieur / inférieur » au seuil de 5 %, avec la p-valeur.
 
+### Comparer des territoires : différences deux à deux et ajustement de Holm
+La page « Comparer » teste chaque paire de territoires sur chaque mesure de la vue : différence
+a − b des deux estimations, son IC à 95 % (différence ± 1,96 erreur type ; en points de % pour
+les parts, en points de note sur 10 pour les notes) et un test z. Deux territoires disjoints sont
+deux échantillons indépendants (la variance de la différence est la somme des variances) ; quand
+l'un est inclus dans l'autre, ou qu'ils partagent des communes, le plus petit est comparé au
+**reste** du plus grand, pour que les deux échantillons restent disjoints.
+
+Une page montre ainsi des dizaines de tests (60 pour trois territoires et les 20 mesures des
+fragilités) : au seuil de 5 %, environ trois sortiraient « significatifs » par hasard même sans
+aucun écart réel. Les p-valeurs sont donc **ajustées par la méthode de Holm** (Holm–Bonferroni,
+par paliers) sur une seule **famille : tous les tests de la page**, toutes les paires × toutes les
+mesures de la vue choisie. C'est l'ensemble que le lecteur parcourt d'un coup d'œil à la recherche
+d'un écart ; l'ajuster garantit que la probabilité d'annoncer à tort au moins une différence sur
+la page reste inférieure à 5 % (taux d'erreur par famille), quelle que soit la dépendance entre
+les tests, qui partagent des territoires.
+
+Holm offre la même garantie que Bonferroni en étant
+toujours au moins aussi puissant. Calcul : les m p-valeurs triées p(1) ≤ … ≤ p(m), la i-ème est
+multipliée par (m − i + 1), puis on garde le maximum cumulé, plafonné à 1 (les p ajustées
+restent dans l'ordre des p brutes). **« Significatif après ajustement »** veut dire p ajustée
+< 0,05 : « > » ou « < » dans le tableau ; sinon « ≈ (n.s.) », même si la p brute est sous 0,05.
+Les deux p-valeurs sont affichées et exportées (`p_value`, `p_holm`) ; changer de vue ou de
+territoires change la famille. Les tests contre le reste de la France (cartes, profils) ne sont
+pas ajustés : ils se lisent un territoire et une mesure à la fois.
+
 ### Évolution entre deux vagues
 Chaque vague est un échantillon indépendant. L'évolution d'une cellule est la différence des deux
 estimations ; son erreur type est la racine de la somme des deux variances, son IC à 95 % la
@@ -71,7 +98,17 @@ partenaires, 76 % de maires voyant une dynamique de co-construction, emploi 7,1/
 citoyens), tout le reste (écarts entre territoires, répartition des réponses non publiées) est
 plausible mais **inventé**. Les échantillons de démonstration sont plus grands que ceux de PHARE
 (un peu plus de 2 000 citoyens, 304 maires) pour que la plupart des départements aient au moins
-30 répondants. **Aucune estimation synthétique n'est un résultat de PHARE.** Chargez vos propres
+30 répondants.
+
+**Plan de sondage de l'échantillon de démonstration.** À chaque vague, l'échantillon synthétique
+est un tirage stratifié par département avec une **allocation fixe** : un minimum de répondants
+par département, le reste réparti selon la population, la même à chaque vague (comme le font les
+enquêtes par quotas). L'effectif d'un département est donc identique d'une vague à l'autre, alors
+que les répondants sont tirés à nouveau, indépendamment, à chaque vague : ce ne sont pas les
+mêmes personnes. C'est ce que suppose le test d'évolution (deux échantillons indépendants) ; des
+effectifs égaux n'en font pas un panel.
+
+**Aucune estimation synthétique n'est un résultat de PHARE.** Chargez vos propres
 enquêtes avec `python -m etl load DOSSIER` (voir le contrat de données dans le README).
 """
 
@@ -98,6 +135,30 @@ good otherwise. Map classes are computed on good cells only.
 ### Significance
 Each territory is compared with **the rest of France** (z-test, 5% level, p-value shown).
 
+### Comparing territories: pairwise differences and Holm's adjustment
+The "Compare" page tests every pair of territories on every measure of the view: the difference
+a − b of the two estimates, its 95% CI (± 1.96 SE; in percentage points for shares, in points out
+of 10 for scores) and a z-test. Disjoint territories are independent samples (the variance of the
+difference is the sum of the variances); when one lies inside the other, or they share communes,
+the smaller one is compared with the **rest** of the larger one, so that the samples stay disjoint.
+
+A page thus shows dozens of tests (60 for three territories and the 20 fragility measures): at
+5%, about three would come out "significant" by chance with no real difference at all. The
+p-values are therefore **adjusted by Holm's method** (Holm–Bonferroni step-down) over one
+**family: every test on the page**, all pairs × all measures of the chosen view. That is the set
+a reader scans for a difference; adjusting over it keeps the probability of reporting at least
+one false difference on the page below 5% (family-wise error rate), whatever the dependence
+between the tests, which share territories.
+
+Holm gives the same guarantee as Bonferroni and is
+never less powerful. Computation: with the m p-values sorted, p(1) ≤ … ≤ p(m), the i-th is
+multiplied by (m − i + 1), then the running maximum is kept, capped at 1 (adjusted p-values keep
+the order of the raw ones). **"Significant after adjustment"** means adjusted p < 0.05: ">" or
+"<" in the table; otherwise "≈ (n.s.)", even when the raw p is below 0.05. Both p-values are shown
+and exported (`p_value`, `p_holm`); another view or other territories make another family. Tests
+against the rest of France (maps, profiles) are not adjusted: they are read one territory and one
+measure at a time.
+
 ### Change between two waves
 Waves are independent samples: a cell's change is the difference of its two estimates, with a
 standard error of √(se₁² + se₂²), a 95% CI of ± 1.96 SE and a z-test at 5% ("significant
@@ -111,6 +172,14 @@ PHARE's and IMPACT's were.
 ### The demonstration data are synthetic
 PHARE's micro-data are not public: the app ships a **synthetic sample** over the real geography,
 calibrated on PHARE's published national figures; everything else is plausible but invented.
+
+**Design of the demonstration sample.** At every wave the synthetic sample is a draw stratified
+by département with a **fixed allocation**: a minimum of respondents per département, the rest
+shared by population, the same at every wave (as quota surveys do). A département's n is
+therefore identical from one wave to the next, while the respondents are drawn afresh and
+independently at each wave: they are not the same people. That is what the change test assumes
+(two independent samples); equal sizes do not make a panel.
+
 **No synthetic estimate is a PHARE result.**
 """
 
