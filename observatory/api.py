@@ -14,8 +14,9 @@ Every answer is bounded, like Datasette's. JSON holds at most ``OBSERVATORY_API_
 larger table comes in pages (``page_size``, ``page``), each naming the whole table's ``total``
 and the ``next`` page's URL (also in a ``Link`` header). CSV, the bulk download, streams the whole
 table in chunks; Parquet and ZIP give it whole; XLSX, slow to write, holds at most the same rows as
-JSON. Any format can be paged. A request's database work stops at ``OBSERVATORY_API_TIME_LIMIT``
-seconds. Past a bound the answer is HTTP 400 saying how to ask for less, never a 500.
+JSON. Any format but ZIP can be paged. A request's DuckDB work stops at
+``OBSERVATORY_API_TIME_LIMIT`` seconds. Past a bound the answer is HTTP 400 saying how to ask for
+less, never a 500.
 """
 
 from __future__ import annotations

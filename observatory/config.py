@@ -49,7 +49,7 @@ class Settings:
     api_max_rows: int
     """OBSERVATORY_API_MAX_ROWS: most rows in one JSON or XLSX answer of the API (larger tables are paged)."""
     api_time_limit: float
-    """OBSERVATORY_API_TIME_LIMIT: seconds an API request may spend on its database queries (waiting included)."""
+    """OBSERVATORY_API_TIME_LIMIT: seconds an API request may spend on its DuckDB queries (waiting included)."""
 
     @property
     def data_dir(self) -> Path:

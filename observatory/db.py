@@ -99,8 +99,11 @@ class ReadOnlyData:
     """What every engine's handle shares: a lock, a renewable connection, the ``meta`` table.
 
     Subclasses define ``_ensure``: (re)connect when the data were replaced, and read ``meta``;
-    and may define ``_interrupt``: stop the connection's running query (see :meth:`time_limit`).
+    and, if they can stop a running query, ``_interrupt`` and ``interruptible = True`` (see
+    :meth:`time_limit`).
     """
+
+    interruptible = False
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -113,17 +116,20 @@ class ReadOnlyData:
         raise NotImplementedError
 
     def _interrupt(self) -> None:
-        """Stop the running query (an engine that cannot only bounds the wait for the lock)."""
+        """Stop the running query."""
+        raise NotImplementedError
 
     @contextlib.contextmanager
     def time_limit(self, seconds: float | None) -> Iterator[None]:
         """Within the block, this thread's queries may take ``seconds`` in all, waiting included.
 
         Past it, the query running is interrupted, or the wait for the connection given up: both
-        raise :class:`QueryTimeout`. Work outside the database (pandas) is not counted.
+        raise :class:`QueryTimeout`. Work outside the database (pandas) is not counted. On an
+        engine that cannot interrupt a query (Spark: its jobs are the cluster's to bound), no limit.
         """
         previous = getattr(self._limits, "deadline", None)
-        self._limits.deadline = None if seconds is None else (time.monotonic() + seconds, seconds)
+        limited = seconds is not None and self.interruptible
+        self._limits.deadline = (time.monotonic() + seconds, seconds) if limited else None
         try:
             yield
         finally:
@@ -189,6 +195,8 @@ class Database(ReadOnlyData):
             self._con.raw_sql("SET temp_directory = '{}'".format(str(spill_folder()).replace("'", "''")))
             self._stamp = stamp
             self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
+
+    interruptible = True
 
     def _interrupt(self) -> None:
         self._con.con.interrupt()

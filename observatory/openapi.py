@@ -28,7 +28,7 @@ PAGING = (
     "in a stable order (measure, statistic, territory code); follow 'next' (or the Link header, "
     'rel="next") until it is null. CSV is the bulk download: without page or page_size it streams the '
     "whole table. Parquet and ZIP give the whole table too; XLSX up to {cap} rows. Any format but ZIP "
-    "can be paged. A request's database work is limited to {seconds:g} s (OBSERVATORY_API_TIME_LIMIT). "
+    "can be paged. A request's DuckDB work is limited to {seconds:g} s (OBSERVATORY_API_TIME_LIMIT). "
     "Past a bound the answer is HTTP 400 saying how to ask for less (filter, page, or use CSV)."
 )
 

@@ -23,7 +23,7 @@ from flask import Flask
 
 from observatory.api import register_api
 from observatory.config import get_settings
-from observatory.db import QueryTimeout
+from observatory.db import QueryTimeout, ReadOnlyData
 from observatory.service import Observatory
 
 FRAGILITY_CELLS = 20 * 2  # measures × statistics of a territory
@@ -246,3 +246,14 @@ def test_the_time_limit_bounds_the_wait_for_the_connection(demo_db):
         worker.join()
     obs.settings = dataclasses.replace(obs.settings, api_time_limit=60)  # time for a first computation
     assert client.get("/api/v1/fragility?level=region&domain=sante").status_code == 200
+
+
+def test_an_engine_that_cannot_interrupt_has_no_time_limit():
+    class Uninterruptible(ReadOnlyData):  # as Spark: its jobs are bounded by the cluster
+        def _ensure(self) -> None:
+            self._con = object()
+
+    handle = Uninterruptible()
+    with handle.time_limit(0.01):
+        time.sleep(0.05)
+        assert handle.run(lambda con: 42) == 42
