@@ -141,11 +141,14 @@ VERDICT = {
 
 
 def p_text(p: float, lang: str) -> str:
-    """A p-value as shown: '< 0,001', '0,042' (French decimal comma), '' when not tested."""
+    """A p-value as shown: '< 0,001', '0,042' (French decimal comma), '' when not tested.
+
+    The space after '<' is a no-break space, so that a narrow column never splits the value.
+    """
     if p != p:  # NaN: the test was not performed
         return ""
     if p < 0.001:
-        return "< 0,001" if lang == "fr" else "< 0.001"
+        return "<\u00a00,001" if lang == "fr" else "<\u00a00.001"
     return i18n.number(p, 3, lang)
 
 

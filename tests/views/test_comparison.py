@@ -151,7 +151,7 @@ def test_pair_rows_in_french_and_english(obs, citizens):
     assert row["difference"] == f"{fr_signed(d, 2)} [{fr_signed(lo, 2)} ; {fr_signed(hi, 2)}]"
     for column in ("p_value", "p_holm"):
         p = first[column]
-        assert row[column] == ("< 0,001" if p < 0.001 else f"{p:.3f}".replace(".", ","))
+        assert row[column] == ("<\u00a00,001" if p < 0.001 else f"{p:.3f}".replace(".", ","))
     english = cmp.pair_rows(pairs.head(1), names, {}, "en")[0]
     assert english["difference"] == row["difference"].replace(",", ".").replace(" ; ", ", ")
     # shares: percentage points
