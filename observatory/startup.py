@@ -67,6 +67,9 @@ def ensure_database(settings: Settings) -> None:
         say("Première exécution : construction de la base / first start: building the database")
         build(settings.db_path, settings.geo_dir, seed=settings.sample_seed, say=say)
     if settings.engine == "pyspark" and parquet is not None and not (parquet / "meta").exists():
+        from etl.build import heartbeat
         from etl.parquet import write_parquet
 
-        write_parquet(settings.db_path, parquet, progress=say)
+        with heartbeat(say) as beat:
+            beat("Parquet (Spark)")
+            write_parquet(settings.db_path, parquet, progress=beat)
