@@ -90,10 +90,11 @@ def test_profile_download_has_one_sheet_per_block(live_server, page, tmp_path):
     with page.expect_download() as info:
         page.click("#profile-xlsx")
     sheets = pd.read_excel(info.value.path(), sheet_name=None, dtype={"territory_code": str})
-    assert set(sheets) == {"fragilite", "partenariats", "maires", "innovation"}
+    assert set(sheets) == {"fragilite", "partenariats", "maires", "innovation", "tendances", "initiatives"}
     frag = sheets["fragilite"]
     assert set(frag.scope) == {"territory", "parent", "france"}
     assert (frag[frag.scope == "territory"].territory_code == "13").all()
+    assert frag[frag.scope == "territory"].vs_parent.notna().all()  # the test against the rest of the région
 
 
 def test_unknown_territory_is_a_friendly_page(live_server, page):
