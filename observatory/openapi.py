@@ -139,7 +139,7 @@ def spec() -> dict:
             "ci_low": {"type": ["number", "null"]}, "ci_high": {"type": ["number", "null"]}, "n": {"type": "integer"},
             "n_eff": {"type": ["number", "null"]}, "reliability": {"type": "string", "enum": ["ok", "low", "suppressed"]},
             "significance": {"type": "string", "enum": ["above", "below", "increase", "decrease", "not_significant", "not_tested"]},
-            "p_value": {"type": ["number", "null"]},
+            "p_value": {"type": ["number", "null"]}, "synthetic": {"type": "boolean"},
             "wave_from": {"type": "integer"}, "wave_to": {"type": "integer"},
             "estimate_from": {"type": ["number", "null"]}, "estimate_to": {"type": ["number", "null"]},
             "difference": {"type": ["number", "null"]}, "n_from": {"type": "integer"}, "n_to": {"type": "integer"},
