@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from etl.contract import ContractError, Problem, SourceFile, find_files, read_sidecar, read_table
+from etl.estimates import write_estimates
 from etl.schema import SURVEY_TABLES
 from etl.validate import clean_tables, existing_waves, validate
 
@@ -162,6 +163,9 @@ def _save(
         work.execute("INSERT OR REPLACE INTO target.meta VALUES ('loaded_at', ?)", [now.isoformat()])
         work.execute("COMMIT")
         work.execute("DETACH target")
+        # The estimates of the new data, in the same file: swapped in with them, or not at all.
+        with duckdb.connect(str(tmp)) as target:
+            write_estimates(target, say)
         os.replace(tmp, db_path)
     except BaseException:
         tmp.unlink(missing_ok=True)

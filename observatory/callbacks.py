@@ -22,12 +22,13 @@ from observatory.export import (
     render_profile,
 )
 from observatory.figures.choropleth import colour_patch
+from observatory.i18n import colon
 from observatory.layout import shell
 from observatory.layout.legend import legend
 from observatory.pages import compare, mappage, methodology, profile, registry
 from observatory.search import hit_label, more_results_text
 from observatory.service import Observatory
-from observatory.urlstate import language, notice_texts, parse, raw_values, to_search
+from observatory.urlstate import ViewState, language, notice_texts, parse, raw_values, to_search, view_state
 from observatory.views import pageview
 
 CONTROLS = {"type": "control", "name": ALL}
@@ -44,12 +45,15 @@ def resolve(obs: Observatory, page, search: str | None) -> tuple[dict[str, str],
     return {**values, **compared}, notices + more
 
 
-def url_search(values: dict[str, str], lang: str) -> str:
-    """The query string of a map view (no ``compare`` when none)."""
+def url_search(values: dict[str, str], lang: str, state: ViewState | None = None) -> str:
+    """The query string of a map view, with its frozen classes, layers and selection.
+
+    No ``compare`` when none; the rest is :class:`~observatory.urlstate.ViewState`.
+    """
     kept = {**values, "lang": "en" if lang == "en" else None}
     if kept.get("compare") == mappage.NO_COMPARE:
         kept["compare"] = None
-    return to_search(kept)
+    return to_search({**kept, **(state or ViewState()).params()})
 
 
 def register_callbacks(app: Dash, obs: Observatory) -> None:
@@ -77,8 +81,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         notices: list[str] = []
         if page is not None:
             values, replaced = resolve(obs, page, search)
-            notices = notice_texts(replaced, lang)
-            content = mappage.layout(page, obs, values, lang)
+            notices = notice_texts(replaced, lang, mappage.describe(page, obs, values, lang))
+            content = mappage.layout(page, obs, values, lang, view_state(search))
         elif path == "/methodologie":
             content = methodology.layout(obs, lang)
         elif path == "/comparer":
@@ -132,9 +136,11 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         key = f"{page.indicator}|{values.get('stat') or values.get('base') or 'share'}"
         if values.get("compare", mappage.NO_COMPARE) != mappage.NO_COMPARE:
             key += "|change"  # breaks of a change map are never frozen with those of a level map
+        linked = view_state(search)  # the state the URL was opened with (frozen breaks, selection)
         store = dict(store or {})
-        frozen = store.get(key) if freeze else None
-        selected = _clicked(click)
+        frozen = (store.get(key) or (list(linked.breaks) if linked.breaks else None)) if freeze else None
+        # A click selects; any other change keeps the selection (it is part of the link).
+        selected = _clicked(click) if ctx.triggered_id == ids.MAP else linked.selected
         width = (viewport or {}).get("width")
         show_initiatives = bool((initiative_clicks or 0) % 2)
         pv = pageview.compute_cached(obs, page, values, lang, frozen, selected, width, show_initiatives)
@@ -144,13 +150,13 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             store[key] = pv.view.upper_bounds
         elif not freeze:
             store.pop(key, None)
-        new_search = url_search(values, lang)
+        bounds = tuple(frozen or pv.view.upper_bounds) if freeze else None
+        state = ViewState(freeze, bounds, show_initiatives, selected)
+        new_search = url_search(values, lang, state)
         # The options of a control depend on the others (the waves of the survey chosen...): send
         # them again, and the values actually used (a wave the new survey lacks falls back).
         by_name = {c.name: c for c in mappage.all_controls(page, obs, values, lang)}
-        options = [
-            [{"value": v, "label": lbl} for v, lbl in by_name[n].options] if n in by_name else no_update for n in names
-        ]
+        options = [by_name[n].option_dicts() if n in by_name else no_update for n in names]
         used = [values[n] if n in values and values[n] != given.get(n) else no_update for n in names]
         meta = {
             "path": page.path,
@@ -166,7 +172,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         url = api_url(download_request(page, values))
         return (
             colour_patch(pv.figure) if same else pv.figure,
-            legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen)),
+            legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen), show_initiatives),
             mappage.view_title(page, values, lang),
             pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
             store,
@@ -174,7 +180,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             "true" if freeze else "false",
             "true" if show_initiatives else "false",
             url,
-            "API : " + url,
+            "API" + colon(lang) + url,
             meta,
             options,
             used,
@@ -185,6 +191,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     app.clientside_callback(
         """function(meta) {
             if (!meta) { return window.dash_clientside.no_update; }
+            var row = document.getElementById('map-row');
+            if (row) { row.classList.add('map-drawing'); }
             return new Promise(function(resolve) {
                 var start = Date.now();
                 function drawn() {
@@ -194,7 +202,10 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
                     return m && m.loaded();
                 }
                 (function check() {
-                    if (drawn() || Date.now() - start > 8000) { resolve(meta); } else { setTimeout(check, 40); }
+                    if (drawn() || Date.now() - start > 8000) {
+                        if (row) { row.classList.remove('map-drawing'); }
+                        resolve(meta);
+                    } else { setTimeout(check, 40); }
                 })();
             });
         }""",

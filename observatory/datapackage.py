@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
 
@@ -24,6 +25,9 @@ from observatory.stats.finalize import ALPHA, LOW_N, MAX_RSE, RELIABILITY, SIGNI
 from observatory.stats.measures import INDICATORS
 
 PROJECT = "Observatoire des fragilités et des partenariats"
+
+# The unit of se, CIs and the like: the estimate's, spelt out (a reader cannot guess "as estimate").
+UNIT_AS_ESTIMATE = "same unit as estimate: score 0–10 for mean_score, proportion 0–1 otherwise"
 
 # name: (Table Schema type, description, unit or None, allowed values or None)
 FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
@@ -56,9 +60,9 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         "score 0–10 for mean_score, proportion 0–1 otherwise",
         None,
     ),
-    "se": ("number", "Erreur type (linéarisation de Taylor) / standard error (Taylor)", "as estimate", None),
-    "ci_low": ("number", "Borne basse de l'IC à 95 % / 95 % CI lower bound", "as estimate", None),
-    "ci_high": ("number", "Borne haute de l'IC à 95 % / 95 % CI upper bound", "as estimate", None),
+    "se": ("number", "Erreur type (linéarisation de Taylor) / standard error (Taylor)", UNIT_AS_ESTIMATE, None),
+    "ci_low": ("number", "Borne basse de l'IC à 95 % / 95 % CI lower bound", UNIT_AS_ESTIMATE, None),
+    "ci_high": ("number", "Borne haute de l'IC à 95 % / 95 % CI upper bound", UNIT_AS_ESTIMATE, None),
     "n": ("integer", "Répondants / respondents", "respondents", None),
     "n_eff": ("number", "Effectif effectif (Kish) / effective sample size (Kish)", "respondents", None),
     "reliability": ("string", "Fiabilité / reliability", None, RELIABILITY),
@@ -71,8 +75,8 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     ),
     "wave_from": ("integer", "Vague de départ (année) / first wave (year)", "year", None),
     "wave_to": ("integer", "Vague d'arrivée (année) / second wave (year)", "year", None),
-    "estimate_from": ("number", "Estimation à la vague de départ / estimate at the first wave", "as estimate", None),
-    "estimate_to": ("number", "Estimation à la vague d'arrivée / estimate at the second wave", "as estimate", None),
+    "estimate_from": ("number", "Estimation à la vague de départ / estimate at the first wave", UNIT_AS_ESTIMATE, None),
+    "estimate_to": ("number", "Estimation à la vague d'arrivée / estimate at the second wave", UNIT_AS_ESTIMATE, None),
     "n_from": ("integer", "Répondants, vague de départ / respondents, first wave", "respondents", None),
     "n_to": ("integer", "Répondants, vague d'arrivée / respondents, second wave", "respondents", None),
     "reliability_from": ("string", "Fiabilité, vague de départ / reliability, first wave", None, RELIABILITY),
@@ -97,16 +101,22 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         "number",
         "Différence a − b, ou vague d'arrivée − vague de départ (échantillons indépendants) / "
         "difference a − b, or second wave − first wave (independent samples)",
-        "as estimate (shares: proportion points)",
+        "same unit as estimate: points out of 10 for mean_score, difference of proportions (0–1) otherwise",
         None,
     ),
-    "se_difference": ("number", "Erreur type de la différence / standard error of the difference", "as estimate", None),
+    "se_difference": ("number", "Erreur type de la différence / standard error of the difference", UNIT_AS_ESTIMATE, None),
     "verdict": (
         "string",
         "Verdict du test à 5 % ; dans une comparaison, sur la p-valeur ajustée (p_holm) / "
         "5 % test verdict; in a comparison, on the adjusted p-value (p_holm)",
         None,
         ("a_higher", "b_higher", "not_significant", "not_tested"),
+    ),
+    "synthetic": (
+        "boolean",
+        "Données de démonstration synthétiques (pas des résultats PHARE) / synthetic demonstration data",
+        None,
+        None,
     ),
     # the profile's blocks (vs_parent), trends and initiatives
     "vs_parent": (
@@ -180,7 +190,9 @@ def _field(name: str, series: pd.Series) -> dict:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-")[:100] or "data"
+    """A data package name: lower case ASCII ('Fragilités perçues' → 'fragilites-percues')."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9._-]+", "-", ascii_text.lower()).strip("-")[:100] or "data"
 
 
 def descriptor(

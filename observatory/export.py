@@ -85,8 +85,9 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
         columns = EXPORT_COLUMNS
     if req.statistic is not None:
         table = table[table["statistic"] == req.statistic]
-    table = table.assign(min_n=min_n)
-    return table[list(columns)].reset_index(drop=True)
+    table = table.assign(min_n=min_n)[list(columns)].reset_index(drop=True)
+    # Every file says whether its figures are demonstration data, not only the ZIP's descriptor.
+    return table.assign(synthetic=obs.is_synthetic(survey))
 
 
 def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect: str = "plain") -> bytes:
@@ -104,6 +105,8 @@ def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect:
     waves = f"{wave} → {req.wave_to}" if req.wave_to is not None else f"{wave or ''}"
     title = f"{TITLES[req.indicator]} — {survey} {waves} — {ref.label(req.level) if req.level in ref.LEVEL_CODES else req.level}"
     filters = {**asdict(req), "survey": survey, "wave": wave, "min_n": req.min_n or obs.settings.min_n}
+    if req.wave_to is not None:  # a change: say which wave it is from ("wave" would read as the one shown)
+        filters["wave_from"] = filters.pop("wave")
     return package(obs, {"data": table}, title, filters)
 
 

@@ -156,8 +156,9 @@ def plural(count: int, singular: str, plural_form: str) -> str:
     return f"{count} {singular if abs(count) < 2 else plural_form}"
 
 
-# One precision rule per unit (decimals of an estimate; its CI gets one more, never collapsing):
-# scores out of 10 at 0.1, shares in % at 1 point, changes of scores at 0.01, of shares at 0.1 point.
+# One precision rule per unit, everywhere (text, tooltips, tables, legends): scores out of 10 at 0.1,
+# shares at 1 %, changes of scores at 0.01 and of shares at 0.1 point; one more decimal (for the
+# estimate and its CI alike) whenever the CI's bounds would otherwise read the same ("5,9 – 5,9").
 VALUE_DECIMALS = {"score": 1, "share": 0}
 CHANGE_DECIMALS = {"score": 2, "share": 1}
 MAX_EXTRA_DECIMALS = 3
@@ -187,28 +188,40 @@ def distinct_decimals(values: list[float], decimals: int, extra: int = MAX_EXTRA
     return decimals + extra
 
 
-def value(x: float | None, statistic: str, lang: str = "fr") -> str:
-    """An estimate as shown: '7,1 / 10' for scores, '37 %' for shares."""
-    if _missing(x):
-        return "—"
-    unit = unit_of(statistic)
-    text = number(scale_of(statistic) * x, VALUE_DECIMALS[unit], lang)
-    if unit == "score":
+def decimals_for(statistic: str, lo: float | None = None, hi: float | None = None) -> int:
+    """The decimals of an estimate and its CI: the unit's, more if the bounds would read the same."""
+    base = VALUE_DECIMALS[unit_of(statistic)]
+    if _missing(lo, hi):
+        return base
+    scale = scale_of(statistic)
+    return distinct_decimals([scale * lo, scale * hi], base)
+
+
+def _with_unit(text: str, statistic: str, lang: str) -> str:
+    if unit_of(statistic) == "score":
         return f"{text} / 10"
     return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 
 
-def interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr") -> str:
-    """A 95 % CI as shown, one decimal finer than the estimate: '6,85 – 7,32' or '33,4 – 41,0 %'.
+def value(
+    x: float | None, statistic: str, lang: str = "fr", lo: float | None = None, hi: float | None = None
+) -> str:
+    """An estimate as shown: '7,1 / 10' for scores, '37 %' for shares (finer when its CI needs it)."""
+    if _missing(x):
+        return "—"
+    return _with_unit(number(scale_of(statistic) * x, decimals_for(statistic, lo, hi), lang), statistic, lang)
 
-    More decimals are used when the bounds would otherwise read the same ('5,9 – 5,9').
+
+def interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr") -> str:
+    """A 95 % CI as shown, at the estimate's precision: '6,8 – 7,3' or '33 – 41 %'.
+
+    One more decimal (or two) when the bounds would otherwise read the same ('5,86 – 5,89').
     """
     if _missing(lo, hi):
         return "—"
-    unit, scale = unit_of(statistic), scale_of(statistic)
-    d = distinct_decimals([scale * lo, scale * hi], VALUE_DECIMALS[unit] + 1)
+    d, scale = decimals_for(statistic, lo, hi), scale_of(statistic)
     text = f"{number(scale * lo, d, lang)} – {number(scale * hi, d, lang)}"
-    if unit == "score":
+    if unit_of(statistic) == "score":
         return text
     return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 

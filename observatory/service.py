@@ -44,6 +44,7 @@ class Observatory:
         self._index = functools.lru_cache(maxsize=2)(self._load_index)
         self._aliases = functools.lru_cache(maxsize=2)(self._load_aliases)
         self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
+        self._respondent_counts = functools.lru_cache(maxsize=64)(self._load_respondent_counts)
 
     # --- estimates ------------------------------------------------------------------------------
     def estimate(
@@ -193,3 +194,49 @@ class Observatory:
             "FROM initiatives i JOIN initiative_places p USING (initiative_id) "
             "JOIN territories t ON t.level = p.level AND t.code = p.code WHERE t.map_lon IS NOT NULL ORDER BY i.name"
         )
+
+    # --- defaults derived from the data -----------------------------------------------------------
+    def respondent_counts(self, survey: str, wave: int, level: str) -> pd.Series:
+        """Respondents of a survey's wave in each territory of a level (territories without any: 0)."""
+        return self._respondent_counts(self.db.version, survey, int(wave), level)
+
+    def _load_respondent_counts(self, version: str, survey: str, wave: int, level: str) -> pd.Series:
+        del version
+        from observatory.stats.engine import LEVEL_COLUMNS
+
+        column = LEVEL_COLUMNS[level]  # an allow-listed identifier, never user text
+        counts = self.db.query(
+            f"SELECT {column} AS code, count(*) AS n FROM respondents WHERE survey = ? AND wave = ? GROUP BY 1",
+            [survey, wave],
+        )
+        codes = self.territories(level)["code"]
+        return counts.set_index("code")["n"].reindex(codes, fill_value=0).astype("int64")
+
+    def default_level(self, survey: str, wave: int | None = None) -> str:
+        """The finest level at which most territories have enough respondents for a reliable cell.
+
+        "Enough" is the reliability rule's own threshold (``LOW_N`` respondents; below it a cell is
+        at best of low reliability): the mayors' survey, a few dozen per département, opens at the
+        région level; the citizens' at the département level. Derived from the data, never set
+        per survey.
+        """
+        from observatory.stats.finalize import LOW_N
+
+        waves = self.waves(survey)
+        if not waves:
+            return "region"
+        wave = wave if wave in waves else waves[-1]
+        for level in ("commune", "epci", "departement"):
+            counts = self.respondent_counts(survey, wave, level)
+            if len(counts) and (counts >= LOW_N).mean() > 0.5:
+                return level
+        return "region"
+
+    def size_classes_with_respondents(self, survey: str, wave: int) -> tuple[str, ...]:
+        """The size classes of a survey's wave that have at least one respondent."""
+        rows = self.db.query(
+            "SELECT DISTINCT size_class FROM respondents WHERE survey = ? AND wave = ? AND size_class IS NOT NULL",
+            [survey, int(wave)],
+        )
+        return tuple(sorted(rows["size_class"]))
+

@@ -23,11 +23,16 @@ def test_a_narrow_national_interval_does_not_read_as_zero_width():
     assert text == "5,87 – 5,93"
 
 
-def test_interval_is_one_decimal_finer_than_the_value():
+def test_value_and_interval_share_one_precision_rule():
+    # the unit's precision (0.1 for scores, 1 % for shares) for the estimate and its CI alike...
     assert _decimals(i18n.value(7.1234, "mean_score")) == [1]
-    assert _decimals(i18n.interval(6.91, 7.32, "mean_score")) == [2, 2]
+    assert _decimals(i18n.interval(6.91, 7.32, "mean_score")) == [1, 1]
     assert i18n.value(0.3712, "share") == "37\u202f%"
-    assert _decimals(i18n.interval(0.358, 0.372, "share")) == [1, 1]
+    assert i18n.interval(0.33, 0.41, "share") == "33 – 41\u202f%"
+    # ...and one decimal more for both when the CI would collapse: the estimate stays inside it
+    assert i18n.interval(0.3581, 0.3622, "share") == "35,8 – 36,2\u202f%"
+    assert i18n.value(0.3604, "share", lo=0.3581, hi=0.3622) == "36,0\u202f%"
+    assert i18n.value(5.875, "mean_score", "fr", 5.86, 5.89) == "5,88 / 10"
 
 
 @given(

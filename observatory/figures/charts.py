@@ -55,7 +55,7 @@ def bars_with_ci(
     scale = 1.0 if statistic == "mean_score" else 100.0
     shown = frame[frame["reliability"] != "suppressed"]
     hover = [
-        f"{lbl}<br>{i18n.value(e, statistic, lang)} [{i18n.interval(lo, hi, statistic, lang)}]<br>n = {int(n)}"
+        f"{lbl}<br>{i18n.value(e, statistic, lang, lo, hi)} [{i18n.interval(lo, hi, statistic, lang)}]<br>n = {i18n.number(n, 0, lang)}"
         for lbl, e, lo, hi, n in zip(
             shown[label_col], shown["estimate"], shown["ci_low"], shown["ci_high"], shown["n"], strict=True
         )

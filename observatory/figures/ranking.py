@@ -76,7 +76,7 @@ def draw_ranking(
     opacity = [1.0 if r == "ok" else 0.4 for r in shown["reliability"]]
     fmt, fmt_ci = (i18n.signed, i18n.signed_interval) if change else (i18n.value, i18n.interval)
     hover = [
-        f"{n}<br>{fmt(e, statistic, lang)} [{fmt_ci(lo, hi, statistic, lang)}]<br>n = {int(k)}"
+        f"{n}<br>{fmt(e, statistic, lang, lo, hi) if not change else fmt(e, statistic, lang)} [{fmt_ci(lo, hi, statistic, lang)}]<br>n = {i18n.number(k, 0, lang)}"
         for n, e, lo, hi, k in zip(names, shown["estimate"], shown["ci_low"], shown["ci_high"], shown["n"], strict=True)
     ]
     if change:

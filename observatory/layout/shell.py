@@ -113,17 +113,18 @@ def banner(synthetic: bool, lang: str) -> list:
 
 
 def footer(lang: str, data_version: str) -> list:
-    """Sources and licences, and the data version."""
+    """Sources and licences, and the data version; the links keep the page's language."""
+    keep = "?lang=en" if lang == "en" else ""
     return [
         html.P(t("footer_sources", lang)),
         html.P(
             [
-                "Version des données / data version : ",
+                t("data_version", lang) + (" : " if lang == "fr" else ": "),
                 html.Code(data_version),
                 " · ",
-                html.A("Méthodologie" if lang == "fr" else "Methodology", href="/methodologie"),
+                html.A(t("nav_methodology", lang), href="/methodologie" + keep),
                 " · ",
-                html.A("API (documentation)", href="/api"),
+                html.A(t("api_doc", lang), href="/api" + keep),
             ]
         ),
     ]

@@ -131,6 +131,8 @@ def control_component(c: Control, value: str) -> html.Div:
         ],
         className="control",
         id=f"control-{c.name}",
+        # As wide as its longest option allows (a truncated "Indice composit…" hides the choice).
+        style={"flexBasis": f"{min(max((len(lbl) for _v, lbl in c.options), default=10), 46) + 4}ch"},
     )
 
 

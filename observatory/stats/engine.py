@@ -13,13 +13,18 @@ import re
 from dataclasses import dataclass
 
 import ibis
+import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from observatory import reference as ref
 from observatory.db import Database
 from observatory.stats import measures as ms
-from observatory.stats.finalize import finalize
+from observatory.stats.finalize import ALPHA, finalize
+from observatory.stats.precompute import PARENT_LEVEL, RAW_COLUMNS, STORED_LEVELS
 from observatory.stats.taylor import domain_estimates
+
+PARENT_LEVELS = tuple(PARENT_LEVEL)
 
 LEVEL_COLUMNS: dict[str, str] = {
     "region": "region_code",
@@ -96,9 +101,13 @@ CATEGORICAL = ("territory_code", "territory_name", "measure", "statistic", "indi
 class StatsEngine:
     """Estimates from one database, cached per data version."""
 
-    def __init__(self, db: Database, cache_size: int = 256):
+    def __init__(self, db: Database, cache_size: int = 256, precomputed: bool = True):
         self.db = db
+        # Read the ``estimates`` table the ETL wrote (a lookup) when it holds the query's cells;
+        # precomputed=False always computes from the micro-data (the tests compare the two).
+        self.precomputed = precomputed
         self._cached = functools.lru_cache(maxsize=cache_size)(self._compute)
+        self._has_estimates = functools.lru_cache(maxsize=4)(self._load_has_estimates)
         # One query per level and data version (on Spark, each query is a job).
         self._territory_names = functools.lru_cache(maxsize=8)(self._load_territory_names)
 
@@ -133,10 +142,64 @@ class StatsEngine:
         return [int(w) for w in self.db.query(sql, [survey] if survey else [])["wave"]]
 
     def _compute(self, version: str, q: Query) -> pd.DataFrame:
-        del version  # part of the cache key only
         measures = q.measures or ms.MEASURES[q.indicator]
-        frame = self.db.run(lambda con: self._execute(con, q, measures))
+        frame = self._stored(version, q, measures)
+        if frame is None:  # not enumerable in advance (groups), or no estimates table: on demand
+            frame = self.db.run(lambda con: self._execute(con, q, measures))
         return self._with_all_territories(frame, q, measures)
+
+    def _load_has_estimates(self, version: str) -> bool:
+        del version
+        try:
+            self.db.query("SELECT 1 FROM estimates LIMIT 1")
+        except Exception:  # an older database, or one built without survey data
+            return False
+        return True
+
+    def _stored(self, version: str, q: Query, measures: tuple[str, ...]) -> pd.DataFrame | None:
+        """The query's raw cells from the ``estimates`` table, or None when it cannot answer."""
+        if not self.precomputed or q.groups or q.level not in STORED_LEVELS or not self._has_estimates(version):
+            return None
+        where = ["indicator = ?", "survey = ?", "wave = ?", "level = ?"]
+        params: list = [q.indicator, q.survey, int(q.wave), q.level]
+        if q.size_class is None:
+            where.append("size_class IS NULL")
+        else:
+            where.append("size_class = ?")
+            params.append(q.size_class)
+        if q.measures:
+            where.append(f"measure IN ({', '.join('?' for _ in measures)})")
+            params += list(measures)
+        if q.territories:
+            where.append(f"territory_code IN ({', '.join('?' for _ in q.territories)})")
+            params += list(q.territories)
+        columns = "territory_code AS territory, measure, statistic, " + ", ".join(RAW_COLUMNS)
+        return self.db.query(f"SELECT {columns} FROM estimates WHERE {' AND '.join(where)}", params)
+
+    def vs_parent(self, query: Query, min_n: int = 30, territories: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Each territory of a level against the rest of its parent (département, or région).
+
+        From the stored complements: ``territory_code, measure, statistic, n_rest_parent,
+        estimate_rest_parent, se_rest_parent, p_value_parent, vs_parent`` (above, below,
+        not_significant, not_tested). The same z-test as :func:`observatory.stats.pairwise.pairwise` on the (territory, rest of
+        parent) pair; None when the database has no stored complements (compute it on demand then).
+        """
+        query.check()
+        if query.level not in PARENT_LEVELS or not self._has_estimates(self.db.version):
+            return None
+        where = "indicator = ? AND survey = ? AND wave = ? AND level = ? AND "
+        where += "size_class IS NULL" if query.size_class is None else "size_class = ?"
+        params: list = [query.indicator, query.survey, int(query.wave), query.level]
+        params += [] if query.size_class is None else [query.size_class]
+        if territories:
+            where += f" AND territory_code IN ({', '.join('?' for _ in territories)})"
+            params += list(territories)
+        rows = self.db.query(
+            "SELECT territory_code, measure, statistic, n, estimate, var, n_rest_parent, estimate_rest_parent, "
+            f"var_rest_parent FROM estimates WHERE {where}",
+            params,
+        )
+        return parent_test(rows, min_n)
 
     def _execute(self, con: ibis.BaseBackend, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
         r = con.table("respondents")
@@ -228,6 +291,32 @@ class StatsEngine:
         out["_o"] = out["measure"].map(order)
         out = out.sort_values(["_o", "statistic", "territory_code"]).drop(columns="_o").reset_index(drop=True)
         return out.astype({col: "category" for col in CATEGORICAL})
+
+
+def parent_test(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The z-test of each territory against the rest of its parent, from raw cells (see vs_parent)."""
+    est, rest = rows["estimate"].to_numpy(float), rows["estimate_rest_parent"].to_numpy(float)
+    se = np.sqrt(np.clip(rows["var"].to_numpy(float), 0, None))
+    se_rest = np.sqrt(np.clip(rows["var_rest_parent"].to_numpy(float), 0, None))
+    diff = est - rest
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * ndtr(-np.abs(diff / np.sqrt(se**2 + se_rest**2)))
+    n_rest = rows["n_rest_parent"].fillna(0).to_numpy(float)
+    testable = (rows["n"].to_numpy(float) >= min_n) & (n_rest >= min_n) & np.isfinite(p)
+    verdict = np.where(p < ALPHA, np.where(diff > 0, "above", "below"), "not_significant")
+    shown = n_rest >= min_n
+    return pd.DataFrame(
+        {
+            "territory_code": rows["territory_code"].astype(str).to_numpy(),
+            "measure": rows["measure"].astype(str).to_numpy(),
+            "statistic": rows["statistic"].astype(str).to_numpy(),
+            "n_rest_parent": n_rest.astype("int64"),
+            "estimate_rest_parent": np.where(shown, rest, np.nan),
+            "se_rest_parent": np.where(shown, se_rest, np.nan),
+            "p_value_parent": np.where(testable, p, np.nan),
+            "vs_parent": np.where(testable, verdict, "not_tested"),
+        }
+    )
 
 
 def _decategorise(col: pd.Series) -> pd.Series:

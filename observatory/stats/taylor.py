@@ -35,7 +35,7 @@ def _quad(p2: ir.Value, p1: ir.Value, p0: ir.Value, r: ir.Value) -> ir.Value:
     return p2 - 2 * r * p1 + r * r * p0
 
 
-def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
+def domain_estimates(values: ir.Table, respondents: ir.Table, keys: tuple[str, ...] = KEYS) -> ir.Table:
     """Estimates and variances of every (territory, measure, statistic), with their complements.
 
     Args:
@@ -43,14 +43,25 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
             already restricted to the respondents of the domain's subpopulation (e.g. a size class).
         respondents: the whole sample of the survey and wave: ``respondent_id, stratum, weight,
             territory`` (territory may be null: such respondents count only in the totals).
+        keys: the columns of ``values`` that separate independent computations (measure and
+            statistic; more to stack several computations in one scan).
 
     Returns:
         One row per territory × measure × statistic: n, sum_w, sum_w2, estimate, var, and for the
         rest of the sample n_rest, estimate_rest, var_rest.
     """
+    return estimates_from_cells(cell_moments(values, respondents, keys), stratum_sizes(respondents), keys)
+
+
+def cell_moments(values: ir.Table, respondents: ir.Table, keys: tuple[str, ...] = KEYS) -> ir.Table:
+    """Moments of (w, y) per stratum, territory and keys: n, Σw, Σwy, Σw², Σw²y, Σw²y².
+
+    They add up: the cells of a union of territories are the sums of theirs, so the cells of the
+    finest level give every coarser level without reading the answers again.
+    """
     x = values.join(respondents, "respondent_id")
     w, y = x.weight, x.y
-    cells = x.group_by(["stratum", "territory", *KEYS]).aggregate(
+    return x.group_by(["stratum", "territory", *keys]).aggregate(
         n=x.count(),
         sw=w.sum(),
         swy=(w * y).sum(),
@@ -58,10 +69,22 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
         sw2y=(w * w * y).sum(),
         sw2y2=(w * w * y * y).sum(),
     )
+
+
+def stratum_sizes(respondents: ir.Table) -> ir.Table:
+    """The whole sample's stratum sizes n_h."""
+    return respondents.group_by("stratum").aggregate(n_h=respondents.count())
+
+
+def estimates_from_cells(cells: ir.Table, sizes: ir.Table, keys: tuple[str, ...] = KEYS) -> ir.Table:
+    """:func:`domain_estimates` from per-(stratum, territory, keys) moments and the stratum sizes.
+
+    The complement of a territory (its "rest") is taken within the cells that share its keys: with
+    a key naming a universe (France, or the territory's parent), the rest is the rest of it.
+    """
     # Whole-sample stratum sizes, joined to the (few) cells rather than to every answer.
-    sizes = respondents.group_by("stratum").aggregate(n_h=respondents.count())
     cells = cells.join(sizes, "stratum")
-    stratum = ibis.window(group_by=["stratum", *KEYS])
+    stratum = ibis.window(group_by=["stratum", *keys])
     cells = cells.mutate(
         k=ibis.ifelse(cells.n_h > 1, cells.n_h / (cells.n_h - 1), 0.0),
         t_sw=cells.sw.sum().over(stratum),
@@ -70,7 +93,7 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
     c, q = cells, cells.k / cells.n_h
     # Per territory (null: respondents outside every territory), sums of k_h·moments (a), of
     # k_h/n_h·products of moments (b) and of k_h/n_h·moments × stratum totals (e).
-    dom = c.group_by(["territory", *KEYS]).aggregate(
+    dom = c.group_by(["territory", *keys]).aggregate(
         n=c.n.sum(),
         sum_w=c.sw.sum(),
         sum_wy=c.swy.sum(),
@@ -85,7 +108,7 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
         e1=(q * (c.t_swy * c.sw + c.t_sw * c.swy)).sum(),
         e0=(q * c.t_sw * c.sw).sum(),
     )
-    everywhere = ibis.window(group_by=list(KEYS))
+    everywhere = ibis.window(group_by=list(keys))
     dom = dom.mutate(
         **{
             f"tot_{m}": dom[m].sum().over(everywhere)
@@ -111,7 +134,7 @@ def domain_estimates(values: ir.Table, respondents: ir.Table) -> ir.Table:
     )
     return d.select(
         "territory",
-        *KEYS,
+        *keys,
         "n",
         "sum_w",
         "sum_w2",

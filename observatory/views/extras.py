@@ -67,7 +67,7 @@ def fragility_heatmap(obs: Observatory, pv: PageView, lang: str) -> dict:
                 + (
                     i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
                     if r.reliability == "suppressed"
-                    else f"{i18n.value(r.estimate, pv.statistic, lang)} [{i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {int(r.n)}"
+                    else f"{i18n.value(r.estimate, pv.statistic, lang, r.ci_low, r.ci_high)} [{i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {i18n.number(r.n, 0, lang)}"
                 )
                 for r in t.itertuples()
             ]

@@ -89,9 +89,9 @@ def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> lis
             out.append(i18n.t("too_few", lang, n=int(r.n), min_n=min_n))
             continue
         lines = [
-            f"{i18n.t('value', lang)}{c}{i18n.value(r.estimate, statistic, lang)}",
+            f"{i18n.t('value', lang)}{c}{i18n.value(r.estimate, statistic, lang, r.ci_low, r.ci_high)}",
             f"{i18n.t('ci95', lang)}{c}{i18n.interval(r.ci_low, r.ci_high, statistic, lang)}",
-            f"n = {int(r.n)} (n eff. {i18n.number(r.n_eff, 0, lang)})",
+            f"n = {i18n.number(r.n, 0, lang)} (n eff. {i18n.number(r.n_eff, 0, lang)})",
             f"{i18n.t('reliability', lang)}{c}{i18n.t(r.reliability, lang)}",
             f"{i18n.t('significance', lang)}{c}{i18n.t(r.significance, lang)}"
             + (f" (p = {i18n.number(r.p_value, 3, lang)})" if r.significance != "not_tested" else ""),

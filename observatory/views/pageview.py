@@ -144,8 +144,8 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
         if synthetic:
             label += " (données synthétiques)" if fr else " (synthetic data)"
         parts.append(
-            f"{label}{c}{i18n.value(r.estimate, pv.statistic, lang)} "
-            f"({i18n.t('ci95', lang)} {i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}), n = {int(r.n)}."
+            f"{label}{c}{i18n.value(r.estimate, pv.statistic, lang, r.ci_low, r.ci_high)} "
+            f"({i18n.t('ci95', lang)} {i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}), n = {i18n.number(r.n, 0, lang)}."
         )
     if len(rows) > MAX_TABLE_ROWS:
         parts.append(
@@ -248,24 +248,27 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
     """Columns and rows of the data table (the text alternative to the map).
 
     Values are in the unit of the map (scores out of 10, shares in %), with the precision rule of
-    the rest of the page (:mod:`observatory.i18n`): the estimate at the unit's precision, its CI one
-    decimal finer.
+    the rest of the page (:mod:`observatory.i18n`).
     """
     if pv.change:
         return change_table_rows(pv, lang)
     scale = i18n.scale_of(pv.statistic)
-    digits = i18n.VALUE_DECIMALS[i18n.unit_of(pv.statistic)]
     r = pv.view.rows
     if len(r) > MAX_TABLE_ROWS:  # communes: list the published cells; the downloads hold them all
         r = r[r["reliability"] != "suppressed"]
+    # One precision per column: the unit's, finer if any row's CI would otherwise collapse.
+    digits = max(
+        (i18n.decimals_for(pv.statistic, lo, hi) for lo, hi in zip(r["ci_low"], r["ci_high"], strict=True)),
+        default=i18n.VALUE_DECIMALS[i18n.unit_of(pv.statistic)],
+    )
     fr = lang == "fr"
     frame = pd.DataFrame(
         {
             "territory": r["territory_name"],
             "code": r["territory_code"],
             "estimate": (r["estimate"] * scale).round(digits),
-            "ci_low": (r["ci_low"] * scale).round(digits + 1),
-            "ci_high": (r["ci_high"] * scale).round(digits + 1),
+            "ci_low": (r["ci_low"] * scale).round(digits),
+            "ci_high": (r["ci_high"] * scale).round(digits),
             "n": r["n"],
             "reliability": [i18n.t(x, lang) for x in r["reliability"]],
             "significance": [i18n.t(x, lang) for x in r["significance"]],
@@ -282,7 +285,7 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
         "reliability": i18n.t("reliability", lang),
         "significance": ("vs reste de la France" if fr else "vs rest of France"),
     }
-    decimals = {"estimate": digits, "ci_low": digits + 1, "ci_high": digits + 1, "n": 0}
+    decimals = {"estimate": digits, "ci_low": digits, "ci_high": digits, "n": 0}
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return _columns(frame, names, decimals, lang), records
 

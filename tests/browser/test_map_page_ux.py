@@ -71,6 +71,7 @@ def test_selection_freeze_and_layer_are_part_of_the_link(live_server, page):
     assert highs == [6, 6.5, 6.8, 7, 9]  # the frozen classes of the link
     assert page.get_attribute("#control-freeze", "aria-pressed") == "true"
     assert page.locator("#legend .legend-initiatives").count() == 1  # the purple dots are explained
+    page.wait_for_function("() => document.querySelector('#selected-territory').innerText.length > 0", timeout=30_000)
     assert "Auvergne-Rhône-Alpes" in page.inner_text("#selected-territory")
     # a control change keeps the selection and the layer in the URL
     page.click("#control-domain .dash-dropdown")
@@ -97,10 +98,10 @@ def test_change_mode_ranking_and_panels_say_what_they_show(live_server, page):
     page.goto(live_server + "/fragilites?survey=citoyens&level=departement&domain=emploi&compare=2015")
     wait_for_map(page)
     page.wait_for_function("() => document.querySelector('#ranking .gtitle')", timeout=30_000)
-    title = page.inner_text("#ranking .gtitle")
+    title = page.locator("#ranking .gtitle").text_content()
     assert "plus fortes évolutions" in title and "hausses" in title and "baisses" in title
     page.wait_for_function("() => document.querySelector('#heatmap .gtitle')", timeout=30_000)
-    assert "niveaux de la vague 2019" in page.inner_text("#heatmap .gtitle")
+    assert "niveaux de la vague 2019" in page.locator("#heatmap .gtitle").text_content()
 
 
 def test_english_mode_keeps_the_language_and_english_typography(live_server, page):

@@ -1,0 +1,52 @@
+"""``estimates``: every cell the app can show, written with the data (``build`` and every ``load``).
+
+Load inputs (the survey tables of the database being written) / process (one scan per survey,
+wave and indicator, :mod:`observatory.stats.precompute`) / save (the ``estimates`` table, in the
+same database file, before the load swaps it in: readers see the new data and their estimates
+together, or neither).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import ibis
+
+from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
+
+Progress = Callable[[str], None]
+
+
+def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None) -> int:
+    """Compute the estimates of the database ``con`` writes to, and store them (replacing any).
+
+    Returns:
+        The number of cells stored.
+    """
+    report = say or (lambda _m: None)
+    start = time.perf_counter()
+    table = all_estimates(ibis.duckdb.from_connection(con), report)
+    con.register("estimates_frame", table)
+    try:
+        con.execute("DROP TABLE IF EXISTS estimates")
+        columns = ", ".join(TABLE_COLUMNS)
+        # Sorted by what a reader filters on, so that DuckDB's zone maps skip the rest.
+        con.execute(
+            f"CREATE TABLE estimates AS SELECT {columns} FROM estimates_frame "
+            "ORDER BY indicator, survey, wave, level, size_class NULLS FIRST, measure, statistic, territory_code"
+        )
+    finally:
+        con.unregister("estimates_frame")
+    report(
+        f"estimations : {len(table):,} cellules en {time.perf_counter() - start:.1f} s / estimates".replace(",", " ")
+    )
+    return len(table)
+
+
+def rewrite_estimates(db_path: Path, say: Progress | None = None) -> int:
+    """Recompute the estimates of an existing database in place (``python -m etl estimates``)."""
+    with duckdb.connect(str(db_path)) as con:
+        return write_estimates(con, say)
