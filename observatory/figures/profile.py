@@ -105,13 +105,19 @@ def profile_dotplot(
     figure = dotplot(frame, series, {m: wrap(v) for m, v in labels.items()}, statistic, title, lang)
     lines = sum(wrap(labels.get(m, m)).count("<br>") + 1 for m in frame["measure"])
     layout = figure["layout"]
+    height = max(220, 15 * lines + 12 * len(frame) + 140)
     layout.update(
         {
-            "title": {**layout["title"], "x": 0, "xref": "container", "xanchor": "left", "y": 1, "yref": "container",
-                      "yanchor": "top", "pad": {"t": 8, "l": 10}},
-            "legend": {"orientation": "h", "x": 0, "xref": "container", "y": 1, "yref": "paper", "yanchor": "bottom"},
-            "height": max(200, 15 * lines + 12 * len(frame) + 110),
-            "margin": {"l": 10, "r": 10, "t": 62, "b": 10},
+            "title": {
+                **layout["title"], "x": 0, "xref": "container", "xanchor": "left", "pad": {"t": 8, "l": 10},
+                "y": 1, "yref": "container", "yanchor": "top",
+            },
+            # below the title (pixels from the top), never over the x-axis ticks; from the plot's
+            # left edge: a legend placed against the figure's edge would push the plot aside
+            "legend": {"orientation": "h", "x": 0, "xref": "paper", "y": 1 - 34 / height, "yref": "container",
+                       "yanchor": "top"},
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 96, "b": 10},
         }
     )  # fmt: skip
     layout["yaxis"] = {**layout["yaxis"], "tickfont": {"size": 11}}

@@ -219,8 +219,13 @@ def test_profile_charts_have_no_mode_bar_and_keep_ticks_clear_of_the_legend(comm
     single = [g.figure for g in graphs if g.figure["data"] and len(g.figure["data"][0].get("y") or []) == 1]
     assert single  # the innovation block: one row
     for figure in single:
-        legend = figure["layout"]["legend"]
-        assert legend["y"] >= 1 and legend["yanchor"] == "bottom"  # above the plot, not over the ticks
+        layout = figure["layout"]
+        legend = layout["legend"]
+        if legend.get("yref") == "container":  # its top in pixels from the figure's top
+            top = (1 - legend["y"]) * layout["height"]
+            assert legend["yanchor"] == "top" and top + 2 * 20 <= layout["margin"]["t"]  # two lines fit above
+        else:
+            assert legend["y"] >= 1 and legend["yanchor"] == "bottom"  # above the plot, not over the ticks
 
 
 def test_locator_draws_every_region_the_parent_and_the_territory(obs):
