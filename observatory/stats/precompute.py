@@ -19,13 +19,16 @@ Cells with no respondent are not stored; the readers add them back as n = 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from observatory import reference as ref
 from observatory.stats import measures as ms
-from observatory.stats.taylor import estimates_from_cells
 
 STORED_LEVELS: tuple[str, ...] = (
     ref.FRANCE_LEVEL, "region", "departement", "epci", "commune", ref.SIZE_BAND_LEVEL,
@@ -111,112 +114,178 @@ def base_cells(con: ibis.BaseBackend, r: ir.Table, values: ir.Table, survey: str
     return cells.left_join(epcis, "epci_code").drop("epci_code_right")
 
 
-LEVEL_KEYS = ["level", "universe", "size_class", "measure", "statistic"]
+PASSES: tuple[tuple[str, str, str | None], ...] = (
+    # (level stored, territory column of the base cells, universe column; None: France)
+    (ref.FRANCE_LEVEL, "_france", None),
+    ("region", "region_code", None),
+    ("departement", "departement_code", None),
+    ("epci", "epci_code", None),
+    ("commune", "commune_code", None),
+    (ref.SIZE_BAND_LEVEL, "band", None),
+    # The complement within the parent: a territory counted only where it lies inside its parent.
+    ("commune", "commune_code", "departement_code"),
+    ("epci", "_epci_inside", "departement_code"),
+    ("departement", "departement_code", "region_code"),
+)
 
 
-def level_cells(cells: pd.DataFrame) -> pd.DataFrame:
-    """The base cells summed to every level, with France and then the parent as universe.
+def _group(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group ids of rows by several non-negative integer codes: (ids, first row of each group)."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:
+        key = key * (int(c.max(initial=0)) + 2) + (c.astype(np.int64) + 1)
+    _uniq, first, ids = np.unique(key, return_index=True, return_inverse=True)
+    return ids, first
 
-    Moments add up, so this is a sum over the communes of each territory (pandas, on cells whose
-    number depends on the territories and measures, not on the respondents). In the parent passes
-    a territory is counted only where it lies inside its parent.
-    """
-    inside_epci = cells["epci_code"].where(cells["epci_parent"] == cells["departement_code"])
-    passes = [
-        (ref.FRANCE_LEVEL, ref.FRANCE_CODE, ref.FRANCE_CODE),
-        ("region", cells["region_code"], ref.FRANCE_CODE),
-        ("departement", cells["departement_code"], ref.FRANCE_CODE),
-        ("epci", cells["epci_code"], ref.FRANCE_CODE),
-        ("commune", cells["commune_code"], ref.FRANCE_CODE),
-        (ref.SIZE_BAND_LEVEL, cells["band"], ref.FRANCE_CODE),
-        ("commune>departement", cells["commune_code"], cells["departement_code"]),
-        ("epci>departement", inside_epci, cells["departement_code"]),
-        ("departement>region", cells["departement_code"], cells["region_code"]),
-    ]
-    parts = []
-    for level, territory, universe in passes:
-        frame = cells[["stratum", "size_class", "measure", "statistic", *SUMS]].assign(
-            territory=territory, level=level, universe=universe
-        )
-        keys = ["stratum", "territory", *LEVEL_KEYS]
-        parts.append(frame.groupby(keys, dropna=False, sort=False, observed=True)[list(SUMS)].sum().reset_index())
-    out = pd.concat(parts, ignore_index=True)
-    out["territory"] = out["territory"].astype(object).where(out["territory"].notna(), None)
-    return out.astype({"n": "int64"})
+
+def _sum(ids: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(ids, weights=weights, minlength=size)
 
 
 def survey_estimates(con: ibis.BaseBackend, indicator: str, survey: str, wave: int) -> pd.DataFrame:
     """The raw cells of one indicator for one survey's wave, every level and size class.
 
-    Three steps: one scan of the answers into per-commune moments (in the database), their sums
-    to every level (pandas), and the estimator on those cells (in the database again, through the
-    same Ibis expression as the on-demand engine's).
+    One scan of the answers into per-commune moments, in the database (Ibis: DuckDB or Spark; the
+    only step whose cost grows with the respondents); then, in numpy on those moments (whose number
+    depends on territories and measures only), their sums to every level and the estimator of
+    :func:`observatory.stats.taylor.estimates_from_cells`, the same formulas vectorised. The tests
+    check every stored cell against the on-demand Ibis engine.
     """
     r = con.table("respondents")
     r = r.filter((r.wave == wave) & (r.survey == survey))
-    values = values_of(con, indicator, survey, wave)
-    cells = level_cells(con.execute(base_cells(con, r, values, survey)))
-    # The keys travel as integer codes (hashing and grouping ints is much faster), decoded after.
-    text = ["stratum", "territory", *LEVEL_KEYS]
-    codes, labels = {}, {}
-    for column in text:
-        codes[column], labels[column] = pd.factorize(cells[column], use_na_sentinel=True)
-    coded = cells.assign(**{c: codes[c] for c in text})
-    coded["territory"] = coded["territory"].astype("float64").where(coded["territory"] >= 0)  # null stays null
-    schema = {"stratum": "int64", "territory": "float64", **dict.fromkeys(LEVEL_KEYS, "int64"), "n": "int64",
-              **dict.fromkeys(SUMS[1:], "float64")}  # fmt: skip
-    strata = pd.DataFrame({"stratum": range(len(labels["stratum"]))})
+    base = con.execute(base_cells(con, r, values_of(con, indicator, survey, wave), survey))
     sized = r.select(stratum=r.stratum.fill_null("__all__"))
-    sizes = con.execute(sized.group_by("stratum").aggregate(n_h=sized.count()))
-    sizes["stratum"] = pd.Index(labels["stratum"]).get_indexer(sizes["stratum"])
-    sizes = strata.merge(sizes[sizes["stratum"] >= 0], on="stratum")
-    expr = estimates_from_cells(
-        ibis.memtable(coded[list(schema)], schema=schema),
-        ibis.memtable(sizes, schema={"stratum": "int64", "n_h": "int64"}),
-        keys=tuple(LEVEL_KEYS),
+    n_h = con.execute(sized.group_by("stratum").aggregate(n_h=sized.count())).set_index("stratum")["n_h"]
+    if base.empty:  # this indicator was not asked in this survey's wave
+        return empty_table()
+    return _estimates(base, n_h).assign(indicator=indicator, survey=survey, wave=int(wave))
+
+
+def _estimates(base: pd.DataFrame, n_h: pd.Series) -> pd.DataFrame:
+    base = base.assign(
+        _france=ref.FRANCE_CODE,
+        _epci_inside=base["epci_code"].where(base["epci_parent"] == base["departement_code"]),
     )
-    frame = con.execute(expr)
-    # The parent passes' rest, beside each territory's cell (on the integer codes: a fast merge).
-    levels = pd.Index(labels["level"])
-    child = {i: levels.get_loc(name.split(">")[0]) for i, name in enumerate(levels) if ">" in name}
-    frame["territory"] = frame["territory"].astype("int64")
-    frame = _with_parent_rest(frame, child)
-    for column in ("territory_code", "level", "size_class", "measure", "statistic"):
-        source = "territory" if column == "territory_code" else column
-        frame[column] = pd.Index(labels[source]).take(frame[column].astype("int64").to_numpy())
-    return frame.assign(indicator=indicator, survey=survey, wave=int(wave))
+    # One factorisation of every place column at once (a hash pass, not one lookup per pass).
+    geo = ["_france", *COLUMN.values(), "band", "_epci_inside"]
+    stacked_codes, places = pd.factorize(pd.concat([base[c] for c in geo], ignore_index=True))
+    place_index = pd.Index(places)
+    code_of = dict(zip(geo, np.split(stacked_codes, len(geo)), strict=True))
+    stratum_c, strata = pd.factorize(base["stratum"])
+    size_c, sizes = pd.factorize(base["size_class"])
+    measure_c, measures = pd.factorize(base["measure"])
+    statistic_c, statistics = pd.factorize(base["statistic"])
+    moments = {m: base[m].to_numpy(float) for m in SUMS}
+    # Stack the passes: each a copy of the base cells with its territory and universe codes.
+    territory, universe, pass_c = [], [], []
+    for i, (_level, column, within) in enumerate(PASSES):
+        territory.append(code_of[column])  # -1: outside every territory
+        universe.append(np.zeros(len(base), np.int64) if within is None else code_of[within])
+        pass_c.append(np.full(len(base), i))
+    rep = len(PASSES)
+    territory, universe, pass_c = (np.concatenate(x) for x in (territory, universe, pass_c))
+    stratum, size, measure, statistic = (np.tile(x, rep) for x in (stratum_c, size_c, measure_c, statistic_c))
+    # Cells of every (stratum, territory, keys): sums of the base cells of the territory's communes.
+    cell, first = _group(pass_c, universe, size, measure, statistic, stratum, territory)
+    m = len(first)
+    c = {k: _sum(cell, np.tile(v, rep), m) for k, v in moments.items()}
+    ck = {name: arr[first] for name, arr in (("pass", pass_c), ("universe", universe), ("size", size),
+          ("measure", measure), ("statistic", statistic), ("stratum", stratum), ("territory", territory))}  # fmt: skip
+    nh = n_h.reindex(strata).to_numpy(float)[ck["stratum"]]
+    k = np.where(nh > 1, nh / np.where(nh > 1, nh - 1, 1), 0.0)
+    q = k / nh
+    # Stratum totals within the keys (universe included), for the cross terms.
+    st, _ = _group(ck["pass"], ck["universe"], ck["size"], ck["measure"], ck["statistic"], ck["stratum"])
+    t_sw = _sum(st, c["sw"], st.max() + 1)[st]
+    t_swy = _sum(st, c["swy"], st.max() + 1)[st]
+    dom, dfirst = _group(ck["pass"], ck["universe"], ck["size"], ck["measure"], ck["statistic"], ck["territory"])
+    nd = len(dfirst)
+    terms = {
+        "n": c["n"], "sum_w": c["sw"], "sum_wy": c["swy"], "sum_w2": c["sw2"],
+        "a2": k * c["sw2y2"], "a1": k * c["sw2y"], "a0": k * c["sw2"],
+        "b2": q * c["swy"] ** 2, "b1": q * c["swy"] * c["sw"], "b0": q * c["sw"] ** 2,
+        "e2": q * t_swy * c["swy"], "e1": q * (t_swy * c["sw"] + t_sw * c["swy"]), "e0": q * t_sw * c["sw"],
+    }  # fmt: skip
+    d = {name: _sum(dom, v, nd) for name, v in terms.items()}
+    dk = {name: arr[dfirst] for name, arr in ck.items()}
+    keys, _ = _group(dk["pass"], dk["universe"], dk["size"], dk["measure"], dk["statistic"])
+    tot = {name: _sum(keys, d[name], keys.max() + 1)[keys] for name in
+           ("n", "sum_w", "sum_wy", "a2", "a1", "a0", "e2", "e1", "e0")}  # fmt: skip
+    keep = dk["territory"] >= 0
+    d = {name: v[keep] for name, v in d.items()}
+    tot = {name: v[keep] for name, v in tot.items()}
+    dk = {name: v[keep] for name, v in dk.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = d["sum_wy"] / d["sum_w"]
+        w_rest = tot["sum_w"] - d["sum_w"]
+        rc = np.where(w_rest > 0, (tot["sum_wy"] - d["sum_wy"]) / w_rest, np.nan)
+
+        def quad(p2, p1, p0, x):
+            return p2 - 2 * x * p1 + x * x * p0
+
+        inside = quad(d["a2"], d["a1"], d["a0"], r) - quad(d["b2"], d["b1"], d["b0"], r)
+        all_strata = quad(tot["a2"], tot["a1"], tot["a0"], rc) - (tot["e2"] - rc * tot["e1"] + rc * rc * tot["e0"])
+        rest_minus_total = (
+            -quad(d["a2"], d["a1"], d["a0"], rc)
+            - quad(d["b2"], d["b1"], d["b0"], rc)
+            + 2 * (d["e2"] - rc * d["e1"] + rc * rc * d["e0"])
+        )
+        var_rest = np.where(w_rest > 0, (all_strata + rest_minus_total) / (w_rest * w_rest), np.nan)
+    frame = pd.DataFrame(
+        {
+            "pass": dk["pass"], "size": dk["size"], "measure": dk["measure"], "statistic": dk["statistic"],
+            "territory": dk["territory"], "n": d["n"].round().astype("int64"), "sum_w": d["sum_w"],
+            "sum_w2": d["sum_w2"], "estimate": r, "var": inside / (d["sum_w"] * d["sum_w"]),
+            "n_rest": (tot["n"] - d["n"]).round().astype("int64"), "estimate_rest": rc, "var_rest": var_rest,
+        }
+    )  # fmt: skip
+    parent = frame["pass"].to_numpy() >= 6
+    cells, rest = frame[~parent].copy(), frame[parent]
+    level_of = np.array([level for level, _c, _u in PASSES], dtype=object)
+    child = {6: 4, 7: 3, 8: 2}  # parent pass → the France pass of the same level
+    rest = rest.assign(**{"pass": rest["pass"].map(child)})
+    names = {"n_rest": "n_rest_parent", "estimate_rest": "estimate_rest_parent", "var_rest": "var_rest_parent"}
+    link = ["pass", "size", "measure", "statistic", "territory"]
+    cells = cells.merge(rest[[*link, *names]].rename(columns=names), on=link, how="left", validate="one_to_one")
+    return pd.DataFrame(
+        {
+            "level": level_of[cells["pass"].to_numpy()],
+            "size_class": sizes.take(cells["size"].to_numpy()),
+            "territory_code": place_index.take(cells["territory"].to_numpy()),
+            "measure": measures.take(cells["measure"].to_numpy()),
+            "statistic": statistics.take(cells["statistic"].to_numpy()),
+            **{col: cells[col].to_numpy() for col in (*RAW_COLUMNS, *PARENT_COLUMNS)},
+        }
+    )
 
 
-def _with_parent_rest(frame: pd.DataFrame, child: dict[int, int]) -> pd.DataFrame:
-    """France-universe cells, with the complement within the parent (from the parent passes) beside.
+def all_estimates(
+    con: ibis.BaseBackend, progress=None, workers: int = 1, connect: Callable[[], ibis.BaseBackend] | None = None
+) -> pd.DataFrame:
+    """The whole ``estimates`` table of a database: every survey and wave loaded, every indicator.
 
-    ``child`` maps each parent pass's level code to its territories' level code.
+    With ``workers`` > 1 and ``connect`` (a new connection to the same data per call: DuckDB
+    cursors), the surveys' scans run in parallel threads (DuckDB and numpy release the GIL).
     """
-    frame = frame.rename(columns={"territory": "territory_code"})
-    parent_pass = frame["level"].isin(list(child))
-    cells = frame[~parent_pass].drop(columns="universe")
-    rest = frame[parent_pass]
-    rest = rest.assign(level=rest["level"].map(child))
-    names = {c: f"{c}_parent" for c in ("n_rest", "estimate_rest", "var_rest")}
-    keys = ["level", "size_class", "territory_code", "measure", "statistic"]
-    rest = rest[[*keys, *names]].rename(columns=names)
-    return cells.merge(rest, on=keys, how="left", validate="one_to_one")
-
-
-def all_estimates(con: ibis.BaseBackend, progress=None) -> pd.DataFrame:
-    """The whole ``estimates`` table of a database: every survey and wave loaded, every indicator."""
     say = progress or (lambda _m: None)
     datasets = con.table("datasets").select("survey", "wave").execute()
-    frames = []
-    for survey, wave in sorted(datasets.itertuples(index=False, name=None)):
-        for indicator, surveys in SURVEYS_OF.items():
-            if survey not in surveys:
-                continue
-            source = con.table(_SOURCE[indicator])
-            if source.filter((source.wave == wave) & (source.survey == survey)).count().execute() == 0:
-                continue
-            say(f"estimations / estimates: {indicator}, {survey} {wave}")
-            frames.append(survey_estimates(con, indicator, survey, int(wave)))
+    jobs = [
+        (indicator, survey, int(wave))
+        for survey, wave in sorted(datasets.itertuples(index=False, name=None))
+        for indicator, surveys in SURVEYS_OF.items()
+        if survey in surveys
+    ]
+
+    def run(job: tuple[str, str, int], backend: ibis.BaseBackend | None = None) -> pd.DataFrame:
+        say(f"estimations / estimates: {job[0]}, {job[1]} {job[2]}")
+        return survey_estimates(backend or connect(), *job)
+
+    if workers > 1 and connect is not None:
+        with ThreadPoolExecutor(workers) as pool:
+            frames = list(pool.map(run, jobs))
+    else:
+        frames = [run(job, con) for job in jobs]
+    frames = [f for f in frames if len(f)]
     if not frames:
         return empty_table()
     out = pd.concat(frames, ignore_index=True)

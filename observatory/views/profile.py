@@ -140,10 +140,11 @@ def indicator_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
                 scopes.append(("parent", parent[0], (parent[1],)))
             scopes.append(("france", ref.FRANCE_LEVEL, None))
             by_scope = {}
+            stored = obs.stats.vs_parent(Query(indicator, wave, survey, t.level), obs.settings.min_n, (t.code,))
             for scope, level, codes in scopes:
-                if scope == "territory" and parent:
-                    # The groups query (territory, rest of parent) holds the territory's estimates
-                    # too, and with_parent_test reuses it from the cache: one query instead of two.
+                if scope == "territory" and parent and stored is None:
+                    # No stored complements (an older database): the groups query (territory, rest
+                    # of parent) holds the territory's estimates too, and with_parent_test reuses it.
                     q = Query(
                         indicator, wave, survey, GROUPS_LEVEL, groups=(("inner", t.level, t.code), ("outer", *parent))
                     )
@@ -153,11 +154,16 @@ def indicator_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
                     )
                     by_scope[scope] = _keep(g, statistic)
                     continue
-                # Whole levels (not just this territory): the same cached table serves every
-                # profile, and the map pages.
-                table = obs.estimate(Query(indicator, wave, survey, level))
-                by_scope[scope] = _keep(table[table["territory_code"].isin(codes)] if codes else table, statistic)
-            if parent:
+                # A lookup of the territory's own cells in the estimates table (the whole sample
+                # still counts in its variance and its test against the rest of France).
+                table = obs.estimate(Query(indicator, wave, survey, level, territories=codes))
+                by_scope[scope] = _keep(table, statistic)
+            if parent and stored is not None:
+                verdict = stored.set_index(["measure", "statistic"])["vs_parent"]
+                terr = by_scope["territory"]
+                keys = pd.MultiIndex.from_frame(terr[["measure", "statistic"]].astype(str))
+                by_scope["territory"] = terr.assign(vs_parent=verdict.reindex(keys).fillna("not_tested").to_numpy())
+            elif parent:
                 by_scope["territory"] = with_parent_test(
                     obs, Query(indicator, wave, survey, t.level), t, parent, by_scope
                 )
