@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                         [navigation(browser, naive_url + level) for _ in range(runs)])  # fmt: skip
                 for level in ("departement", "commune"):
                     ours = [
-                        control_change(browser, ours_url + level, "#control-domain .dash-dropdown", "\u2003Logement")
+                        control_change(browser, ours_url + level, "#control-domain .dash-dropdown", "· Logement")
                         for _ in range(runs)
                     ]
                     naive = [

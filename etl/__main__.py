@@ -1,4 +1,4 @@
-"""Command line of the ETL: ``python -m etl build | load DIR | sample --out DIR | parquet``."""
+"""Command line of the ETL: ``python -m etl build | load DIR | estimates | sample --out DIR | parquet``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from etl.build import build, communes_for_sample
 from etl.contract import ContractError
+from etl.estimates import rewrite_estimates
 from etl.load import load_dataset
 from etl.parquet import default_parquet_dir, write_parquet
 from etl.sample import generate_sample, write_sample
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     p_parquet.add_argument(
         "--out", type=Path, help="target folder (default: OBSERVATORY_PARQUET or beside the database)"
     )
+    p_estimates = sub.add_parser("estimates", help="recompute the estimates table (done by build and load)")
+    p_estimates.add_argument("--db", type=Path, default=settings.db_path)
     p_sample = sub.add_parser("sample", help="write the synthetic demonstration dataset in the input contract")
     p_sample.add_argument("--out", type=Path, required=True)
     p_sample.add_argument("--seed", type=int, default=settings.sample_seed)
@@ -83,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         rows = write_parquet(args.db, args.out or parquet_dir(settings, args.db), progress=say)
         for table, n in rows.items():
             say(f"  {table}: {n:,}".replace(",", " "))
+        return 0
+    if args.command == "estimates":
+        if not args.db.exists():
+            print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
+            return 2
+        rewrite_estimates(args.db, say)
         return 0
     if args.command == "sample":
         if not args.db.exists():

@@ -8,6 +8,8 @@ together, or neither).
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,21 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
 
 
 def rewrite_estimates(db_path: Path, say: Progress | None = None) -> int:
-    """Recompute the estimates of an existing database in place (``python -m etl estimates``)."""
-    with duckdb.connect(str(db_path)) as con:
-        return write_estimates(con, say)
+    """Recompute the estimates of an existing database (``python -m etl estimates``).
+
+    Like a load: on a copy, swapped in atomically under the ETL's lock (a database built before the
+    table existed gets it this way; readers pick it up without a restart).
+    """
+    from etl.load import exclusive, temp_path_beside
+
+    with exclusive(db_path):
+        tmp = temp_path_beside(db_path)
+        try:
+            shutil.copy2(db_path, tmp)
+            with duckdb.connect(str(tmp)) as con:
+                cells = write_estimates(con, say)
+            os.replace(tmp, db_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return cells

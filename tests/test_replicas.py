@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from etl.estimates import write_estimates
 from tests.browser.conftest import wait_for_map
 from tests.browser.test_fragility_page import MAP_LOCATIONS, choose
 from tests.replicas import (
@@ -36,7 +37,8 @@ pytestmark = pytest.mark.browser
 def _modified_copy(db: Path, folder: Path) -> Path:
     """A copy of the database where the citizens of one département answered otherwise.
 
-    Its meta table (data version, load time) is left as it was: only the answers can tell it apart.
+    Its meta table (data version, load time) is left as it was: only the answers (and the estimates
+    computed from them, rewritten as a load would) can tell it apart.
     """
     folder.mkdir()
     copy = folder / db.name
@@ -46,6 +48,7 @@ def _modified_copy(db: Path, folder: Path) -> Path:
             "UPDATE fragility SET score = 10 - score WHERE respondent_id IN "
             "(SELECT respondent_id FROM respondents WHERE departement_code = '42')"
         )
+        write_estimates(con)
     return copy
 
 

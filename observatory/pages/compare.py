@@ -126,7 +126,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
                     [
                         ("Territoires comparables à " if fr else "Territories comparable to ")
                         + territories[0].name
-                        + " : ",
+                        + (" : " if fr else ": "),
                         *links,
                     ]
                 )

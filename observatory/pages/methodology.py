@@ -10,6 +10,7 @@ from __future__ import annotations
 from dash import dash_table, dcc, html
 
 from observatory import reference as ref
+from observatory.i18n import colon
 from observatory.service import Observatory
 from observatory.stats.finalize import LOW_N, MAX_RSE
 
@@ -241,8 +242,8 @@ def layout(obs: Observatory, lang: str) -> html.Div:
                 style_cell={"textAlign": "left", "fontFamily": "inherit", "whiteSpace": "normal", "height": "auto"},
             ),
             html.H2("Questions aux maires" if fr else "Questions to mayors"),
-            html.P(["Q4 : ", ref.Q4_WORDING]),
-            html.P(["Q8 : ", ref.Q8_WORDING]),
+            html.P(["Q4" + colon(lang), ref.Q4_WORDING]),
+            html.P(["Q8" + colon(lang), ref.Q8_WORDING]),
         ],
         className="methodology",
     )

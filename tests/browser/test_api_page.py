@@ -23,7 +23,7 @@ def test_footer_links_to_the_api_page_whose_examples_work(live_server, page):
     text = page.inner_text("main")
     for path in ("/api/v1/fragility", "/api/v1/partnerships", "/api/v1/mayors", "/api/v1/territories"):
         assert f"GET {path}" in text
-    assert "Synthetic demonstration data" in page.inner_text("body")
+    assert "Données de démonstration synthétiques" in page.inner_text("body")  # the page is in the language of the link
     for link in page.eval_on_selector_all("main ul a", "els => els.map(e => e.getAttribute('href'))"):
         r = page.request.get(live_server + link)
         assert r.status == 200, link

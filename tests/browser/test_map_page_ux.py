@@ -113,7 +113,7 @@ def test_english_mode_keeps_the_language_and_english_typography(live_server, pag
     assert "Version des données" not in page.inner_text("#footer")
     assert page.get_attribute("#download-zip", "title").startswith("CSV + datapackage.json (Frictionless): ")
     api = requests.get(live_server + "/api?lang=en", timeout=30).text
-    assert '<html lang="en">' in api and "Examples" in api and "Exemples" not in api and "href='/?lang=en'" in api
+    assert '<html lang="en">' in api and "Examples" in api and "Exemples" not in api and 'href="/?lang=en"' in api
 
 
 def test_empty_size_class_is_not_offered(live_server, page):

@@ -25,14 +25,14 @@ def test_small_example_by_hand():
     assert holm([0.6, 0.7]) == pytest.approx([1.0, 1.0])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(P_VALUES)
 def test_matches_statsmodels(p):
     expected = multipletests(p, alpha=0.05, method="holm")[1]
     np.testing.assert_allclose(holm(p), expected, rtol=1e-12, atol=1e-15)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(P_VALUES)
 def test_properties(p):
     raw = np.array(p)
