@@ -104,7 +104,12 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         "same unit as estimate: points out of 10 for mean_score, difference of proportions (0–1) otherwise",
         None,
     ),
-    "se_difference": ("number", "Erreur type de la différence / standard error of the difference", UNIT_AS_ESTIMATE, None),
+    "se_difference": (
+        "number",
+        "Erreur type de la différence / standard error of the difference",
+        UNIT_AS_ESTIMATE,
+        None,
+    ),
     "verdict": (
         "string",
         "Verdict du test à 5 % ; dans une comparaison, sur la p-valeur ajustée (p_holm) / "

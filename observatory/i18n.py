@@ -203,9 +203,7 @@ def _with_unit(text: str, statistic: str, lang: str) -> str:
     return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 
 
-def value(
-    x: float | None, statistic: str, lang: str = "fr", lo: float | None = None, hi: float | None = None
-) -> str:
+def value(x: float | None, statistic: str, lang: str = "fr", lo: float | None = None, hi: float | None = None) -> str:
     """An estimate as shown: '7,1 / 10' for scores, '37 %' for shares (finer when its CI needs it)."""
     if _missing(x):
         return "—"

@@ -239,4 +239,3 @@ class Observatory:
             [survey, int(wave)],
         )
         return tuple(sorted(rows["size_class"]))
-

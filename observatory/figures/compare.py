@@ -53,7 +53,7 @@ def dotplot(
             continue
         lo, hi, n = frame[f"ci_low_{key}"], frame[f"ci_high_{key}"], frame[f"n_{key}"]
         hover = [
-            f"{name}<br>{r}<br>{i18n.value(e, statistic, lang)} [{i18n.interval(a, b, statistic, lang)}], n = {0 if pd.isna(k) else int(k)}"
+            f"{name}<br>{r}<br>{i18n.value(e, statistic, lang, a, b)} [{i18n.interval(a, b, statistic, lang)}], n = {0 if pd.isna(k) else int(k)}"
             for r, e, a, b, k in zip(names, est, lo, hi, n, strict=True)
         ]
         data.append(

@@ -23,9 +23,9 @@ PUBLISHED_COLOUR = "#111111"
 def _hover(r, statistic: str, lang: str) -> str:
     text = (
         f"<b>{r.series_label}</b>, {int(r.wave)}<br>"
-        f"{i18n.value(r.estimate, statistic, lang)} [{i18n.t('ci95', lang)} "
+        f"{i18n.value(r.estimate, statistic, lang, r.ci_low, r.ci_high)} [{i18n.t('ci95', lang)} "
         f"{i18n.interval(r.ci_low, r.ci_high, statistic, lang)}], n = {int(r.n)}"
-        f"<br>{i18n.t('reliability', lang)} : {i18n.t(r.reliability, lang)}"
+        f"<br>{i18n.t('reliability', lang)}{i18n.colon(lang)}{i18n.t(r.reliability, lang)}"
     )
     change = getattr(r, "change", None)
     if change is not None and not (isinstance(change, float) and math.isnan(change)):

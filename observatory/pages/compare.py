@@ -234,7 +234,7 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
             row[cmp.key_of(t)] = (
                 i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
                 if r.reliability == "suppressed"
-                else f"{i18n.value(r.estimate, r.statistic, lang)} [{i18n.interval(r.ci_low, r.ci_high, r.statistic, lang)}] n={int(r.n)}"
+                else f"{i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)} [{i18n.interval(r.ci_low, r.ci_high, r.statistic, lang)}] n={int(r.n)}"
             )
         records.append(row)
     names = {cmp.key_of(t): t.name for t in territories}

@@ -311,7 +311,7 @@ def _with_ci(r: object, scope: str, statistic: str, lang: str) -> str:
     if est is None or pd.isna(est):
         return "—"
     lo, hi = getattr(r, f"ci_low_{scope}"), getattr(r, f"ci_high_{scope}")
-    return f"{i18n.value(est, statistic, lang)} [{i18n.interval(lo, hi, statistic, lang)}]"
+    return f"{i18n.value(est, statistic, lang, lo, hi)} [{i18n.interval(lo, hi, statistic, lang)}]"
 
 
 def _verdict(verdict: object, suppressed: bool, lang: str) -> str:
