@@ -55,7 +55,6 @@ SURVEYS_OF: dict[str, tuple[str, ...]] = {
     "mayors": ("elus",),
     "innovation": ref.INNOVATION_SURVEYS,
 }
-_SOURCE = {"fragility": "fragility", "partnerships": "partnerships", "mayors": "mayors", "innovation": "opinions"}
 
 
 def values_of(con: ibis.BaseBackend, indicator: str, survey: str, wave: int) -> ir.Table:
