@@ -1,4 +1,10 @@
-"""``/geo/<level>.geojson``: the simplified geometry of a level, served once and cached.
+"""``/geo/<level>.geojson`` and ``/tiles/<level>/<z>/<x>/<y>.pbf``: the geometry of a level.
+
+The map pages draw vector tiles (:mod:`etl.tiles`), cut on a tile's first request and kept on
+disk (in the geometry folder's ``tiles/`` when it exists and is writable, else in this user's
+temporary folder),
+keyed by the GeoJSON they come from: a new build's geometry gets new tiles, and the first start
+pays nothing for them. Tiles are served gzipped with a week's browser cache and an ETag.
 
 The figures reference these URLs instead of embedding the geometry, so a control change sends
 only the colours. Each file is gzipped once (beside the original) and served with
@@ -17,13 +23,16 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_file
 
+from etl.tiles import LevelTiles, valid_tile
 from observatory.reference import LEVEL_CODES
 
 CACHE_SECONDS = 7 * 24 * 3600
+MAX_TILE_INDEX = 10_000  # z, x and y beyond this are not tiles (and not worth parsing)
 
 
 def gzipped(path: Path) -> Path:
@@ -65,7 +74,8 @@ def write_gzip(path: Path, gz: Path) -> Path:
 
 
 def register_geo_routes(server: Flask, geo_dir: Path) -> None:
-    """Add the geometry route to the Flask server."""
+    """Add the geometry routes (GeoJSON and vector tiles) to the Flask server."""
+    register_tile_routes(server, geo_dir)
 
     @server.route("/geo/<level>.geojson")
     def geojson(level: str) -> Response:
@@ -80,4 +90,91 @@ def register_geo_routes(server: Flask, geo_dir: Path) -> None:
         else:
             resp = send_file(path, mimetype="application/geo+json", conditional=True, max_age=CACHE_SECONDS)
         resp.headers["Vary"] = "Accept-Encoding"
+        return resp
+
+
+class TileCache:
+    """Tiles of every level, cut once and kept on disk; one per app (no module-global state)."""
+
+    def __init__(self, geo_dir: Path):
+        """Tiles of the GeoJSON files in ``geo_dir``."""
+        self.geo_dir = geo_dir
+        self.levels: dict[tuple[str, str], LevelTiles] = {}
+        self.lock = threading.Lock()
+
+    def key(self, level: str) -> str | None:
+        """A digest of the level's GeoJSON (path, size, mtime): the tiles' version; None if missing."""
+        path = self.geo_dir / f"{level}.geojson"
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+    def folder(self, key: str) -> Path:
+        """Where tiles of this version live.
+
+        The geometry folder's ``tiles/`` if someone made it (a deployment that keeps them across
+        reboots), else this user's temporary folder.
+        """
+        kept = self.geo_dir / "tiles"
+        if kept.is_dir() and os.access(kept, os.W_OK):
+            here = kept / key
+            here.mkdir(exist_ok=True)
+            return here
+        there = Path(tempfile.gettempdir()) / f"observatory-tiles-{os.getuid()}" / key
+        there.mkdir(parents=True, exist_ok=True)
+        return there
+
+    def source(self, level: str, key: str) -> LevelTiles:
+        """The level's projected, indexed geometry, loaded on its first tile."""
+        with self.lock:  # tiles are requested several at a time: load the GeoJSON once
+            if (level, key) not in self.levels:
+                self.levels = {k: v for k, v in self.levels.items() if k[0] != level}
+                self.levels[(level, key)] = LevelTiles(self.geo_dir / f"{level}.geojson")
+            return self.levels[(level, key)]
+
+    def tile(self, level: str, z: int, x: int, y: int) -> tuple[Path, str] | None:
+        """The gzipped tile's file and its ETag, cut and written (atomically) if not yet on disk."""
+        key = self.key(level)
+        if key is None:
+            return None
+        path = self.folder(key) / level / str(z) / str(x) / f"{y}.pbf.gz"
+        if not path.exists():
+            data = self.source(level, key).tile(z, x, y)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return path, f"{key}-{level}-{z}-{x}-{y}"
+
+
+def register_tile_routes(server: Flask, geo_dir: Path) -> None:
+    """Add ``/tiles/<level>/<z>/<x>/<y>.pbf`` (the map's vector tiles) to the Flask server."""
+    cache = TileCache(geo_dir)
+
+    @server.route("/tiles/<level>/<z>/<x>/<y>.pbf")
+    def tile(level: str, z: str, x: str, y: str) -> Response:
+        if level not in LEVEL_CODES:
+            abort(404)
+        if not all(v.isdigit() and len(v) <= 5 for v in (z, x, y)):
+            abort(400)
+        zi, xi, yi = int(z), int(x), int(y)
+        if max(zi, xi, yi) > MAX_TILE_INDEX or not valid_tile(level, zi, xi, yi):
+            abort(404)
+        try:
+            found = cache.tile(level, zi, xi, yi)
+        except (OSError, ValueError, KeyError):  # an unreadable GeoJSON: no tile, not a server error
+            found = None
+        if found is None:
+            abort(404)
+        path, etag = found
+        resp = send_file(path, mimetype="application/vnd.mapbox-vector-tile", etag=etag, max_age=CACHE_SECONDS)
+        resp.headers["Content-Encoding"] = "gzip"  # every browser accepts it; MapLibre's fetch inflates it
         return resp
