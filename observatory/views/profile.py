@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import i18n
+from observatory import i18n, portrait
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
@@ -159,10 +159,13 @@ def indicator_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
                 table = obs.estimate(Query(indicator, wave, survey, level, territories=codes))
                 by_scope[scope] = _keep(table, statistic)
             if parent and stored is not None:
-                verdict = stored.set_index(["measure", "statistic"])["vs_parent"]
+                stored = stored.set_index(["measure", "statistic"])
                 terr = by_scope["territory"]
                 keys = pd.MultiIndex.from_frame(terr[["measure", "statistic"]].astype(str))
-                by_scope["territory"] = terr.assign(vs_parent=verdict.reindex(keys).fillna("not_tested").to_numpy())
+                by_scope["territory"] = terr.assign(
+                    vs_parent=stored["vs_parent"].reindex(keys).fillna("not_tested").to_numpy(),
+                    p_value_parent=stored["p_value_parent"].reindex(keys).to_numpy(),
+                )
             elif parent:
                 by_scope["territory"] = with_parent_test(
                     obs, Query(indicator, wave, survey, t.level), t, parent, by_scope
@@ -388,3 +391,120 @@ def _source_title(r: object) -> str:
         return title
     match = re.search(r"\((.+)\)\s*$", r.source_document or "")
     return match.group(1) if match else ""
+
+
+# --- key findings and ranks (observatory.portrait) -----------------------------------------------
+def _blocks(obs: Observatory):
+    """(block, indicator, survey, statistic kept) of each loaded survey of the profile's blocks."""
+    present = set(obs.datasets()["survey"])
+    for block, indicator, surveys, statistic in BLOCKS:
+        for survey in surveys:
+            if survey in present:
+                yield block, indicator, survey, statistic
+
+
+def peer_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
+    """Every reliable cell of the territory's level at the latest wave: the peers of its ranks.
+
+    Communes and EPCIs: only the territories with enough respondents for a reliable cell are read
+    (``LOW_N``, the reliability rule's threshold), not the whole level (35,000 communes).
+    """
+    from observatory.stats.finalize import LOW_N
+
+    frames = []
+    for block, indicator, survey, statistic in _blocks(obs):
+        wave = obs.waves(survey)[-1]
+        codes = None
+        if t.level in ("commune", "epci"):
+            counts = obs.respondent_counts(survey, wave, t.level)
+            codes = tuple(counts[counts >= LOW_N].index.astype(str))
+            if t.code not in codes:
+                continue  # the territory itself has no reliable cell: no rank
+        table = obs.estimate(Query(indicator, wave, survey, t.level, territories=codes))
+        kept = _keep(table, statistic)
+        frames.append(kept[kept["reliability"] == "ok"].assign(block=block))
+    if not frames:
+        return pd.DataFrame(
+            columns=["survey", "territory_code", "measure", "statistic", "estimate", "se", "reliability"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def change_rows(obs: Observatory, t: Territory) -> pd.DataFrame | None:
+    """The territory's change since the previous wave of each survey, for each block's cells."""
+    frames = []
+    for _block, indicator, survey, statistic in _blocks(obs):
+        waves = obs.waves(survey)
+        if len(waves) < 2:
+            continue
+        # the code in the query: a lookup of the territory's cells, not of its whole level
+        changed = obs.change(Query(indicator, waves[-2], survey, t.level, territories=(t.code,)), waves[-1])
+        frames.append(_keep(changed, statistic))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def model_rows(obs: Observatory, t: Territory) -> pd.DataFrame | None:
+    """The small-area model's estimates for an EPCI or a commune, when the observatory has them.
+
+    Hook for ``Observatory.sae(...)`` (observatory/stats/sae.py): its rows, shaped like
+    :func:`indicator_rows`' territory rows with ``source='model'``, would replace the direct
+    estimates of unreliable cells in the key findings. None until that read exists.
+    """
+    if t.level not in ("epci", "commune") or not hasattr(obs, "sae"):
+        return None
+    return None  # the model's read is not wired yet: the findings use the direct estimates
+
+
+@dataclass(frozen=True)
+class Portrait:
+    """What the top of a profile says: the key findings and the ranks they quote."""
+
+    findings: portrait.KeyFindings
+    ranks: pd.DataFrame
+
+
+def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None) -> Portrait:
+    """The key findings and ranks of a territory (``rows``: its :func:`indicator_rows`, if read)."""
+    rows = indicator_rows(obs, t) if rows is None else rows
+    ranked = portrait.ranks(peer_rows(obs, t), t.code)
+    return Portrait(portrait.key_findings(rows, change_rows(obs, t), ranked), ranked)
+
+
+def findings_table(p: Portrait, t: Territory, lang: str) -> pd.DataFrame:
+    """The key findings as a table (the downloads): one row per statement, with its text."""
+    names = {"france": "France", "parent": parent_name(t) or "", "previous_wave": ""}
+    rows = [
+        {
+            "block": "key_findings",
+            "territory_code": t.code,
+            "territory_name": t.name,
+            "versus": f.versus,
+            "versus_name": names[f.versus],
+            "direction": f.direction,
+            "survey": f.survey,
+            "wave": f.wave,
+            "wave_from": f.wave_from,
+            "measure": f.measure,
+            "statistic": f.statistic,
+            "estimate": f.estimate,
+            "ci_low": f.ci_low,
+            "ci_high": f.ci_high,
+            "reference": f.reference,
+            "reference_ci_low": f.reference_low,
+            "reference_ci_high": f.reference_high,
+            "difference": f.difference,
+            "difference_ci_low": f.difference_low,
+            "difference_ci_high": f.difference_high,
+            "n": f.n,
+            "reliability": f.reliability,
+            "p_value": f.p_value,
+            "source": f.source,
+            "rank": f.rank.rank if f.rank else None,
+            "rank_low": f.rank.low if f.rank else None,
+            "rank_high": f.rank.high if f.rank else None,
+            "peers": f.rank.peers if f.rank else None,
+            "text": portrait.finding_text(f, names[f.versus], t.level, lang),
+        }
+        for f in p.findings.all_shown()
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,386 @@
+"""A territory's portrait in words: the key findings and the rank among its peers.
+
+Pure functions of the estimates (tidy frames of :mod:`observatory.stats`); no Dash, no database.
+
+- **Key findings**: the cells where the territory differs significantly (5 %) from the rest of
+  France or from the rest of its parent, and the significant changes since the previous wave,
+  each with its value, interval, n and reliability. Only reliable cells make a statement; the
+  significant differences of low-reliability cells are counted, not stated.
+- **Rank with its uncertainty**: the rank of the territory's estimate among the reliable cells of
+  its level, and a 95 % interval of that rank by simulation from the sampling distributions
+  (each estimate drawn from a normal with its standard error, independently, ``RANK_DRAWS``
+  times with a fixed seed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from observatory import i18n
+from observatory import reference as ref
+
+RANK_DRAWS = 1000  # simulated draws of every peer's estimate for a rank interval
+RANK_SEED = 20_261_201  # fixed: the same page shows the same interval at every visit
+RANK_LEVEL = 0.95
+MAX_PER_GROUP = 5  # statements shown per comparison; the others are counted
+VERSUS = ("france", "parent", "previous_wave")
+LEVEL_PLURALS = {
+    "commune": ("communes", "municipalities"),
+    "epci": ("intercommunalités", "intercommunalities"),
+    "departement": ("départements", "départements"),
+    "region": ("régions", "regions"),
+}
+
+
+# --- ranks ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rank:
+    """A rank among ``peers`` (1 = highest estimate) and its 95 % interval [low, high]."""
+
+    rank: int
+    low: int
+    high: int
+    peers: int
+
+
+def rank_interval(
+    estimates: np.ndarray,
+    ses: np.ndarray,
+    target: int,
+    draws: int = RANK_DRAWS,
+    seed: int = RANK_SEED,
+    level: float = RANK_LEVEL,
+) -> Rank:
+    """The rank of ``estimates[target]`` (1 = highest) and the interval of its simulated ranks.
+
+    Each draw takes every estimate from N(estimate, se²) independently; the territory's rank in
+    a draw is 1 + the number of peers drawn above it. The interval holds the central ``level``
+    share of the ranks (inverted-CDF quantiles: ranks are whole numbers).
+    """
+    est, se = np.asarray(estimates, float), np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
+    rank = 1 + int((est > est[target]).sum())
+    rng = np.random.default_rng(seed)
+    drawn = est + se * rng.standard_normal((draws, len(est)))
+    ranks = 1 + (drawn > drawn[:, [target]]).sum(axis=1)
+    tail = (1 - level) / 2
+    low, high = np.quantile(ranks, [tail, 1 - tail], method="inverted_cdf")
+    return Rank(rank, int(low), int(high), len(est))
+
+
+def ranks(peers: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The territory's rank in every (survey, measure, statistic) of ``peers`` where it is reliable.
+
+    ``peers``: estimate rows of one level (columns survey, territory_code, measure, statistic,
+    estimate, se, reliability); only the reliable ones count as peers. Columns of the result:
+    survey, measure, statistic, rank, rank_low, rank_high, peers.
+    """
+    columns = ["survey", "measure", "statistic", "rank", "rank_low", "rank_high", "peers"]
+    ok = peers[(peers["reliability"] == "ok") & peers["estimate"].notna()]
+    out = []
+    for (survey, measure, statistic), group in ok.groupby(["survey", "measure", "statistic"], sort=False):
+        where = np.flatnonzero(group["territory_code"].to_numpy() == code)
+        if len(where) == 0:
+            continue
+        r = rank_interval(group["estimate"].to_numpy(), group["se"].to_numpy(), int(where[0]))
+        out.append((survey, measure, statistic, r.rank, r.low, r.high, r.peers))
+    return pd.DataFrame(out, columns=columns)
+
+
+def ordinal(k: int, lang: str) -> str:
+    """'1er', '2e' in French; '1st', '2nd', '3rd', '11th' in English."""
+    if lang == "fr":
+        return "1er" if k == 1 else f"{k}e"
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str) -> str:
+    """'12e sur 101 départements, entre le 5e et le 24e' (the 95 % interval of the rank)."""
+    plural = LEVEL_PLURALS.get(level, (level, level))[0 if lang == "fr" else 1]
+    head = f"{ordinal(rank, lang)} {'sur' if lang == 'fr' else 'of'} {peers} {plural}"
+    if low == high:
+        return head + (", à ce rang dans 95 % des tirages" if lang == "fr" else ", at this rank in 95% of draws")
+    if lang == "fr":
+        return f"{head}, entre le {ordinal(low, lang)} et le {ordinal(high, lang)}"
+    return f"{head}, between {ordinal(low, lang)} and {ordinal(high, lang)}"
+
+
+# --- key findings --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Finding:
+    """One statement: a cell of the territory that differs significantly from a reference.
+
+    ``versus`` is france, parent or previous_wave; ``direction`` above/below (against France or
+    the parent) or increase/decrease (since the previous wave). ``reference`` is the value it is
+    set beside (France's, the parent's, or the previous wave's estimate); for a change,
+    ``estimate`` is the latest wave's and ``difference`` with its CI the change. ``source`` is
+    'direct' (the survey estimate) or 'model' (the small-area model's).
+    """
+
+    versus: str
+    direction: str
+    survey: str
+    wave: int
+    measure: str
+    statistic: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+    reliability: str
+    p_value: float
+    reference: float | None
+    reference_low: float | None
+    reference_high: float | None
+    difference: float | None = None
+    difference_low: float | None = None
+    difference_high: float | None = None
+    wave_from: int | None = None
+    source: str = "direct"
+    rank: Rank | None = None
+
+
+@dataclass(frozen=True)
+class KeyFindings:
+    """Every reliable significant difference of each comparison, the smallest p-value first.
+
+    ``low``: significant differences on cells of low reliability (counted, never stated);
+    ``tested``: reliable cells tested against each reference (0: nothing to compare).
+    """
+
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    low: dict[str, int] = field(default_factory=dict)
+    tested: dict[str, int] = field(default_factory=dict)
+
+    def shown(self, versus: str) -> list[Finding]:
+        """The statements shown for a comparison: the ``MAX_PER_GROUP`` smallest p-values."""
+        return self.findings.get(versus, [])[:MAX_PER_GROUP]
+
+    def more(self, versus: str) -> int:
+        """How many reliable significant differences of a comparison are not stated."""
+        return max(0, len(self.findings.get(versus, [])) - MAX_PER_GROUP)
+
+    def all_shown(self) -> list[Finding]:
+        """Every statement shown, France first, then the parent, then the changes."""
+        return [f for versus in VERSUS for f in self.shown(versus)]
+
+
+def _rank_of(ranked: pd.DataFrame, survey: str, measure: str, statistic: str) -> Rank | None:
+    if ranked is None or ranked.empty:
+        return None
+    hit = ranked[(ranked["survey"] == survey) & (ranked["measure"] == measure) & (ranked["statistic"] == statistic)]
+    if hit.empty:
+        return None
+    r = hit.iloc[0]
+    return Rank(int(r["rank"]), int(r["rank_low"]), int(r["rank_high"]), int(r["peers"]))
+
+
+def _reference(rows: pd.DataFrame, scope: str) -> pd.DataFrame:
+    keys = ["survey", "measure", "statistic"]
+    ref_rows = rows.loc[rows["scope"] == scope, [*keys, "estimate", "ci_low", "ci_high"]]
+    return ref_rows.rename(columns={"estimate": "reference", "ci_low": "reference_low", "ci_high": "reference_high"})
+
+
+def _tested(rows: pd.DataFrame, column: str) -> int:
+    """Reliable cells of the territory with a test in ``column``."""
+    if rows is None or column not in rows:
+        return 0
+    terr = rows[rows["reliability"] == "ok"]
+    if "scope" in terr:
+        terr = terr[terr["scope"] == "territory"]
+    return int(terr[column].isin(["above", "below", "increase", "decrease", "not_significant"]).sum())
+
+
+def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -> tuple[list[Finding], int]:
+    """The territory's significant differences against France ('significance') or its parent."""
+    column, scope = ("significance", "france") if versus == "france" else ("vs_parent", "parent")
+    if column not in rows:
+        return [], 0
+    terr = rows[(rows["scope"] == "territory") & rows[column].isin(["above", "below"])]
+    if scope == "parent" and "p_value_parent" not in terr:
+        terr = terr.assign(p_value_parent=np.nan)
+    terr = terr.merge(_reference(rows, scope), on=["survey", "measure", "statistic"], how="left")
+    reliable, low = terr[terr["reliability"] == "ok"], int((terr["reliability"] == "low").sum())
+    p_column = "p_value" if versus == "france" else "p_value_parent"
+    reliable = reliable.assign(_p=reliable[p_column].fillna(1.0)).sort_values(["_p", "measure"], kind="stable")
+    out = [
+        Finding(
+            versus=versus,
+            direction=r[column],
+            survey=r["survey"],
+            wave=int(r["wave"]),
+            measure=r["measure"],
+            statistic=r["statistic"],
+            estimate=float(r["estimate"]),
+            ci_low=float(r["ci_low"]),
+            ci_high=float(r["ci_high"]),
+            n=int(r["n"]),
+            reliability=r["reliability"],
+            p_value=float(r["_p"]),
+            reference=_num(r["reference"]),
+            reference_low=_num(r["reference_low"]),
+            reference_high=_num(r["reference_high"]),
+            source=r["source"] if "source" in r and isinstance(r["source"], str) else "direct",
+            rank=_rank_of(ranked, r["survey"], r["measure"], r["statistic"]),
+        )
+        for _, r in reliable.iterrows()
+    ]
+    return out, low
+
+
+def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
+    """The territory's significant changes since the previous wave (a change table)."""
+    if changes is None or changes.empty:
+        return [], 0
+    sig = changes[changes["significance"].isin(["increase", "decrease"])]
+    reliable, low = sig[sig["reliability"] == "ok"], int((sig["reliability"] == "low").sum())
+    reliable = reliable.sort_values(["p_value", "measure"], kind="stable")
+    out = [
+        Finding(
+            versus="previous_wave",
+            direction=r["significance"],
+            survey=r["survey"],
+            wave=int(r["wave_to"]),
+            measure=r["measure"],
+            statistic=r["statistic"],
+            estimate=float(r["estimate_to"]),
+            ci_low=np.nan,
+            ci_high=np.nan,
+            n=int(r["n_to"]),
+            reliability=r["reliability"],
+            p_value=float(r["p_value"]),
+            reference=float(r["estimate_from"]),
+            reference_low=None,
+            reference_high=None,
+            difference=float(r["difference"]),
+            difference_low=float(r["ci_low"]),
+            difference_high=float(r["ci_high"]),
+            wave_from=int(r["wave_from"]),
+        )
+        for _, r in reliable.iterrows()
+    ]
+    return out, low
+
+
+def _num(x: object) -> float | None:
+    return float(x) if x is not None and pd.notna(x) else None
+
+
+def key_findings(rows: pd.DataFrame, changes: pd.DataFrame | None, ranked: pd.DataFrame | None) -> KeyFindings:
+    """The statements of a profile, from its indicator rows (territory, parent and France).
+
+    ``rows``: the profile's rows (scope territory | parent | france, with ``significance``
+    against the rest of France and ``vs_parent`` against the rest of the parent); ``changes``:
+    the territory's change table since the previous wave of each survey; ``ranked``: its
+    :func:`ranks`. Statements are sorted by p-value, the smallest first.
+    """
+    kf = KeyFindings()
+    if rows is None or rows.empty:
+        return kf
+    for versus, (found, low) in (
+        ("france", _differences(rows, "france", ranked)),
+        ("parent", _differences(rows, "parent", ranked)),
+        ("previous_wave", _changes(changes)),
+    ):
+        kf.findings[versus], kf.low[versus] = found, low
+    kf.tested["france"] = _tested(rows, "significance")
+    kf.tested["parent"] = _tested(rows, "vs_parent")
+    kf.tested["previous_wave"] = _tested(changes, "significance")
+    return kf
+
+
+# --- in words ------------------------------------------------------------------------------------
+DIRECTION_WORDS = {
+    "above": ("significativement supérieur", "significantly higher than"),
+    "below": ("significativement inférieur", "significantly lower than"),
+    "increase": ("hausse significative", "significant increase"),
+    "decrease": ("baisse significative", "significant decrease"),
+}
+
+
+def measure_name(f: Finding, lang: str) -> str:
+    """'Emploi (citoyens, 2019)': the measure, its survey and wave."""
+    among = (
+        (" parmi les partenaires" if lang == "fr" else " among partners")
+        if f.statistic == "share_among_partners"
+        else ""
+    )
+    return f"{ref.label(f.measure, lang)}{among} ({ref.label(f.survey, lang).lower()}, {f.wave})"
+
+
+def _value_ci(est: float | None, lo: float | None, hi: float | None, statistic: str, lang: str) -> str:
+    if est is None:
+        return "—"
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return i18n.value(est, statistic, lang)
+    return f"{i18n.value(est, statistic, lang, lo, hi)} [{i18n.interval(lo, hi, statistic, lang)}]"
+
+
+def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
+    """A statement in plain words, with the values, their intervals, n, reliability and rank.
+
+    ``reference_name``: 'la France' / 'France', or the parent's name.
+    """
+    fr = lang == "fr"
+    stat = f.statistic
+    reliability = f"fiabilité {i18n.t(f.reliability, lang)}" if fr else f"{i18n.t(f.reliability, lang)} reliability"
+    model = (" — estimation du modèle" if fr else " — model estimate") if f.source == "model" else ""
+    tail = f"{reliability}, n = {f.n}{model}"
+    if f.versus == "previous_wave":
+        change = f"{i18n.signed(f.difference, stat, lang)} {i18n.signed_interval(f.difference_low, f.difference_high, stat, lang)}"
+        words = DIRECTION_WORDS[f.direction][0 if fr else 1]
+        since = f"depuis {f.wave_from}" if fr else f"since {f.wave_from}"
+        values = f"{i18n.value(f.reference, stat, lang)} → {i18n.value(f.estimate, stat, lang)}"
+        return f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}) — {tail}."
+    words = DIRECTION_WORDS[f.direction][0 if fr else 1]
+    if fr:
+        words += " à " + ("la France" if reference_name == "France" else reference_name)
+    else:
+        words += " " + reference_name
+    own = _value_ci(f.estimate, f.ci_low, f.ci_high, stat, lang)
+    other = _value_ci(f.reference, f.reference_low, f.reference_high, stat, lang)
+    rank = f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang)}" if f.rank else ""
+    if not fr and rank:
+        rank = rank.replace(" ; ", "; ", 1)
+    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}) — {tail}{rank}."
+
+
+def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
+    """One sentence: how many reliable cells differ from France and from the parent, each way."""
+    fr = lang == "fr"
+    parts = []
+    for versus, label in (("france", "la France" if fr else "France"), ("parent", parent)):
+        if versus == "parent" and not parent:
+            continue
+        found = kf.findings.get(versus, [])
+        above = sum(f.direction == "above" for f in found)
+        below, tested = len(found) - above, kf.tested.get(versus, 0)
+        if not tested:
+            continue
+        if fr:
+            parts.append(
+                f"{above} au-dessus et {below} en dessous {_de(label)} sur {i18n.plural(tested, 'indicateur fiable', 'indicateurs fiables')}"
+            )
+        else:
+            parts.append(
+                f"{above} above and {below} below {label} of {i18n.plural(tested, 'reliable indicator', 'reliable indicators')}"
+            )
+    if not parts:
+        return (
+            f"{name}{i18n.colon(lang)}aucune cellule assez fiable pour une comparaison (voir le détail ci-dessous)."
+            if fr
+            else f"{name}{i18n.colon(lang)}no cell reliable enough for a comparison (see the detail below)."
+        )
+    body = " ; ".join(parts) if fr else "; ".join(parts)
+    scope = " (différences significatives au seuil de 5 %)" if fr else " (significant differences at the 5% level)"
+    return f"{name}{i18n.colon(lang)}{body}{scope}."
+
+
+def _de(name: str) -> str:
+    """'de' before a name, elided before a vowel (a place name's own article is not known here)."""
+    if name == "la France":
+        return "de la France"
+    return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÎ" else f"de {name}"
