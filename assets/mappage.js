@@ -126,11 +126,11 @@
   }
 
   function exportMap(button) {
-    var gd = document.querySelector("#map .js-plotly-plot");
-    if (!gd || !window.Plotly) { return; }
-    var w = gd.clientWidth, h = gd.clientHeight;
+    var el = document.getElementById("map");
+    if (!el || !window.observatoryMap || !window.observatoryMap.map()) { return; }
+    var w = el.clientWidth, h = el.clientHeight;
     button.setAttribute("aria-busy", "true");
-    window.Plotly.toImage(gd, {format: "png", width: w, height: h}).then(function (url) {
+    window.observatoryMap.image().then(function (url) {
       return compose(url, w, h);
     }).then(function (out) {
       out.canvas.toBlob(function (blob) {

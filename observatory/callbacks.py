@@ -6,7 +6,7 @@ no figure is computed here.
 
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
 from observatory.api import api_url
@@ -21,7 +21,6 @@ from observatory.export import (
     render,
     render_profile,
 )
-from observatory.figures.choropleth import colour_patch
 from observatory.i18n import colon
 from observatory.layout import shell
 from observatory.layout.legend import legend
@@ -100,7 +99,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         )
 
     @app.callback(
-        Output(ids.MAP, "figure"),
+        Output(ids.MAP_DATA, "data"),
         Output(ids.LEGEND, "children"),
         Output(ids.TITLE, "children"),
         Output(ids.SUMMARY, "children"),
@@ -116,14 +115,13 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Input(CONTROLS, "value"),
         Input(ids.FREEZE, "n_clicks"),
         Input(ids.INITIATIVES_TOGGLE, "n_clicks"),
-        Input(ids.MAP, "clickData"),
+        Input(ids.MAP_CLICK, "data"),
         State(ids.URL, "pathname"),
         State(ids.URL, "search"),
         State(ids.BREAKS_STORE, "data"),
         State(ids.VIEWPORT, "data"),
-        State(ids.MAP_META, "data"),
     )
-    def update_map(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport, drawn):
+    def update_map(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport):
         """The map and what must change with it; the panels below follow (update_panels)."""
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
@@ -140,7 +138,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         store = dict(store or {})
         frozen = (store.get(key) or (list(linked.breaks) if linked.breaks else None)) if freeze else None
         # A click selects; any other change keeps the selection (it is part of the link).
-        selected = _clicked(click) if ctx.triggered_id == ids.MAP else linked.selected
+        selected = _clicked(click) if ctx.triggered_id == ids.MAP_CLICK else linked.selected
         width = (viewport or {}).get("width")
         show_initiatives = bool((initiative_clicks or 0) % 2)
         pv = pageview.compute_cached(obs, page, values, lang, frozen, selected, width, show_initiatives)
@@ -160,7 +158,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         used = [values[n] if n in values and values[n] != given.get(n) else no_update for n in names]
         meta = {
             "path": page.path,
-            "shape": pageview.figure_shape(pv.figure),
+            "map_id": pv.map_data["id"],
             "values": values,
             "lang": lang,
             "frozen": frozen,
@@ -168,10 +166,9 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             "width": width,
             "initiatives": show_initiatives,
         }
-        same = drawn is not None and drawn.get("path") == page.path and drawn.get("shape") == meta["shape"]
         url = api_url(download_request(page, values))
         return (
-            colour_patch(pv.figure) if same else pv.figure,
+            pv.map_data,
             legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen), show_initiatives),
             mappage.view_title(page, values, lang),
             pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
@@ -188,33 +185,23 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
 
     # The panels below the map wait until MapLibre has drawn it (at most 8 s): on two cores, with
     # WebGL in software, drawing them at the same time would delay the map the person looks at.
+    # MapLibre (assets/map.js) starts from the layout's spec and paints each new set of values.
     app.clientside_callback(
-        """function(meta) {
-            if (!meta) { return window.dash_clientside.no_update; }
-            var row = document.getElementById('map-row');
-            if (row) { row.classList.add('map-drawing'); }
-            return new Promise(function(resolve) {
-                var start = Date.now();
-                function drawn() {
-                    var gd = document.querySelector('#map .js-plotly-plot');
-                    var fl = gd && gd._fullLayout;
-                    var m = fl && fl.map && fl.map._subplot && fl.map._subplot.map;
-                    return m && m.loaded();
-                }
-                (function check() {
-                    if (drawn() || Date.now() - start > 8000) {
-                        if (row) { row.classList.remove('map-drawing'); }
-                        resolve(meta);
-                    } else { setTimeout(check, 40); }
-                })();
-            });
-        }""",
+        ClientsideFunction("observatoryMap", "render"),
+        Output(ids.MAP_APPLIED, "data"),
+        Input(ids.MAP_SPEC, "data"),
+        Input(ids.MAP_DATA, "data"),
+    )
+    # The panels below the map wait until MapLibre has drawn it (at most 8 s): on two cores, with
+    # WebGL in software, drawing them at the same time would delay the map the person looks at.
+    app.clientside_callback(
+        ClientsideFunction("observatoryMap", "panelsAfterMap"),
         Output(ids.PANELS_GO, "data"),
         Input(ids.MAP_META, "data"),
     )
 
     @app.callback(
-        Output(ids.RANKING, "figure"),
+        Output(ids.RANKING_PANEL, "children"),
         Output(ids.TABLE, "columns"),
         Output(ids.TABLE, "data"),
         Output(ids.SELECTED, "children"),
@@ -233,7 +220,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         pv = pageview.compute_cached(obs, page, *args)
         columns, records = pageview.table_rows(pv, lang)
         return (
-            pv.ranking,
+            mappage.ranking_graph(pv.ranking),
             columns,
             records,
             _selection(pv, selected, lang),
@@ -425,9 +412,8 @@ def download_request(page, values: dict[str, str]) -> ExportRequest:
 
 
 def _clicked(click: dict | None) -> str | None:
-    if ctx.triggered_id != ids.MAP or not click or not click.get("points"):
-        return None
-    return click["points"][0].get("location")
+    code = (click or {}).get("code")
+    return code if isinstance(code, str) and len(code) <= 12 else None
 
 
 def _selection(pv: pageview.PageView, selected: str | None, lang: str):

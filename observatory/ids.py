@@ -19,6 +19,11 @@ DOWNLOAD_ZIP = "download-zip"
 BREAKS_STORE = "breaks-store"
 PANELS_GO = "panels-go"  # the map state, passed on once the browser has drawn the map
 MAP_META = "map-meta"  # what the drawn map is (page, level, traces) and the view it shows
+MAP_SPEC = "map-spec"  # the level's tiles and view, in the layout: MapLibre starts before the values
+MAP_DATA = "map-data"  # the values MapLibre applies (figures.choropleth.map_data)
+MAP_CLICK = "map-click"  # {code, at}: written by assets/map.js when a territory is clicked
+MAP_APPLIED = "map-applied"  # the values id the map applied (output of the clientside callback)
+RANKING_PANEL = "ranking-panel"  # holds the ranking chart, mounted once the map is drawn
 SELECTED = "selected-territory"
 VIEWPORT = "viewport"
 

@@ -1,18 +1,26 @@
-"""The choropleth map as a plain figure dict (plotly's validators cost seconds on communes).
+"""The choropleth map: what MapLibre needs to colour a level's vector tiles, as plain data.
 
-The geometry is not embedded: the trace points at ``/geo/<level>.geojson``, served once,
-compressed and cached by the browser. Colours are discrete classes; suppressed territories are
-grey (class "effectif insuffisant"), low-reliability ones faded. The colour of each territory is
-its class on the legend: both come from :func:`observatory.classify.class_of`.
+The map pages draw with MapLibre GL JS (``assets/map.js``) from the vector tiles of
+``/tiles/<level>/...`` (:mod:`etl.tiles`): the geometry never travels with the values. A view is
+:func:`map_data`, a dict aligned on the territories' codes (class, opacity, tooltip), which the
+browser applies with ``setFeatureState``: a recolour is a repaint, not a new GeoJSON. Colours are
+discrete classes; suppressed territories are grey (class "effectif insuffisant"), low-reliability
+ones faded. The colour of each territory is its class on the legend: both come from
+:func:`observatory.classify.class_of`.
+
+:func:`draw_map` (a plotly figure dict) remains for the small multiples below some maps.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 
 import numpy as np
 import pandas as pd
 
+from etl.tiles import MAX_ZOOM
 from observatory.classify import class_of
 
 SUPPRESSED_COLOUR = "#9e9e9e"
@@ -31,6 +39,7 @@ CHANGE_PALETTES: dict[str, list[str]] = {
 }
 # Map view (lon, lat, zoom) that shows mainland France, Corsica and the overseas insets.
 FRANCE_VIEW = {"center": {"lon": 0.4, "lat": 46.2}, "zoom": 4.7}
+FRANCE_BOUNDS = (-8.0, 41.3, 9.6, 51.1)  # west, south, east, north with the insets (bounds.json, rounded out)
 FRANCE_SPAN_DEGREES = 19.5  # longitude span of the map with its insets (bounds.json, rounded up)
 LEGEND_WIDTH_PX = 330
 # Name and code from the GeoJSON feature, then the territory's text (value, CI, n... or why not).
@@ -82,22 +91,6 @@ def map_arrays(frame: pd.DataFrame, upper_bounds: list[float]) -> dict[str, list
         "opacity": opacity.round(2).tolist(),
         "text": frame["hover"].tolist(),
     }
-
-
-def colour_patch(figure: dict):
-    """A ``dash.Patch`` turning the drawn map into ``figure`` when only colours and texts differ.
-
-    Sent instead of the whole figure on a control change at the same level: the locations (and
-    the geometry, which is never in the figure) stay in the browser.
-    """
-    from dash import Patch
-
-    patch = Patch()
-    trace = figure["data"][0]
-    for key in ("z", "zmax", "colorscale", "text"):
-        patch["data"][0][key] = trace[key]
-    patch["data"][0]["marker"]["opacity"] = trace["marker"]["opacity"]
-    return patch
 
 
 def draw_map(
@@ -173,3 +166,78 @@ def initiatives_trace(points: pd.DataFrame, lang: str) -> dict:
         "hovertemplate": "%{text}<extra></extra>",
         "name": "initiatives",
     }
+
+
+def tiles_url(level: str, version: str) -> str:
+    """The vector tiles' URL template of a level (the data version makes a new build's URL new)."""
+    return f"/tiles/{level}/{{z}}/{{x}}/{{y}}.pbf?v={version}"
+
+
+def map_spec(level: str, version: str, viewport_width: int | None = None) -> dict:
+    """What MapLibre needs before any value: the level's tiles and the national view.
+
+    It is in the page's layout, so that the tiles load while the server computes the values.
+    """
+    return {
+        "level": level,
+        "tiles": tiles_url(level, version),
+        "maxzoom": MAX_ZOOM.get(level, 8),
+        "center": [FRANCE_VIEW["center"]["lon"], FRANCE_VIEW["center"]["lat"]],
+        "zoom": zoom_for(viewport_width),
+        "bounds": list(FRANCE_BOUNDS),  # the browser fits these in the map's own size
+    }
+
+
+def tooltip_texts(frame: pd.DataFrame) -> list[str]:
+    """Each territory's tooltip: "<b>name</b> (code)", then its text (value, CI, n... or why not)."""
+    return [
+        f"<b>{name}</b> ({code})<br>{text}"
+        for name, code, text in zip(frame["territory_name"], frame["territory_code"], frame["hover"], strict=True)
+    ]
+
+
+def map_data(
+    frame: pd.DataFrame,
+    upper_bounds: list[float],
+    colours: list[str],
+    spec: dict,
+    selected: str | None = None,
+    initiatives: list[dict] | None = None,
+) -> dict:
+    """The values MapLibre applies to the tiles: one entry per territory, aligned on ``codes``.
+
+    ``colour`` is the class colour (the suppressed grey when suppressed or unclassified),
+    ``opacity`` faded for low reliability (or a non-significant change), ``model`` marks cells
+    estimated by a model (hatched; a ``model`` column, absent today, sets it). ``id`` identifies
+    the values: the page's ``#map`` carries it in ``data-values`` once they are drawn.
+    """
+    arrays = map_arrays(frame, upper_bounds)
+    steps = [SUPPRESSED_COLOUR, *colours]
+    model = frame["model"].fillna(False).astype(bool).tolist() if "model" in frame else []
+    data = {
+        **spec,
+        "codes": arrays["locations"],
+        "colour": [steps[z] if z < len(steps) else SUPPRESSED_COLOUR for z in arrays["z"]],
+        "opacity": arrays["opacity"],
+        "model": model,
+        "tooltips": tooltip_texts(frame),
+        "selected": selected if selected in set(arrays["locations"]) else None,
+        "initiatives": initiatives or [],
+    }
+    digest = hashlib.sha256(
+        json.dumps([data["level"], data["codes"], data["colour"], data["opacity"], model, data["selected"],
+                    data["initiatives"], data["tooltips"]], ensure_ascii=False).encode()
+    )  # fmt: skip
+    data["id"] = digest.hexdigest()[:12]
+    return data
+
+
+def initiative_points(points: pd.DataFrame, lang: str) -> list[dict]:
+    """The real initiatives (from the source documents) as map points, with their tooltip."""
+    del lang  # the tooltip's words are the source's own
+    return [
+        {"lon": round(float(lon), 4), "lat": round(float(lat), 4), "text": f"<b>{n}</b><br>{t} ({lv})"}
+        for n, t, lv, lon, lat in zip(
+            points["name"], points["territory"], points["level"], points["lon"], points["lat"], strict=True
+        )
+    ]

@@ -15,6 +15,7 @@ from dash import dash_table, dcc, html
 from observatory import ids
 from observatory import reference as ref
 from observatory.classify import METHODS
+from observatory.figures.choropleth import map_spec
 from observatory.i18n import t
 from observatory.service import Observatory
 from observatory.stats import Query
@@ -148,10 +149,9 @@ def toggle_button(component_id: str, label_key: str, help_key: str, lang: str, p
     )
 
 
-EMPTY_FIGURE = {
-    "data": [],
-    "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "height": 40, "margin": {"t": 0, "b": 0}},
-}
+def ranking_graph(figure: dict) -> dcc.Graph:
+    """The ranking chart, mounted below the map once it is drawn (no tool bar over the title on phones)."""
+    return dcc.Graph(id=ids.RANKING, figure=figure, config={"displaylogo": False, "displayModeBar": False})
 
 
 def layout(
@@ -213,19 +213,13 @@ def layout(
                 [
                     html.Div(
                         [
-                            dcc.Loading(
-                                dcc.Graph(
-                                    id=ids.MAP,
-                                    config={
-                                        "displaylogo": False,
-                                        "scrollZoom": True,
-                                        # The bare camera image has no title, legend, source or notice:
-                                        # the page's "Image de la carte (PNG)" button composes them.
-                                        "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
-                                    },
-                                    className="map",
-                                ),
-                                delay_show=400,
+                            # MapLibre draws here (assets/map.js); data-state says "drawn" once
+                            # the current values are painted, data-values which ones.
+                            html.Div(
+                                id=ids.MAP,
+                                className="map",
+                                role="region",
+                                **{"aria-label": t("map_alt", lang), "data-state": "loading"},
                             ),
                             html.P(t("map_alt", lang), className="visually-hidden"),
                             html.Div(t("map_loading", lang), className="map-loading", role="status"),
@@ -237,15 +231,15 @@ def layout(
                 className="map-row map-drawing",
                 id=ids.MAP_ROW,
             ),
+            dcc.Store(id=ids.MAP_SPEC, data=map_spec(page.query(values)[0].level, obs.db.version)),
+            dcc.Store(id=ids.MAP_DATA),
+            dcc.Store(id=ids.MAP_CLICK),
+            dcc.Store(id=ids.MAP_APPLIED),
             dcc.Store(id=ids.MAP_META),
             dcc.Store(id=ids.PANELS_GO),
             html.Div(id=ids.SELECTED, className="selected"),
-            dcc.Graph(
-                id=ids.RANKING,
-                className="ranking",
-                config={"displaylogo": False, "displayModeBar": False},  # no tool bar over the title on phones
-                figure=EMPTY_FIGURE,  # no empty axes while the panels wait for the map
-            ),
+            # The ranking chart is mounted once the map is drawn: plotly.js stays off its path.
+            html.Div(id=ids.RANKING_PANEL, className="ranking"),
             html.Div(id=ids.EXTRAS, className="extras"),
             dash_table.DataTable(
                 id=ids.TABLE,

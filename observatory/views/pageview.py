@@ -13,7 +13,7 @@ import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
-from observatory.figures.choropleth import CHANGE_PALETTES, draw_map, initiatives_trace, palette
+from observatory.figures.choropleth import CHANGE_PALETTES, initiative_points, map_data, map_spec, palette
 from observatory.figures.ranking import draw_ranking
 from observatory.pages.mappage import MapPage
 from observatory.service import Observatory
@@ -30,7 +30,7 @@ class PageView:
     statistic: str
     view: MapView
     colours: list[str]
-    figure: dict
+    map_data: dict  # what MapLibre applies (figures.choropleth.map_data)
     ranking: dict
     national: pd.DataFrame
     published: pd.DataFrame
@@ -71,12 +71,9 @@ def compute(
             table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen
         )
         colours = palette(page.palette, max(len(view.upper_bounds), 1))
-    geo_url = f"/geo/{query.level}.geojson?v={obs.db.version}"
-    figure = draw_map(
-        view.rows, view.upper_bounds, colours, geo_url, obs.settings.map_style, selected, query.level, viewport_width
-    )
-    if initiatives:
-        figure["data"].append(initiatives_trace(obs.initiative_points(), lang))
+    spec = map_spec(query.level, obs.db.version, viewport_width)
+    points = initiative_points(obs.initiative_points(), lang) if initiatives else None
+    drawn = map_data(view.rows, view.upper_bounds, colours, spec, selected, points)
     ranking = draw_ranking(
         view.rows, statistic, lang, selected, colours[-1], change=since is not None, decrease_colour=colours[0]
     )
@@ -92,7 +89,7 @@ def compute(
         statistic,
         view,
         colours,
-        figure,
+        drawn,
         ranking,
         national,
         published_reference(obs, query, measure, statistic),
@@ -404,12 +401,3 @@ def extras_cached(
     """The page's extra panels, remembered by the view's controls (not the selection)."""
     key = (*_key(obs, page, values, lang), width, tuple(pv.view.upper_bounds))
     return _EXTRAS.get(key, lambda: page.extras(obs, pv, lang, width))
-
-
-def figure_shape(figure: dict) -> str:
-    """What must match for a colour patch: the traces' types and locations (the selection's too)."""
-    import hashlib
-
-    kinds = ",".join(t["type"] for t in figure["data"])
-    locations = "/".join("|".join(t.get("locations", ())) for t in figure["data"])
-    return kinds + ":" + hashlib.sha256(locations.encode()).hexdigest()[:16]
