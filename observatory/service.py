@@ -12,11 +12,13 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from observatory import reference as ref
 from observatory.config import Settings
 from observatory.db import Database
-from observatory.stats import Query, StatsEngine
+from observatory.stats import InvalidQuery, Query, StatsEngine
 
 if TYPE_CHECKING:
     from observatory.search import Hit, SearchResult, TerritoryIndex
@@ -45,6 +47,7 @@ class Observatory:
         self._aliases = functools.lru_cache(maxsize=2)(self._load_aliases)
         self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
         self._respondent_counts = functools.lru_cache(maxsize=64)(self._load_respondent_counts)
+        self._sae = functools.lru_cache(maxsize=32)(self._load_sae)
 
     # --- estimates ------------------------------------------------------------------------------
     def estimate(
@@ -71,6 +74,76 @@ class Observatory:
         return change(
             self.stats, query, wave_to, self.settings.min_n if min_n is None else min_n, territories, measures
         )
+
+    def sae(
+        self,
+        survey: str,
+        wave: int,
+        indicator: str,
+        measure: str | None = None,
+        statistic: str | None = None,
+        territories: tuple[str, ...] | None = None,
+    ) -> pd.DataFrame:
+        """The small-area (model) estimates of every EPCI for one survey's wave and indicator.
+
+        One row per EPCI × measure × statistic (the same grid and order as the direct EPCI table:
+        measure, statistic, code), from the ``sae_estimates`` table the ETL writes (computed here,
+        once per data version, for a database built before it). Columns: indicator, wave, survey,
+        level, territory_code, territory_name, measure, statistic, estimate, se (root MSE), mse,
+        ci_low, ci_high (95 %, from the MSE), n, gamma (the survey's share in the estimate),
+        sae_status (model, model_only, synthetic, no_data, no_covariates), status_fr, status_en
+        (labels of the status), direct_estimate, direct_se, sigma2_u, method ("sae"). No test
+        against the rest of France: it is not valid for model-based estimates.
+        """
+        from observatory.stats.measures import STATISTICS
+
+        Query(indicator, int(wave), survey, "epci", (measure,) if measure else None).check()
+        if statistic is not None and statistic not in STATISTICS[indicator]:
+            raise InvalidQuery("statistic", statistic, STATISTICS[indicator])
+        if int(wave) not in self.waves(survey):
+            raise InvalidQuery("wave", wave, tuple(self.waves(survey)))
+        rows = self._sae(self.db.version, indicator, survey, int(wave))
+        keep = np.ones(len(rows), dtype=bool)
+        for column, wanted in (("measure", measure), ("statistic", statistic)):
+            if wanted is not None:
+                keep &= (rows[column] == wanted).to_numpy()
+        if territories:
+            keep &= rows["territory_code"].isin(territories).to_numpy()
+        return rows[keep].reset_index(drop=True)
+
+    def _load_sae(self, version: str, indicator: str, survey: str, wave: int) -> pd.DataFrame:
+        del version
+        from observatory.stats import sae
+        from observatory.stats.measures import MEASURES, STATISTICS
+
+        key = "indicator = ? AND survey = ? AND wave = ?"
+        params = [indicator, survey, wave]
+        try:
+            stored = self.db.query(f"SELECT * FROM sae_estimates WHERE {key}", params)
+        except Exception:  # a database built before the table existed: the model, fitted here
+            stored = self._fit_sae(key, params)
+        epcis = self.territories("epci")[["code", "name"]]
+        # The direct table's grid: every statistic of each measure but the partners' share among
+        # partners (see StatsEngine._with_all_territories).
+        grid = [
+            (m, s)
+            for m in MEASURES[indicator]
+            for s in sorted(STATISTICS[indicator])
+            if not (s == "share_among_partners" and m == ref.PARTNER.code)
+        ]
+        return sae.published_rows(stored, epcis, grid).assign(indicator=indicator, survey=survey, wave=wave)
+
+    def _fit_sae(self, key: str, params: list) -> pd.DataFrame:
+        from etl.geography import epci_natures  # only for databases older than sae_estimates
+        from observatory.stats import sae
+
+        try:
+            direct = self.db.query(
+                f"SELECT * FROM estimates WHERE level = 'epci' AND size_class IS NULL AND {key}", params
+            )
+        except Exception:  # no estimates table either: nothing to model
+            return pd.DataFrame(columns=list(sae.SAE_COLUMNS))
+        return sae.sae_table(direct, sae.covariates_from(self.territories("epci"), epci_natures()))
 
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:

@@ -66,6 +66,7 @@ STATUSES: dict[str, tuple[str, str]] = {
         "Model only: the covariates explain all the variation between EPCIs",
     ),
     "synthetic": ("Estimation synthétique (aucun répondant)", "Synthetic estimate (no respondent)"),
+    "no_data": ("Trop peu d'EPCI avec des répondants pour le modèle", "Too few EPCIs with respondents for the model"),
     "no_covariates": ("Pas de covariables : pas d'estimation", "No covariates: no estimate"),
 }
 SAE_COLUMNS: tuple[str, ...] = (
@@ -303,8 +304,8 @@ def epci_estimates(direct: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFra
 
     Returns:
         One row per EPCI of ``covariates``: territory_code, estimate, mse, se, ci_low, ci_high, n,
-        gamma, sae_status (model, model_only, synthetic; no_covariates when the cell has fewer
-        sampled EPCIs than covariates), direct_estimate, direct_var, smoothed_var, sigma2_u.
+        gamma, sae_status (model, model_only, synthetic; no_data when the cell has fewer sampled
+        EPCIs than covariates), direct_estimate, direct_var, smoothed_var, sigma2_u.
         Estimates and intervals clipped to [0, 1] (shares) or [0, 10] (scores).
     """
     design = design_matrix(covariates)
@@ -324,7 +325,7 @@ def _estimate_cell(cell: dict[str, np.ndarray], x_all: np.ndarray, is_share: boo
     est = cell["estimate"]
     sampled = (n >= 1) & np.isfinite(est)
     out = {name: np.full(m, np.nan) for name in ("estimate", "mse", "gamma", "smoothed_var", "sigma2_u")}
-    status = np.full(m, "no_covariates", dtype=object)
+    status = np.full(m, "no_data", dtype=object)
     if sampled.sum() > x_all.shape[1]:  # fewer areas than covariates: no model
         # Columns constant on the sampled areas (a région without respondent) cannot be estimated.
         keep = np.ptp(x_all[sampled], axis=0) > 0
@@ -375,8 +376,9 @@ def sae_table(estimates: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame
         covariates: :func:`covariates_from`'s table.
 
     Returns:
-        One row per EPCI × (indicator, survey, wave, measure, statistic), columns ``SAE_COLUMNS``,
-        ordered by those keys and the EPCI code.
+        One row per EPCI with covariates × (indicator, survey, wave, measure, statistic), and one
+        per EPCI with respondents but no covariates (status ``no_covariates``, no estimate),
+        columns ``SAE_COLUMNS``, ordered by those keys and the EPCI code.
     """
     size = estimates["size_class"]
     rows = estimates[(estimates["level"] == "epci") & (size.isna() | (size == "")).to_numpy()]
@@ -384,6 +386,7 @@ def sae_table(estimates: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame
     x_all, codes = design.to_numpy(float), design.index.to_numpy()
     m = len(codes)
     position = design.index.get_indexer(rows["territory_code"].astype(str))
+    uncovered = _without_covariates(rows[position < 0])
     rows = rows.assign(_position=position)[position >= 0]
     rows = rows.sort_values([*CELL_KEYS, "_position"])
     group = rows.groupby(list(CELL_KEYS), sort=False, observed=True).ngroup().to_numpy()
@@ -403,7 +406,57 @@ def sae_table(estimates: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame
         for c in CELL_KEYS:
             parts[c].append(np.full(m, rows[c].iat[first], dtype=object))
     if not len(rows):
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in SAE_COLUMNS})
+        return uncovered
     out = pd.DataFrame({c: np.concatenate(parts[c]) for c in SAE_COLUMNS})
+    if len(uncovered):
+        out = pd.concat([out, uncovered], ignore_index=True)
+        out = out.sort_values([*CELL_KEYS, "territory_code"], ignore_index=True)
     out["wave"] = out["wave"].astype("int64")
     return out
+
+
+def _without_covariates(rows: pd.DataFrame) -> pd.DataFrame:
+    """EPCIs with respondents but no covariates: their direct figures, status no_covariates."""
+    out = pd.DataFrame({c: rows[c].to_numpy() for c in (*CELL_KEYS, "territory_code", "n")})
+    out["n"] = out["n"].astype("int64")
+    out["direct_estimate"], out["direct_var"] = rows["estimate"].to_numpy(float), rows["var"].to_numpy(float)
+    out["sae_status"] = "no_covariates"
+    return out.reindex(columns=list(SAE_COLUMNS))
+
+
+PUBLISHED_COLUMNS: tuple[str, ...] = (
+    "indicator", "wave", "survey", "level", "territory_code", "territory_name", "measure", "statistic",
+    "estimate", "se", "mse", "ci_low", "ci_high", "n", "gamma", "sae_status", "status_fr", "status_en",
+    "direct_estimate", "direct_se", "sigma2_u", "method",
+)  # fmt: skip
+
+
+def published_rows(stored: pd.DataFrame, epcis: pd.DataFrame, grid: list[tuple[str, str]]) -> pd.DataFrame:
+    """Every EPCI × (measure, statistic) of ``grid``, with its stored model row where there is one.
+
+    Args:
+        stored: Rows of ``sae_estimates`` (one indicator, survey and wave).
+        epcis: Every EPCI (code, name).
+        grid: The (measure, statistic) pairs, in the order the rows should follow.
+
+    Returns:
+        ``PUBLISHED_COLUMNS`` (indicator, survey and wave left to the caller), in grid order then by
+        code. An EPCI without a stored row gets the status ``no_covariates`` when the cell was
+        modelled for other EPCIs, else ``no_data``; it has n = 0 and no estimate.
+    """
+    frame = pd.DataFrame(grid, columns=["measure", "statistic"]).assign(_order=range(len(grid)))
+    full = epcis.rename(columns={"code": "territory_code", "name": "territory_name"}).merge(frame, how="cross")
+    keys = ["territory_code", "measure", "statistic"]
+    values = [c for c in SAE_COLUMNS if c not in CELL_KEYS or c in keys]
+    out = full.merge(stored[values], on=keys, how="left")
+    modelled = set(zip(stored["measure"], stored["statistic"], strict=True))
+    missing = out["sae_status"].isna().to_numpy()
+    in_model = np.array([pair in modelled for pair in zip(out["measure"], out["statistic"], strict=True)], dtype=bool)
+    out["sae_status"] = np.where(missing, np.where(in_model, "no_covariates", "no_data"), out["sae_status"])
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["direct_se"] = np.sqrt(np.clip(out["direct_var"].to_numpy(float), 0, None))
+    out["status_fr"] = out["sae_status"].map(lambda s: STATUSES[s][0])
+    out["status_en"] = out["sae_status"].map(lambda s: STATUSES[s][1])
+    out = out.assign(level="epci", method="sae", indicator=None, wave=None, survey=None)
+    out = out.sort_values(["_order", "territory_code"], kind="stable", ignore_index=True)
+    return out[list(PUBLISHED_COLUMNS)]
