@@ -36,7 +36,7 @@ def parquet_dir(settings: Settings, db_path: Path) -> Path:
 
 def _write_parquet(settings: Settings, db_path: Path, say) -> None:
     folder = parquet_dir(settings, db_path)
-    rows = write_parquet(db_path, folder, progress=say)
+    rows = write_parquet(db_path, folder, progress=say, engine=settings.engine, spark_master=settings.spark_master)
     total = f"{sum(rows.values()):,}".replace(",", " ")
     say(f"Parquet : {len(rows)} tables, {total} lignes / rows → {folder}")
 
@@ -83,7 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.db.exists():
             print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
             return 2
-        rows = write_parquet(args.db, args.out or parquet_dir(settings, args.db), progress=say)
+        rows = write_parquet(
+            args.db,
+            args.out or parquet_dir(settings, args.db),
+            progress=say,
+            engine=settings.engine,
+            spark_master=settings.spark_master,
+        )
         for table, n in rows.items():
             say(f"  {table}: {n:,}".replace(",", " "))
         return 0

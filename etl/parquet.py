@@ -36,8 +36,20 @@ def default_parquet_dir(db_path: Path) -> Path:
     return db_path.parent / "parquet"
 
 
-def write_parquet(db_path: Path, out_dir: Path, progress: Progress | None = None) -> dict[str, int]:
-    """Write every table of ``db_path`` under ``out_dir`` (replaced atomically); rows per table."""
+def write_parquet(
+    db_path: Path,
+    out_dir: Path,
+    progress: Progress | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[2]",
+    spark=None,
+) -> dict[str, int]:
+    """Write every table of ``db_path`` under ``out_dir`` (replaced atomically); rows per table.
+
+    With ``engine="pyspark"`` the ``estimates`` table is not copied from the database but computed
+    on Spark from the tree being written (:mod:`etl.spark_estimates`), before the swap: the batch
+    engine computes the cells, the web tier reads them.
+    """
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +61,12 @@ def write_parquet(db_path: Path, out_dir: Path, progress: Progress | None = None
         try:
             say(f"Parquet → {out_dir}")
             with duckdb.connect(str(db_path), read_only=True) as con:
-                rows = {table: _copy(con, table, tmp / table) for table in _tables(con)}
+                skip = {"estimates"} if engine == "pyspark" else set()
+                rows = {table: _copy(con, table, tmp / table) for table in _tables(con) if table not in skip}
+            if engine == "pyspark":
+                from etl.spark_estimates import build_estimates_parquet
+
+                rows["estimates"] = build_estimates_parquet(tmp, spark_master, say, spark)
             _swap(tmp, out_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

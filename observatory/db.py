@@ -158,6 +158,16 @@ class ReadOnlyData:
         with self._connected():
             return self._con.table(name)
 
+    def lookup(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A query of the stored estimates (``estimates`` table): the engine's own, by default.
+
+        Engines whose queries are jobs (Spark) answer it from a faster reader of the same cells.
+        """
+        return self.query(sql, params)
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
     @property
     def meta(self) -> dict[str, str]:
         """The ``meta`` table of the current data."""

@@ -99,6 +99,22 @@ def connect(location: str, master: str = "local[2]", session=None) -> ibis.BaseB
     return ibis.pyspark.connect(session)
 
 
+def parquet_reader(folder: Path):
+    """An in-memory DuckDB connection with a view on every table of the Parquet tree at ``folder``.
+
+    The survey tables (and ``estimates``) are partitioned Hive-style by survey and wave: the
+    partition values come back as columns, ``wave`` as an integer.
+    """
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    con.execute("SET threads = 1")
+    for table in sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        pattern = str(folder / table / "**" / "*.parquet").replace("'", "''")
+        con.execute(f"CREATE VIEW \"{table}\" AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)")
+    return con
+
+
 class SparkDatabase(ReadOnlyData):
     """The :class:`~observatory.db.Database` interface on a Parquet tree, through Spark."""
 
@@ -107,6 +123,8 @@ class SparkDatabase(ReadOnlyData):
         self.location = str(location)
         self.master = master
         self._session = session
+        self._reader_con = None
+        self._reader_stamp: tuple[int, int] | None = None
 
     @property
     def session(self):
@@ -126,23 +144,78 @@ class SparkDatabase(ReadOnlyData):
 
     def _ensure(self) -> None:
         stamp = self._tree_stamp()
-        if self._con is None or stamp != self._stamp:
+        if stamp is None:  # object storage: connect once (refresh() registers a new load)
+            if self._con is None:
+                self._spark()
+                meta = self.session.table("meta").toPandas()
+                self._meta = dict(zip(meta["key"], meta["value"], strict=True))
+            return
+        if self._meta and stamp == self._stamp:
+            return
+        # A new tree: Spark's views are of the previous one; the meta come from the DuckDB reader
+        # (no Spark job: the session starts only when something must be computed).
+        self._con = None
+        self._stamp = stamp
+        cur = self._reader()
+        try:
+            self._meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            cur.close()
+
+    def _spark(self) -> ibis.BaseBackend:
+        """The Ibis backend on Spark, its views registered on the current tree (started on first use)."""
+        if self._con is None:
             self._con = connect(self.location, self.master, self.session)
-            self._stamp = stamp
-            meta = self.session.table("meta").toPandas()
-            self._meta = dict(zip(meta["key"], meta["value"], strict=True))
+        return self._con
+
+    def run(self, fn):
+        """Call ``fn(backend)`` on Spark, under the lock (what the stored estimates cannot answer)."""
+        with self._connected():
+            return fn(self._spark())
+
+    def table(self, name: str):
+        """An Ibis table of the Spark backend (use inside :meth:`run`)."""
+        with self._connected():
+            return self._spark().table(name)
+
+    def _reader(self):
+        """The DuckDB reader of a local tree (renewed when a load swaps the tree in); None if remote."""
+        folder = local_path(self.location)
+        if folder is None or not folder.is_dir():
+            return None
+        with self._lock:
+            stamp = self._tree_stamp()
+            if self._reader_con is None or stamp != self._reader_stamp:
+                self._reader_con = parquet_reader(folder)
+                self._reader_stamp = stamp
+            return self._reader_con.cursor()
 
     def refresh(self) -> None:
         """Register the tables again (for object storage, where a new load cannot be noticed)."""
         with self._lock:
             self._con = None
+            self._meta = {}
+            self._reader_con = None
             self._ensure()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """A parameterised Spark SQL query (``?`` markers, values bound) as a DataFrame."""
+        """A parameterised SQL query (``?`` markers, values bound) as a DataFrame.
+
+        On a local tree it is answered by DuckDB over the Parquet (the reference tables and the
+        ``estimates`` the batch computed on Spark): a request never waits on a Spark job for what
+        was stored. Spark computes only what is not (:meth:`run`: pairwise tests, groups). A tree
+        on object storage, which DuckDB cannot reach offline, is queried with Spark SQL.
+        """
+        cur = self._reader()
+        if cur is not None:
+            try:
+                return cur.execute(sql, params or []).df()
+            finally:
+                cur.close()
         with self._lock:
             self._ensure()
+            self._spark()
             return self.session.sql(sql, args=list(params) if params else None).toPandas()
 
 
-__all__ = ["SparkDatabase", "connect", "register_parquet", "spark_session"]
+__all__ = ["SparkDatabase", "connect", "parquet_reader", "register_parquet", "spark_session"]

@@ -151,7 +151,7 @@ class StatsEngine:
     def _load_has_estimates(self, version: str) -> bool:
         del version
         try:
-            self.db.query("SELECT 1 FROM estimates LIMIT 1")
+            self.db.lookup("SELECT 1 FROM estimates LIMIT 1")
         except Exception:  # an older database, or one built without survey data
             return False
         return True
@@ -174,7 +174,7 @@ class StatsEngine:
             where.append(f"territory_code IN ({', '.join('?' for _ in q.territories)})")
             params += list(q.territories)
         columns = "territory_code AS territory, measure, statistic, " + ", ".join(RAW_COLUMNS)
-        return self.db.query(f"SELECT {columns} FROM estimates WHERE {' AND '.join(where)}", params)
+        return self.db.lookup(f"SELECT {columns} FROM estimates WHERE {' AND '.join(where)}", params)
 
     def vs_parent(self, query: Query, min_n: int = 30, territories: tuple[str, ...] | None = None) -> pd.DataFrame:
         """Each territory of a level against the rest of its parent (département, or région).
@@ -194,7 +194,7 @@ class StatsEngine:
         if territories:
             where += f" AND territory_code IN ({', '.join('?' for _ in territories)})"
             params += list(territories)
-        rows = self.db.query(
+        rows = self.db.lookup(
             "SELECT territory_code, measure, statistic, n, estimate, var, n_rest_parent, estimate_rest_parent, "
             f"var_rest_parent FROM estimates WHERE {where}",
             params,
