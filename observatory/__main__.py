@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from observatory.config import ENGINES, get_settings
-from observatory.export import DIALECTS, FILE_FORMATS, LEVELS_FOR_EXPORT, ExportRequest, export_file
+from observatory.export import DIALECTS, FILE_FORMATS, LEVELS_FOR_EXPORT, METHODS, ExportRequest, export_file
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
@@ -42,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size-class")
     p.add_argument("--territory", nargs="+", help="territory codes of the level")
     p.add_argument("--min-n", type=int)
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default="direct",
+        help="sae: small-area (model) estimates, --level epci only: estimate, se (root MSE), CI, gamma, status",
+    )
     p.add_argument("--format", choices=FILE_FORMATS, default="csv", help="zip: CSV + datapackage.json")
     p.add_argument("--dialect", choices=DIALECTS, default="plain", help="excel-fr: semicolons, decimal commas, BOM")
     p.add_argument("--db", type=Path, default=settings.db_path)
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         territories=tuple(args.territory) if args.territory else None,
         min_n=args.min_n,
         wave_to=args.wave_to,
+        method=args.method,
     )
     obs = Observatory(
         dataclasses.replace(

@@ -33,7 +33,16 @@ from werkzeug.exceptions import HTTPException
 
 from observatory import reference as ref
 from observatory.db import QueryTimeout
-from observatory.export import DIALECTS, MEDIA_TYPES, ExportRequest, export_file, export_table, render
+from observatory.export import (
+    DIALECTS,
+    MEDIA_TYPES,
+    METHODS,
+    SAE_LEVEL,
+    ExportRequest,
+    export_file,
+    export_table,
+    render,
+)
 from observatory.openapi import API_LEVELS, spec
 from observatory.paging import EXCEL_MAX_ROWS, Page, csv_chunks, page_table, rows_per_measure
 from observatory.service import Observatory
@@ -44,7 +53,7 @@ PREFIX = "/api/v1"
 MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
 COMMON_PARAMS = {
     "wave", "wave_from", "wave_to", "survey", "level", "statistic", "size_class", "territory", "min_n", "format",
-    "dialect", "page", "page_size",
+    "dialect", "page", "page_size", "method",
 }  # fmt: skip
 ACCEPT = {  # JSON first: "Accept: */*" (curl, requests) gets JSON
     "application/json": "json",
@@ -126,6 +135,7 @@ def _request(indicator: str) -> ExportRequest:
     wave_to = _int("wave_to", None, 1990, 2100)
     if wave_from is not None and wave_to is None:
         raise BadParameter("wave_to", None, "a wave: wave_from needs wave_to (the change between two waves)")
+    method = _method(level, wave_to)
     return ExportRequest(
         indicator=indicator,
         wave=wave if wave is not None else wave_from,
@@ -137,7 +147,25 @@ def _request(indicator: str) -> ExportRequest:
         size_class=request.args.get("size_class"),
         territories=territories,
         min_n=_int("min_n", None, 1, 100_000),
+        method=method,
     )
+
+
+def _method(level: str, wave_to: int | None) -> str:
+    """``method``: direct (the default) or sae, which the model gives at the EPCI level only."""
+    method = request.args.get("method", "direct")
+    if method not in METHODS:
+        raise BadParameter("method", method, METHODS)
+    if method == "sae" and level != SAE_LEVEL:
+        raise BadParameter(
+            "method",
+            method,
+            f"method=sae with level={SAE_LEVEL} only: small-area estimates are modelled for EPCIs "
+            "(direct estimates at every level: method=direct)",
+        )
+    if method == "sae" and (wave_to is not None or request.args.get("size_class")):
+        raise BadParameter("method", method, "method=sae for one wave over all sizes (no wave_to, no size_class)")
+    return method
 
 
 def _paging(fmt: str, max_rows: int) -> tuple[int, int] | None:
@@ -411,6 +439,7 @@ def api_url(req: ExportRequest) -> str:
         ("statistic", req.statistic),
         ("size_class", req.size_class),
         ("min_n", req.min_n),
+        ("method", req.method if req.method != "direct" else None),
     ):
         if value is not None:
             params.append((name, value))

@@ -123,6 +123,26 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         None,
         None,
     ),
+    # small-area estimates (method sae)
+    "method": (
+        "string",
+        "Méthode : sae, estimation sur petits domaines (modèle de Fay–Herriot) / small-area estimate (model)",
+        None,
+        ("sae",),
+    ),
+    "sae_status": (
+        "string",
+        "Statut du modèle : model (EBLUP), model_only (variance entre EPCI estimée nulle : REML ajusté de "
+        "Li–Lahiri), synthetic (aucun répondant : x'β), no_data, no_covariates / model status",
+        None,
+        ("model", "model_only", "synthetic", "no_data", "no_covariates"),
+    ),
+    "gamma": (
+        "number",
+        "Part de l'enquête dans l'estimation, σ²ᵤ / (σ²ᵤ + ψ) (0 : synthétique) / the survey's share in the estimate",
+        "proportion 0–1",
+        None,
+    ),
     # the profile's blocks (vs_parent), trends and initiatives
     "vs_parent": (
         "string",
@@ -172,6 +192,28 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
         None,
         None,
     ),
+}
+
+
+# What an export with method=sae holds, written into its datapackage.json (see observatory.stats.sae).
+SMALL_AREA_MODEL: dict[str, str] = {
+    "model": "Fay–Herriot au niveau des EPCI : estimation directe = x'β + u + e ; EBLUP γ·directe + (1 − γ)·x'β / "
+    "area-level Fay–Herriot model of the EPCIs' direct estimates (EBLUP)",
+    "covariates": "région (indicatrices), log densité, log population, nature de l'EPCI (CC, CA, CU, ME) / région "
+    "dummies, log density, log population, EPCI nature",
+    "area_variance": "σ²ᵤ par REML (score de Fisher) ; nul : REML ajusté de Li et Lahiri (2010), statut "
+    "model_only / REML; when 0, Li–Lahiri adjusted REML and status model_only",
+    "sampling_variance": "lissée par une fonction de variance généralisée ψ = k·s²/n_eff (k ajusté sur les "
+    "grands EPCI ; s² = p(1−p) ou variance unitaire des notes) / smoothed by a generalised variance function",
+    "mse": "Prasad–Rao, forme REML de Datta–Lahiri : g1 + g2 + 2·g3 ; synthétique : σ²ᵤ + x'Var(β)x / "
+    "Prasad–Rao (Datta–Lahiri REML form); synthetic: σ²ᵤ + x'Var(β)x",
+    "interval": "estimation ± 1,96·√EQM, bornée à [0, 1] (proportions) ou [0, 10] (notes) / estimate ± 1.96 "
+    "root MSE, clipped to the measure's range",
+    "se": "racine de l'erreur quadratique moyenne (EQM) / root mean squared error",
+    "not_included": "pas de test contre le reste de la France ni d'évolution : non valides pour des estimations "
+    "de modèle / no significance test nor change between waves: not valid for model-based estimates",
+    "validation": "benchmarks/results/sae.md (couverture et RMSE sur des échantillons synthétiques répétés / "
+    "coverage and RMSE on replicate synthetic samples)",
 }
 
 
@@ -257,6 +299,7 @@ def descriptor(
                 "les notes / logit scale for proportions (Wilson at 0 and 1), normal for scores",
                 "significance": f"test z contre le reste de la France, seuil {ALPHA:g} / z-test against the rest",
             },
+            **({"small_area_model": SMALL_AREA_MODEL} if filters.get("method") == "sae" else {}),
             "reliability_rule": {
                 "min_n": filters.get("min_n") or obs.settings.min_n,
                 "suppressed": "n < min_n : aucune valeur publiée / no value published",

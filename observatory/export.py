@@ -35,6 +35,12 @@ MEDIA_TYPES = {
 FILE_FORMATS: tuple[str, ...] = (*FORMATS, "zip")  # zip: CSV + Frictionless datapackage.json
 DEFAULT_SURVEY = {"fragility": "citoyens", "partnerships": "entreprises", "mayors": "elus", "innovation": "citoyens"}
 CHANGE_EXPORT_COLUMNS: tuple[str, ...] = (*CHANGE_COLUMNS[:6], "min_n", *CHANGE_COLUMNS[6:])
+METHODS: tuple[str, ...] = ("direct", "sae")  # sae: small-area (Fay–Herriot) estimates, EPCI level only
+SAE_LEVEL = "epci"
+SAE_EXPORT_COLUMNS: tuple[str, ...] = (
+    "indicator", "wave", "survey", "level", "territory_code", "territory_name", "measure", "statistic",
+    "estimate", "se", "ci_low", "ci_high", "n", "method", "sae_status", "gamma",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,27 @@ class ExportRequest:
     territories: tuple[str, ...] | None = None
     min_n: int | None = None
     wave_to: int | None = None
+    method: str = "direct"
+
+
+def check_method(req: ExportRequest) -> None:
+    """Raise InvalidQuery unless the method is known and, for ``sae``, the request can have it.
+
+    Small-area estimates exist for the EPCI level, over all sizes, for one wave (the change between
+    two waves would need the correlation of the model errors): any other request says so.
+    """
+    if req.method not in METHODS:
+        raise InvalidQuery("method", req.method, METHODS)
+    if req.method != "sae":
+        return
+    if req.level != SAE_LEVEL:
+        raise InvalidQuery(
+            "method", "sae", (f"sae with level={SAE_LEVEL} only (the model is fitted for EPCIs)", "direct")
+        )
+    if req.wave_to is not None:
+        raise InvalidQuery("method", "sae", ("sae for one wave (no wave_to)", "direct"))
+    if req.size_class is not None:
+        raise InvalidQuery("method", "sae", ("sae over all sizes (no size_class)", "direct"))
 
 
 def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
@@ -76,7 +103,10 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     min_n = obs.settings.min_n if req.min_n is None else req.min_n
     if min_n < 1:
         raise InvalidQuery("min_n", min_n, ("an integer ≥ 1",))
+    check_method(req)
     query = Query(req.indicator, wave, survey, req.level, req.measures, req.size_class)
+    if req.method == "sae":
+        return _sae_table(obs, query, req.statistic, req.territories).assign(synthetic=obs.is_synthetic(survey))
     if req.wave_to is not None:
         table = obs.change(query, req.wave_to, min_n, req.territories)
         columns = CHANGE_EXPORT_COLUMNS
@@ -88,6 +118,16 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     table = table.assign(min_n=min_n)[list(columns)].reset_index(drop=True)
     # Every file says whether its figures are demonstration data, not only the ZIP's descriptor.
     return table.assign(synthetic=obs.is_synthetic(survey))
+
+
+def _sae_table(
+    obs: Observatory, query: Query, statistic: str | None, territories: tuple[str, ...] | None
+) -> pd.DataFrame:
+    """The model estimates of a query's EPCIs, measures in the query's order (as the direct table)."""
+    query.check()
+    measures = query.measures or (None,)
+    parts = [obs.sae(query.survey, query.wave, query.indicator, m, statistic, territories) for m in measures]
+    return pd.concat(parts, ignore_index=True)[list(SAE_EXPORT_COLUMNS)]
 
 
 def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect: str = "plain") -> bytes:
@@ -105,6 +145,8 @@ def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect:
     waves = f"{wave} → {req.wave_to}" if req.wave_to is not None else f"{wave or ''}"
     title = f"{TITLES[req.indicator]} — {survey} {waves} — {ref.label(req.level) if req.level in ref.LEVEL_CODES else req.level}"
     filters = {**asdict(req), "survey": survey, "wave": wave, "min_n": req.min_n or obs.settings.min_n}
+    if req.method == "sae":  # no suppression threshold: every EPCI with covariates has a figure
+        filters.pop("min_n")
     if req.wave_to is not None:  # a change: say which wave it is from ("wave" would read as the one shown)
         filters["wave_from"] = filters.pop("wave")
     return package(obs, {"data": table}, title, filters)
@@ -167,6 +209,8 @@ def filename(req: ExportRequest, fmt: str, wave: int | None = None) -> str:
         parts.append(req.measures[0])
     if req.size_class:
         parts.append(req.size_class)
+    if req.method != "direct":
+        parts.append(req.method)
     return "_".join(p for p in parts if p) + f".{fmt}"
 
 

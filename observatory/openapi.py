@@ -62,6 +62,15 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
             multi=True,
         ),
         _param("min_n", {"type": "integer", "minimum": 1, "maximum": 100000}, "Suppression threshold (default 30)."),
+        _param(
+            "method",
+            {"type": "string", "enum": ["direct", "sae"], "default": "direct"},
+            "direct: survey estimates (the default). sae: small-area estimates of an area-level Fay–Herriot "
+            "model (EBLUP, REML; covariates: région, log density, log population, EPCI nature), with level=epci "
+            "only, one wave, all sizes: estimate, se (root MSE), 95 % CI from the MSE, n, gamma (the survey's "
+            "share in the estimate) and sae_status (model, model_only, synthetic, no_data, no_covariates); no "
+            "significance test. Any other level, wave_to or size_class with sae: HTTP 400.",
+        ),
         _param("format", {"type": "string", "enum": list(MEDIA_TYPES)}, "Response format (also by Accept header)."),
         _param("dialect", {"type": "string", "enum": ["plain", "excel-fr"]}, "CSV dialect."),
         _param(
@@ -145,6 +154,8 @@ def spec() -> dict:
             "difference": {"type": ["number", "null"]}, "n_from": {"type": "integer"}, "n_to": {"type": "integer"},
             "reliability_from": {"type": "string", "enum": ["ok", "low", "suppressed"]},
             "reliability_to": {"type": "string", "enum": ["ok", "low", "suppressed"]},
+            "method": {"type": "string", "enum": ["sae"]}, "gamma": {"type": ["number", "null"]},
+            "sae_status": {"type": "string", "enum": ["model", "model_only", "synthetic", "no_data", "no_covariates"]},
         },
     }  # fmt: skip
     return {
