@@ -8,6 +8,7 @@ from observatory.api import register_api
 from observatory.apidoc import register_apidoc
 from observatory.callbacks import register_callbacks
 from observatory.config import PROJECT_ROOT, Settings, get_settings
+from observatory.embed import register_embed_routes
 from observatory.geo_routes import register_geo_routes
 from observatory.layout import shell
 from observatory.security import register_security
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_geo_routes(app.server, settings.geo_dir)
     register_api(app.server, obs)
     register_apidoc(app.server, obs)
+    register_embed_routes(app, obs)
     register_callbacks(app, obs)
     register_security(app)
     app.server.config["OBSERVATORY"] = obs

@@ -5,18 +5,21 @@ The Content-Security-Policy is one the app really works with (tested in Chromium
 The policy allows only this server's own scripts plus the hashes of Dash's inline scripts (the
 renderer's start-up and the clientside callbacks), inline styles (React sets style attributes),
 ``data:``/``blob:`` images, and ``blob:`` workers (MapLibre draws in a worker). Nothing is loaded
-from another origin and no page may frame the app.
+from another origin and no page may frame the app, except the embeds (``/embed/…``), whose
+``frame-ancestors`` is ``EMBED_FRAME_ANCESTORS``.
 """
 
 from __future__ import annotations
 
 from dash import Dash
-from flask import Response
+from flask import Response, request
 
 MAX_REQUEST_BYTES = 1_000_000  # callbacks send the controls' values: a few kB; uploads: none
+EMBED_PREFIX = "/embed/"
+EMBED_FRAME_ANCESTORS = "*"  # the embeds are meant for any site's pages; set a list of origins to restrict
 
 
-def policy(app: Dash) -> str:
+def policy(app: Dash, frame_ancestors: str = "'none'") -> str:
     """The Content-Security-Policy header's value for this app."""
     hashes = " ".join(app.csp_hashes())  # already quoted: 'sha256-...'
     directives = {
@@ -31,7 +34,7 @@ def policy(app: Dash) -> str:
         "object-src": "'none'",
         "base-uri": "'self'",
         "form-action": "'self'",
-        "frame-ancestors": "'none'",
+        "frame-ancestors": frame_ancestors,
     }
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
@@ -45,11 +48,13 @@ def register_security(app: Dash) -> None:
     @server.after_request
     def security_headers(resp: Response) -> Response:
         if not csp:  # computed once, when every inline script is known
-            csp.append(policy(app))
-        resp.headers.setdefault("Content-Security-Policy", csp[0])
+            csp.extend([policy(app), policy(app, EMBED_FRAME_ANCESTORS)])
+        embed = request.path.startswith(EMBED_PREFIX)
+        resp.headers.setdefault("Content-Security-Policy", csp[1] if embed else csp[0])
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "same-origin"
-        resp.headers["X-Frame-Options"] = "DENY"
+        if not embed:  # X-Frame-Options has no "any site": the embeds rely on frame-ancestors alone
+            resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         return resp

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from observatory import i18n
+from observatory import embed, i18n, portrait
 from observatory import reference as ref
 from observatory.figures import profile as figures
 from observatory.figures.trend import trend_figure
@@ -29,11 +29,110 @@ def _link(level: str, code: str, name: str) -> dcc.Link:
     return dcc.Link(name, href=f"/territoire/{territory_key(level, code)}")
 
 
-def locator(obs: Observatory, t: pv.Territory) -> dict:
-    """The locator map: France's régions, the parent outlined, the territory filled or marked."""
+def locator_svg(obs: Observatory, t: pv.Territory, lang: str) -> str:
+    """The locator as SVG: France's régions (overseas in insets), the parent outlined, the territory filled."""
     point = (t.lon, t.lat) if t.lon is not None and t.lat is not None else None
-    regions = obs.territories("region")["code"].tolist()
-    return figures.locator(regions, (t.level, t.code), pv.parent_of(t), point, t.name)
+    return figures.locator_svg(obs.settings.geo_dir, (t.level, t.code), pv.parent_of(t), point, locator_alt(t, lang))
+
+
+def locator_alt(t: pv.Territory, lang: str) -> str:
+    """The locator's text: where the territory is, in words."""
+    parent = pv.parent_name(t)
+    if lang == "fr":
+        inside = f" dans {parent} (contour noir)" if parent else ""
+        return f"Carte de situation : {t.name} (en orange){inside}, en France avec l'outre-mer en encarts."
+    inside = f" in {parent} (black outline)" if parent else ""
+    return f"Locator map: {t.name} (orange){inside}, in France with the overseas régions in insets."
+
+
+def locator(obs: Observatory, t: pv.Territory, lang: str = "fr") -> html.Img:
+    """The locator map as an image (drawn on the server: light, no map library, prints well)."""
+    alt = locator_alt(t, lang)
+    return html.Img(src=figures.data_uri(locator_svg(obs, t, lang)), alt=alt, className="locator", id="locator")
+
+
+def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
+    """The block at the top of the profile: what differs significantly, in plain words.
+
+    Each statement carries its figures in ``data-*`` attributes (measure, statistic, survey,
+    wave, versus, direction, estimate, CI, reference, p-value, rank) for checks against the API.
+    """
+    fr = lang == "fr"
+    parent = pv.parent_name(t)
+    kf = p.findings
+    heads = {
+        "france": ("Par rapport au reste de la France", "Compared with the rest of France"),
+        "parent": (f"Par rapport au reste de {parent}", f"Compared with the rest of {parent}"),
+        "previous_wave": ("Depuis la vague précédente", "Since the previous wave"),
+    }
+    content: list = [
+        html.H2("L'essentiel" if fr else "Key findings"),
+        html.P(portrait.headline(kf, t.name, parent, lang), className="headline"),
+    ]
+    for versus in portrait.VERSUS:
+        if versus == "parent" and not parent:
+            continue
+        shown = kf.shown(versus)
+        items = [_finding_item(f, "France" if versus == "france" else parent or "", t.level, lang) for f in shown]
+        notes = []
+        if kf.more(versus):
+            notes.append(
+                f"… et {kf.more(versus)} autres différences significatives fiables (voir le détail ci-dessous)."
+                if fr
+                else f"… and {kf.more(versus)} more reliable significant differences (see the detail below)."
+            )
+        if kf.low.get(versus):
+            notes.append(
+                f"{kf.low[versus]} différence(s) significative(s) sur des cellules de fiabilité faible, non retenues ici."
+                if fr
+                else f"{kf.low[versus]} significant difference(s) on low-reliability cells, not stated here."
+            )
+        if not items and not notes:
+            notes.append("Aucune différence significative fiable." if fr else "No reliable significant difference.")
+        content += [
+            html.H3(heads[versus][0 if fr else 1]),
+            *([html.Ul(items, className="findings")] if items else []),
+            *[html.P(n, className="note") for n in notes],
+        ]
+    content.append(
+        html.P(
+            [
+                "Estimations directes de l'enquête, test à 5 % contre le reste de la France ou du territoire parent ; "
+                "rangs : intervalle à 95 % par simulation (voir la "
+                if fr
+                else "Direct survey estimates, 5% test against the rest of France or of the parent; ranks: 95% "
+                "interval by simulation (see the ",
+                dcc.Link("méthodologie" if fr else "methodology", href="/methodologie" + ("" if fr else "?lang=en")),
+                ").",
+            ],
+            className="note",
+        )
+    )
+    return html.Section(content, id="key-findings", className="key-findings")
+
+
+def _finding_item(f, reference: str, level: str, lang: str) -> html.Li:
+    data = {
+        "data-measure": f.measure,
+        "data-statistic": f.statistic,
+        "data-survey": f.survey,
+        "data-wave": str(f.wave),
+        "data-versus": f.versus,
+        "data-direction": f.direction,
+        "data-estimate": repr(f.estimate),
+        "data-reliability": f.reliability,
+        "data-source": f.source,
+        "data-p-value": repr(f.p_value),
+    }
+    if f.reference is not None:
+        data["data-reference"] = repr(f.reference)
+    if f.versus == "previous_wave":
+        data |= {"data-wave-from": str(f.wave_from), "data-difference": repr(f.difference)}
+    else:
+        data |= {"data-ci-low": repr(f.ci_low), "data-ci-high": repr(f.ci_high)}
+    if f.rank:
+        data |= {"data-rank": str(f.rank.rank), "data-rank-low": str(f.rank.low), "data-rank-high": str(f.rank.high)}
+    return html.Li(portrait.finding_text(f, reference, level, lang), className=f"finding {f.direction}", **data)
 
 
 def identity(t: pv.Territory, lang: str) -> html.Div:
@@ -77,10 +176,12 @@ def sub_territories(obs: Observatory, t: pv.Territory, lang: str) -> list:
     return out
 
 
-def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
-    """For each block and survey: a dot plot (territory, parent, France) and a table."""
+def indicator_sections(
+    obs: Observatory, t: pv.Territory, lang: str, rows=None, ranks=None, blocks: tuple[str, ...] | None = None
+) -> list:
+    """For each block and survey: a dot plot (territory, parent, France) and a table, in a fold."""
     fr = lang == "fr"
-    rows = pv.indicator_rows(obs, t)
+    rows = pv.indicator_rows(obs, t) if rows is None else rows
     parent_name = pv.parent_name(t)
     series = [("territory", t.name)] + ([("parent", parent_name)] if parent_name else []) + [("france", "France")]
     titles = {
@@ -91,7 +192,9 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
     }
     out = []
     for block, _indicator, surveys, statistic in pv.BLOCKS:
-        section = [html.H2(titles[block][0 if fr else 1])]
+        if blocks is not None and block not in blocks:
+            continue
+        section = []
         for survey in surveys:
             table = pv.comparison_table(rows, block, survey) if len(rows) else None
             if table is None or table.empty:
@@ -102,10 +205,19 @@ def indicator_sections(obs: Observatory, t: pv.Territory, lang: str) -> list:
             plotted, names = _with_reference(obs, table, series, survey, lang)
             figure = figures.profile_dotplot(plotted, names, labels, stat, title, lang)
             section.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="dotplot"))
-            view = pv.table_view(table, labels, stat, t, obs.settings.min_n, lang)
+            view = pv.table_view(table, labels, stat, t, obs.settings.min_n, lang, _survey_ranks(ranks, survey))
             section.append(table_block(view, title))
-        out.append(html.Section(section, className="profile-block"))
+        summary = html.Summary(html.H2(titles[block][0 if fr else 1]))
+        out.append(
+            html.Section(html.Details([summary, *section], open=True), className="profile-block", id=f"block-{block}")
+        )
     return out
+
+
+def _survey_ranks(ranks, survey: str):
+    if ranks is None or len(ranks) == 0:
+        return None
+    return ranks[ranks["survey"] == survey]
 
 
 def _with_reference(obs: Observatory, table, series: list, survey: str, lang: str):
@@ -319,15 +431,20 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
             ],
             className="not-found",
         )
-    permalink = f"/territoire/{territory_key(t.level, t.code)}"
+    key = territory_key(t.level, t.code)
+    permalink = f"/territoire/{key}"
+    suffix = "" if fr else "?lang=en"
+    rows = pv.indicator_rows(obs, t)
+    p = pv.portrait_of(obs, t, rows)
     return html.Div(
         [
             dcc.Store(id=PROFILE_KEY, data={"level": t.level, "code": t.code, "lang": lang}),
             html.H1(t.name, id="profile-title"),
+            key_findings(p, t, lang),
             html.Div(
                 [
                     html.Div([identity(t, lang), *sub_territories(obs, t, lang)], className="profile-identity"),
-                    dcc.Graph(figure=locator(obs, t), config=CHART_CONFIG, className="locator"),
+                    locator(obs, t, lang),
                 ],
                 className="profile-head",
             ),
@@ -348,15 +465,22 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                         id=PROFILE_ZIP,
                         className="button secondary",
                     ),
+                    html.A(
+                        "Portrait imprimable (PDF)" if fr else "Printable portrait (PDF)",
+                        href=f"{permalink}.pdf{suffix}",
+                        className="button secondary",
+                        id="profile-pdf",
+                    ),
                     dcc.Download(id=PROFILE_DOWNLOAD),
                     html.Span(
-                        ["Lien permanent : " if fr else "Permalink: ", dcc.Link(permalink, href=permalink)],
+                        ["Lien permanent : " if fr else "Permalink: ", dcc.Link(permalink, href=permalink + suffix)],
                         className="permalink",
                     ),
                 ],
                 className="actions",
             ),
-            *indicator_sections(obs, t, lang),
+            embed.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang, 420),
+            *indicator_sections(obs, t, lang, rows, p.ranks),
             trend_section(lang),
             initiatives_section(obs, t, lang),
         ],

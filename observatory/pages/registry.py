@@ -17,6 +17,7 @@ DEFAULT_PATH = "/fragilites"
 def canonical(pathname: str | None) -> str:
     """The page path without trailing slash; '/' is the default page."""
     path = (pathname or "/").rstrip("/") or "/"
+    path = path.removeprefix("/embed") or "/"  # an embedded map view is its page (observatory.embed)
     return DEFAULT_PATH if path == "/" else path
 
 

@@ -252,14 +252,22 @@ class TableView:
 
 
 def table_view(
-    table: pd.DataFrame, labels: dict[str, str], statistic: str, t: Territory, min_n: int, lang: str
+    table: pd.DataFrame,
+    labels: dict[str, str],
+    statistic: str,
+    t: Territory,
+    min_n: int,
+    lang: str,
+    ranks: pd.DataFrame | None = None,
 ) -> TableView:
     """The texts of a :func:`comparison_table`: every value with its 95 % CI, n and reliability.
 
     A suppressed cell shows "—", and the reason is said once, above the table, with the
-    configured threshold ``min_n``.
+    configured threshold ``min_n``. With ``ranks`` (the survey's :func:`portrait.ranks`), a
+    column gives the rank among the level's reliable cells and its 95 % interval.
     """
     fr = lang == "fr"
+    ranked = {} if ranks is None else {(r.measure, r.statistic): r for r in ranks.itertuples()}
     among = " (parmi les partenaires)" if fr else " (among partners)"
     dash = "—"
     records = []
@@ -275,6 +283,7 @@ def table_view(
                 "france": _with_ci(r, "france", statistic, lang),
                 "vs_parent": _verdict(getattr(r, "vs_parent", None), suppressed, lang),
                 "significance": _verdict(r.significance, suppressed, lang),
+                "rank": _rank_cell(ranked.get((r.measure, r.statistic)), lang),
                 "status": r.reliability if isinstance(r.reliability, str) else "",
             }
         )
@@ -289,11 +298,35 @@ def table_view(
         ("france", f"France [{ci}]"),
         *([("vs_parent", "vs reste du territoire parent" if fr else "vs rest of the parent")] if parent else []),
         ("significance", "vs reste de la France" if fr else "vs rest of France"),
+        *(
+            [
+                (
+                    "rank",
+                    f"Rang [IC 95 %] parmi les {_plural(t.level, lang)}"
+                    if fr
+                    else f"Rank [95% CI] among {_plural(t.level, lang)}",
+                )
+            ]
+            if ranked
+            else []
+        ),
     ]
     if records and all(r["status"] == "suppressed" for r in records):
         # nothing to show for the territory: its columns would repeat "—" on every row
-        columns = [c for c in columns if c[0] not in ("territory", "reliability", "vs_parent", "significance")]
+        columns = [c for c in columns if c[0] not in ("territory", "reliability", "vs_parent", "significance", "rank")]
     return TableView(columns, records, suppressed_note(table, min_n, lang))
+
+
+def _plural(level: str, lang: str) -> str:
+    return portrait.LEVEL_PLURALS.get(level, (level, level))[0 if lang == "fr" else 1]
+
+
+def _rank_cell(r: object, lang: str) -> str:
+    """'12e / 101 [5e – 24e]'; '—' for a cell without a rank (not reliable)."""
+    if r is None:
+        return "—"
+    o = portrait.ordinal
+    return f"{o(r.rank, lang)} / {r.peers} [{o(r.rank_low, lang)} – {o(r.rank_high, lang)}]"
 
 
 def suppressed_note(table: pd.DataFrame, min_n: int, lang: str) -> str | None:

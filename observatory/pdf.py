@@ -1,0 +1,210 @@
+"""``/territoire/<code>.pdf``: the printable portrait of a territory, made on the server.
+
+An HTML document of the profile (title, key findings, locator, each block's dot plot and table,
+method, sources, the synthetic-data notice, date, data version and permalink) laid out by
+WeasyPrint: no browser, text extractable. The HTML fragments also serve the embeds
+(:mod:`observatory.embed`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+
+import pandas as pd
+
+from observatory import i18n, portrait
+from observatory import reference as ref
+from observatory.figures import profile as figures
+from observatory.service import Observatory
+from observatory.views import profile as pv
+
+BLOCK_TITLES = {
+    "fragilite": ("Fragilités perçues", "Perceived fragilities"),
+    "partenariats": ("Partenariats", "Partnerships"),
+    "maires": ("Co-construction (maires)", "Co-construction (mayors)"),
+    "innovation": ("Les alliances, source d'innovation", "Alliances as a source of innovation"),
+}
+CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm;
+  @bottom-left { content: string(footer); font-size: 7.5pt; color: #555; }
+  @bottom-right { content: counter(page) " / " counter(pages); font-size: 7.5pt; color: #555; } }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9pt; color: #222; }
+h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 2mm; border-bottom: 1px solid #aab2bd; }
+h3 { font-size: 10pt; margin: 3mm 0 1mm; }
+.footer { string-set: footer content(); display: none; }
+.notice { border: 1px solid #b26b00; background: #fff4e0; padding: 2mm; margin: 2mm 0; }
+.meta { color: #555; font-size: 8pt; } .note { color: #555; font-size: 8pt; }
+.head { display: flex; gap: 6mm; } .head .locator { width: 62mm; }
+ul.findings { margin: 0 0 2mm 4mm; padding: 0; } ul.findings li { margin-bottom: 1mm; }
+table { border-collapse: collapse; width: 100%; font-size: 7.2pt; margin: 1mm 0 3mm; page-break-inside: auto; }
+th, td { text-align: left; padding: 0.6mm 1mm; border-bottom: 0.5pt solid #ccc; vertical-align: top; }
+thead th { border-bottom: 1pt solid #888; } tr { page-break-inside: avoid; }
+caption { text-align: left; font-weight: bold; color: #555; padding-bottom: 1mm; }
+img.chart { width: 100%; max-width: 180mm; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def findings_html(p: pv.Portrait, t: pv.Territory, lang: str) -> str:
+    """The key findings: the headline and each comparison's statements."""
+    fr, parent = lang == "fr", pv.parent_name(t)
+    heads = {
+        "france": ("Par rapport au reste de la France", "Compared with the rest of France"),
+        "parent": (f"Par rapport au reste de {parent}", f"Compared with the rest of {parent}"),
+        "previous_wave": ("Depuis la vague précédente", "Since the previous wave"),
+    }
+    out = ["<h2>" + ("L'essentiel" if fr else "Key findings") + "</h2>"]
+    out.append(f'<p class="headline">{_e(portrait.headline(p.findings, t.name, parent, lang))}</p>')
+    for versus in portrait.VERSUS:
+        if versus == "parent" and not parent:
+            continue
+        reference = "France" if versus == "france" else parent or ""
+        items = [f"<li>{_e(portrait.finding_text(f, reference, t.level, lang))}</li>" for f in p.findings.shown(versus)]
+        more = p.findings.more(versus)
+        out.append(f"<h3>{_e(heads[versus][0 if fr else 1])}</h3>")
+        out.append(f'<ul class="findings">{"".join(items)}</ul>' if items else "")
+        if more:
+            out.append(
+                f'<p class="note">… {"et" if fr else "and"} {more} '
+                f"{'autres différences significatives fiables' if fr else 'more reliable significant differences'}.</p>"
+            )
+        if not items and not more:
+            out.append(
+                f'<p class="note">{"Aucune différence significative fiable." if fr else "No reliable significant difference."}</p>'
+            )
+    return "".join(out)
+
+
+def _dotplot(table: pd.DataFrame, labels: dict, series: list, statistic: str, title: str) -> str:
+    scale = i18n.scale_of(statistic)
+    rows, bounds = [], []
+    for r in table.itertuples():
+        row = {"label": labels.get(r.measure, r.measure)}
+        for key, _name in series:
+            est = getattr(r, f"estimate_{key}", None)
+            if est is None or pd.isna(est) or (key == "territory" and r.reliability == "suppressed"):
+                continue
+            lo, hi = getattr(r, f"ci_low_{key}"), getattr(r, f"ci_high_{key}")
+            row[key] = (scale * est, scale * lo, scale * hi)
+            bounds += [v for v in row[key] if v is not None and math.isfinite(v)]
+        rows.append(row)
+    if not bounds:
+        return ""
+    lo, hi = min(bounds), max(bounds)
+    pad = (hi - lo) * 0.05 or 1
+    svg = figures.dotplot_svg(rows, series, title, lo - pad, hi + pad)
+    return f'<img class="chart" src="{figures.data_uri(svg)}" alt="{_e(title)}">'
+
+
+def table_html(view: pv.TableView, caption: str) -> str:
+    """A block's table: every value with its CI, n, reliability, tests and rank."""
+    head = "".join(f"<th>{_e(name)}</th>" for _id, name in view.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_e(r[c])}</td>" for c, _name in view.columns) + "</tr>" for r in view.records
+    )
+    note = f'<p class="note">{_e(view.suppressed_note)}</p>' if view.suppressed_note else ""
+    return f"{note}<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def block_html(
+    obs: Observatory, t: pv.Territory, block: str, lang: str, rows: pd.DataFrame, ranks: pd.DataFrame
+) -> str:
+    """One indicator block: for each survey, its dot plot (with CIs) and its table."""
+    fr, parent = lang == "fr", pv.parent_name(t)
+    series = [("territory", t.name)] + ([("parent", parent)] if parent else []) + [("france", "France")]
+    _block, _indicator, surveys, statistic = next(b for b in pv.BLOCKS if b[0] == block)
+    out = [f"<h2>{_e(BLOCK_TITLES[block][0 if fr else 1])}</h2>"]
+    for survey in surveys:
+        table = pv.comparison_table(rows, block, survey) if len(rows) else None
+        if table is None or table.empty:
+            continue
+        labels = {m: ref.label(m, lang) for m in table["measure"]}
+        stat = statistic or "share"
+        title = f"{ref.label(survey, lang)}, {obs.waves(survey)[-1]} — {i18n.t(stat, lang)}"
+        survey_ranks = ranks[ranks["survey"] == survey] if len(ranks) else None
+        out.append(_dotplot(table, labels, series, stat, title))
+        out.append(table_html(pv.table_view(table, labels, stat, t, obs.settings.min_n, lang, survey_ranks), title))
+    return "".join(out)
+
+
+def method_html(obs: Observatory, lang: str) -> str:
+    """How the figures are made, and their sources, in a few lines."""
+    fr = lang == "fr"
+    text = (
+        "Estimations pondérées des enquêtes, intervalles de confiance à 95 % par linéarisation de Taylor. "
+        f"Cellules de moins de {obs.settings.min_n} répondants non diffusées ; fiabilité faible sous 100 répondants "
+        "ou au-delà de 30 % d'erreur relative. Tests z au seuil de 5 % contre le reste de la France et le reste du "
+        "territoire parent ; évolutions : échantillons indépendants. Rangs parmi les cellules fiables de l'échelon, "
+        "intervalle à 95 % par simulation (1 000 tirages des estimations selon leur erreur type)."
+        if fr
+        else "Weighted survey estimates, 95% confidence intervals by Taylor linearisation. Cells with fewer than "
+        f"{obs.settings.min_n} respondents are not shown; low reliability below 100 respondents or above 30% "
+        "relative error. z-tests at the 5% level against the rest of France and the rest of the parent; changes: "
+        "independent samples. Ranks among the level's reliable cells, 95% interval by simulation (1,000 draws of "
+        "the estimates from their standard errors)."
+    )
+    sources = i18n.t("footer_sources", lang)
+    return f"<h2>{'Méthode et sources' if fr else 'Method and sources'}</h2><p>{_e(text)}</p><p>{_e(sources)}</p>"
+
+
+def notice_html(obs: Observatory, lang: str) -> str:
+    """The synthetic-data notice, when the data shown are synthetic."""
+    if not obs.is_synthetic():
+        return ""
+    text = (
+        "Données de démonstration synthétiques : ces chiffres ne sont pas des résultats de PHARE."
+        if lang == "fr"
+        else "Synthetic demonstration data: these figures are not PHARE results."
+    )
+    return f'<p class="notice">{_e(text)}</p>'
+
+
+def document(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> str:
+    """The whole portrait as one HTML document (what WeasyPrint lays out)."""
+    fr = lang == "fr"
+    rows = pv.indicator_rows(obs, t)
+    p = pv.portrait_of(obs, t, rows)
+    key = ref.territory_key(t.level, t.code)
+    permalink = f"{base_url.rstrip('/')}/territoire/{key}" + ("" if fr else "?lang=en")
+    today = dt.date.today().isoformat()
+    version = obs.db.version
+    level = pv.level_name(t.level, lang)
+    parents = " · ".join(f"{name} ({pv.level_name(lv, lang)})" for lv, _code, name in t.parents)
+    locator = figures.locator_svg(obs.settings.geo_dir, (t.level, t.code), pv.parent_of(t), _point(t), t.name)
+    meta = (
+        f"{'Édité le' if fr else 'Made on'} {today} · {'version des données' if fr else 'data version'} {_e(version)} · "
+        f'<a href="{_e(permalink)}">{_e(permalink)}</a>'
+    )
+    footer = f"{t.name} — {'portrait de territoire' if fr else 'territory portrait'} — {today} — {permalink}"
+    population = f"{'Population municipale' if fr else 'Population'} : {i18n.number(t.population, 0, lang)}"
+    if not fr:
+        population = population.replace(" :", ":")
+    blocks = "".join(block_html(obs, t, b[0], lang, rows, p.ranks) for b in pv.BLOCKS)
+    title = f"{'Portrait de territoire' if fr else 'Territory portrait'} — {t.name} ({level})"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f"<style>{CSS}</style></head><body>"
+        f'<div class="footer">{_e(footer)}</div>'
+        f'<h1>{_e(title)}</h1><p class="meta">{meta}</p>{notice_html(obs, lang)}'
+        f'<div class="head"><div>{findings_html(p, t, lang)}</div></div>'
+        f"<p>{_e(parents)}{' · ' if parents else ''}{_e(population)}</p>"
+        f'<img class="locator" style="width:62mm" src="{figures.data_uri(locator)}" alt="{_e(t.name)}">'
+        f"{blocks}{method_html(obs, lang)}{notice_html(obs, lang)}"
+        "</body></html>"
+    )
+
+
+def _point(t: pv.Territory) -> tuple[float, float] | None:
+    return (t.lon, t.lat) if t.lon is not None and t.lat is not None else None
+
+
+def render(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> bytes:
+    """The portrait as PDF bytes."""
+    from weasyprint import HTML  # imported on first use: the app starts without paying for it
+
+    return HTML(string=document(obs, t, lang, base_url), base_url=base_url).write_pdf()
