@@ -122,6 +122,7 @@ class Finding:
 
     versus: str
     direction: str
+    indicator: str
     survey: str
     wave: int
     measure: str
@@ -210,6 +211,7 @@ def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -
         Finding(
             versus=versus,
             direction=r[column],
+            indicator=r["indicator"],
             survey=r["survey"],
             wave=int(r["wave"]),
             measure=r["measure"],
@@ -242,6 +244,7 @@ def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
         Finding(
             versus="previous_wave",
             direction=r["significance"],
+            indicator=r["indicator"],
             survey=r["survey"],
             wave=int(r["wave_to"]),
             measure=r["measure"],

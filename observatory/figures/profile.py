@@ -263,7 +263,7 @@ def dotplot_svg(
     ``rows``: dicts with ``label`` and, per series key, ``(estimate, ci_low, ci_high)`` or None.
     ``lo``–``hi``: the x-axis range. For the PDF (no browser: the page's charts are plotly's).
     """
-    left, right, row_h, top = 200, 16, 22, 46
+    left, right, row_h, top = 250, 16, 22, 46
     plot = width - left - right
     height = top + row_h * len(rows) + 30
 
@@ -283,7 +283,7 @@ def dotplot_svg(
     for i, row in enumerate(rows):
         y = top + row_h * i + row_h / 2
         out.append(
-            f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="9.5" text-anchor="end">{html.escape(row["label"][:38])}</text>'
+            f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="9.5" text-anchor="end">{html.escape(row["label"][:46])}</text>'
         )
         for key, _name in series:
             cell = row.get(key)

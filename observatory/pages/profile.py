@@ -113,6 +113,7 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
 
 def _finding_item(f, reference: str, level: str, lang: str) -> html.Li:
     data = {
+        "data-indicator": f.indicator,
         "data-measure": f.measure,
         "data-statistic": f.statistic,
         "data-survey": f.survey,

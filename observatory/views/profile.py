@@ -514,6 +514,7 @@ def findings_table(p: Portrait, t: Territory, lang: str) -> pd.DataFrame:
             "versus": f.versus,
             "versus_name": names[f.versus],
             "direction": f.direction,
+            "indicator": f.indicator,
             "survey": f.survey,
             "wave": f.wave,
             "wave_from": f.wave_from,
