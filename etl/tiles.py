@@ -85,11 +85,7 @@ class LevelTiles:
                 if geom is None or geom.is_empty or geom.area < 0.5:
                     continue
                 features.append({"geometry": geom, "properties": {"code": self.codes[i]}})
-        data = mapbox_vector_tile.encode(
-            [{"name": LAYER, "features": features}],
-            default_options={
-                "extents": EXTENT,
-                "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid,
-            },
-        )
+        # No validity repair: rounding to tile units can make an island touch its coast, and the
+        # encoder's make_valid then drops the whole territory; MapLibre fills such rings fine.
+        data = mapbox_vector_tile.encode([{"name": LAYER, "features": features}], default_options={"extents": EXTENT})
         return gzip.compress(data, compresslevel=6, mtime=0)

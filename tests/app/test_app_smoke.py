@@ -10,6 +10,7 @@ import pytest
 
 from observatory.classify import class_of
 from observatory.config import get_settings
+from observatory.figures.choropleth import SUPPRESSED_COLOUR
 from observatory.pages import registry
 from observatory.service import Observatory
 from observatory.urlstate import parse, raw_values
@@ -27,7 +28,7 @@ def test_app_builds_and_registers_callbacks(demo_db, monkeypatch):
 
     app = create_app()
     outputs = " ".join(app.callback_map)
-    for expected in ("page.children", "map.figure", "download.data"):
+    for expected in ("page.children", "map-data.data", "download.data"):
         assert expected in outputs
     client = app.server.test_client()
     assert client.get("/fragilites").status_code == 200
@@ -46,7 +47,10 @@ def test_view_classes_agree_with_legend(obs, path):
     assert notices == []
     pv = pageview.compute(obs, page, values, "fr")
     rows = pv.view.rows
-    z = np.array(pv.figure["data"][0]["z"])
+    # each territory's colour index on the map (0: the suppressed grey, i + 1: class i's colour)
+    steps = [SUPPRESSED_COLOUR, *pv.colours]
+    assert pv.map_data["codes"] == rows["territory_code"].tolist()
+    z = np.array([steps.index(c) for c in pv.map_data["colour"]])
     legend = pv.view.legend()
     # each territory's colour index on the map is the legend class its value falls in
     for e in legend:

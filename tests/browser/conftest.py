@@ -13,13 +13,32 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 
-# True when MapLibre has loaded the map and rendered features of the choropleth.
+# True when MapLibre is idle with the current values painted (assets/map.js's hooks on #map).
 MAP_DRAWN = """() => {
-  const gd = document.querySelector('#map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map) return false;
-  const m = gd._fullLayout.map._subplot.map;
-  return m.loaded() && m.queryRenderedFeatures().length > 0;
+  const m = document.getElementById('map');
+  return !!m && m.dataset.state === 'drawn' && parseInt(m.dataset.count || '0', 10) > 0;
 }"""
+# The values the map painted (figures/choropleth.py:map_data): codes, colour, opacity, tooltips...
+MAP_DATA = "() => window.observatoryMap.current()"
+MAP_LOCATIONS = "() => window.observatoryMap.current().codes"
+MAP_TEXT = "() => window.observatoryMap.current().tooltips"
+# Each territory's legend class as painted: 1 + the index of its colour among the legend's
+# class swatches, 0 for the grey of suppressed cells.
+MAP_Z = """() => {
+  const sw = [...document.querySelectorAll('#legend .legend-class .swatch')].map(s => getComputedStyle(s).backgroundColor);
+  const rgb = h => { const n = parseInt(h.slice(1), 16); return `rgb(${n >> 16}, ${(n >> 8) & 255}, ${n & 255})`; };
+  return window.observatoryMap.current().colour.map(c => sw.indexOf(rgb(c)) + 1);
+}"""
+TOOLTIP = "() => { const t = document.querySelector('#map .map-tooltip'); return t && t.style.display !== 'none' ? t.innerText : ''; }"
+
+
+def hover_until(pg, fraction_x: float, fraction_y: float, contains: str, timeout: float = 20_000) -> str:
+    """Move the mouse over the map (fractions of its box) until the tooltip holds ``contains``."""
+    box = pg.locator("#map").bounding_box()
+    pg.mouse.move(box["x"] + box["width"] * fraction_x - 3, box["y"] + box["height"] * fraction_y)
+    pg.mouse.move(box["x"] + box["width"] * fraction_x, box["y"] + box["height"] * fraction_y)
+    pg.wait_for_function(f"() => ({TOOLTIP})().includes({contains!r})", timeout=timeout)
+    return pg.evaluate(TOOLTIP)
 
 
 @pytest.fixture

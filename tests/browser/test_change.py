@@ -10,13 +10,13 @@ import re
 import pytest
 import requests
 
-from tests.browser.conftest import wait_for_map
-from tests.browser.test_fragility_page import MAP_LOCATIONS, choose
+from tests.browser.conftest import MAP_LOCATIONS, MAP_Z, hover_until, wait_for_map
+from tests.browser.test_fragility_page import choose
 
 pytestmark = pytest.mark.browser
 
 CHANGE_URL = "/fragilites?survey=citoyens&wave=2019&level=departement&domain=emploi&stat=mean_score&compare=2015"
-TRACE = "() => { const d = document.querySelector('#map .js-plotly-plot').data[0]; return {z: d.z, opacity: d.marker.opacity, locations: d.locations}; }"
+TRACE = f"() => {{ const d = window.observatoryMap.current(); return {{z: ({MAP_Z})(), opacity: d.opacity, locations: d.codes}}; }}"
 
 
 def _number(text: str) -> float:
@@ -36,10 +36,7 @@ def test_change_map_draws_with_a_diverging_legend_and_the_hover_gives_the_change
     assert len(trace["locations"]) == 101 and len(set(trace["z"])) >= 3
     assert {0.95, 0.3} <= set(trace["opacity"])  # significant changes strong, the others faded
 
-    box = page.locator("#map").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.45)
-    page.wait_for_function("() => document.querySelector('#map .hoverlayer').textContent.includes('Évolution 2015')")
-    text = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
+    text = hover_until(page, 0.6, 0.45, "Évolution 2015").replace("\n", " ")
     code = text.split("(")[1].split(")")[0]
     found = re.search(r"Évolution 2015 → 2019 : ([+−±][\d,\u202f]+).*IC 95 % : \[([+−±][\d,]+) ; ([+−±][\d,]+)\]", text)
     assert found, text

@@ -11,13 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import shot, wait_for_map
+from tests.browser.conftest import MAP_LOCATIONS, MAP_TEXT, MAP_Z, hover_until, shot, wait_for_map
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 
-MAP_Z = "() => document.querySelector('#map .js-plotly-plot').data[0].z"
-MAP_LOCATIONS = "() => document.querySelector('#map .js-plotly-plot').data[0].locations"
+__all__ = ["MAP_LOCATIONS", "MAP_Z", "choose"]  # other browser tests import them from here
 
 
 def choose(pg, control: str, label: str) -> None:
@@ -45,11 +44,12 @@ def test_url_restores_view_and_control_changes_map_and_url(live_server, page):
     wait_for_map(page)
     assert "Emploi, chômage et insertion" in page.inner_text("#view-title")
     assert len(page.evaluate(MAP_LOCATIONS)) == 18
-    before = page.evaluate(MAP_Z)
+    before = page.get_attribute("#map", "data-values")
     choose(page, "domain", "· Logement")
     page.wait_for_function("() => document.querySelector('#view-title').innerText.includes('Logement')")
     page.wait_for_function(
-        f"() => JSON.stringify(document.querySelector('#map .js-plotly-plot').data[0].z) !== '{before}'.replace(/ /g, '')",
+        "(old) => { const m = document.getElementById('map'); return m.dataset.state === 'drawn' && m.dataset.values !== old; }",
+        arg=before,
         timeout=20_000,
     )
     assert "domain=logement" in page.url and "level=region" in page.url
@@ -92,7 +92,7 @@ def test_legend_class_of_each_territory_matches_map(live_server, page):
     )
     z = page.evaluate(MAP_Z)
     locs = page.evaluate(MAP_LOCATIONS)
-    rows = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text")
+    rows = page.evaluate(MAP_TEXT)
     assert len(classes) == 5
     checked = 0
     for loc, cls, text in zip(locs, z, rows, strict=True):
@@ -111,10 +111,7 @@ def test_hover_names_the_territory_from_the_geometry_and_gives_the_ci(live_serve
     the statistics layer."""
     page.goto(live_server + "/fragilites?level=departement&domain=emploi&survey=citoyens&wave=2015")
     wait_for_map(page)
-    box = page.locator("#map").bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.45)
-    page.wait_for_function("() => document.querySelector('#map .hoverlayer').textContent.includes('IC 95 %')")
-    text = page.evaluate("() => document.querySelector('#map .hoverlayer').textContent")
-    names = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].locations")
+    text = hover_until(page, 0.6, 0.45, "IC 95 %")
+    names = page.evaluate(MAP_LOCATIONS)
     code = text.split("(")[1].split(")")[0]
-    assert code in names and "%{" not in text and "n = " in text
+    assert code in names and "%{" not in text and "n = " in text and "<b>" not in text

@@ -10,12 +10,13 @@ import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import wait_for_map
-from tests.browser.test_fragility_page import MAP_LOCATIONS
+from tests.browser.conftest import MAP_LOCATIONS, wait_for_map
+from tests.browser.test_pages import SELECTION_OUTLINE
 
 pytestmark = pytest.mark.browser
 
-TRACES = "() => document.querySelector('#map .js-plotly-plot').data.map(t => t.type + ':' + (t.name || ''))"
+# The map's layers as MapLibre holds them (the selection's outline, the initiatives' points).
+LAYERS = "() => window.observatoryMap.map().getStyle().layers.map(l => l.id)"
 LEGEND_COUNTS = """() => [...document.querySelectorAll('#legend [data-count]')]
     .reduce((s, el) => s + parseInt(el.dataset.count, 10), 0)"""
 
@@ -28,7 +29,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_map_image_carries_title_legend_source_and_notice(live_server, page):
     page.goto(live_server + "/fragilites?level=region&domain=emploi")
     wait_for_map(page)
-    size = page.locator("#map .js-plotly-plot").bounding_box()
+    size = page.locator("#map").bounding_box()
     with page.expect_download() as info:
         page.click("#map-image")
     download = info.value
@@ -65,8 +66,10 @@ def test_selection_freeze_and_layer_are_part_of_the_link(live_server, page):
     url = live_server + "/fragilites?level=region&domain=emploi&freeze=1&breaks=6,6.5,6.8,7,9&initiatives=1&selected=84"
     page.goto(url)
     wait_for_map(page)
-    traces = page.evaluate(TRACES)
-    assert "choroplethmap:selection" in traces and "scattermap:initiatives" in traces
+    layers = page.evaluate(LAYERS)
+    assert "selection" in layers and "initiatives" in layers
+    assert page.evaluate(SELECTION_OUTLINE) == "84"
+    assert page.evaluate("() => window.observatoryMap.current().initiatives.length") > 0
     highs = page.locator("#legend .legend-class").evaluate_all("els => els.map(e => parseFloat(e.dataset.high))")
     assert highs == [6, 6.5, 6.8, 7, 9]  # the frozen classes of the link
     assert page.get_attribute("#control-freeze", "aria-pressed") == "true"

@@ -7,10 +7,15 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import wait_for_map
-from tests.browser.test_fragility_page import MAP_LOCATIONS, MAP_Z, choose
+from tests.browser.conftest import MAP_LOCATIONS, MAP_TEXT, MAP_Z, wait_for_map
+from tests.browser.test_fragility_page import choose
 
 pytestmark = pytest.mark.browser
+
+# The code the selection outline is drawn around (MapLibre's "selection" layer), or null.
+SELECTION_OUTLINE = """() => { const m = window.observatoryMap.map();
+  if (!m || !m.getLayer('selection') || m.getLayoutProperty('selection', 'visibility') === 'none') return null;
+  return m.getFilter('selection')[2]; }"""
 
 PAGES = {
     "/fragilites": (
@@ -38,21 +43,21 @@ def test_page_opens_from_url_and_control_changes_map_and_url(live_server, page, 
     assert len(page.evaluate(MAP_LOCATIONS)) == 18
     before = (
         page.inner_text("#view-title"),
-        page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text"),
+        page.evaluate(MAP_TEXT),
     )
     choose(page, control, label)
     page.wait_for_function(f"() => location.search.includes('{expected}')", timeout=20_000)
     page.wait_for_function(
         "(old) => document.querySelector('#view-title').innerText !== old", arg=before[0], timeout=20_000
     )
-    after = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text")
+    after = page.evaluate(MAP_TEXT)
     assert after != before[1]
     wait_for_map(page)
     # the URL restores the same view in a new page
     url = page.url
     page.goto(url)
     wait_for_map(page)
-    assert page.evaluate("() => document.querySelector('#map .js-plotly-plot').data[0].text") == after
+    assert page.evaluate(MAP_TEXT) == after
     assert not page.errors
 
 
@@ -99,10 +104,8 @@ def test_click_selects_a_territory(live_server, page):
     assert "Territoire sélectionné" in text
     href = page.get_attribute("#selected-territory a", "href")
     assert href.startswith("/territoire/reg-")
-    traces = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data.length")
-    assert traces == 2  # the outline of the selected territory is drawn
-    outline = "() => document.querySelector('#map .js-plotly-plot').data[1].locations[0]"
-    assert page.evaluate(outline) == href.split("reg-")[1]
+    outline = SELECTION_OUTLINE
+    page.wait_for_function(f"() => ({outline})() === '{href.split('reg-')[1]}'")  # the outline is drawn
     # a second click moves the outline to the new territory (not a colour patch of the old figure)
     page.mouse.click(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.3)  # Bretagne
     page.wait_for_function(
