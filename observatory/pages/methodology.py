@@ -11,6 +11,7 @@ from dash import dash_table, dcc, html
 
 from observatory import reference as ref
 from observatory.i18n import colon
+from observatory.pages.methodology_sae import section as sae_section
 from observatory.service import Observatory
 from observatory.stats.finalize import LOW_N, MAX_RSE
 
@@ -244,6 +245,7 @@ def layout(obs: Observatory, lang: str) -> html.Div:
             html.H2("Questions aux maires" if fr else "Questions to mayors"),
             html.P(["Q4" + colon(lang), ref.Q4_WORDING]),
             html.P(["Q8" + colon(lang), ref.Q8_WORDING]),
+            sae_section(lang),  # issue 17: small-area estimation
         ],
         className="methodology",
     )
