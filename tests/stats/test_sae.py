@@ -245,3 +245,47 @@ def test_api_method_sae_and_its_400s(api, obs):
     assert "epci" in api.get("/api/v1/mayors?level=region&method=sae").get_json()["allowed"]
     default = api.get("/api/v1/mayors?level=epci&measure=q4_oui&page_size=10").get_json()["rows"][0]
     assert "sae_status" not in default and "reliability" in default  # direct stays the default
+
+
+# --- written at load ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_db(demo_db, tmp_path):
+    """The demo database's geography, datasets and the mayors' EPCI cells, in a file of its own."""
+    import duckdb
+
+    path = tmp_path / "sae.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("ATTACH ? AS demo (READ_ONLY)", [str(demo_db)])
+        for table in ("territories", "datasets", "meta"):
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM demo.{table}")
+        con.execute("DETACH demo")
+    return path
+
+
+def test_write_estimates_writes_sae_estimates_in_the_same_database(small_db, demo_db, monkeypatch):
+    import duckdb
+
+    import etl.estimates
+    from observatory.config import get_settings
+    from observatory.service import Observatory
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        cells = con.execute("SELECT * FROM estimates WHERE indicator = 'mayors' AND wave = 2016").df()
+    # The direct estimates as the load computes them (here: the demo's own), then the model.
+    monkeypatch.setattr(etl.estimates, "all_estimates", lambda *_a, **_k: cells)
+    with duckdb.connect(str(small_db)) as con:
+        etl.estimates.write_estimates(con)
+        stored = con.execute("SELECT * FROM sae_estimates").df()
+        epci_cells = cells[(cells["level"] == "epci") & cells["size_class"].isna()]
+        n_cells = len(epci_cells.groupby(["measure", "statistic"]))
+        assert len(stored) == 1248 * n_cells  # every EPCI with covariates × every EPCI cell
+        assert stored.groupby(["measure", "statistic"])["territory_code"].nunique().eq(1248).all()
+        code = stored["territory_code"].iloc[0]
+        # A marked value: the reader must return the stored row, not refit the model.
+        con.execute("UPDATE sae_estimates SET estimate = 0.123 WHERE territory_code = ? AND measure = 'q4_oui'", [code])
+    obs = Observatory(dataclasses.replace(get_settings(), db_path=small_db, geo_dir=demo_db.parent / "geo"))
+    rows = obs.sae("elus", 2016, "mayors", "q4_oui", "share").set_index("territory_code")
+    assert rows.loc[code, "estimate"] == 0.123
+    assert rows.loc[code, "status_fr"] == sae.STATUSES[rows.loc[code, "sae_status"]][0]
