@@ -1,0 +1,107 @@
+"""The key findings of a département profile in Chromium, each statement checked against the
+API's figures (estimate, interval, direction and significance, reference value), and the embed
+of a profile block framed by another page."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
+
+
+def _api_row(page, live_server: str, f: dict, level: str, code: str, change: bool = False) -> dict:
+    params = {
+        "level": level, "territory": code, "survey": f["survey"], "statistic": f["statistic"],
+        MEASURE_PARAM[f["indicator"]]: f["measure"],
+    }  # fmt: skip
+    if change:
+        params |= {"wave_from": f["waveFrom"], "wave_to": f["wave"]}
+    else:
+        params["wave"] = f["wave"]
+    r = page.request.get(live_server + f"/api/v1/{f['indicator']}", params=params)
+    assert r.ok, r.text()
+    rows = r.json()["rows"]
+    assert len(rows) == 1, (params, rows)
+    return rows[0]
+
+
+def test_key_findings_match_the_api(live_server, page):
+    page.goto(live_server + "/territoire/42")
+    page.wait_for_selector("#key-findings .finding", timeout=60_000)
+    # the block is the first thing under the title
+    first = page.evaluate("document.querySelector('#profile-title').nextElementSibling.id")
+    assert first == "key-findings"
+    findings = page.eval_on_selector_all("#key-findings li.finding", "els => els.map(e => ({...e.dataset}))")
+    texts = page.eval_on_selector_all("#key-findings li.finding", "els => els.map(e => e.innerText)")
+    versus = {f["versus"] for f in findings}
+    assert versus == {"france", "parent", "previous_wave"}, versus  # Loire has all three kinds
+    parent_values: dict = {}
+    for f, text in zip(findings, texts, strict=True):
+        assert f["reliability"] == "ok"
+        if f["versus"] == "previous_wave":
+            row = _api_row(page, live_server, f, "departement", "42", change=True)
+            assert row["significance"] == f["direction"] and row["reliability"] == "ok"
+            assert row["difference"] == pytest.approx(float(f["difference"]), rel=1e-9)
+            assert row["estimate_from"] == pytest.approx(float(f["reference"]), rel=1e-9)
+            assert ("hausse" if f["direction"] == "increase" else "baisse") in text
+            continue
+        row = _api_row(page, live_server, f, "departement", "42")
+        assert row["estimate"] == pytest.approx(float(f["estimate"]), rel=1e-9)
+        assert row["ci_low"] == pytest.approx(float(f["ciLow"]), rel=1e-9)
+        assert row["ci_high"] == pytest.approx(float(f["ciHigh"]), rel=1e-9)
+        assert row["reliability"] == "ok"
+        word = "supérieur" if f["direction"] == "above" else "inférieur"
+        assert word in text
+        if f["versus"] == "france":
+            # the API's test is against the rest of France: the same verdict
+            assert row["significance"] == f["direction"]
+            assert row["p_value"] == pytest.approx(float(f["pValue"]), abs=1e-9)  # the API rounds p
+            national = _api_row(page, live_server, f, "france", "FR")
+            assert national["estimate"] == pytest.approx(float(f["reference"]), rel=1e-9)
+        else:
+            # the parent (Auvergne-Rhône-Alpes) mixes the territory and the rest of it: a territory
+            # above the rest of its parent is above the parent too
+            key = (f["survey"], f["measure"], f["statistic"])
+            if key not in parent_values:
+                parent_values[key] = _api_row(page, live_server, f, "region", "84")["estimate"]
+            assert parent_values[key] == pytest.approx(float(f["reference"]), rel=1e-9)
+            assert (float(f["estimate"]) > parent_values[key]) == (f["direction"] == "above")
+            assert "Auvergne-Rhône-Alpes" in text
+    shot(page, "p19_profile_departement_42")
+    assert not page.errors
+
+
+@pytest.fixture
+def other_site(tmp_path):
+    """Another origin (another port) serving one host page: the embed's host."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SimpleHTTPRequestHandler, directory=tmp_path))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_profile_block_embeds_in_another_site(live_server, page, other_site):
+    """A page of another origin shows the embed in a frame, and not the profile page itself."""
+    folder, origin = other_site
+    (folder / "host.html").write_text(
+        f'<iframe id="embed" src="{live_server}/embed/territoire/42?block=key-findings" width="600" height="500">'
+        f'</iframe><iframe id="page" src="{live_server}/territoire/42" width="600" height="300"></iframe>',
+        encoding="utf-8",
+    )
+    page.goto(origin + "/host.html")
+    frame = page.frame_locator("#embed")
+    frame.locator("h1").wait_for(timeout=30_000)
+    assert frame.locator("h1").inner_text() == "Loire"
+    assert frame.locator("ul.findings li").count() >= 3
+    # the app's own pages refuse to be framed (frame-ancestors 'none'): no title in that frame
+    page.wait_for_timeout(1500)
+    assert page.frame_locator("#page").locator("#profile-title").count() == 0
