@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 from scipy.optimize import brentq
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
@@ -282,6 +283,22 @@ def smooth_variances(var: np.ndarray, n: np.ndarray, n_eff: np.ndarray, unit_var
     return k * unit_var / n_eff
 
 
+def _estimable_columns(x: np.ndarray) -> np.ndarray:
+    """Indices of a full-rank set of the design's columns on the sampled areas (intercept first).
+
+    A région without any sampled EPCI gives a column of zeros; two dummies equal on the sampled
+    areas are collinear. QR with column pivoting keeps the columns it can estimate.
+    """
+    varying = np.flatnonzero(np.ptp(x, axis=0) > 0)
+    columns = np.r_[0, varying[varying != 0]]
+    chosen = x[:, columns]
+    if np.linalg.matrix_rank(chosen.T @ chosen) == len(columns):  # p × p: cheaper than the m × p SVD
+        return columns
+    _q, r, pivots = scipy.linalg.qr(chosen, mode="economic", pivoting=True)
+    rank = int(np.sum(np.abs(np.diag(r)) > 1e-10 * abs(r[0, 0])))
+    return np.sort(columns[pivots[:rank]])
+
+
 def _score_unit_variance(var: np.ndarray, n: np.ndarray, n_eff: np.ndarray) -> np.ndarray:
     """s² of a score: the mean var·n_eff of the areas with 2+ respondents (one value for all)."""
     ok = (n >= 2) & np.isfinite(var)
@@ -328,9 +345,7 @@ def _estimate_cell(cell: dict[str, np.ndarray], x_all: np.ndarray, is_share: boo
     status = np.full(m, "no_data", dtype=object)
     if sampled.sum() > x_all.shape[1]:  # fewer areas than covariates: no model
         # Columns constant on the sampled areas (a région without respondent) cannot be estimated.
-        keep = np.ptp(x_all[sampled], axis=0) > 0
-        keep[0] = True
-        x_all = x_all[:, keep]
+        x_all = x_all[:, _estimable_columns(x_all[sampled])]
         x, y = x_all[sampled], est[sampled]
         n_s, var = n[sampled], cell["var"][sampled]
         n_eff = cell["sum_w"][sampled] ** 2 / cell["sum_w2"][sampled]
@@ -340,7 +355,10 @@ def _estimate_cell(cell: dict[str, np.ndarray], x_all: np.ndarray, is_share: boo
             psi = smooth_variances(var, n_s, n_eff, _p_variance(x @ _wls(y, psi, x)))
         else:
             psi = smooth_variances(var, n_s, n_eff, _score_unit_variance(var, n_s, n_eff))
-        model = fit(y, psi, x)
+        try:
+            model = fit(y, psi, x)
+        except (np.linalg.LinAlgError, ValueError):  # degenerate data: no model, never a failed load
+            return _finish(out, status, n, est, cell["var"], is_share)
         syn_est, syn_mse = model.synthetic(x_all[~sampled])
         out["estimate"][sampled], out["estimate"][~sampled] = model.estimate, syn_est
         out["mse"][sampled], out["mse"][~sampled] = model.mse, syn_mse
@@ -349,6 +367,13 @@ def _estimate_cell(cell: dict[str, np.ndarray], x_all: np.ndarray, is_share: boo
         out["sigma2_u"][:] = model.sigma2_u
         status[sampled] = "model_only" if model.adjusted else "model"
         status[~sampled] = "synthetic"
+    return _finish(out, status, n, est, cell["var"], is_share)
+
+
+def _finish(
+    out: dict[str, np.ndarray], status: np.ndarray, n: np.ndarray, est: np.ndarray, var: np.ndarray, is_share: bool
+) -> dict[str, np.ndarray]:
+    """Root MSE and the 95 % interval; estimate and interval clipped to the measure's range."""
     low, high = SHARE_BOUNDS if is_share else SCORE_BOUNDS
     se = np.sqrt(out["mse"])
     return {
@@ -361,7 +386,7 @@ def _estimate_cell(cell: dict[str, np.ndarray], x_all: np.ndarray, is_share: boo
         "gamma": out["gamma"],
         "sae_status": status,
         "direct_estimate": est,
-        "direct_var": cell["var"],
+        "direct_var": var,
         "smoothed_var": out["smoothed_var"],
         "sigma2_u": out["sigma2_u"],
     }
