@@ -289,3 +289,18 @@ def test_write_estimates_writes_sae_estimates_in_the_same_database(small_db, dem
     rows = obs.sae("elus", 2016, "mayors", "q4_oui", "share").set_index("territory_code")
     assert rows.loc[code, "estimate"] == 0.123
     assert rows.loc[code, "status_fr"] == sae.STATUSES[rows.loc[code, "sae_status"]][0]
+
+
+def test_cli_method_sae(demo_db, tmp_path, capsys):
+    from observatory.__main__ import main
+
+    out = tmp_path / "sae.csv"
+    args = ["export", "mayors", "--level", "epci", "--method", "sae", "--measure", "q4_oui", "--db", str(demo_db)]
+    assert main([*args, "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype={"territory_code": str})
+    assert set(table["method"]) == {"sae"} and table["territory_code"].is_unique and len(table) == 1253
+    assert main(["export", "mayors", "--level", "departement", "--method", "sae", "--db", str(demo_db)]) == 2
+    assert "level=epci" in capsys.readouterr().err
+    plain = tmp_path / "direct.csv"
+    assert main([*args[:4], "--measure", "q4_oui", "--db", str(demo_db), "--out", str(plain)]) == 0
+    assert "sae_status" not in pd.read_csv(plain).columns  # --method direct (the default): unchanged
