@@ -32,8 +32,8 @@ class Visitor(HttpUser):
 
     def on_start(self) -> None:
         deps = self.client.get("/_dash-dependencies", name="/_dash-dependencies").json()
-        self.map_output = next(d["output"] for d in deps if "map.figure" in d["output"])
-        # "..map.figure...legend.children.." -> [{"id": "map", "property": "figure"}, ...]
+        self.map_output = next(d["output"] for d in deps if "map-data.data" in d["output"])
+        # "..map-data.data...legend.children.." -> [{"id": "map-data", "property": "data"}, ...]
         parts = self.map_output.strip(".").split("...")
         self.outputs = []
         for part in parts:
@@ -48,7 +48,8 @@ class Visitor(HttpUser):
         path = random.choice(["/fragilites", "/partenariats", "/co-construction"])
         self.client.get(path, name="page")
         self.client.get("/_dash-layout", name="/_dash-layout")
-        self.client.get("/geo/departement.geojson?v=load", name="/geo/departement.geojson")
+        self.client.get("/tiles/departement/4/7/5.pbf?v=load", name="/tiles/departement")
+        self.client.get("/tiles/departement/4/8/5.pbf?v=load", name="/tiles/departement")
 
     @task(5)
     def change_a_control(self) -> None:
@@ -60,14 +61,13 @@ class Visitor(HttpUser):
                 [{"id": {"name": k, "type": "control"}, "property": "value", "value": v} for k, v in values.items()],
                 {"id": "control-freeze", "property": "n_clicks", "value": None},
                 {"id": "control-initiatives", "property": "n_clicks", "value": None},
-                {"id": "map", "property": "clickData", "value": None},
+                {"id": "map-click", "property": "data", "value": None},
             ],
             "state": [
                 {"id": "url", "property": "pathname", "value": "/fragilites"},
                 {"id": "url", "property": "search", "value": ""},
                 {"id": "breaks-store", "property": "data", "value": None},
                 {"id": "viewport", "property": "data", "value": {"width": 1280, "height": 800}},
-                {"id": "map-meta", "property": "data", "value": None},
             ],
             "changedPropIds": ['{"name":"domain","type":"control"}.value'],
         }

@@ -169,7 +169,7 @@ def test_replaying_the_journey_on_each_replica_gives_the_same_answers(journey, r
 
 
 def _data_bearing(rec) -> bool:
-    return rec.path.startswith("/api/v1/fragility") or b'"output":"..map.figure' in rec.body
+    return rec.path.startswith("/api/v1/fragility") or b'"output":"..map-data.data' in rec.body
 
 
 def test_a_replica_over_other_data_is_caught(journey, replicas):
