@@ -185,6 +185,36 @@ independently at each wave: they are not the same people. That is what the chang
 **No synthetic estimate is a PHARE result.**
 """
 
+# --- issue 19: ranks among peers, with their uncertainty (observatory/portrait.py) ---------------
+RANKS_FR = """
+### Rang parmi les territoires du même échelon, et son incertitude
+Le profil donne le rang d'un territoire parmi ceux de son échelon (« 12e sur 101 départements »),
+1er étant la valeur la plus élevée, et un **intervalle de ce rang** (« entre le 5e et le 24e »).
+Seules les cellules de bonne fiabilité comptent : le nombre de territoires classés varie donc d'une
+mesure et d'une enquête à l'autre. Le rang d'une estimation est incertain comme l'estimation
+elle-même : on tire 1 000 fois chaque estimation selon une loi normale centrée sur elle, d'écart
+type son erreur type, indépendamment d'un territoire à l'autre (tirage à graine fixe : la page
+donne le même intervalle à chaque visite) ; l'intervalle va du quantile 2,5 % au quantile 97,5 %
+des rangs obtenus. Deux territoires dont les intervalles de confiance se recouvrent peuvent
+échanger leurs rangs : un intervalle de rang large dit qu'un classement serait trompeur. Les
+territoires proches se ressemblent souvent : l'indépendance entre territoires est une
+approximation (les sous-échantillons sont disjoints, les erreurs d'échantillonnage à peu près
+indépendantes).
+"""
+RANKS_EN = """
+### Rank among the territories of the same level, and its uncertainty
+The profile gives a territory's rank among those of its level ("12th of 101 départements"), 1st
+being the highest value, and an **interval of that rank** ("between 5th and 24th"). Only cells of
+good reliability are ranked, so the number of territories ranked varies between measures and
+surveys. A rank is as uncertain as the estimate: every estimate is drawn 1,000 times from a normal
+distribution centred on it with its standard error as standard deviation, independently between
+territories (fixed seed: the page gives the same interval at every visit); the interval runs from
+the 2.5% to the 97.5% quantile of the ranks drawn. Two territories whose confidence intervals
+overlap may swap ranks: a wide rank interval says that a league table would mislead. Independence
+between territories is an approximation (the sub-samples are disjoint, their sampling errors
+nearly independent).
+"""
+
 
 def layout(obs: Observatory, lang: str) -> html.Div:
     """The methodology page, with the domain list and the published figures table."""
@@ -216,6 +246,7 @@ def layout(obs: Observatory, lang: str) -> html.Div:
         [
             html.H1("Méthodologie" if fr else "Methodology"),
             dcc.Markdown(text),
+            dcc.Markdown(RANKS_EN if lang == "en" else RANKS_FR, id="rank-intervals"),
             html.H2("Les 16 domaines de fragilité" if fr else "The 16 fragility domains"),
             html.P(
                 "Seul le nombre (16) est confirmé par les publications de PHARE ; la colonne indique si le libellé y est attesté."
