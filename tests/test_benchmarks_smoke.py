@@ -29,8 +29,8 @@ def test_benchmark_suite_runs_in_quick_mode(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     keys = {row["key"] for row in results["rows"]}
     assert keys == {
-        "stats_x1", "stats_x20", "load_x20", "nav_departement", "nav_commune", "change_departement",
-        "change_commune", "bytes_departement", "bytes_commune", "memory",
+        "stats_x1", "stats_x20", "load_x20", "nav_departement", "nav_epci", "nav_commune", "heap_commune",
+        "change_departement", "change_commune", "bytes_departement", "bytes_commune", "memory",
     }  # fmt: skip
     by_key = {row["key"]: row for row in results["rows"]}
     for row in results["rows"]:
