@@ -46,7 +46,7 @@ EPCI les plus grands.
 **Erreur quadratique moyenne.** Prasad–Rao, dans la forme de Datta–Lahiri pour le REML :
 g1 + g2 + 2 g3 (incertitude de l'effet de l'EPCI, de la régression et de σ²ᵤ) ; pour une
 estimation synthétique, σ²ᵤ + la variance de la régression. L'intervalle est l'estimation ± 1,96 ×
-√EQM, borné à [0, 1] pour une proportion et [0, 10] pour une note. Quand le REML estime σ²ᵤ = 0
+√EQM, borné à \\[0, 1\\] pour une proportion et \\[0, 10\\] pour une note. Quand le REML estime σ²ᵤ = 0
 (les covariables expliquent tout l'écart observé entre EPCI), les intervalles seraient ceux de
 la régression, trop étroits : l'estimation utilise alors le REML ajusté de Li et Lahiri, toujours
 positif, et porte le statut **« modèle seul »**.
@@ -91,8 +91,8 @@ variance of the marks otherwise) and k a design effect fitted on the larger EPCI
 
 **Mean squared error.** Prasad–Rao, in Datta and Lahiri's REML form: g1 + g2 + 2 g3 (uncertainty
 of the EPCI's effect, of the regression and of σ²ᵤ); for a synthetic estimate, σ²ᵤ plus the
-regression's variance. The interval is the estimate ± 1.96 × √MSE, clipped to [0, 1] for a share
-and [0, 10] for a score. When REML estimates σ²ᵤ = 0 (the covariates explain all the variation
+regression's variance. The interval is the estimate ± 1.96 × √MSE, clipped to \\[0, 1\\] for a share
+and \\[0, 10\\] for a score. When REML estimates σ²ᵤ = 0 (the covariates explain all the variation
 seen between EPCIs), the intervals would be the regression's, too narrow: the estimate then uses
 Li and Lahiri's adjusted REML, always positive, and has the status **"model only"**.
 
