@@ -231,7 +231,8 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     """What a territory's profile shows, one table per block.
 
     The four indicator blocks (territory, parent and France, with ``vs_parent``: the test against
-    the rest of the parent), ``tendances`` (each wave's estimates of the trend charts with the
+    the rest of the parent), ``essentiel`` (the key findings, with their texts) and ``rangs`` (the
+    ranks among peers with their 95 % interval), ``tendances`` (each wave's estimates of the trend charts with the
     change since the previous wave) and ``initiatives`` (the territory's own and the national
     programmes, with their sources' titles and dates).
     """
@@ -244,6 +245,9 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     rows = profile.indicator_rows(obs, t).assign(min_n=min_n)
     columns = [*PROFILE_COLUMNS, *(["vs_parent"] if "vs_parent" in rows else [])]
     tables = {block: part[columns].reset_index(drop=True) for block, part in rows.groupby("block", sort=False)}
+    shown = profile.portrait_of(obs, t, rows)  # the key findings and ranks at the top of the page
+    tables["essentiel"] = profile.findings_table(shown, t)
+    tables["rangs"] = profile.ranks_table(shown, t)
     tables["tendances"] = _trend_table(profile.trend_blocks(obs, t), min_n)
     tables["initiatives"] = _initiative_table(*profile.initiatives(obs, t), t.code)
     return tables

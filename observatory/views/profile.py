@@ -503,8 +503,8 @@ def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None
     return Portrait(portrait.key_findings(rows, change_rows(obs, t), ranked), ranked)
 
 
-def findings_table(p: Portrait, t: Territory, lang: str) -> pd.DataFrame:
-    """The key findings as a table (the downloads): one row per statement, with its text."""
+def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
+    """The key findings as a table (the downloads): one row per statement shown, in both languages."""
     names = {"france": "France", "parent": parent_name(t) or "", "previous_wave": ""}
     rows = [
         {
@@ -537,8 +537,14 @@ def findings_table(p: Portrait, t: Territory, lang: str) -> pd.DataFrame:
             "rank_low": f.rank.low if f.rank else None,
             "rank_high": f.rank.high if f.rank else None,
             "peers": f.rank.peers if f.rank else None,
-            "text": portrait.finding_text(f, names[f.versus], t.level, lang),
+            "text_fr": portrait.finding_text(f, names[f.versus], t.level, "fr"),
+            "text_en": portrait.finding_text(f, names[f.versus], t.level, "en"),
         }
         for f in p.findings.all_shown()
     ]
     return pd.DataFrame(rows)
+
+
+def ranks_table(p: Portrait, t: Territory) -> pd.DataFrame:
+    """The ranks shown in the profile's tables (the downloads)."""
+    return p.ranks.assign(block="rangs", territory_code=t.code, level=t.level, draws=portrait.RANK_DRAWS)

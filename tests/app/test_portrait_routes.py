@@ -117,3 +117,41 @@ def test_profile_page_offers_the_pdf_and_the_embed(client):
     layout = json.dumps(page, cls=PlotlyJSONEncoder)
     assert "/territoire/42.pdf?lang=en" in layout
     assert "/embed/territoire/42?block=key-findings" in layout and "<iframe" in layout
+
+
+def _items(component) -> list:
+    """Every key-finding statement (its data-* props) of a Dash layout."""
+    found = []
+    props = getattr(component, "__dict__", {})
+    if str(props.get("className", "")).startswith("finding "):
+        found.append(props)
+    children = props.get("children")
+    for child in children if isinstance(children, list) else [children]:
+        if hasattr(child, "__dict__"):
+            found += _items(child)
+    return found
+
+
+def test_profile_downloads_hold_the_key_findings_and_ranks_shown(client):
+    from observatory.export import profile_tables
+    from observatory.pages import profile
+
+    obs = client.application.config["OBSERVATORY"]
+    tables = profile_tables(obs, "departement", "42")
+    shown = _items(profile.layout(obs, "42", "fr"))
+    findings = tables["essentiel"]
+    assert len(shown) == len(findings) > 0
+    for item, row in zip(shown, findings.itertuples(), strict=True):
+        assert (item["data-measure"], item["data-versus"], item["data-direction"]) == (
+            row.measure,
+            row.versus,
+            row.direction,
+        )
+        assert float(item["data-estimate"]) == row.estimate
+        assert item["children"] == row.text_fr  # the very sentence of the page
+    ranks = tables["rangs"]
+    assert {"rank", "rank_low", "rank_high", "peers"} <= set(ranks.columns) and len(ranks) > 20
+    assert (
+        (ranks["rank_low"] <= ranks["rank"]) & (ranks["rank"] <= ranks["rank_high"])
+        | (ranks["rank_low"] <= ranks["rank_high"])
+    ).all()
