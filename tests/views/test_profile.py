@@ -229,23 +229,21 @@ def test_profile_charts_have_no_mode_bar_and_keep_ticks_clear_of_the_legend(comm
 
 
 def test_locator_draws_every_region_the_parent_and_the_territory(obs):
+    """The locator is an SVG drawn on the server (issue 19): every région, the parent outlined,
+    the territory filled (a commune: a dot, its shape being about one pixel at this scale)."""
+    from xml.etree import ElementTree
+
     regions = set(geo()["regions"]["code"])
     for key, level, code, parent in (
         ("42", "departement", "42", ("region", "84")),
         ("244200770", "epci", "244200770", ("departement", "42")),
         ("42218", "commune", "42218", ("departement", "42")),
     ):
-        figure = page.locator(obs, pv.resolve(obs, key))
-        traces = figure["data"]
-        assert set(traces[0]["locations"]) == regions and traces[0]["geojson"] == "/geo/region.geojson"
-        assert [(t["geojson"], t["locations"]) for t in traces[1:] if t["type"] == "choroplethmap"][0] == (
-            f"/geo/{parent[0]}.geojson",
-            [parent[1]],
-        )
-        if level == "commune":  # a point: its shape is about one pixel at this zoom
-            assert [t["type"] for t in traces[2:]] == ["scattermap"]
-        else:
-            assert (f"/geo/{level}.geojson", [code]) in [(t.get("geojson"), t.get("locations")) for t in traces]
+        svg = ElementTree.fromstring(page.locator_svg(obs, pv.resolve(obs, key), "fr"))
+        shapes = [(e.get("data-level"), e.get("data-code"), e.get("class")) for e in svg.iter() if e.get("data-level")]
+        assert {c for lv, c, k in shapes if lv == "region" and k is None} == regions
+        assert (*parent, "parent") in shapes
+        assert (level, code, "territory-point" if level == "commune" else "territory") in shapes
 
 
 def test_profile_csv_has_the_test_against_the_rest_of_the_parent(obs, commune_page):
