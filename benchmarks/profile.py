@@ -1,0 +1,160 @@
+"""The profile's benchmark (issue 19): the page settled in Chromium, and the PDF portrait.
+
+Usage: ``python -m benchmarks.profile [--runs 5] [--db PATH] [--baseline REF] [--out benchmarks/results]``.
+
+- **Profile settled**: navigation → network idle (every callback answered: the key findings, the
+  tables, the trend charts), in a fresh browser context each run (a first visit: cold browser
+  cache), for a commune, an EPCI, a département and a région. The server's first answer for a
+  territory (cold server caches) is reported apart from the median of the following runs.
+- **PDF**: ``/territoire/<code>.pdf`` requested over HTTP, the time until the last byte.
+- ``--baseline REF``: the same page measured on a previous version of the code (``git archive
+  REF``, in a temporary folder) in the same run, on the same database.
+
+Writes ``<out>/profile.md`` and ``<out>/profile.json`` (medians, min, max). Targets: profile
+≤ 2 s on an idle machine, PDF ≤ 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.run import ARGS, CHROMIUM, ROOT, free_port, start
+
+PROFILES = {"commune": "42218", "epci": "244200770", "departement": "42", "region": "reg-84"}
+TARGETS = {"profile": 2.0, "pdf": 3.0}  # seconds
+
+
+def settle(browser, url: str) -> float:
+    """Seconds from navigation to network idle with the profile's title shown, in a fresh context."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="networkidle", timeout=180_000)
+    page.wait_for_selector("#profile-title", timeout=180_000)
+    page.wait_for_load_state("networkidle", timeout=180_000)
+    elapsed = time.perf_counter() - t0
+    ctx.close()
+    return elapsed
+
+
+def fetch(url: str) -> float:
+    """Seconds until the whole answer of ``url`` is read."""
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as resp:
+        resp.read()
+    return time.perf_counter() - t0
+
+
+def summary(values: list[float]) -> dict:
+    """Median, min and max of the warm runs, and the first (cold) run."""
+    warm = values[1:] or values
+    return {"first": values[0], "median": statistics.median(warm), "min": min(warm), "max": max(warm), "runs": values}
+
+
+def measure(base: str, browser, runs: int, pdf: bool) -> dict:
+    """Every measure on one running app."""
+    out: dict = {}
+    for level, key in PROFILES.items():
+        out[f"profile_{level}"] = summary([settle(browser, f"{base}/territoire/{key}") for _ in range(runs + 1)])
+        if pdf:
+            out[f"pdf_{level}"] = summary([fetch(f"{base}/territoire/{key}.pdf") for _ in range(runs + 1)])
+    return out
+
+
+def baseline_tree(ref: str, folder: Path) -> Path:
+    """The code of ``ref`` exported into ``folder`` (git archive: the work tree is not touched)."""
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def serve(code: Path, db: Path, port: int) -> subprocess.Popen:
+    """The app of the code in ``code`` on ``db`` at ``port``."""
+    env = {"OBSERVATORY_DB": str(db), "OBSERVATORY_GEO_DIR": str(db.parent / "geo"), "OBSERVATORY_PORT": str(port)}
+    env["PYTHONPATH"] = str(code)
+    proc = start([sys.executable, str(code / "app.py")], env, port)
+    return proc
+
+
+def markdown(results: dict) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        f"# Profile benchmark ({results['date']})",
+        "",
+        f"Machine: {results['machine']}; runs: {results['runs']} (median of the warm runs; 'first' is the "
+        "server's first answer for the territory). Profile: navigation → network idle in a fresh context.",
+        "",
+        "| measure | first (s) | median (s) | min | max | target | baseline median (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    base = results.get("baseline") or {}
+    for key, r in results["ours"].items():
+        target = TARGETS["pdf" if key.startswith("pdf") else "profile"]
+        ok = "✓" if r["median"] <= target else "✗"
+        b = base.get(key)
+        lines.append(
+            f"| {key} | {r['first']:.2f} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | ≤ {target:g} s {ok} "
+            f"| {b['median']:.2f} |"
+            if b
+            else f"| {key} | {r['first']:.2f} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | ≤ {target:g} s {ok} | — |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write its results."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--db", type=Path, default=Path(os.environ.get("OBSERVATORY_DB", ROOT / "data" / "observatory.duckdb"))
+    )
+    parser.add_argument("--baseline", help="a git ref of the previous version of the page, measured in the same run")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}",
+        "runs": args.runs,
+    }
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        port = free_port()
+        proc = serve(ROOT, args.db, port)
+        try:
+            results["ours"] = measure(f"http://127.0.0.1:{port}", browser, args.runs, pdf=True)
+        finally:
+            proc.terminate()
+            proc.wait()
+        if args.baseline:
+            code = baseline_tree(args.baseline, Path(tmp))
+            port = free_port()
+            proc = serve(code, args.db, port)
+            try:
+                results["baseline"] = measure(f"http://127.0.0.1:{port}", browser, args.runs, pdf=False)
+                results["baseline_ref"] = args.baseline
+            finally:
+                proc.terminate()
+                proc.wait()
+        browser.close()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "profile.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (args.out / "profile.md").write_text(markdown(results), encoding="utf-8")
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
