@@ -65,7 +65,10 @@ def measure_scale(db: Path, session, runs: int) -> dict:
     register_s, _ = timed(lambda: sdb.meta)  # the tables registered as views, meta read
     first = run_once(Observatory(settings, db=sdb))
     warm = [run_once(Observatory(settings, db=sdb)) for _ in range(runs)]  # a new engine: empty caches
+    batch_spark, batch_duck = estimates_batch(db, parquet, session)
     return {
+        "batch_spark_s": batch_spark,
+        "batch_duckdb_s": batch_duck,
         "parquet_rows": sum(rows.values()),
         "parquet_s": parquet_s,
         "parquet_mb": sum(p.stat().st_size for p in parquet.rglob("*.parquet")) / 1e6,
@@ -74,6 +77,30 @@ def measure_scale(db: Path, session, runs: int) -> dict:
         "spark_first_s": first,
         "spark_warm": stat(warm),
     }
+
+
+def estimates_batch(db: Path, parquet: Path, session) -> tuple[float, float]:
+    """Seconds to build the whole estimates table: on Spark from the tree, and on DuckDB from the file.
+
+    Once each: at ×20 the Spark batch takes minutes. Spark's includes writing the Parquet.
+    """
+    import shutil
+
+    import duckdb
+
+    from etl.estimates import write_estimates
+    from etl.spark_estimates import spark_estimates, write_estimates_parquet
+
+    out = parquet.parent / "estimates-spark"
+    shutil.rmtree(out, ignore_errors=True)
+    spark_s, _ = timed(lambda: write_estimates_parquet(spark_estimates(str(parquet), session=session), out))
+    shutil.rmtree(out, ignore_errors=True)
+    copy = db.with_name("estimates-copy.duckdb")
+    shutil.copy2(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        duck_s, _ = timed(lambda: write_estimates(con))
+    copy.unlink()
+    return spark_s, duck_s
 
 
 def markdown(results: dict) -> str:
@@ -87,8 +114,9 @@ def markdown(results: dict) -> str:
         f"Spark session start (JVM): {results['session_start_s']:.1f} s.",
         "",
         "| scale | input rows | DuckDB | Spark, warm | Spark, first query | ratio | tables registered | "
-        "Parquet written | Parquet size | DuckDB load (without Parquet) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "Parquet written | Parquet size | DuckDB load (without Parquet) | estimates batch, Spark | "
+        "estimates batch, DuckDB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in results["scales"]:
         d, w = s["duckdb"], s["spark_warm"]
@@ -96,7 +124,7 @@ def markdown(results: dict) -> str:
             f"| ×{s['scale']:g} | {s['input_rows']:,} | {d['median']:.2f} s ({d['min']:.2f}–{d['max']:.2f}) | "
             f"{w['median']:.2f} s ({w['min']:.2f}–{w['max']:.2f}) | {s['spark_first_s']:.1f} s | "
             f"{w['median'] / d['median']:.1f}× | {s['register_s']:.1f} s | {s['parquet_s']:.1f} s | "
-            f"{s['parquet_mb']:.0f} MB | {s['load_s']:.1f} s |"
+            f"{s['parquet_mb']:.0f} MB | {s['load_s']:.1f} s | {s['batch_spark_s']:.1f} s | {s['batch_duckdb_s']:.1f} s |"
         )
     return "\n".join(lines) + "\n"
 

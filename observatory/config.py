@@ -50,6 +50,9 @@ class Settings:
     """OBSERVATORY_API_MAX_ROWS: most rows in one JSON or XLSX answer of the API (larger tables are paged)."""
     api_time_limit: float
     """OBSERVATORY_API_TIME_LIMIT: seconds an API request may spend on its DuckDB queries (waiting included)."""
+    precomputed: bool = True
+    """OBSERVATORY_PRECOMPUTED: read the estimates table written at load (1, the default), or compute
+    every figure from the micro-data on request (0: the benchmarks' baseline, the engine before it)."""
 
     @property
     def data_dir(self) -> Path:
@@ -94,6 +97,7 @@ def get_settings() -> Settings:
         spark_master=_env("OBSERVATORY_SPARK_MASTER", "local[2]"),
         api_max_rows=_positive("OBSERVATORY_API_MAX_ROWS", int(_env("OBSERVATORY_API_MAX_ROWS", "10000"))),
         api_time_limit=_positive("OBSERVATORY_API_TIME_LIMIT", float(_env("OBSERVATORY_API_TIME_LIMIT", "15"))),
+        precomputed=_env("OBSERVATORY_PRECOMPUTED", "1").lower() not in {"0", "false", "no"},
     )
 
 

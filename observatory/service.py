@@ -40,7 +40,7 @@ class Observatory:
     def __init__(self, settings: Settings, db: Database | SparkDatabase | None = None):
         self.settings = settings
         self.db = db or open_database(settings)
-        self.stats = StatsEngine(self.db)
+        self.stats = StatsEngine(self.db, precomputed=settings.precomputed)
         self._territories = functools.lru_cache(maxsize=8)(self._load_territories)
         self._datasets = functools.lru_cache(maxsize=4)(self._load_datasets)
         self._index = functools.lru_cache(maxsize=2)(self._load_index)
