@@ -149,12 +149,14 @@ class KeyFindings:
     """Every reliable significant difference of each comparison, the smallest p-value first.
 
     ``low``: significant differences on cells of low reliability (counted, never stated);
-    ``tested``: reliable cells tested against each reference (0: nothing to compare).
+    ``tested``: reliable cells tested against each reference (0: nothing to compare);
+    ``modelled``: cells of the small-area model compared with it.
     """
 
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     low: dict[str, int] = field(default_factory=dict)
     tested: dict[str, int] = field(default_factory=dict)
+    modelled: dict[str, int] = field(default_factory=dict)
 
     def shown(self, versus: str) -> list[Finding]:
         """The statements shown for a comparison: the ``MAX_PER_GROUP`` smallest p-values."""
@@ -272,13 +274,64 @@ def _num(x: object) -> float | None:
     return float(x) if x is not None and pd.notna(x) else None
 
 
-def key_findings(rows: pd.DataFrame, changes: pd.DataFrame | None, ranked: pd.DataFrame | None) -> KeyFindings:
+def _model_differences(rows: pd.DataFrame, model: pd.DataFrame | None, versus: str) -> tuple[list[Finding], int]:
+    """The small-area model's cells whose 95 % interval lies wholly above or below the reference's.
+
+    A model estimate has no valid test against the rest of France (it borrows from the other
+    areas): the statement is only that the two 95 % intervals do not overlap (conservative: a
+    wide parent interval makes no statement). Returns the findings and the number of model cells
+    compared.
+    """
+    if model is None or model.empty:
+        return [], 0
+    scope = "france" if versus == "france" else "parent"
+    m = model.merge(_reference(rows, scope), on=["survey", "measure", "statistic"], how="inner")
+    m = m[m["reference"].notna()]
+    ref_low, ref_high = m["reference_low"].fillna(m["reference"]), m["reference_high"].fillna(m["reference"])
+    above, below = m["ci_low"] > ref_high, m["ci_high"] < ref_low
+    hits = m[above | below].assign(direction=np.where(above[above | below], "above", "below"))
+    # the farthest interval from the reference first (in its own units: no p-value here)
+    gap = np.maximum(hits["ci_low"] - hits["reference"], hits["reference"] - hits["ci_high"])
+    hits = hits.assign(_gap=gap / hits["reference"].abs().clip(lower=1e-9)).sort_values("_gap", ascending=False)
+    out = [
+        Finding(
+            versus=versus,
+            direction=r["direction"],
+            indicator=r["indicator"],
+            survey=r["survey"],
+            wave=int(r["wave"]),
+            measure=r["measure"],
+            statistic=r["statistic"],
+            estimate=float(r["estimate"]),
+            ci_low=float(r["ci_low"]),
+            ci_high=float(r["ci_high"]),
+            n=int(r["n"]) if pd.notna(r["n"]) else 0,
+            reliability="model",
+            p_value=float("nan"),
+            reference=_num(r["reference"]),
+            reference_low=_num(r["reference_low"]),
+            reference_high=_num(r["reference_high"]),
+            source="model",
+        )
+        for _, r in hits.iterrows()
+    ]
+    return out, len(m)
+
+
+def key_findings(
+    rows: pd.DataFrame,
+    changes: pd.DataFrame | None,
+    ranked: pd.DataFrame | None,
+    model: pd.DataFrame | None = None,
+) -> KeyFindings:
     """The statements of a profile, from its indicator rows (territory, parent and France).
 
     ``rows``: the profile's rows (scope territory | parent | france, with ``significance``
     against the rest of France and ``vs_parent`` against the rest of the parent); ``changes``:
     the territory's change table since the previous wave of each survey; ``ranked``: its
-    :func:`ranks`. Statements are sorted by p-value, the smallest first.
+    :func:`ranks`; ``model``: the small-area model's estimates of the cells whose direct estimate
+    is not reliable (an EPCI's), stated after the direct ones. Direct statements are sorted by
+    p-value, the smallest first.
     """
     kf = KeyFindings()
     if rows is None or rows.empty:
@@ -290,12 +343,19 @@ def key_findings(rows: pd.DataFrame, changes: pd.DataFrame | None, ranked: pd.Da
     ):
         kf.findings[versus], kf.low[versus] = found, low
     kf.tested["france"] = _tested(rows, "significance")
-    kf.tested["parent"] = _tested(rows, "vs_parent")
+    kf.tested["parent"] = _tested(rows, "vs_parent") if "vs_parent" in rows else 0
     kf.tested["previous_wave"] = _tested(changes, "significance")
+    for versus in ("france", "parent"):
+        if versus == "parent" and not kf.tested["parent"] and "vs_parent" not in rows:
+            continue  # no parent to compare with
+        found, compared = _model_differences(rows, model, versus)
+        kf.findings[versus] = kf.findings[versus] + found
+        kf.modelled[versus] = compared
     return kf
 
 
 # --- in words ------------------------------------------------------------------------------------
+MODEL_WORDS = {"above": ("supérieur", "higher than"), "below": ("inférieur", "lower than")}
 DIRECTION_WORDS = {
     "above": ("significativement supérieur", "significantly higher than"),
     "below": ("significativement inférieur", "significantly lower than"),
@@ -329,20 +389,27 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
     """
     fr = lang == "fr"
     stat = f.statistic
-    reliability = f"fiabilité {i18n.t(f.reliability, lang)}" if fr else f"{i18n.t(f.reliability, lang)} reliability"
-    model = (" — estimation du modèle" if fr else " — model estimate") if f.source == "model" else ""
-    tail = f"{reliability}, n = {f.n}{model}"
+    tail = ""
+    if f.source != "model":
+        reliability = i18n.t(f.reliability, lang)
+        tail = f"fiabilité {reliability}, n = {f.n}" if fr else f"{reliability} reliability, n = {f.n}"
     if f.versus == "previous_wave":
         change = f"{i18n.signed(f.difference, stat, lang)} {i18n.signed_interval(f.difference_low, f.difference_high, stat, lang)}"
         words = DIRECTION_WORDS[f.direction][0 if fr else 1]
         since = f"depuis {f.wave_from}" if fr else f"since {f.wave_from}"
         values = f"{i18n.value(f.reference, stat, lang)} → {i18n.value(f.estimate, stat, lang)}"
         return f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}) — {tail}."
-    words = DIRECTION_WORDS[f.direction][0 if fr else 1]
+    words = (MODEL_WORDS if f.source == "model" else DIRECTION_WORDS)[f.direction][0 if fr else 1]
     if fr:
         words += " à " + ("la France" if reference_name == "France" else reference_name)
     else:
         words += " " + reference_name
+    if f.source == "model":
+        tail = (
+            f"estimation du modèle sur petits domaines (n = {f.n} répondants), intervalles à 95 % disjoints"
+            if fr
+            else f"small-area model estimate (n = {f.n} respondents), 95% intervals apart"
+        )
     own = _value_ci(f.estimate, f.ci_low, f.ci_high, stat, lang)
     other = _value_ci(f.reference, f.reference_low, f.reference_high, stat, lang)
     rank = f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang)}" if f.rank else ""
@@ -360,17 +427,15 @@ def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
             continue
         found = kf.findings.get(versus, [])
         above = sum(f.direction == "above" for f in found)
-        below, tested = len(found) - above, kf.tested.get(versus, 0)
+        below, tested = len(found) - above, kf.tested.get(versus, 0) + kf.modelled.get(versus, 0)
         if not tested:
             continue
         if fr:
             parts.append(
-                f"{above} au-dessus et {below} en dessous {_de(label)} sur {i18n.plural(tested, 'indicateur fiable', 'indicateurs fiables')}"
+                f"{above} au-dessus et {below} en dessous {_de(label)} sur {i18n.plural(tested, 'indicateur', 'indicateurs')}"
             )
         else:
-            parts.append(
-                f"{above} above and {below} below {label} of {i18n.plural(tested, 'reliable indicator', 'reliable indicators')}"
-            )
+            parts.append(f"{above} above and {below} below {label} of {i18n.plural(tested, 'indicator', 'indicators')}")
     if not parts:
         return (
             f"{name}{i18n.colon(lang)}aucune cellule assez fiable pour une comparaison (voir le détail ci-dessous)."
@@ -378,7 +443,13 @@ def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
             else f"{name}{i18n.colon(lang)}no cell reliable enough for a comparison (see the detail below)."
         )
     body = " ; ".join(parts) if fr else "; ".join(parts)
-    scope = " (différences significatives au seuil de 5 %)" if fr else " (significant differences at the 5% level)"
+    modelled = sum(kf.modelled.values())
+    if fr:
+        scope = " (cellules fiables, différences significatives au seuil de 5 %"
+        scope += ", et estimations du modèle d'intervalle disjoint de celui de la référence)" if modelled else ")"
+    else:
+        scope = " (reliable cells, significant differences at the 5% level"
+        scope += ", and model estimates whose interval is apart from the reference's)" if modelled else ")"
     return f"{name}{i18n.colon(lang)}{body}{scope}."
 
 

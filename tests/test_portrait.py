@@ -147,3 +147,24 @@ def test_no_reliable_cell_says_so():
     rows = _rows().assign(reliability="suppressed")
     kf = portrait.key_findings(rows, None, None)
     assert "aucune cellule assez fiable" in portrait.headline(kf, "Commune X", "Loire", "fr")
+
+
+def test_model_estimates_state_only_intervals_apart_from_the_reference():
+    """An EPCI's unreliable cells, from the small-area model: no test, only non-overlapping intervals."""
+    model = pd.DataFrame(
+        {
+            "indicator": "fragility", "wave": 2019, "survey": "citoyens", "statistic": "mean_score",
+            "measure": ["logement", "sante", "emploi"], "estimate": [7.0, 6.05, 3.0],
+            "ci_low": [6.5, 5.85, 2.0], "ci_high": [7.5, 6.25, 4.0], "n": [60, 60, 60],
+        }
+    )  # fmt: skip
+    # France: 6.0 [5.9 – 6.1] for every measure; the parent: 5.5 [5.4 – 5.6]
+    kf = portrait.key_findings(_rows(), None, None, model)
+    france = [(f.measure, f.direction, f.source) for f in kf.findings["france"]]
+    # logement: [6.5, 7.5] above 6.1; sante: [5.85, 6.25] overlaps [5.9, 6.1]; emploi: [2, 4] below
+    assert ("logement", "above", "model") in france and ("emploi", "below", "model") in france
+    assert not any(m == "sante" and s == "model" for m, _d, s in france)
+    assert kf.modelled["france"] == 3
+    model_finding = next(f for f in kf.findings["france"] if f.source == "model")
+    assert "estimation du modèle" in portrait.finding_text(model_finding, "France", "epci", "fr")
+    assert kf.findings["france"][0].source == "direct"  # direct statements first

@@ -94,14 +94,17 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
             *([html.Ul(items, className="findings")] if items else []),
             *[html.P(n, className="note") for n in notes],
         ]
+    modelled = any(f.source == "model" for f in kf.all_shown())
     content.append(
         html.P(
             [
-                "Estimations directes de l'enquête, test à 5 % contre le reste de la France ou du territoire parent ; "
-                "rangs : intervalle à 95 % par simulation (voir la "
+                "Estimations directes de l'enquête, test à 5 % contre le reste de la France ou du territoire parent"
+                + (" ; modèle sur petits domaines là où l'estimation directe n'est pas fiable" if modelled else "")
+                + " ; rangs : intervalle à 95 % par simulation (voir la "
                 if fr
-                else "Direct survey estimates, 5% test against the rest of France or of the parent; ranks: 95% "
-                "interval by simulation (see the ",
+                else "Direct survey estimates, 5% test against the rest of France or of the parent"
+                + ("; small-area model where the direct estimate is not reliable" if modelled else "")
+                + "; ranks: 95% interval by simulation (see the ",
                 dcc.Link("méthodologie" if fr else "methodology", href="/methodologie" + ("" if fr else "?lang=en")),
                 ").",
             ],
@@ -133,7 +136,8 @@ def _finding_item(f, reference: str, level: str, lang: str) -> html.Li:
         data |= {"data-ci-low": repr(f.ci_low), "data-ci-high": repr(f.ci_high)}
     if f.rank:
         data |= {"data-rank": str(f.rank.rank), "data-rank-low": str(f.rank.low), "data-rank-high": str(f.rank.high)}
-    return html.Li(portrait.finding_text(f, reference, level, lang), className=f"finding {f.direction}", **data)
+    kind = f"finding {f.direction}" + (" model" if f.source == "model" else "")
+    return html.Li(portrait.finding_text(f, reference, level, lang), className=kind, **data)
 
 
 def identity(t: pv.Territory, lang: str) -> html.Div:

@@ -476,16 +476,27 @@ def change_rows(obs: Observatory, t: Territory) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def model_rows(obs: Observatory, t: Territory) -> pd.DataFrame | None:
-    """The small-area model's estimates for an EPCI or a commune, when the observatory has them.
+def model_rows(obs: Observatory, t: Territory, rows: pd.DataFrame) -> pd.DataFrame | None:
+    """The small-area model's estimates of an EPCI's cells whose direct estimate is not reliable.
 
-    Hook for ``Observatory.sae(...)`` (observatory/stats/sae.py): its rows, shaped like
-    :func:`indicator_rows`' territory rows with ``source='model'``, would replace the direct
-    estimates of unreliable cells in the key findings. None until that read exists.
+    From ``Observatory.sae`` (the Fay–Herriot model, observatory/stats/sae.py), status ``model``
+    only (not the synthetic estimates of EPCIs without respondents, nor ``model_only`` where the
+    covariates explain everything). Communes are not modelled (the methodology page says why):
+    None for them, as for an observatory without the model.
     """
-    if t.level not in ("epci", "commune") or not hasattr(obs, "sae"):
+    if t.level != "epci" or not hasattr(obs, "sae") or rows is None or rows.empty:
         return None
-    return None  # the model's read is not wired yet: the findings use the direct estimates
+    terr = rows[rows["scope"] == "territory"]
+    keys = zip(terr["survey"], terr["measure"], terr["statistic"], strict=True)
+    direct_ok = {k for k, rel in zip(keys, terr["reliability"], strict=True) if rel == "ok"}
+    frames = []
+    for _block, indicator, survey, statistic in _blocks(obs):
+        model = _keep(obs.sae(survey, obs.waves(survey)[-1], indicator, territories=(t.code,)), statistic)
+        model = model[(model["sae_status"] == "model") & model["estimate"].notna()]
+        keys = list(zip(model["survey"], model["measure"], model["statistic"], strict=True))
+        frames.append(model[[k not in direct_ok for k in keys]])
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 @dataclass(frozen=True)
@@ -500,7 +511,8 @@ def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None
     """The key findings and ranks of a territory (``rows``: its :func:`indicator_rows`, if read)."""
     rows = indicator_rows(obs, t) if rows is None else rows
     ranked = portrait.ranks(peer_rows(obs, t), t.code)
-    return Portrait(portrait.key_findings(rows, change_rows(obs, t), ranked), ranked)
+    findings = portrait.key_findings(rows, change_rows(obs, t), ranked, model_rows(obs, t, rows))
+    return Portrait(findings, ranked)
 
 
 def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
