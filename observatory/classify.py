@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import warnings
 
-import mapclassify
 import numpy as np
 
 METHODS: tuple[str, ...] = ("quantiles", "jenks", "equal")
@@ -28,14 +27,18 @@ def breaks(values: np.ndarray, method: str = "quantiles", k: int = DEFAULT_K) ->
     k = max(1, min(k, unique.size))
     if k == 1:
         return [float(v.max())]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns when classes collapse
-        if method == "jenks":
+    if method == "jenks":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mapclassify warns when classes collapse
+            # Imported here: it brings scipy.stats, scikit-learn and matplotlib (~120 MB, 1 s)
+            # into every process; quantiles and equal intervals need none of it.
+            import mapclassify
+
             bins = mapclassify.NaturalBreaks(v, k=k).bins
-        elif method == "equal":
-            bins = mapclassify.EqualInterval(v, k=k).bins
-        else:
-            bins = mapclassify.Quantiles(v, k=k).bins
+    elif method == "equal":
+        bins = equal_interval_bins(v, k)
+    else:
+        bins = quantile_bins(v, k)
     out = sorted({float(b) for b in bins})
     out[-1] = max(out[-1], float(v.max()))
     return out
@@ -58,3 +61,19 @@ def class_ranges(values_min: float, upper_bounds: list[float]) -> list[tuple[flo
     """(low, high) of each class for the legend; the first class starts at the minimum."""
     lows = [values_min, *upper_bounds[:-1]]
     return list(zip(lows, upper_bounds, strict=True))
+
+
+def quantile_bins(v: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` quantile classes: mapclassify's ``Quantiles`` (linear percentiles, ties collapsed)."""
+    w = 100.0 / k
+    p = np.minimum(np.arange(w, 100 + w, w), 100.0)[:k]
+    return np.unique(np.percentile(v, p))
+
+
+def equal_interval_bins(v: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` classes of equal width (mapclassify's ``EqualInterval``)."""
+    lo, hi = float(v.min()), float(v.max())
+    width = (hi - lo) / k
+    cuts = np.arange(lo + width, hi + width, width)[:k]
+    cuts[-1] = hi
+    return cuts
