@@ -10,9 +10,16 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import SHOTS, shot
 
 pytestmark = pytest.mark.browser
+
+
+def shot_path(name: str):
+    """Where a screenshot of the first screen goes (tests/artifacts/screenshots/)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS / f"{name}.png"
+
 
 MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
 
@@ -105,3 +112,33 @@ def test_profile_block_embeds_in_another_site(live_server, page, other_site):
     # the app's own pages refuse to be framed (frame-ancestors 'none'): no title in that frame
     page.wait_for_timeout(1500)
     assert page.frame_locator("#page").locator("#profile-title").count() == 0
+
+
+PROFILES = {"42218": "commune", "244200770": "epci", "42": "departement", "reg-84": "region"}
+
+
+def test_profiles_and_a_comparison_on_a_phone_and_a_desktop(live_server, browser):
+    """At 390 px nothing widens the page (key findings, embed code, tables) and the key findings
+    start on the first screen; the screenshots (phone and desktop, top of the page) are the
+    README's."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    try:
+        for key, level in PROFILES.items():
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(live_server + f"/territoire/{key}")
+            page.wait_for_selector("#key-findings", timeout=60_000)
+            page.wait_for_selector(".profile-block .js-plotly-plot", timeout=60_000)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, key
+            top = page.evaluate("document.querySelector('#key-findings').getBoundingClientRect().top")
+            assert top < 844, key  # the answer is on the first screen
+            assert page.locator("#profile-pdf").get_attribute("href") == f"/territoire/{key}.pdf"
+            page.screenshot(path=str(shot_path(f"p19_profile_{level}_phone")))
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.screenshot(path=str(shot_path(f"p19_profile_{level}_desktop")))
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(live_server + "/comparer?territories=42,13,reg-84")
+        page.wait_for_selector(".compare .js-plotly-plot", timeout=60_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
