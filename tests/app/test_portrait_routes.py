@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
 
 @pytest.fixture(scope="module")
 def client(demo_db):
@@ -87,6 +89,24 @@ def test_pdf_portrait(client, demo_db, tmp_path, key, title):
     pdf.write_bytes(resp.data)
     pages = _pages(pdf, tmp_path)
     assert 2 <= len(pages) <= 12
+    if key == "42":  # the README shows the first page
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "70",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(pdf),
+                str(SHOTS / "p19_portrait_pdf"),
+            ],
+            check=True,
+        )
     for image in pages:
         assert (image < 200).mean() > 0.005  # ink on every page: none is blank
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout

@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.browser.conftest import SHOTS, shot
+from tests.browser.conftest import SHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +82,6 @@ def test_key_findings_match_the_api(live_server, page):
             assert parent_values[key] == pytest.approx(float(f["reference"]), rel=1e-9)
             assert (float(f["estimate"]) > parent_values[key]) == (f["direction"] == "above")
             assert "Auvergne-Rhône-Alpes" in text
-    shot(page, "p19_profile_departement_42")
     assert not page.errors
 
 
