@@ -22,14 +22,14 @@ from dash import Dash, Input, Output, dcc, html
 
 from observatory import reference as ref
 
-LEVEL_COLUMN = {"departement": "departement_code", "commune": "commune_code"}
+LEVEL_COLUMN = {"departement": "departement_code", "epci": "epci_code", "commune": "commune_code"}
 
 
 def create(db: Path, geo_dir: Path) -> Dash:
     """The naive app: all citizens' answers in memory, the GeoJSON embedded in each figure."""
     con = duckdb.connect(str(db), read_only=True)
     answers = con.execute(
-        """SELECT r.departement_code, r.commune_code, r.weight, f.domain, f.score
+        """SELECT r.departement_code, r.epci_code, r.commune_code, r.weight, f.domain, f.score
            FROM respondents r JOIN fragility f USING (wave, survey, respondent_id)
            WHERE r.survey = 'citoyens'"""
     ).df()
