@@ -53,17 +53,18 @@ def _e(text: object) -> str:
 def findings_html(p: pv.Portrait, t: pv.Territory, lang: str) -> str:
     """The key findings: the headline and each comparison's statements."""
     fr, parent = lang == "fr", pv.parent_name(t)
+    label = pv.parent_label(t, lang)
     heads = {
         "france": ("Par rapport au reste de la France", "Compared with the rest of France"),
-        "parent": (f"Par rapport au reste de {parent}", f"Compared with the rest of {parent}"),
+        "parent": (f"Par rapport au reste {portrait.with_de(label or '')}", f"Compared with the rest of {parent}"),
         "previous_wave": ("Depuis la vague précédente", "Since the previous wave"),
     }
     out = ["<h2>" + ("L'essentiel" if fr else "Key findings") + "</h2>"]
-    out.append(f'<p class="headline">{_e(portrait.headline(p.findings, t.name, parent, lang))}</p>')
+    out.append(f'<p class="headline">{_e(portrait.headline(p.findings, t.name, label, lang))}</p>')
     for versus in portrait.VERSUS:
         if versus == "parent" and not parent:
             continue
-        reference = "France" if versus == "france" else parent or ""
+        reference = "France" if versus == "france" else label or ""
         items = [f"<li>{_e(portrait.finding_text(f, reference, t.level, lang))}</li>" for f in p.findings.shown(versus)]
         more = p.findings.more(versus)
         out.append(f"<h3>{_e(heads[versus][0 if fr else 1])}</h3>")

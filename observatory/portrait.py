@@ -401,7 +401,7 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
         return f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}) — {tail}."
     words = (MODEL_WORDS if f.source == "model" else DIRECTION_WORDS)[f.direction][0 if fr else 1]
     if fr:
-        words += " à " + ("la France" if reference_name == "France" else reference_name)
+        words += " " + with_a("la France" if reference_name == "France" else reference_name)
     else:
         words += " " + reference_name
     if f.source == "model":
@@ -431,11 +431,9 @@ def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
         if not tested:
             continue
         if fr:
-            parts.append(
-                f"{above} au-dessus et {below} en dessous {_de(label)} sur {i18n.plural(tested, 'indicateur', 'indicateurs')}"
-            )
+            parts.append(f"{above} au-dessus et {below} en dessous {with_de(label)}, sur {tested}")
         else:
-            parts.append(f"{above} above and {below} below {label} of {i18n.plural(tested, 'indicator', 'indicators')}")
+            parts.append(f"{above} above and {below} below {label}, of {tested}")
     if not parts:
         return (
             f"{name}{i18n.colon(lang)}aucune cellule assez fiable pour une comparaison (voir le détail ci-dessous)."
@@ -443,18 +441,33 @@ def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
             else f"{name}{i18n.colon(lang)}no cell reliable enough for a comparison (see the detail below)."
         )
     body = " ; ".join(parts) if fr else "; ".join(parts)
-    modelled = sum(kf.modelled.values())
-    if fr:
-        scope = " (cellules fiables, différences significatives au seuil de 5 %"
-        scope += ", et estimations du modèle d'intervalle disjoint de celui de la référence)" if modelled else ")"
-    else:
-        scope = " (reliable cells, significant differences at the 5% level"
-        scope += ", and model estimates whose interval is apart from the reference's)" if modelled else ")"
-    return f"{name}{i18n.colon(lang)}{body}{scope}."
+    lead = ", indicateurs significativement différents" if fr else ", indicators significantly different"
+    return f"{name}{lead}{i18n.colon(lang)}{body}."
 
 
-def _de(name: str) -> str:
-    """'de' before a name, elided before a vowel (a place name's own article is not known here)."""
-    if name == "la France":
-        return "de la France"
+def with_de(name: str) -> str:
+    """'de la France', 'du département (Loire)', 'de la région (Bretagne)'.
+
+    A place name's own article is not known here ('la Loire'): names come after their level word
+    (see :func:`reference_label`), which takes the article.
+    """
+    for word, prefix in (("département ", "du "), ("région ", "de la "), ("la France", "de ")):
+        if name.startswith(word):
+            return prefix + name
     return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÎ" else f"de {name}"
+
+
+def with_a(name: str) -> str:
+    """'à la France', 'au département (Loire)', 'à la région (Bretagne)'."""
+    for word, prefix in (("département ", "au "), ("région ", "à la "), ("la France", "à ")):
+        if name.startswith(word):
+            return prefix + name
+    return f"à {name}"
+
+
+def reference_label(level: str, name: str, lang: str) -> str:
+    """How a parent is named in the statements: 'département (Loire)' in French, 'Loire' in English."""
+    if lang != "fr":
+        return name
+    word = {"departement": "département", "region": "région"}.get(level)
+    return f"{word} ({name})" if word else name

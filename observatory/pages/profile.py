@@ -60,20 +60,21 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
     fr = lang == "fr"
     parent = pv.parent_name(t)
     kf = p.findings
+    label = pv.parent_label(t, lang)
     heads = {
         "france": ("Par rapport au reste de la France", "Compared with the rest of France"),
-        "parent": (f"Par rapport au reste de {parent}", f"Compared with the rest of {parent}"),
+        "parent": (f"Par rapport au reste {portrait.with_de(label or '')}", f"Compared with the rest of {parent}"),
         "previous_wave": ("Depuis la vague précédente", "Since the previous wave"),
     }
     content: list = [
         html.H2("L'essentiel" if fr else "Key findings"),
-        html.P(portrait.headline(kf, t.name, parent, lang), className="headline"),
+        html.P(portrait.headline(kf, t.name, label, lang), className="headline"),
     ]
     for versus in portrait.VERSUS:
         if versus == "parent" and not parent:
             continue
         shown = kf.shown(versus)
-        items = [_finding_item(f, "France" if versus == "france" else parent or "", t.level, lang) for f in shown]
+        items = [_finding_item(f, "France" if versus == "france" else label or "", t.level, lang) for f in shown]
         notes = []
         if kf.more(versus):
             notes.append(

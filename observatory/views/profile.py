@@ -223,6 +223,12 @@ def parent_name(t: Territory) -> str | None:
     return next((name for level, code, name in t.parents if parent == (level, code)), None)
 
 
+def parent_label(t: Territory, lang: str) -> str | None:
+    """The parent as the key findings name it: 'département (Loire)' in French, 'Loire' in English."""
+    parent, name = parent_of(t), parent_name(t)
+    return portrait.reference_label(parent[0], name, lang) if parent and name else None
+
+
 # --- the tables, as shown ------------------------------------------------------------------------
 SHORT_LEVELS = {
     "commune": ("commune", "municipality"),
@@ -518,6 +524,7 @@ def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None
 def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
     """The key findings as a table (the downloads): one row per statement shown, in both languages."""
     names = {"france": "France", "parent": parent_name(t) or "", "previous_wave": ""}
+    labels = {lang: {**names, "parent": parent_label(t, lang) or ""} for lang in ("fr", "en")}
     rows = [
         {
             "block": "key_findings",
@@ -549,8 +556,8 @@ def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
             "rank_low": f.rank.low if f.rank else None,
             "rank_high": f.rank.high if f.rank else None,
             "peers": f.rank.peers if f.rank else None,
-            "text_fr": portrait.finding_text(f, names[f.versus], t.level, "fr"),
-            "text_en": portrait.finding_text(f, names[f.versus], t.level, "en"),
+            "text_fr": portrait.finding_text(f, labels["fr"][f.versus], t.level, "fr"),
+            "text_en": portrait.finding_text(f, labels["en"][f.versus], t.level, "en"),
         }
         for f in p.findings.all_shown()
     ]
