@@ -90,7 +90,13 @@ def test_profile_download_has_one_sheet_per_block(live_server, page, tmp_path):
     with page.expect_download() as info:
         page.click("#profile-xlsx")
     sheets = pd.read_excel(info.value.path(), sheet_name=None, dtype={"territory_code": str})
-    assert set(sheets) == {"fragilite", "partenariats", "maires", "innovation", "tendances", "initiatives"}
+    assert set(sheets) == {
+        "fragilite", "partenariats", "maires", "innovation", "essentiel", "rangs", "tendances", "initiatives",
+    }  # fmt: skip
+    # the key findings shown at the top of the page, with their sentences, and the ranks
+    shown = page.eval_on_selector_all("#key-findings li.finding", "els => els.map(e => e.innerText)")
+    assert sheets["essentiel"]["text_fr"].tolist() == shown
+    assert {"rank", "rank_low", "rank_high", "peers"} <= set(sheets["rangs"].columns)
     frag = sheets["fragilite"]
     assert set(frag.scope) == {"territory", "parent", "france"}
     assert (frag[frag.scope == "territory"].territory_code == "13").all()
