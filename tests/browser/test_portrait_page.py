@@ -141,3 +141,21 @@ def test_profiles_and_a_comparison_on_a_phone_and_a_desktop(live_server, browser
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_embedded_map_view_shows_map_legend_and_notice_only(live_server, page):
+    page.goto(live_server + "/embed/fragilites?level=departement&domain=emploi")
+    page.wait_for_function(
+        "() => { const m = document.getElementById('map'); return !!m && m.dataset.state === 'drawn'; }",
+        timeout=90_000,
+    )
+    assert page.locator("body.embed").count() == 1
+    assert page.locator(".legend").is_visible() and page.locator("#page-title, h1").first.is_visible()
+    assert page.locator(".banner").is_visible()  # the synthetic-data notice
+    assert "Géographie" in page.inner_text(".footer")  # the sources
+    for hidden in (".header", ".controls", "#table"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    back = page.get_attribute("a.embed-back", "href")
+    assert back == "/fragilites?level=departement&domain=emploi"
+    page.screenshot(path=str(shot_path("p19_embed_fragilites")))
+    assert not page.errors
