@@ -187,6 +187,16 @@ independently at each wave: they are not the same people. That is what the chang
 
 # --- issue 19: ranks among peers, with their uncertainty (observatory/portrait.py) ---------------
 RANKS_FR = """
+### L'essentiel d'un profil
+Le bloc « L'essentiel » en tête d'un profil est écrit par le programme à partir des estimations,
+jamais à la main : les cellules de **bonne fiabilité** significativement différentes (test z à 5 %)
+du reste de la France, puis du reste du territoire parent, et les évolutions significatives depuis
+la vague précédente, les trois plus nettes (plus petites p-valeurs) de chaque comparaison ; les
+autres sont comptées, et les différences sur des cellules de fiabilité faible sont signalées sans
+être énoncées. Pour une intercommunalité dont l'estimation directe n'est pas fiable, l'estimation
+du modèle sur petits domaines est énoncée, libellée comme telle, seulement si son intervalle à 95 %
+et celui de la référence sont disjoints (aucun test n'est valide pour une estimation de modèle).
+
 ### Rang parmi les territoires du même échelon, et son incertitude
 Le profil donne le rang d'un territoire parmi ceux de son échelon (« 12e sur 101 départements »),
 1er étant la valeur la plus élevée, et un **intervalle de ce rang** (« entre le 5e et le 24e »).
@@ -202,6 +212,15 @@ approximation (les sous-échantillons sont disjoints, les erreurs d'échantillon
 indépendantes).
 """
 RANKS_EN = """
+### A profile's key findings
+The "Key findings" block at the top of a profile is written by the program from the estimates,
+never by hand: the cells of **good reliability** that differ significantly (z-test at 5%) from the
+rest of France, then from the rest of the parent, and the significant changes since the previous
+wave, the three clearest (smallest p-values) of each comparison; the others are counted, and
+differences on low-reliability cells are flagged, not stated. For an intercommunality whose direct
+estimate is not reliable, the small-area model's estimate is stated, labelled as such, only when
+its 95% interval and the reference's are apart (no test is valid for a model estimate).
+
 ### Rank among the territories of the same level, and its uncertainty
 The profile gives a territory's rank among those of its level ("12th of 101 départements"), 1st
 being the highest value, and an **interval of that rank** ("between 5th and 24th"). Only cells of
