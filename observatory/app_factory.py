@@ -11,6 +11,7 @@ from observatory.config import PROJECT_ROOT, Settings, get_settings
 from observatory.embed import register_embed_routes
 from observatory.geo_routes import register_geo_routes
 from observatory.layout import shell
+from observatory.memory import limit_arenas, register_trim
 from observatory.security import register_security
 from observatory.service import Observatory
 
@@ -18,6 +19,7 @@ from observatory.service import Observatory
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the app on the database of ``settings`` (opened read-only)."""
     settings = settings or get_settings()
+    limit_arenas()
     obs = Observatory(settings)
     app = Dash(
         __name__,
@@ -36,5 +38,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_embed_routes(app, obs)
     register_callbacks(app, obs)
     register_security(app)
+    register_trim(app.server)
     app.server.config["OBSERVATORY"] = obs
     return app
