@@ -40,4 +40,5 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_security(app)
     register_trim(app.server)
     app.server.config["OBSERVATORY"] = obs
+    obs.warm()
     return app
