@@ -12,7 +12,6 @@ from observatory import ids
 from observatory.api import api_url
 from observatory.datapackage import package, slug
 from observatory.export import (
-    ExportRequest,
     comparison_tables,
     export_file,
     export_table,
@@ -27,36 +26,15 @@ from observatory.layout.legend import legend
 from observatory.pages import compare, mappage, methodology, profile, registry
 from observatory.search import hit_label, more_results_text
 from observatory.service import Observatory
-from observatory.urlstate import ViewState, language, notice_texts, parse, raw_values, to_search, view_state
-from observatory.views import pageview
+from observatory.urlstate import language, notice_texts, view_state
+from observatory.views import mapspec, pageview
 
 CONTROLS = {"type": "control", "name": ALL}
 
 
-def resolve(obs: Observatory, page, search: str | None) -> tuple[dict[str, str], list]:
-    """The page's parameter values from a query string, and the notices for replaced ones.
-
-    ``compare`` (another wave of the survey) is allowed once the survey and wave are known.
-    """
-    values, notices = parse(search, page.params(obs, raw_values(search)))
-    query, _measure, _statistic = page.query(values)
-    compared, more = parse(search, [mappage.compare_param(obs, query)])
-    return {**values, **compared}, notices + more
-
-
-def url_search(values: dict[str, str], lang: str, state: ViewState | None = None) -> str:
-    """The query string of a map view, with its frozen classes, layers and selection.
-
-    No ``compare`` when none; the rest is :class:`~observatory.urlstate.ViewState`.
-    """
-    kept = {**values, "lang": "en" if lang == "en" else None}
-    if kept.get("compare") == mappage.NO_COMPARE:
-        kept["compare"] = None
-    return to_search({**kept, **(state or ViewState()).params()})
-
-
 def register_callbacks(app: Dash, obs: Observatory) -> None:
     """Register the router, the map-view, the download and the selection callbacks."""
+    caches = pageview.PageCaches()  # this app's computed views (never a module global)
     register_profile_callbacks(app, obs)
     register_compare_callbacks(app, obs)
     register_search_callbacks(app, obs)
@@ -79,7 +57,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             return (no_update,) * 5
         notices: list[str] = []
         if page is not None:
-            values, replaced = resolve(obs, page, search)
+            values, replaced = mapspec.resolve(obs, page, search)
             notices = notice_texts(replaced, lang, mappage.describe(page, obs, values, lang))
             content = mappage.layout(page, obs, values, lang, view_state(search))
         elif path == "/methodologie":
@@ -127,64 +105,33 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         if page is None:
             return (no_update,) * 11 + ([no_update] * len(control_values),) * 2
         lang = language(search)
-        freeze = bool((freeze_clicks or 0) % 2)
         names = [i["id"]["name"] for i in ctx.inputs_list[0]]
         given = dict(zip(names, control_values, strict=True))
-        values, _ = resolve(obs, page, to_search(given))
-        key = f"{page.indicator}|{values.get('stat') or values.get('base') or 'share'}"
-        if values.get("compare", mappage.NO_COMPARE) != mappage.NO_COMPARE:
-            key += "|change"  # breaks of a change map are never frozen with those of a level map
-        linked = view_state(search)  # the state the URL was opened with (frozen breaks, selection)
-        store = dict(store or {})
-        frozen = (store.get(key) or (list(linked.breaks) if linked.breaks else None)) if freeze else None
-        # A click selects; any other change keeps the selection (it is part of the link).
-        selected = _clicked(click) if ctx.triggered_id == ids.MAP_CLICK else linked.selected
+        clicked = _clicked(click) if ctx.triggered_id == ids.MAP_CLICK else None
+        freeze, show_initiatives = bool((freeze_clicks or 0) % 2), bool((initiative_clicks or 0) % 2)
         width = (viewport or {}).get("width")
-        show_initiatives = bool((initiative_clicks or 0) % 2)
-        pv = pageview.compute_cached(obs, page, values, lang, frozen, selected, width, show_initiatives)
-        if selected not in set(pv.view.rows["territory_code"]):
-            selected = None
-        if freeze and not frozen:
-            store[key] = pv.view.upper_bounds
-        elif not freeze:
-            store.pop(key, None)
-        bounds = tuple(frozen or pv.view.upper_bounds) if freeze else None
-        state = ViewState(freeze, bounds, show_initiatives, selected)
-        new_search = url_search(values, lang, state)
+        up = pageview.map_update(
+            caches, obs, page, given, lang, view_state(search), store, freeze, show_initiatives, clicked, width
+        )
+        url = api_url(pageview.download_request(page, up.values))
         # The options of a control depend on the others (the waves of the survey chosen...): send
         # them again, and the values actually used (a wave the new survey lacks falls back).
-        by_name = {c.name: c for c in mappage.all_controls(page, obs, values, lang)}
-        options = [by_name[n].option_dicts() if n in by_name else no_update for n in names]
-        used = [values[n] if n in values and values[n] != given.get(n) else no_update for n in names]
-        meta = {
-            "path": page.path,
-            "map_id": pv.map_data["id"],
-            "values": values,
-            "lang": lang,
-            "frozen": frozen,
-            "selected": selected,
-            "width": width,
-            "initiatives": show_initiatives,
-        }
-        url = api_url(download_request(page, values))
         return (
-            pv.map_data,
-            legend(pv.view, pv.colours, obs.settings.min_n, lang, bool(frozen), show_initiatives),
-            mappage.view_title(page, values, lang),
-            pageview.summary(pv, lang, obs.is_synthetic(values.get("survey"))),
-            store,
-            new_search if new_search != (search or "") else no_update,
+            up.pv.map_data,
+            legend(up.pv.view, up.pv.colours, obs.settings.min_n, lang, bool(up.frozen), show_initiatives),
+            mappage.view_title(page, up.values, lang),
+            pageview.summary(up.pv, lang, obs.is_synthetic(up.values.get("survey"))),
+            up.store,
+            up.search if up.search != (search or "") else no_update,
             "true" if freeze else "false",
             "true" if show_initiatives else "false",
             url,
             "API" + colon(lang) + url,
-            meta,
-            options,
-            used,
+            up.meta,
+            [up.options.get(n, no_update) for n in names],
+            [up.values[n] if n in up.values and up.values[n] != given.get(n) else no_update for n in names],
         )
 
-    # The panels below the map wait until MapLibre has drawn it (at most 8 s): on two cores, with
-    # WebGL in software, drawing them at the same time would delay the map the person looks at.
     # MapLibre (assets/map.js) starts from the layout's spec and paints each new set of values.
     app.clientside_callback(
         ClientsideFunction("observatoryMap", "render"),
@@ -217,14 +164,14 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             return (no_update,) * 6
         lang, selected = meta["lang"], meta["selected"]
         args = (meta["values"], lang, meta["frozen"], selected, meta["width"], meta["initiatives"])
-        pv = pageview.compute_cached(obs, page, *args)
+        pv = pageview.compute_cached(caches, obs, page, *args)
         columns, records = pageview.table_rows(pv, lang)
         return (
             mappage.ranking_graph(pv.ranking),
             columns,
             records,
             _selection(pv, selected, lang),
-            pageview.extras_cached(obs, page, pv, meta["values"], lang, meta["width"]),
+            pageview.extras_cached(caches, obs, page, pv, meta["values"], lang, meta["width"]),
             pageview.table_highlight(selected),
         )
 
@@ -257,8 +204,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         if page is None:
             return no_update
         names = [i["id"]["name"] for i in ctx.states_list[0]]
-        values, _ = resolve(obs, page, to_search(dict(zip(names, control_values, strict=True))))
-        req = download_request(page, values)
+        values = mapspec.resolve_values(obs, page, dict(zip(names, control_values, strict=True)))
+        req = pageview.download_request(page, values)
         if ctx.triggered_id == ids.DOWNLOAD_ZIP:
             return dcc.send_bytes(export_file(obs, req, "zip"), filename(req, "zip"))
         dialect = "excel-fr" if ctx.triggered_id == ids.DOWNLOAD_EXCEL else "plain"
@@ -393,22 +340,6 @@ def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
         fmt = "xlsx" if ctx.triggered_id == profile.PROFILE_XLSX else "csv"
         data = render_profile(tables, fmt)
         return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.{fmt}")
-
-
-def download_request(page, values: dict[str, str]) -> ExportRequest:
-    """The export request of the rows behind a page's current view."""
-    query, measure, statistic = page.query(values)
-    since = pageview.compare_wave(values)
-    return ExportRequest(
-        indicator=query.indicator,
-        wave=query.wave if since is None else since,
-        wave_to=None if since is None else query.wave,
-        survey=query.survey,
-        level=query.level,
-        measures=(measure,),
-        statistic=statistic,
-        size_class=query.size_class,
-    )
 
 
 def _clicked(click: dict | None) -> str | None:

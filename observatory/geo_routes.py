@@ -18,10 +18,8 @@ read-only, into this user's temporary folder instead.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, request, send_file
 
 from etl.tiles import LevelTiles, valid_tile
+from observatory.files import write_gzip
 from observatory.reference import LEVEL_CODES
 
 CACHE_SECONDS = 7 * 24 * 3600
@@ -53,24 +52,6 @@ def gzipped(path: Path) -> Path:
 
 def _fresh(gz: Path, path: Path) -> bool:
     return gz.exists() and gz.stat().st_mtime >= path.stat().st_mtime
-
-
-def write_gzip(path: Path, gz: Path) -> Path:
-    """Write ``gz`` atomically (temporary file + rename), mode 0644, with no timestamp inside."""
-    fd, tmp = tempfile.mkstemp(dir=gz.parent, prefix=f".{gz.name}.", suffix=".tmp")
-    try:
-        with (
-            os.fdopen(fd, "wb") as raw,
-            path.open("rb") as src,
-            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as out,
-        ):
-            shutil.copyfileobj(src, out)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private to this user
-        os.replace(tmp, gz)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return gz
 
 
 def register_geo_routes(server: Flask, geo_dir: Path) -> None:

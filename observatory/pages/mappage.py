@@ -1,118 +1,40 @@
-"""The machinery shared by the three map pages: controls, layout and the view they compute.
+"""The Dash layout of the three map pages: controls, title, map with legend, panels.
 
-A page is a :class:`MapPage`: its URL parameters (allow-lists and defaults), how they become a
-statistics query, and its palette. Controls carry pattern-matching ids
-``{"type": "control", "name": <url parameter>}``, so one callback serves every page.
+What a page is (its parameters, controls, title, URL ⇄ values) is :mod:`observatory.views.mapspec`,
+without Dash; its names are re-exported here for the page modules. Controls carry
+pattern-matching ids ``{"type": "control", "name": <url parameter>}``, so one callback serves
+every page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from dash import dash_table, dcc, html
 
 from observatory import ids
-from observatory import reference as ref
-from observatory.classify import METHODS
 from observatory.figures.choropleth import map_spec
 from observatory.i18n import t
 from observatory.service import Observatory
-from observatory.stats import Query
-from observatory.urlstate import Param, ViewState
+from observatory.urlstate import ViewState
+from observatory.views.mapspec import (  # re-exported: the page modules import them from here
+    NO_COMPARE,
+    Control,
+    MapPage,
+    Options,
+    all_controls,
+    common_controls,
+    compare_control,
+    compare_param,
+    describe,
+    level_options,
+    method_param,
+    view_title,
+)
 
-Options = list[tuple[str, str]]  # (value, label)
-
-
-@dataclass(frozen=True)
-class Control:
-    """One control: its URL parameter, label and options for the current state."""
-
-    name: str
-    label: str
-    options: Options
-    disabled: frozenset[str] = frozenset()  # values shown greyed (their label says why), not choosable
-
-    def option_dicts(self) -> list[dict]:
-        """The options as a Dash dropdown takes them."""
-        return [
-            {"value": v, "label": lbl, **({"disabled": True} if v in self.disabled else {})} for v, lbl in self.options
-        ]
-
-
-@dataclass(frozen=True)
-class MapPage:
-    """What distinguishes one map page from another."""
-
-    path: str
-    title_key: str
-    palette: str
-    indicator: str
-    params: Callable[[Observatory, dict[str, str]], list[Param]]
-    query: Callable[[dict[str, str]], tuple[Query, str, str]]  # → query, measure, statistic
-    controls: Callable[[Observatory, dict[str, str], str], list[Control]]
-    title: Callable[[dict[str, str], str], str]
-    extras: Callable[..., list] = lambda *_args: []  # (obs, page view, lang, viewport width) → components
-
-
-def level_options(lang: str) -> Options:
-    """The four levels, for a control."""
-    return [(lv.code, lv.fr if lang == "fr" else lv.en) for lv in ref.LEVELS]
-
-
-def method_param() -> Param:
-    """Classification method parameter, common to every map page."""
-    return Param("classes", METHODS, "quantiles")
-
-
-NO_COMPARE = "none"
-
-
-def compare_param(obs: Observatory, query: Query) -> Param:
-    """``compare``: another wave of the survey, to map the change from it to the wave shown."""
-    others = tuple(str(w) for w in obs.waves(query.survey) if w != query.wave)
-    return Param("compare", (NO_COMPARE, *others), NO_COMPARE, optional=True)
-
-
-def compare_control(obs: Observatory, query: Query, lang: str) -> Control:
-    """The "compare with wave" control: none (levels), or each other wave of the survey."""
-    others = [str(w) for w in obs.waves(query.survey) if w != query.wave]
-    return Control("compare", t("compare_wave", lang), [(NO_COMPARE, t("no_compare", lang)), *((w, w) for w in others)])
-
-
-def all_controls(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
-    """The page's controls, then the wave comparison and the classification."""
-    query, _measure, _statistic = page.query(values)
-    return [*page.controls(obs, values, lang), compare_control(obs, query, lang), *common_controls(values, lang)]
-
-
-def describe(page: MapPage, obs: Observatory, values: dict[str, str], lang: str):
-    """Words for a notice: a parameter's control label, a value's option label (« … »)."""
-    by_name = {c.name: c for c in all_controls(page, obs, values, lang)}
-    quote = "“{}”" if lang == "en" else "« {} »"
-
-    def words(param: str, value: str | None) -> str:
-        control = by_name.get(param)
-        if value is None:
-            return quote.format(control.label if control else param)
-        label = dict(control.options).get(value, value) if control else value
-        return quote.format(label.strip())
-
-    return words
-
-
-def view_title(page: MapPage, values: dict[str, str], lang: str) -> str:
-    """The page's title, with the change's waves when it maps a change."""
-    title = page.title(values, lang)
-    since = values.get("compare", NO_COMPARE)
-    if since != NO_COMPARE:
-        title += f" — évolution depuis {since}" if lang == "fr" else f" — change since {since}"
-    return title
-
-
-def common_controls(values: dict[str, str], lang: str) -> list[Control]:
-    """Controls every map page has after its own: classification."""
-    return [Control("classes", t("classes", lang), [(m, t(m, lang)) for m in METHODS])]
+__all__ = [
+    "NO_COMPARE", "Control", "MapPage", "Options", "all_controls", "common_controls", "compare_control",
+    "compare_param", "control_component", "describe", "layout", "level_options", "method_param",
+    "ranking_graph", "toggle_button", "view_title",
+]  # fmt: skip
 
 
 def control_component(c: Control, value: str) -> html.Div:

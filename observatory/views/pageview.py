@@ -1,7 +1,8 @@
 """Everything a map page shows for one state of its controls, computed without Dash callbacks.
 
-The callbacks only unpack inputs, call :func:`compute` and return its parts; this is what the
-unit tests exercise without a browser.
+The callbacks only unpack inputs, call :func:`map_update` (or :func:`compute`) and return its
+parts; this is what the unit tests exercise without a browser. Computed views are cached per app
+(:class:`PageCaches`), without the selection: a click re-outlines, it does not recompute.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
+from observatory.export import ExportRequest
 from observatory.figures.choropleth import CHANGE_PALETTES, initiative_points, map_data, map_spec, palette
 from observatory.figures.ranking import draw_ranking
-from observatory.pages.mappage import MapPage
+from observatory.lru import LRU
 from observatory.service import Observatory
 from observatory.stats import Query
+from observatory.urlstate import ViewState
+from observatory.views import mapspec
+from observatory.views.mapspec import MapPage
 from observatory.views.mapview import MapView, build_change_view, build_map_view
 
 
@@ -34,6 +39,10 @@ class PageView:
     ranking: dict
     national: pd.DataFrame
     published: pd.DataFrame
+    spec: dict  # the level's tiles and view (figures.choropleth.map_spec)
+    points: list[dict] | None = None  # the initiatives layer, when shown
+    lang: str = "fr"
+    selected: str | None = None
 
     @property
     def change(self) -> tuple[int, int] | None:
@@ -57,7 +66,20 @@ def compute(
     viewport_width: int | None = None,
     initiatives: bool = False,
 ) -> PageView:
-    """Estimates for the view (from the statistics layer), classified and drawn."""
+    """Estimates for the view (from the statistics layer), classified and drawn, with the selection."""
+    return select(compute_view(obs, page, values, lang, frozen, viewport_width, initiatives), selected)
+
+
+def compute_view(
+    obs: Observatory,
+    page: MapPage,
+    values: dict[str, str],
+    lang: str,
+    frozen: list[float] | None = None,
+    viewport_width: int | None = None,
+    initiatives: bool = False,
+) -> PageView:
+    """The view without a selection: what :class:`PageCaches` keeps."""
     query, measure, statistic = page.query(values)
     since = compare_wave(values)
     if since is not None:  # the change from the compared wave to the wave shown
@@ -73,26 +95,49 @@ def compute(
         colours = palette(page.palette, max(len(view.upper_bounds), 1))
     spec = map_spec(query.level, obs.db.version, viewport_width)
     points = initiative_points(obs.initiative_points(), lang) if initiatives else None
-    drawn = map_data(view.rows, view.upper_bounds, colours, spec, selected, points)
-    ranking = draw_ranking(
-        view.rows, statistic, lang, selected, colours[-1], change=since is not None, decrease_colour=colours[0]
-    )
     france = Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class)
     if since is not None:
         national = obs.change(dataclasses.replace(france, wave=since), query.wave, measures=(measure,))
     else:  # all measures in one cached query, then keep this one
         national = obs.estimate(france, measures=(measure,))
     national = national[national["statistic"] == statistic]
-    return PageView(
+    pv = PageView(
         query,
         measure,
         statistic,
         view,
         colours,
-        drawn,
-        ranking,
+        {},
+        {},
         national,
         published_reference(obs, query, measure, statistic),
+        spec,
+        points,
+        lang,
+    )
+    return _drawn(pv, None)
+
+
+def select(pv: PageView, selected: str | None) -> PageView:
+    """The view with ``selected`` outlined on the map and marked in the ranking."""
+    return pv if selected == pv.selected else _drawn(pv, selected)
+
+
+def _drawn(pv: PageView, selected: str | None) -> PageView:
+    rows = pv.view.rows
+    return dataclasses.replace(
+        pv,
+        selected=selected,
+        map_data=map_data(rows, pv.view.upper_bounds, pv.colours, pv.spec, selected, pv.points),
+        ranking=draw_ranking(
+            rows,
+            pv.statistic,
+            pv.lang,
+            selected,
+            pv.colours[-1],
+            change=pv.change is not None,
+            decrease_colour=pv.colours[0],
+        ),
     )
 
 
@@ -348,30 +393,17 @@ def table_highlight(selected: str | None) -> list[dict]:
     return [{"if": {"filter_query": f'{{code}} = "{selected}"'}, "backgroundColor": "#fff1b8", "fontWeight": "600"}]
 
 
-class _LRU:
-    """A small thread-safe least-recently-used cache (the callbacks run in several threads)."""
+class PageCaches:
+    """The map pages' computed views and extra panels, remembered: one per app, not per module.
 
-    def __init__(self, size: int):
-        import threading
-        from collections import OrderedDict
+    The map callback and the panels callback share a view; a communes view holds 35,000 hover
+    texts, so only a few are kept.
+    """
 
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key, make):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_VIEWS = _LRU(6)  # a communes view holds 35,000 hover texts: keep a few
-_EXTRAS = _LRU(12)
+    def __init__(self, views: int = 6, extras: int = 12):
+        """Keep ``views`` computed views and ``extras`` sets of extra panels."""
+        self.views = LRU(views)
+        self.extras = LRU(extras)
 
 
 def _key(obs: Observatory, page: MapPage, values: dict, lang: str, *rest) -> tuple:
@@ -381,6 +413,7 @@ def _key(obs: Observatory, page: MapPage, values: dict, lang: str, *rest) -> tup
 
 
 def compute_cached(
+    cache: PageCaches,
     obs: Observatory,
     page: MapPage,
     values: dict[str, str],
@@ -390,14 +423,116 @@ def compute_cached(
     viewport_width: int | None = None,
     initiatives: bool = False,
 ) -> PageView:
-    """:func:`compute`, remembered: the map callback and the panels callback share one view."""
-    key = _key(obs, page, values, lang, frozen, selected, viewport_width, initiatives)
-    return _VIEWS.get(key, lambda: compute(obs, page, values, lang, frozen, selected, viewport_width, initiatives))
+    """:func:`compute`, remembered without the selection (a click does not rebuild the hover texts)."""
+    key = _key(obs, page, values, lang, frozen, viewport_width, initiatives)
+    base = cache.views.get(key, lambda: compute_view(obs, page, values, lang, frozen, viewport_width, initiatives))
+    return select(base, selected)
 
 
 def extras_cached(
-    obs: Observatory, page: MapPage, pv: PageView, values: dict[str, str], lang: str, width: int | None
+    cache: PageCaches,
+    obs: Observatory,
+    page: MapPage,
+    pv: PageView,
+    values: dict[str, str],
+    lang: str,
+    width: int | None,
 ) -> list:
     """The page's extra panels, remembered by the view's controls (not the selection)."""
     key = (*_key(obs, page, values, lang), width, tuple(pv.view.upper_bounds))
-    return _EXTRAS.get(key, lambda: page.extras(obs, pv, lang, width))
+    return cache.extras.get(key, lambda: page.extras(obs, pv, lang, width))
+
+
+# --- one control change on a map page --------------------------------------------------------------
+@dataclass
+class MapUpdate:
+    """What the map callback returns, named after its outputs; the legend is built from ``pv``."""
+
+    pv: PageView
+    values: dict[str, str]
+    store: dict  # the frozen breaks per indicator and statistic (the breaks store)
+    state: ViewState  # freeze, breaks, layer and selection: the URL's part beyond the controls
+    search: str  # the view's query string
+    options: dict[str, list[dict]]  # every control's options for these values
+    frozen: list[float] | None
+    meta: dict  # what the panels callback needs once the map is drawn
+
+
+def freeze_key(page: MapPage, values: dict[str, str]) -> str:
+    """Which frozen breaks apply: per indicator and statistic; a change map's never mix with levels'."""
+    key = f"{page.indicator}|{values.get('stat') or values.get('base') or 'share'}"
+    if values.get("compare", mapspec.NO_COMPARE) != mapspec.NO_COMPARE:
+        key += "|change"
+    return key
+
+
+def map_update(
+    cache: PageCaches,
+    obs: Observatory,
+    page: MapPage,
+    given: dict[str, str],
+    lang: str,
+    linked: ViewState,
+    store: dict | None,
+    freeze: bool,
+    initiatives: bool,
+    clicked: str | None,
+    width: int | None,
+) -> MapUpdate:
+    """The map page after a control change, a toggle or a click.
+
+    Args:
+        cache: The app's view caches.
+        obs: The data interface.
+        page: The map page.
+        given: The controls' values as the browser sent them (invalid ones fall back).
+        lang: The page's language.
+        linked: The state the URL was opened with (frozen breaks, selection).
+        store: The frozen breaks kept in the browser, per :func:`freeze_key`.
+        freeze: Whether the classes are frozen.
+        initiatives: Whether the initiatives layer is shown.
+        clicked: The territory just clicked, if the click triggered the update.
+        width: The browser's viewport width.
+    """
+    values = mapspec.resolve_values(obs, page, given)
+    key = freeze_key(page, values)
+    store = dict(store or {})
+    frozen = (store.get(key) or (list(linked.breaks) if linked.breaks else None)) if freeze else None
+    selected = clicked if clicked is not None else linked.selected  # any other change keeps it (it is in the link)
+    pv = compute_cached(cache, obs, page, values, lang, frozen, selected, width, initiatives)
+    if pv.map_data["selected"] is None:  # not a territory of this view
+        selected = None
+    if freeze and not frozen:
+        store[key] = pv.view.upper_bounds
+    elif not freeze:
+        store.pop(key, None)
+    bounds = tuple(frozen or pv.view.upper_bounds) if freeze else None
+    state = ViewState(freeze, bounds, initiatives, selected)
+    options = {c.name: c.option_dicts() for c in mapspec.all_controls(page, obs, values, lang)}
+    meta = {
+        "path": page.path,
+        "map_id": pv.map_data["id"],
+        "values": values,
+        "lang": lang,
+        "frozen": frozen,
+        "selected": selected,
+        "width": width,
+        "initiatives": initiatives,
+    }
+    return MapUpdate(pv, values, store, state, mapspec.url_search(values, lang, state), options, frozen, meta)
+
+
+def download_request(page: MapPage, values: dict[str, str]) -> ExportRequest:
+    """The export request of the rows behind a page's current view."""
+    query, measure, statistic = page.query(values)
+    since = compare_wave(values)
+    return ExportRequest(
+        indicator=query.indicator,
+        wave=query.wave if since is None else since,
+        wave_to=None if since is None else query.wave,
+        survey=query.survey,
+        level=query.level,
+        measures=(measure,),
+        statistic=statistic,
+        size_class=query.size_class,
+    )

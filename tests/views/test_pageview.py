@@ -12,12 +12,12 @@ import re
 import numpy as np
 import pytest
 
-from observatory.callbacks import resolve
 from observatory.config import get_settings
 from observatory.pages import registry
 from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.views import pageview
+from observatory.views.mapspec import resolve
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,140 @@
+"""What a map page is, without Dash: its controls, URL parameters, title, and URL ⇄ values.
+
+A page is a :class:`MapPage`: its URL parameters (allow-lists and defaults), how they become a
+statistics query, and its palette. :func:`resolve` reads a query string into the page's values
+(with the notices for replaced ones), :func:`url_search` writes a view back into one. The Dash
+layout that shows a page is :mod:`observatory.pages.mappage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from observatory import reference as ref
+from observatory.classify import METHODS
+from observatory.i18n import t
+from observatory.service import Observatory
+from observatory.stats import Query
+from observatory.urlstate import Param, ViewState, parse, raw_values, to_search
+
+Options = list[tuple[str, str]]  # (value, label)
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control: its URL parameter, label and options for the current state."""
+
+    name: str
+    label: str
+    options: Options
+    disabled: frozenset[str] = frozenset()  # values shown greyed (their label says why), not choosable
+
+    def option_dicts(self) -> list[dict]:
+        """The options as a Dash dropdown takes them."""
+        return [
+            {"value": v, "label": lbl, **({"disabled": True} if v in self.disabled else {})} for v, lbl in self.options
+        ]
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """What distinguishes one map page from another."""
+
+    path: str
+    title_key: str
+    palette: str
+    indicator: str
+    params: Callable[[Observatory, dict[str, str]], list[Param]]
+    query: Callable[[dict[str, str]], tuple[Query, str, str]]  # → query, measure, statistic
+    controls: Callable[[Observatory, dict[str, str], str], list[Control]]
+    title: Callable[[dict[str, str], str], str]
+    extras: Callable[..., list] = lambda *_args: []  # (obs, page view, lang, viewport width) → components
+
+
+def level_options(lang: str) -> Options:
+    """The four levels, for a control."""
+    return [(lv.code, lv.fr if lang == "fr" else lv.en) for lv in ref.LEVELS]
+
+
+def method_param() -> Param:
+    """Classification method parameter, common to every map page."""
+    return Param("classes", METHODS, "quantiles")
+
+
+NO_COMPARE = "none"
+
+
+def compare_param(obs: Observatory, query: Query) -> Param:
+    """``compare``: another wave of the survey, to map the change from it to the wave shown."""
+    others = tuple(str(w) for w in obs.waves(query.survey) if w != query.wave)
+    return Param("compare", (NO_COMPARE, *others), NO_COMPARE, optional=True)
+
+
+def compare_control(obs: Observatory, query: Query, lang: str) -> Control:
+    """The "compare with wave" control: none (levels), or each other wave of the survey."""
+    others = [str(w) for w in obs.waves(query.survey) if w != query.wave]
+    return Control("compare", t("compare_wave", lang), [(NO_COMPARE, t("no_compare", lang)), *((w, w) for w in others)])
+
+
+def all_controls(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
+    """The page's controls, then the wave comparison and the classification."""
+    query, _measure, _statistic = page.query(values)
+    return [*page.controls(obs, values, lang), compare_control(obs, query, lang), *common_controls(values, lang)]
+
+
+def describe(page: MapPage, obs: Observatory, values: dict[str, str], lang: str):
+    """Words for a notice: a parameter's control label, a value's option label (« … »)."""
+    by_name = {c.name: c for c in all_controls(page, obs, values, lang)}
+    quote = "“{}”" if lang == "en" else "« {} »"
+
+    def words(param: str, value: str | None) -> str:
+        control = by_name.get(param)
+        if value is None:
+            return quote.format(control.label if control else param)
+        label = dict(control.options).get(value, value) if control else value
+        return quote.format(label.strip())
+
+    return words
+
+
+def view_title(page: MapPage, values: dict[str, str], lang: str) -> str:
+    """The page's title, with the change's waves when it maps a change."""
+    title = page.title(values, lang)
+    since = values.get("compare", NO_COMPARE)
+    if since != NO_COMPARE:
+        title += f" — évolution depuis {since}" if lang == "fr" else f" — change since {since}"
+    return title
+
+
+def common_controls(values: dict[str, str], lang: str) -> list[Control]:
+    """Controls every map page has after its own: classification."""
+    return [Control("classes", t("classes", lang), [(m, t(m, lang)) for m in METHODS])]
+
+
+def resolve(obs: Observatory, page: MapPage, search: str | None) -> tuple[dict[str, str], list]:
+    """The page's parameter values from a query string, and the notices for replaced ones.
+
+    ``compare`` (another wave of the survey) is allowed once the survey and wave are known.
+    """
+    values, notices = parse(search, page.params(obs, raw_values(search)))
+    query, _measure, _statistic = page.query(values)
+    compared, more = parse(search, [compare_param(obs, query)])
+    return {**values, **compared}, notices + more
+
+
+def resolve_values(obs: Observatory, page: MapPage, given: dict[str, str]) -> dict[str, str]:
+    """The page's values from its controls' values (invalid or missing ones fall back)."""
+    values, _notices = resolve(obs, page, to_search(given))
+    return values
+
+
+def url_search(values: dict[str, str], lang: str, state: ViewState | None = None) -> str:
+    """The query string of a map view, with its frozen classes, layers and selection.
+
+    No ``compare`` when none; the rest is :class:`~observatory.urlstate.ViewState`.
+    """
+    kept = {**values, "lang": "en" if lang == "en" else None}
+    if kept.get("compare") == NO_COMPARE:
+        kept["compare"] = None
+    return to_search({**kept, **(state or ViewState()).params()})
