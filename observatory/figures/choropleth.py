@@ -192,7 +192,9 @@ def tooltip_texts(frame: pd.DataFrame) -> list[str]:
     """Each territory's tooltip: "<b>name</b> (code)", then its text (value, CI, n... or why not)."""
     return [
         f"<b>{name}</b> ({code})<br>{text}"
-        for name, code, text in zip(frame["territory_name"], frame["territory_code"], frame["hover"], strict=True)
+        for name, code, text in zip(
+            frame["territory_name"].tolist(), frame["territory_code"].tolist(), frame["hover"].tolist(), strict=True
+        )
     ]
 
 

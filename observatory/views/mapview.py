@@ -5,6 +5,7 @@ Pure functions of a statistics table; no database access, no Dash.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,22 @@ class MapView:
         return entries
 
 
+def _records(rows: pd.DataFrame, columns: tuple[str, ...]) -> list:
+    """The rows as named tuples of plain Python values.
+
+    Iterating Arrow-backed columns cell by cell costs about twice as much on the 35,000 communes.
+    """
+    record = namedtuple("record", columns)
+    return [record(*v) for v in zip(*(rows[c].tolist() for c in columns), strict=True)]
+
+
+_HOVER_COLUMNS = ("reliability", "n", "estimate", "ci_low", "ci_high", "n_eff", "significance", "p_value")
+_CHANGE_COLUMNS = (
+    "reliability", "wave_from", "wave_to", "n_from", "n_to", "significance", "p_value", "estimate", "ci_low",
+    "ci_high", "estimate_from", "estimate_to",
+)  # fmt: skip
+
+
 def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> list[str]:
     """The tooltip of each territory: value, CI, n, reliability, significance; or why suppressed.
 
@@ -84,7 +101,7 @@ def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> lis
     """
     out = []
     c = i18n.colon(lang)
-    for r in rows.itertuples(index=False):
+    for r in _records(rows, _HOVER_COLUMNS):
         if r.reliability == "suppressed":
             out.append(i18n.t("too_few", lang, n=int(r.n), min_n=min_n))
             continue
@@ -160,7 +177,7 @@ def change_hover(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> l
     """Tooltip of a change: difference with its CI, both waves' values and n, the test."""
     out = []
     c = i18n.colon(lang)
-    for r in rows.itertuples(index=False):
+    for r in _records(rows, _CHANGE_COLUMNS):
         a, b = int(r.wave_from), int(r.wave_to)
         if r.reliability == "suppressed":
             sep = " ; " if lang == "fr" else "; "
