@@ -48,7 +48,8 @@ def measure_scale(db: Path, session, runs: int) -> dict:
 
     parquet = db.parent / "parquet"
     parquet_s, rows = timed(lambda: write_parquet(db, parquet))
-    settings = dataclasses.replace(get_settings(), db_path=db, geo_dir=db.parent / "geo")
+    # Computed from the micro-data on both engines (the stored estimates would make both lookups).
+    settings = dataclasses.replace(get_settings(), db_path=db, geo_dir=db.parent / "geo", precomputed=False)
     query = Query("fragility", 2015, "citoyens", "departement", tuple(ref.DOMAIN_CODES))
 
     def run_once(obs: Observatory) -> float:

@@ -25,6 +25,7 @@ from observatory.db import ReadOnlyData
 
 LOG_CONFIG = Path(__file__).resolve().parent / "spark-log4j2.properties"
 LOCAL_BROADCAST_BYTES = 128 * 1024 * 1024  # Spark's default, 10 MB, is sized for shipping over a network
+LOCAL_DIRECT_RESULT_BYTES = 100 * 1024 * 1024  # below spark.rpc.message.maxSize (128 MB)
 
 
 def local_cores(master: str) -> int | None:
@@ -61,6 +62,11 @@ def spark_session(master: str = "local[2]", app_name: str = "observatory"):
             .config("spark.default.parallelism", str(cores))
             .config("spark.sql.adaptive.enabled", "false")
             .config("spark.ui.enabled", "false")
+            # The estimates batch brings per-commune moments back to the driver (up to ~40 MB a
+            # scan): sent directly rather than parked in the block manager, where under memory
+            # pressure they were evicted before being read ("TaskResultLost", seen on 2 cores).
+            .config("spark.task.maxDirectResultSize", str(LOCAL_DIRECT_RESULT_BYTES))
+            .config("spark.driver.memory", "2g")
             # Local mode talks to itself only: never bind or advertise another interface.
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
