@@ -124,6 +124,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map_loading": ("Carte en cours de dessin…", "Drawing the map…"),
     "data_version": ("Version des données", "Data version"),
     "api_doc": ("API (documentation)", "API (documentation)"),
+    # issue 17: small-area estimates on the map pages
+    "estimation": ("Estimation", "Estimation"),
+    "direct_method": ("Directe (enquête)", "Direct (survey)"),
+    "sae_method": ("Estimation sur petits domaines (modèle)", "Small-area estimation (model)"),
+    "sae_epci_only": ("— à l'échelon EPCI seulement", "— at the EPCI level only"),
+    "sae_title": ("estimation sur petits domaines (modèle)", "small-area estimation (model)"),
+    "sae_gamma": ("Part de l'enquête dans l'estimation (γ)", "Share of the survey in the estimate (γ)"),
+    "sae_status": ("Statut", "Status"),
+    "sae_interval": ("IC 95 % (erreur quadratique moyenne)", "95 % CI (mean squared error)"),
+    "sae_none": ("Pas d'estimation par modèle", "No model estimate"),
+    "sae_no_test": (
+        "pas de test contre la France (estimation par modèle)",
+        "no test against France (model estimate)",
+    ),
+    "sae_legend": ("Hachuré : estimation par modèle", "Hatched: model estimate"),
+    "model": ("modèle", "model"),
 }
 
 

@@ -113,6 +113,8 @@ def _method(view: MapView, lang: str, frozen: bool) -> str:
 
 def _notes(view: MapView, counts: dict[str, int], lang: str) -> list[str]:
     """Why the classes are what they are, when they are not computed on reliable cells."""
+    if "model" in view.rows and view.rows["model"].fillna(False).astype(bool).any():
+        return ["▨ " + i18n.t("sae_legend", lang)]  # every coloured cell is a model's, hatched
     if view.breaks_basis == "none":
         return [i18n.t("no_published_cell", lang, min_n="")]
     if view.breaks_basis == "low":

@@ -17,6 +17,7 @@ from observatory.i18n import t
 from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.urlstate import Param, ViewState, parse, raw_values, to_search
+from observatory.views import model
 
 Options = list[tuple[str, str]]  # (value, label)
 
@@ -77,10 +78,33 @@ def compare_control(obs: Observatory, query: Query, lang: str) -> Control:
     return Control("compare", t("compare_wave", lang), [(NO_COMPARE, t("no_compare", lang)), *((w, w) for w in others)])
 
 
+def estimation_param(values: dict[str, str]) -> Param:
+    """``method``: direct estimates, or the small-area model (EPCI level, levels not change, only)."""
+    offered = values.get("level") == model.SAE_LEVEL and values.get("compare", NO_COMPARE) == NO_COMPARE
+    return Param("method", model.ESTIMATIONS if offered else (model.DIRECT,), model.DIRECT, optional=True)
+
+
+def estimation_control(values: dict[str, str], lang: str) -> Control:
+    """Direct or model; the model greyed, with the reason, away from the EPCI level."""
+    offered = model.SAE in estimation_param(values).allowed
+    sae_label = t("sae_method", lang) + ("" if offered else " " + t("sae_epci_only", lang))
+    return Control(
+        "method",
+        t("estimation", lang),
+        [(model.DIRECT, t("direct_method", lang)), (model.SAE, sae_label)],
+        frozenset() if offered else frozenset({model.SAE}),
+    )
+
+
 def all_controls(page: MapPage, obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
-    """The page's controls, then the wave comparison and the classification."""
+    """The page's controls, then the wave comparison, the estimation method and the classification."""
     query, _measure, _statistic = page.query(values)
-    return [*page.controls(obs, values, lang), compare_control(obs, query, lang), *common_controls(values, lang)]
+    return [
+        *page.controls(obs, values, lang),
+        compare_control(obs, query, lang),
+        estimation_control(values, lang),
+        *common_controls(values, lang),
+    ]
 
 
 def describe(page: MapPage, obs: Observatory, values: dict[str, str], lang: str):
@@ -104,6 +128,8 @@ def view_title(page: MapPage, values: dict[str, str], lang: str) -> str:
     since = values.get("compare", NO_COMPARE)
     if since != NO_COMPARE:
         title += f" — évolution depuis {since}" if lang == "fr" else f" — change since {since}"
+    if model.applies(values):
+        title += " — " + t("sae_title", lang)
     return title
 
 
@@ -120,7 +146,9 @@ def resolve(obs: Observatory, page: MapPage, search: str | None) -> tuple[dict[s
     values, notices = parse(search, page.params(obs, raw_values(search)))
     query, _measure, _statistic = page.query(values)
     compared, more = parse(search, [compare_param(obs, query)])
-    return {**values, **compared}, notices + more
+    values = {**values, **compared}
+    estimation, last = parse(search, [estimation_param(values)])
+    return {**values, **estimation}, notices + more + last
 
 
 def resolve_values(obs: Observatory, page: MapPage, given: dict[str, str]) -> dict[str, str]:
@@ -137,4 +165,6 @@ def url_search(values: dict[str, str], lang: str, state: ViewState | None = None
     kept = {**values, "lang": "en" if lang == "en" else None}
     if kept.get("compare") == NO_COMPARE:
         kept["compare"] = None
+    if kept.get("method") == model.DIRECT:
+        kept["method"] = None
     return to_search({**kept, **(state or ViewState()).params()})

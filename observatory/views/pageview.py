@@ -21,7 +21,7 @@ from observatory.lru import LRU
 from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.urlstate import ViewState
-from observatory.views import mapspec
+from observatory.views import mapspec, model
 from observatory.views.mapspec import MapPage
 from observatory.views.mapview import MapView, build_change_view, build_map_view
 
@@ -87,6 +87,12 @@ def compute_view(
         table = obs.change(earlier, query.wave, measures=(measure,))
         view = build_change_view(table, measure, statistic, obs.settings.min_n, lang)
         colours = CHANGE_PALETTES[page.palette][: max(len(view.upper_bounds), 1)]
+    elif model.applies(values):  # the EPCI map of the small-area model (hatched, never tested)
+        table = model.model_table(obs, query, measure, statistic)
+        view = model.build_model_view(
+            table, measure, statistic, values.get("classes", "quantiles"), obs.settings.min_n, lang, frozen
+        )
+        colours = palette(page.palette, max(len(view.upper_bounds), 1))
     else:
         table = obs.estimate(query, measures=(measure,))
         view = build_map_view(
@@ -169,7 +175,18 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     n_ok, n_low, n_sup = (int(counts.get(k, 0)) for k in ("ok", "low", "suppressed"))
     fr = lang == "fr"
     c = i18n.colon(lang)
-    if fr:
+    modelled = "model" in rows and bool(rows["model"].any())
+    if modelled and fr:  # a model's figures are not "reliable" cells of the survey: say what they are
+        head = (
+            f"{i18n.plural(len(rows), 'territoire', 'territoires')}{c}{n_ok} estimés par le modèle "
+            f"(hachurés, avec l'erreur quadratique moyenne), {i18n.plural(n_sup, 'non diffusé', 'non diffusés')}."
+        )
+    elif modelled:
+        head = (
+            f"{i18n.plural(len(rows), 'territory', 'territories')}{c}{n_ok} estimated by the model "
+            f"(hatched, with the mean squared error), {n_sup} suppressed."
+        )
+    elif fr:
         head = (
             f"{i18n.plural(len(rows), 'territoire', 'territoires')}{c}{i18n.plural(n_ok, 'fiable', 'fiables')}, "
             f"{n_low} de fiabilité faible, {i18n.plural(n_sup, 'non diffusé', 'non diffusés')}."
@@ -312,7 +329,11 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
             "ci_low": (r["ci_low"] * scale).round(digits),
             "ci_high": (r["ci_high"] * scale).round(digits),
             "n": r["n"],
-            "reliability": [i18n.t(x, lang) for x in r["reliability"]],
+            # A model's cell says so where a direct one gives its reliability (never "bonne").
+            "reliability": [
+                i18n.t("model" if m else x, lang)
+                for x, m in zip(r["reliability"], r["model"] if "model" in r else [False] * len(r), strict=True)
+            ],
             "significance": [i18n.t(x, lang) for x in r["significance"]],
         }
     )
@@ -354,7 +375,11 @@ def change_table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
             "ci_high": (r["ci_high"] * scale).round(change_digits),
             "n_from": r["n_from"],
             "n_to": r["n_to"],
-            "reliability": [i18n.t(x, lang) for x in r["reliability"]],
+            # A model's cell says so where a direct one gives its reliability (never "bonne").
+            "reliability": [
+                i18n.t("model" if m else x, lang)
+                for x, m in zip(r["reliability"], r["model"] if "model" in r else [False] * len(r), strict=True)
+            ],
             "significance": [i18n.t(x, lang) for x in r["significance"]],
         }
     )
@@ -535,4 +560,5 @@ def download_request(page: MapPage, values: dict[str, str]) -> ExportRequest:
         measures=(measure,),
         statistic=statistic,
         size_class=query.size_class,
+        method=model.SAE if model.applies(values) else model.DIRECT,
     )

@@ -1,0 +1,36 @@
+"""The small-area model's EPCI map in Chromium: drawn over every EPCI with covariates, hatched,
+titled as a model, with the model's tooltip (interval from the MSE, γ, status, no test) and the
+legend's hatching entry; the method control greyed away from the EPCI level."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import MAP_DATA, hover_until, shot, wait_for_map
+
+pytestmark = pytest.mark.browser
+
+LAYERS = "() => window.observatoryMap.map().getStyle().layers.map(l => l.id)"
+
+
+def test_epci_model_map_is_drawn_hatched_and_labelled(live_server, page):
+    page.goto(live_server + "/fragilites?survey=citoyens&wave=2019&level=epci&domain=emploi&method=sae")
+    wait_for_map(page)
+    data = page.evaluate(MAP_DATA)
+    hatched = sum(bool(m) for m in data["model"])
+    assert hatched > 1200  # every EPCI with covariates, not the 126 with 30 respondents
+    assert "hatch" in page.evaluate(LAYERS)
+    assert "(modèle)" in page.inner_text("h1, h2, .map-title")
+    assert "Hachuré" in page.inner_text("#legend")
+    text = hover_until(page, 0.45, 0.45, "γ")
+    assert "erreur quadratique moyenne" in text and "pas de test" in text
+    shot(page, "fragilites-epci-modele")
+    assert not page.errors
+
+
+def test_model_is_greyed_away_from_the_epci_level(live_server, page):
+    page.goto(live_server + "/fragilites?survey=citoyens&level=departement&method=sae")
+    wait_for_map(page)
+    assert "n'est pas une valeur possible" in page.inner_text("body")
+    data = page.evaluate(MAP_DATA)
+    assert not any(data["model"])
