@@ -424,6 +424,81 @@ def initiatives_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Se
     return html.Section(content, className="profile-block", id="initiatives")
 
 
+def model_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section | None:
+    """Direct and small-area model estimates of the EPCI side by side (folded; EPCI and commune)."""
+    table = pv.model_comparison(obs, t)
+    if table is None or table.empty:
+        return None
+    fr = lang == "fr"
+    name = table["epci_name"].iloc[0]
+    title = "Estimation sur petits domaines (modèle)" if fr else "Small-area estimation (model)"
+    if t.level == "commune":
+        note = (
+            f"Les communes ne sont pas modélisées : ces estimations sont celles de l'intercommunalité ({name}). "
+            if fr
+            else f"Communes are not modelled: these are the estimates of the intercommunality ({name}). "
+        )
+    else:
+        note = ""
+    note += (
+        "Modèle de Fay–Herriot : l'estimation directe de l'enquête combinée à une prédiction par les "
+        "covariables (région, densité, population, nature de l'EPCI) ; γ est la part de l'enquête. "
+        "Pas de test de significativité sur une estimation par modèle."
+        if fr
+        else "Fay–Herriot model: the survey's direct estimate combined with a prediction from covariates "
+        "(région, density, population, EPCI nature); γ is the survey's share. No significance test on a "
+        "model estimate."
+    )
+    head = (
+        ["Enquête", "Mesure", "Directe [IC 95 %]", "n", "Fiabilité", "Modèle [IC 95 %, EQM]", "γ", "Statut"]
+        if fr
+        else ["Survey", "Measure", "Direct [95% CI]", "n", "Reliability", "Model [95% CI, MSE]", "γ", "Status"]
+    )
+    body = []
+    for r in table.itertuples(index=False):
+        suppressed = r.reliability == "suppressed"
+        direct = (
+            "—"
+            if suppressed
+            else i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)
+            + (" [" + i18n.interval(r.ci_low, r.ci_high, r.statistic, lang) + "]")
+        )
+        has_model = r.sae_status in ("model", "model_only", "synthetic") and r.model_estimate == r.model_estimate
+        modelled = (
+            i18n.value(r.model_estimate, r.statistic, lang, r.model_ci_low, r.model_ci_high)
+            + " ["
+            + i18n.interval(r.model_ci_low, r.model_ci_high, r.statistic, lang)
+            + "]"
+            if has_model
+            else "—"
+        )
+        cells = [
+            ref.label(r.survey, lang),
+            ref.label(r.measure, lang),
+            direct,
+            i18n.number(r.n, 0, lang),
+            i18n.t(r.reliability, lang),
+            modelled,
+            i18n.number(r.gamma, 2, lang) if has_model else "—",
+            r.status_fr if fr else r.status_en,
+        ]
+        body.append(html.Tr([html.Td(c) for c in cells]))
+    return html.Section(
+        html.Details(
+            [
+                html.Summary(html.H2(f"{title} — {name}")),
+                html.P(note, className="note"),
+                html.Div(
+                    html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)]),
+                    className="table-scroll",
+                ),
+            ]
+        ),
+        className="profile-block",
+        id="block-model",
+    )
+
+
 def layout(obs: Observatory, key: str, lang: str) -> html.Div:
     """The profile page, or a not-found message with a hint to use the search."""
     fr = lang == "fr"
@@ -490,6 +565,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
             ),
             embed.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang, 420),
             *indicator_sections(obs, t, lang, rows, p.ranks),
+            *([section] if (section := model_section(obs, t, lang)) is not None else []),
             trend_section(lang),
             initiatives_section(obs, t, lang),
         ],

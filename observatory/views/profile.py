@@ -505,6 +505,48 @@ def model_rows(obs: Observatory, t: Territory, rows: pd.DataFrame) -> pd.DataFra
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def model_epci(t: Territory) -> tuple[str, str] | None:
+    """The EPCI whose small-area estimates a profile shows: the EPCI itself, or a commune's EPCI.
+
+    Communes are not modelled (methodology page): a commune's profile shows its EPCI's model,
+    labelled as such. None for départements and régions (their direct estimates suffice).
+    """
+    if t.level == "epci":
+        return t.code, t.name
+    if t.level == "commune":
+        return next(((code, name) for level, code, name in t.parents if level == "epci"), None)
+    return None
+
+
+def model_comparison(obs: Observatory, t: Territory) -> pd.DataFrame | None:
+    """Direct and model estimates of the profile's EPCI side by side, one row per cell of the blocks.
+
+    Columns: block, survey, measure, statistic, the direct estimate (estimate, ci_low, ci_high, n,
+    reliability; no value when suppressed) and the model's (model_estimate, model_ci_low,
+    model_ci_high from the MSE, gamma, sae_status, status_fr, status_en). None without the model.
+    """
+    epci = model_epci(t)
+    if epci is None or not hasattr(obs, "sae"):
+        return None
+    frames = []
+    for block, indicator, survey, statistic in _blocks(obs):
+        wave = obs.waves(survey)[-1]
+        model = _keep(obs.sae(survey, wave, indicator, territories=(epci[0],)), statistic)
+        if model.empty:
+            continue
+        direct = _keep(obs.estimate(Query(indicator, wave, survey, "epci", territories=(epci[0],))), statistic)
+        keys = ["measure", "statistic"]
+        merged = direct[[*keys, "estimate", "ci_low", "ci_high", "n", "reliability"]].merge(
+            model[[*keys, "estimate", "ci_low", "ci_high", "gamma", "sae_status", "status_fr", "status_en"]].rename(
+                columns={"estimate": "model_estimate", "ci_low": "model_ci_low", "ci_high": "model_ci_high"}
+            ),
+            on=keys,
+            how="inner",
+        )
+        frames.append(merged.assign(block=block, survey=survey, wave=wave, epci_code=epci[0], epci_name=epci[1]))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 @dataclass(frozen=True)
 class Portrait:
     """What the top of a profile says: the key findings and the ranks they quote."""
