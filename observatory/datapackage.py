@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from observatory.export import render
+from observatory.formats import render
 from observatory.service import Observatory
 from observatory.stats.change import CHANGE_SIGNIFICANCE
 from observatory.stats.finalize import ALPHA, LOW_N, MAX_RSE, RELIABILITY, SIGNIFICANCE
