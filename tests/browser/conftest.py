@@ -34,6 +34,7 @@ TOOLTIP = "() => { const t = document.querySelector('#map .map-tooltip'); return
 
 def hover_until(pg, fraction_x: float, fraction_y: float, contains: str, timeout: float = 20_000) -> str:
     """Move the mouse over the map (fractions of its box) until the tooltip holds ``contains``."""
+    pg.locator("#map").scroll_into_view_if_needed()  # as a person would, when controls push it down
     box = pg.locator("#map").bounding_box()
     pg.mouse.move(box["x"] + box["width"] * fraction_x - 3, box["y"] + box["height"] * fraction_y)
     pg.mouse.move(box["x"] + box["width"] * fraction_x, box["y"] + box["height"] * fraction_y)

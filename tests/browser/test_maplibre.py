@@ -78,6 +78,7 @@ def test_click_outlines_the_territory_and_keyboard_zooms_and_pans(live_server, p
     page.goto(live_server + "/fragilites?survey=citoyens&level=region&domain=emploi")
     wait_for_map(page)
     dark = int((canvas(page).max(axis=2) < 60).sum())
+    page.locator("#map").scroll_into_view_if_needed()  # the controls may push it below the fold
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
     page.wait_for_function("() => location.search.includes('selected=')", timeout=20_000)

@@ -96,6 +96,7 @@ def test_no_serious_accessibility_violation(live_server, page, path):
 def test_click_selects_a_territory(live_server, page):
     page.goto(live_server + "/fragilites?level=region&domain=emploi&survey=citoyens")
     wait_for_map(page)
+    page.locator("#map").scroll_into_view_if_needed()  # the controls may push it below the fold
     box = page.locator("#map").bounding_box()
     # Centre of mainland France on the map: Centre-Val de Loire or a neighbour.
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.45)
