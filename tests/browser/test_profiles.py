@@ -133,11 +133,16 @@ def test_initiatives_layer_on_the_map(live_server, page):
     page.goto(live_server + "/fragilites?level=region")
     wait_for_map(page)
     page.click("#control-initiatives")
+    # The points are drawn by MapLibre (a layer of its own) from the values applied to the map.
     page.wait_for_function(
-        "() => document.querySelector('#map .js-plotly-plot').data.some(d => d.type === 'scattermap')", timeout=30_000
+        "() => (window.observatoryMap.current().initiatives || []).length > 0 "
+        "&& window.observatoryMap.map().getLayer('initiatives') && document.getElementById('map').dataset.state === 'drawn'",
+        timeout=30_000,
     )
-    texts = page.evaluate(
-        "() => document.querySelector('#map .js-plotly-plot').data.find(d => d.type === 'scattermap').text"
-    )
+    texts = page.evaluate("() => window.observatoryMap.current().initiatives.map(p => p.text)")
     assert len(texts) > 30 and any("Nantes" in t for t in texts)
+    rendered = page.evaluate(
+        "() => window.observatoryMap.map().queryRenderedFeatures({layers: ['initiatives']}).length"
+    )
+    assert rendered > 0  # actually on the canvas
     assert page.get_attribute("#control-initiatives", "aria-pressed") == "true"
