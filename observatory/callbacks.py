@@ -184,6 +184,18 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         point = (click or {}).get("points", [{}])[0]
         return point.get("customdata") or no_update
 
+    # The map view's iframe code, from the URL the map callback keeps in step with the controls.
+    app.clientside_callback(
+        """function(search, path) {
+            var esc = function (s) { return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;'); };
+            var src = window.location.origin + '/embed' + (path || '') + (search || '');
+            return '<iframe src="' + esc(src) + '" title="Observatoire des fragilités et des partenariats" '
+                + 'width="100%" height="560" style="border:0" loading="lazy"></iframe>';
+        }""",
+        Output(ids.MAP_EMBED_CODE, "children"),
+        Input(ids.URL, "search"),
+        State(ids.URL, "pathname"),
+    )
     app.clientside_callback(
         "function(_) { return {width: window.innerWidth, height: window.innerHeight}; }",
         Output(ids.VIEWPORT, "data"),

@@ -42,6 +42,7 @@ HEATMAP = "heatmap"
 EXTRAS = "page-extras"
 SEARCH = "place-search"
 API_LINK = "api-link"
+MAP_EMBED_CODE = "map-embed-code"  # the iframe code of the current map view
 SEARCH_RESULTS = "place-search-results"
 INITIATIVES_TOGGLE = "control-initiatives"
 MAP_IMAGE = "map-image"  # composes a PNG of the map with its title, legend, source and notice

@@ -129,6 +129,22 @@ def layout(
                 ],
                 className="actions",
             ),
+            html.Details(
+                [
+                    html.Summary("Intégrer" if lang == "fr" else "Embed"),
+                    html.P(
+                        "Copiez ce code dans votre page : la carte telle qu'elle est affichée, avec sa légende, "
+                        "sa source et l'avertissement, et un lien vers l'observatoire."
+                        if lang == "fr"
+                        else "Copy this code into your page: the map as shown, with its legend, source and notice, "
+                        "and a link back to the observatory.",
+                        className="note",
+                    ),
+                    # Filled in the browser from the page's URL, which follows every control.
+                    html.Pre(html.Code(id=ids.MAP_EMBED_CODE), className="embed-code", tabIndex="0"),
+                ],
+                className="embed-snippet",
+            ),
             html.H1(view_title(page, values, lang), id=ids.TITLE),
             html.P(id=ids.SUMMARY, className="summary"),
             html.Div(

@@ -34,3 +34,18 @@ def test_model_is_greyed_away_from_the_epci_level(live_server, page):
     assert "n'est pas une valeur possible" in page.inner_text("body")
     data = page.evaluate(MAP_DATA)
     assert not any(data["model"])
+
+
+def test_map_pages_offer_the_embed_code_of_the_view_shown(live_server, page):
+    page.goto(live_server + "/fragilites?survey=citoyens&level=epci&domain=emploi&method=sae")
+    wait_for_map(page)
+    page.click(".embed-snippet summary")
+    page.wait_for_function("() => document.getElementById('map-embed-code').innerText.includes('/embed/fragilites?')")
+    code = page.inner_text("#map-embed-code")
+    src = code.split('src="')[1].split('"')[0].replace("&amp;", "&")
+    assert "method=sae" in src and "level=epci" in src
+    embedded = page.context.new_page()
+    embedded.goto(src)
+    wait_for_map(embedded)  # the embed draws the same view
+    assert "(modèle)" in embedded.inner_text("body")
+    embedded.close()
