@@ -66,7 +66,7 @@ def measure_scale(db: Path, session, runs: int) -> dict:
     register_s, _ = timed(lambda: sdb.meta)  # the tables registered as views, meta read
     first = run_once(Observatory(settings, db=sdb))
     warm = [run_once(Observatory(settings, db=sdb)) for _ in range(runs)]  # a new engine: empty caches
-    batch_spark, batch_duck = estimates_batch(db, parquet, session)
+    batch_spark, batch_duck = estimates_batch(db, parquet)
     return {
         "batch_spark_s": batch_spark,
         "batch_duckdb_s": batch_duck,
@@ -80,26 +80,26 @@ def measure_scale(db: Path, session, runs: int) -> dict:
     }
 
 
-def estimates_batch(db: Path, parquet: Path, session) -> tuple[float, float]:
-    """Seconds to build the whole estimates table: on Spark from the tree, and on DuckDB from the file.
+def estimates_batch(db: Path, parquet: Path) -> tuple[float, float]:
+    """Seconds of the whole estimates batch, as an operator runs it, once each (minutes at ×20).
 
-    Once each: at ×20 the Spark batch takes minutes. Spark's includes writing the Parquet.
+    Spark: ``OBSERVATORY_ENGINE=pyspark python -m etl parquet`` in its own process (JVM start,
+    the tables copied, the estimates computed on Spark and written, the tree swapped in).
+    DuckDB: ``python -m etl estimates`` on a copy of the database (computed and stored, swapped in).
     """
+    import os
     import shutil
+    import subprocess
 
-    import duckdb
-
-    from etl.estimates import write_estimates
-    from etl.spark_estimates import spark_estimates, write_estimates_parquet
-
-    out = parquet.parent / "estimates-spark"
-    shutil.rmtree(out, ignore_errors=True)
-    spark_s, _ = timed(lambda: write_estimates_parquet(spark_estimates(str(parquet), session=session), out))
+    out = parquet.parent / "parquet-spark-batch"
+    env = {**os.environ, "OBSERVATORY_ENGINE": "pyspark"}
+    cmd = [sys.executable, "-m", "etl", "parquet", "--db", str(db), "--out", str(out)]
+    spark_s, _ = timed(lambda: subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True))
     shutil.rmtree(out, ignore_errors=True)
     copy = db.with_name("estimates-copy.duckdb")
     shutil.copy2(db, copy)
-    with duckdb.connect(str(copy)) as con:
-        duck_s, _ = timed(lambda: write_estimates(con))
+    cmd = [sys.executable, "-m", "etl", "estimates", "--db", str(copy)]
+    duck_s, _ = timed(lambda: subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True))
     copy.unlink()
     return spark_s, duck_s
 
@@ -115,8 +115,8 @@ def markdown(results: dict) -> str:
         f"Spark session start (JVM): {results['session_start_s']:.1f} s.",
         "",
         "| scale | input rows | DuckDB | Spark, warm | Spark, first query | ratio | tables registered | "
-        "Parquet written | Parquet size | DuckDB load (without Parquet) | estimates batch, Spark | "
-        "estimates batch, DuckDB |",
+        "Parquet written | Parquet size | DuckDB load (without Parquet) | estimates batch, Spark (`etl parquet`) | "
+        "estimates batch, DuckDB (`python -m etl estimates`) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in results["scales"]:
