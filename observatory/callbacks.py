@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from observatory import ids
+from observatory import embed, ids
 from observatory.api import api_url
 from observatory.datapackage import package, slug
 from observatory.export import (
@@ -184,6 +184,15 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         point = (click or {}).get("points", [{}])[0]
         return point.get("customdata") or no_update
 
+    # A profile's iframe code: its relative address made absolute on the host the visitor uses.
+    app.clientside_callback(
+        """function(_, code) {
+            return (code || '').replace('src="/', 'src="' + window.location.origin + '/');
+        }""",
+        Output(embed.SNIPPET_CODE, "children"),
+        Input(profile.PROFILE_KEY, "data"),
+        State(embed.SNIPPET_CODE, "children"),
+    )
     # The map view's iframe code, from the URL the map callback keeps in step with the controls.
     app.clientside_callback(
         """function(search, path) {

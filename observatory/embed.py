@@ -49,11 +49,16 @@ def absolute(path: str) -> str:
         return path
 
 
+SNIPPET_CODE = "embed-snippet-code"
+
+
 def snippet_block(path: str, params: dict[str, str], lang: str, height: int = 480) -> dhtml.Details:
     """A small "Intégrer / Embed" disclosure with the iframe code of ``path?params``."""
     fr = lang == "fr"
     kept = {k: v for k, v in params.items() if v and not (k == "lang" and v == "fr")}
-    src = absolute(path + ("?" + urlencode(kept) if kept else ""))
+    # The address is relative here and made absolute in the browser (window.location.origin): the
+    # page is then the same whichever replica or host name served it.
+    src = path + ("?" + urlencode(kept) if kept else "")
     code = snippet(src, "Observatoire des fragilités et des partenariats", height)
     return dhtml.Details(
         [
@@ -64,7 +69,7 @@ def snippet_block(path: str, params: dict[str, str], lang: str, height: int = 48
                 else "Copy this code into your page (other blocks: block=locator, fragilite, partenariats, maires, innovation).",
                 className="note",
             ),
-            dhtml.Pre(dhtml.Code(code), className="embed-code", tabIndex="0"),
+            dhtml.Pre(dhtml.Code(code, id=SNIPPET_CODE), className="embed-code", tabIndex="0"),
         ],
         className="embed-snippet",
     )
