@@ -179,12 +179,18 @@ def measure_servers(db: Path, runs: int) -> dict:
                         settled, server = profile_visit(browser, f"{base}/territoire/{key}")
                         out[side][f"settled_{level}"].append(settled)
                         out[side][f"server_{level}"].append(server)
-                    if run == 0:  # memory: once per side (every map level takes minutes on demand)
-                        show_every_map(browser, base)
-                        out[side]["memory"].append(rss_mb(proc.pid))
                 finally:
                     proc.terminate()
                     proc.wait(30)
+                if run == 0:  # memory: once per side, on a fresh server that shows the map pages only
+                    port = free_port()
+                    proc = start([sys.executable, "app.py"], server_env(db, port, precomputed), port)
+                    try:
+                        show_every_map(browser, f"http://127.0.0.1:{port}")
+                        out[side]["memory"].append(rss_mb(proc.pid))
+                    finally:
+                        proc.terminate()
+                        proc.wait(30)
             print(f"run {run + 1}/{runs} done", flush=True)
         browser.close()
     return out
