@@ -107,6 +107,7 @@ def test_phone_no_overflow_readable_dot_plot_and_title_not_covered(live_server, 
         phone.goto(live_server + "/comparer?territories=42,13,reg-84,69123,200046977,29&view=fragilite-citoyens")
         phone.wait_for_selector(CHART, timeout=60_000)
         phone.wait_for_selector("#compare-table td", timeout=60_000)
+        phone.wait_for_load_state("networkidle")  # every panel rendered before the page is measured
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         size = phone.evaluate(f"() => document.querySelector('{CHART}')._fullLayout._size")
         # the plot area (where the CIs are) keeps most of the width, not the labels
