@@ -143,6 +143,7 @@ def test_methodology_explains_holm_and_the_sample_design(live_server, page):
     ):
         page.goto(live_server + "/methodologie" + lang)
         page.wait_for_selector("#domains-table")
+        page.wait_for_load_state("networkidle")  # the texts are Markdown, rendered by an async chunk
         text = page.inner_text(".methodology")
         for w in words:
             assert w in text, w
