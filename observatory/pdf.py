@@ -120,13 +120,7 @@ def block_html(
     series = [("territory", t.name)] + ([("parent", parent)] if parent else []) + [("france", "France")]
     _block, _indicator, surveys, statistic = next(b for b in pv.BLOCKS if b[0] == block)
     out = [f"<h2>{_e(BLOCK_TITLES[block][0 if fr else 1])}</h2>"]
-    for survey in surveys:
-        table = pv.comparison_table(rows, block, survey) if len(rows) else None
-        if table is None or table.empty:
-            continue
-        labels = {m: ref.label(m, lang) for m in table["measure"]}
-        stat = statistic or "share"
-        title = f"{ref.label(survey, lang)}, {obs.waves(survey)[-1]} — {i18n.t(stat, lang)}"
+    for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
         survey_ranks = ranks[ranks["survey"] == survey] if len(ranks) else None
         out.append(_dotplot(table, labels, series, stat, title))
         out.append(table_html(pv.table_view(table, labels, stat, t, obs.settings.min_n, lang, survey_ranks), title))

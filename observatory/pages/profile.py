@@ -201,13 +201,7 @@ def indicator_sections(
         if blocks is not None and block not in blocks:
             continue
         section = []
-        for survey in surveys:
-            table = pv.comparison_table(rows, block, survey) if len(rows) else None
-            if table is None or table.empty:
-                continue
-            labels = {m: ref.label(m, lang) for m in table["measure"]}
-            stat = statistic or "share"
-            title = f"{ref.label(survey, lang)}, {obs.waves(survey)[-1]} — {i18n.t(stat, lang)}"
+        for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
             plotted, names = _with_reference(obs, table, series, survey, lang)
             figure = figures.profile_dotplot(plotted, names, labels, stat, title, lang)
             section.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="dotplot"))

@@ -191,6 +191,23 @@ def comparison_table(rows: pd.DataFrame, block: str, survey: str) -> pd.DataFram
     return out.sort_values("measure", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+def survey_tables(
+    obs: Observatory, rows: pd.DataFrame, block: str, surveys: tuple[str, ...], statistic: str, lang: str
+):
+    """Each survey of a block with data: (survey, comparison table, measure labels, statistic, title).
+
+    What the page and the PDF both draw, one dot plot and one table per survey.
+    """
+    for survey in surveys:
+        table = comparison_table(rows, block, survey) if len(rows) else None
+        if table is None or table.empty:
+            continue
+        labels = {m: ref.label(m, lang) for m in table["measure"]}
+        stat = statistic or "share"
+        title = f"{ref.label(survey, lang)}, {obs.waves(survey)[-1]} — {i18n.t(stat, lang)}"
+        yield survey, table, labels, stat, title
+
+
 def _keep(table: pd.DataFrame, statistic: str) -> pd.DataFrame:
     if statistic:
         return table[table["statistic"] == statistic]
