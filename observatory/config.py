@@ -50,6 +50,16 @@ class Settings:
     """OBSERVATORY_API_MAX_ROWS: most rows in one JSON or XLSX answer of the API (larger tables are paged)."""
     api_time_limit: float
     """OBSERVATORY_API_TIME_LIMIT: seconds an API request may spend on its DuckDB queries (waiting included)."""
+    public_url: str | None = None
+    """OBSERVATORY_PUBLIC_URL: the site's public base URL (https://observatoire.example.org), used in
+    permalinks that leave the site (PDF, embeds, API ``next`` links); None: the request's own host,
+    acceptable in development only."""
+    heavy_slots: int = 1
+    """OBSERVATORY_HEAVY_SLOTS: heavy renderings (PDF portraits, whole-level exports) one web process
+    runs at once; a request past them waits briefly, then gets 503 with Retry-After."""
+    cache_dir: Path | None = None
+    """OBSERVATORY_CACHE_DIR: where deterministic heavy answers (PDFs) are kept per data version
+    (None: this user's temporary folder, beside the tile cache)."""
     precomputed: bool = True
     """OBSERVATORY_PRECOMPUTED: read the estimates table written at load (1, the default), or compute
     every figure from the micro-data on request (0: the benchmarks' baseline, the engine before it)."""
@@ -97,6 +107,9 @@ def get_settings() -> Settings:
         spark_master=_env("OBSERVATORY_SPARK_MASTER", "local[2]"),
         api_max_rows=_positive("OBSERVATORY_API_MAX_ROWS", int(_env("OBSERVATORY_API_MAX_ROWS", "10000"))),
         api_time_limit=_positive("OBSERVATORY_API_TIME_LIMIT", float(_env("OBSERVATORY_API_TIME_LIMIT", "15"))),
+        public_url=_env("OBSERVATORY_PUBLIC_URL", "").strip().rstrip("/") or None,
+        heavy_slots=_positive("OBSERVATORY_HEAVY_SLOTS", int(_env("OBSERVATORY_HEAVY_SLOTS", "1"))),
+        cache_dir=Path(_env("OBSERVATORY_CACHE_DIR", "")) if _env("OBSERVATORY_CACHE_DIR", "") else None,
         precomputed=_env("OBSERVATORY_PRECOMPUTED", "1").lower() not in {"0", "false", "no"},
     )
 
