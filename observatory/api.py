@@ -17,6 +17,11 @@ table in chunks; Parquet and ZIP give it whole; XLSX, slow to write, holds at mo
 JSON. Any format but ZIP can be paged. A request's DuckDB work stops at
 ``OBSERVATORY_API_TIME_LIMIT`` seconds. Past a bound the answer is HTTP 400 saying how to ask for
 less, never a 500.
+
+Whole-level work (a file written in memory: XLSX, ZIP, Parquet; or every commune, with no
+``territory`` filter) runs in one of the process's few heavy slots (:mod:`observatory.heavy`):
+past them, HTTP 503 with ``Retry-After`` and a JSON body, so that it never starves the cheap
+requests.
 """
 
 from __future__ import annotations
@@ -28,10 +33,18 @@ import re
 from urllib.parse import urlencode
 
 from dash.exceptions import DashException
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from observatory import heavy
 from observatory import reference as ref
+from observatory.callback_guard import (
+    MALFORMED_ERRORS,
+    bad_request,
+    is_callback_request,
+    register_callback_guard,
+    where,
+)
 from observatory.db import QueryTimeout
 from observatory.export import (
     DIALECTS,
@@ -67,6 +80,7 @@ MAX_QUERY = 80
 TERRITORY_CODE = re.compile(r"[0-9A-Za-z_]{1,12}")
 CACHE_SECONDS = 300
 TIMESTAMPED_FORMATS = {"xlsx", "zip"}  # their bytes record the time they were written
+HEAVY_FORMATS = {"xlsx", "zip", "parquet"}  # written whole in memory (XLSX: about 4,000 rows a second)
 MAX_PAGE = 10_000_000
 
 
@@ -221,6 +235,11 @@ def _check_xlsx(fmt: str, rows: int, max_rows: int) -> None:
         )
 
 
+def _heavy(req: ExportRequest, fmt: str) -> bool:
+    """Whole-level work, run in a heavy slot: a file format, or every commune (35,000 per measure)."""
+    return fmt in HEAVY_FORMATS or (req.level == "commune" and not req.territories)
+
+
 def _page_url(number: int) -> str:
     """This request's URL for another page (every other parameter kept, in its order)."""
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
@@ -301,14 +320,19 @@ def blueprint(obs: Observatory) -> Blueprint:
         if dialect not in DIALECTS:
             raise BadParameter("dialect", dialect, DIALECTS)
         paging = _paging(fmt, obs.settings.api_max_rows)
+        slot = heavy.of(current_app, obs.settings).slot if _heavy(req, fmt) else contextlib.nullcontext
 
         def build() -> Response:
-            resp = _table_response(obs, req, fmt, dialect, paging)
+            with slot():  # (a 304 builds nothing and takes no slot)
+                resp = _table_response(obs, req, fmt, dialect, paging)
             if fmt != "json":
                 resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_{indicator}.{fmt}"
             return resp
 
-        return _cached(obs, build, weak=fmt in TIMESTAMPED_FORMATS, negotiated="format" not in request.args)
+        try:
+            return _cached(obs, build, weak=fmt in TIMESTAMPED_FORMATS, negotiated="format" not in request.args)
+        except heavy.Busy:  # raised before _cached adds its cache headers: the 503 is never cached
+            return heavy.busy_response(api=True)
 
     @bp.route("/territories")
     def territories():
@@ -449,19 +473,21 @@ def api_url(req: ExportRequest) -> str:
 
 
 def register_api(server: Flask, obs: Observatory) -> None:
-    """Mount the API, and make any error under it JSON without a stack trace."""
+    """Mount the API, and make any error under it JSON without a stack trace.
+
+    Callback requests are checked before Dash reads them (:mod:`observatory.callback_guard`).
+    """
     server.register_blueprint(blueprint(obs))
+    register_callback_guard(server)
 
     @server.errorhandler(Exception)
     def any_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return exc
-        malformed = isinstance(exc, DashException) or (
-            isinstance(exc, KeyError) and request.path.endswith("/_dash-update-component")
-        )
-        if malformed:  # a callback request that names no callback or has the wrong shape
-            server.logger.warning("bad callback request: %r", exc)
-            return Response("Requête invalide / bad request", status=400, mimetype="text/plain")
+        malformed = isinstance(exc, DashException) or (isinstance(exc, MALFORMED_ERRORS) and is_callback_request())
+        if malformed:  # a callback request that names no callback or that Dash or a callback cannot read
+            server.logger.warning("bad callback request: %r at %s", exc, where(exc))
+            return bad_request()
         server.logger.exception("unhandled error")
         if request.path.startswith(PREFIX):
             resp = jsonify({"error": "internal error"})

@@ -10,6 +10,7 @@ from observatory.callbacks import register_callbacks
 from observatory.config import PROJECT_ROOT, Settings, get_settings
 from observatory.embed import register_embed_routes
 from observatory.geo_routes import register_geo_routes
+from observatory.health import register_health
 from observatory.layout import shell
 from observatory.memory import limit_arenas, register_trim
 from observatory.security import register_security
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="fr">', 1)
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
+    register_health(app.server, obs.db)
     register_api(app.server, obs)
     register_apidoc(app.server, obs)
     register_embed_routes(app, obs)

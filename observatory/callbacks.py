@@ -30,6 +30,7 @@ from observatory.urlstate import language, notice_texts, view_state
 from observatory.views import mapspec, pageview
 
 CONTROLS = {"type": "control", "name": ALL}
+UNREADABLE_QUERY = "Adresse illisible / unreadable address : valeurs par défaut / defaults shown"
 
 
 def register_callbacks(app: Dash, obs: Observatory) -> None:
@@ -49,6 +50,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Input(ids.URL, "search"),
     )
     def route(pathname: str | None, search: str | None):
+        unreadable = search is not None and _text(search) is None
+        pathname, search = _text(pathname), _text(search)
         lang = language(search)
         path = registry.canonical(pathname)
         page = registry.PAGES.get(path)
@@ -71,7 +74,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         return (
             shell.header(path, search or "", lang),
             shell.banner(obs.is_synthetic(), lang),
-            shell.notices(notices),
+            shell.notices([*([UNREADABLE_QUERY] if unreadable else []), *notices]),
             content,
             shell.footer(lang, obs.db.version),
         )
@@ -101,6 +104,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     )
     def update_map(control_values, freeze_clicks, initiative_clicks, click, pathname, search, store, viewport):
         """The map and what must change with it; the panels below follow (update_panels)."""
+        pathname, search = _text(pathname), _text(search)
         page = registry.PAGES.get(registry.canonical(pathname))
         if page is None:
             return (no_update,) * 11 + ([no_update] * len(control_values),) * 2
@@ -109,7 +113,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         given = dict(zip(names, control_values, strict=True))
         clicked = _clicked(click) if ctx.triggered_id == ids.MAP_CLICK else None
         freeze, show_initiatives = bool((freeze_clicks or 0) % 2), bool((initiative_clicks or 0) % 2)
-        width = (viewport or {}).get("width")
+        width = _width(viewport)
         up = pageview.map_update(
             caches, obs, page, given, lang, view_state(search), store, freeze, show_initiatives, clicked, width
         )
@@ -159,7 +163,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     )
     def update_panels(meta, pathname):
         """Ranking, table, selection and the page's extra panels, once the map has been sent."""
-        page = registry.PAGES.get(registry.canonical(pathname))
+        page = registry.PAGES.get(registry.canonical(_text(pathname)))
         if page is None or not meta or meta.get("path") != page.path:
             return (no_update,) * 6
         lang, selected = meta["lang"], meta["selected"]
@@ -221,7 +225,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         prevent_initial_call=True,
     )
     def download(_csv, _excel, _zip, control_values, pathname):
-        page = registry.PAGES.get(registry.canonical(pathname))
+        page = registry.PAGES.get(registry.canonical(_text(pathname)))
         if page is None:
             return no_update
         names = [i["id"]["name"] for i in ctx.states_list[0]]
@@ -240,9 +244,9 @@ def register_search_callbacks(app: Dash, obs: Observatory) -> None:
 
     @app.callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH, "value"), State(ids.URL, "search"))
     def search_results(text, search):
-        if not text or not text.strip():
+        if not isinstance(text, str) or not text.strip():
             return []
-        lang = language(search)
+        lang = language(_text(search))
         found = obs.search_with_total(text, limit=10)
         if not found.hits:
             empty = "Aucun territoire trouvé" if lang == "fr" else "No territory found"
@@ -283,9 +287,9 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
         State(ids.URL, "search"),
     )
     def add_results(text, search):
-        if not text or not text.strip():
+        if not isinstance(text, str) or not text.strip():
             return []
-        current = compare.current(obs, search)
+        current = compare.current(obs, _text(search))
         hits = obs.search(text, limit=8)
         return [
             html.Li(
@@ -309,7 +313,7 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
         prevent_initial_call=True,
     )
     def download_comparison(_csv, _xlsx, _zip, search):
-        current = compare.current(obs, search)
+        current = compare.current(obs, _text(search))
         if len(current["keys"]) < 2:
             return no_update
         tables = comparison_tables(obs, current["keys"], current["view"])
@@ -337,7 +341,7 @@ def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
     def fill_trends(key, viewport):
         if not key:
             return no_update
-        return profile.trends_of(obs, key, (viewport or {}).get("width"))
+        return profile.trends_of(obs, key, _width(viewport))
 
     @app.callback(
         Output(profile.PROFILE_DOWNLOAD, "data"),
@@ -348,19 +352,32 @@ def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
         prevent_initial_call=True,
     )
     def download_profile(_csv, _xlsx, _zip, key):
-        if not key:
+        territory = profile.stored_territory(obs, key)
+        if territory is None:
             return no_update
-        tables = profile_tables(obs, key["level"], key["code"])
+        level, code = territory.level, territory.code
+        tables = profile_tables(obs, level, code)
         if ctx.triggered_id == profile.PROFILE_ZIP:
             name = tables[next(iter(tables))]
-            label = name[name["scope"] == "territory"]["territory_name"].iloc[0] if len(name) else key["code"]
-            title = f"Profil / profile : {label} ({key['level']} {key['code']})"
-            filters = {"level": key["level"], "territory": key["code"], "min_n": obs.settings.min_n}
+            label = name[name["scope"] == "territory"]["territory_name"].iloc[0] if len(name) else code
+            title = f"Profil / profile : {label} ({level} {code})"
+            filters = {"level": level, "territory": code, "min_n": obs.settings.min_n}
             data = package(obs, {slug(b): t for b, t in tables.items() if not t.empty}, title, filters)
-            return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.zip")
+            return dcc.send_bytes(data, f"observatoire_profil_{level}_{code}.zip")
         fmt = "xlsx" if ctx.triggered_id == profile.PROFILE_XLSX else "csv"
         data = render_profile(tables, fmt)
-        return dcc.send_bytes(data, f"observatoire_profil_{key['level']}_{key['code']}.{fmt}")
+        return dcc.send_bytes(data, f"observatoire_profil_{level}_{code}.{fmt}")
+
+
+def _text(value: object) -> str | None:
+    """A callback's text value (a URL's path or query, a search box); None for any other type (a forged request)."""
+    return value if isinstance(value, str) else None
+
+
+def _width(viewport: object) -> int | None:
+    """The screen width in the viewport store (``{"width", "height"}``, pixels); None when missing or not a number."""
+    width = viewport.get("width") if isinstance(viewport, dict) else None
+    return width if isinstance(width, int) and not isinstance(width, bool) else None
 
 
 def _clicked(click: dict | None) -> str | None:

@@ -8,7 +8,11 @@ Several processes (gunicorn workers, replicas on other machines) may read the sa
 spills to its own temporary folder, never beside the database (the data folder may be read-only
 and is shared), and sums on one thread, so that every process computes the same bits: DuckDB's
 parallel aggregation adds floats in an order that varies between runs (last-digit differences).
-A connection is never carried across a fork (``gunicorn --preload``): the child opens its own.
+A connection is never carried across a fork (``gunicorn --preload``): every open handle is closed
+just before any ``os.fork`` (:func:`os.register_at_fork`), so the parent and the child each open
+their own when they next read. Closing matters: DuckDB keeps one instance per file and process,
+and a child that inherited the parent's would reconnect to it, on the file the parent had opened,
+however often a load replaced that file since (and its workers crashed at the first swap).
 
 DuckDB has no statement timeout: :meth:`ReadOnlyData.time_limit` bounds a thread's queries by
 waiting for the connection only until a deadline and by interrupting (``con.interrupt()``, from a
@@ -22,6 +26,8 @@ import os
 import tempfile
 import threading
 import time
+import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -95,6 +101,19 @@ def interrupt_at(deadline: tuple[float, float] | None, interrupt: Callable[[], N
             done.set()
 
 
+_OPEN_HANDLES: weakref.WeakSet = weakref.WeakSet()
+FORK_WAIT = 10.0  # seconds a fork waits for a handle's running query before closing it anyway
+
+
+def _release_before_fork() -> None:
+    """Close every open handle of this process (called by ``os.fork`` before it forks)."""
+    for handle in list(_OPEN_HANDLES):
+        handle.release(wait=FORK_WAIT)
+
+
+os.register_at_fork(before=_release_before_fork)
+
+
 class ReadOnlyData:
     """What every engine's handle shares: a lock, a renewable connection, the ``meta`` table.
 
@@ -111,6 +130,26 @@ class ReadOnlyData:
         self._stamp: tuple | None = None
         self._meta: dict[str, str] = {}
         self._limits = threading.local()  # each thread (web request) its own deadline
+        _OPEN_HANDLES.add(self)
+
+    def release(self, wait: float = -1) -> None:
+        """Close the connection (the next read opens a new one): before a fork, or to free the file.
+
+        ``wait``: seconds to wait for a query running in another thread (-1: as long as it takes).
+        """
+        if not self._lock.acquire(timeout=wait):  # never close under a running query
+            warnings.warn("a database handle stayed open: a query ran past the wait", RuntimeWarning, stacklevel=2)
+            return
+        try:
+            self._close()
+            self._con, self._stamp = None, None
+        finally:
+            self._lock.release()
+
+    def _close(self) -> None:
+        """Close this engine's connections."""
+        if self._con is not None:
+            self._con.disconnect()
 
     def _ensure(self) -> None:
         raise NotImplementedError
@@ -168,6 +207,18 @@ class ReadOnlyData:
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         raise NotImplementedError
 
+    def tables(self) -> set[str]:
+        """The names of the tables (and views) of the current data; errors propagate."""
+        return set(self.query("SELECT table_name FROM information_schema.tables")["table_name"])
+
+    def has_table(self, name: str) -> bool:
+        """Whether the current data have a table: False only when it is really missing.
+
+        A database built before a table existed is answered from the micro-data; any other error
+        (a timed-out or failed read) propagates and is never mistaken for "no table".
+        """
+        return name in self.tables()
+
     @property
     def meta(self) -> dict[str, str]:
         """The ``meta`` table of the current data."""
@@ -187,15 +238,16 @@ class Database(ReadOnlyData):
         super().__init__()
         self.path = Path(path)
 
-    def _file_stamp(self) -> tuple[int, int, int]:
+    def _file_stamp(self) -> tuple[int, int]:
         st = os.stat(self.path)
-        return (st.st_ino, st.st_mtime_ns, os.getpid())
+        return (st.st_ino, st.st_mtime_ns)
 
     def _ensure(self) -> None:
         stamp = self._file_stamp()
         if self._con is None or stamp != self._stamp:
-            if self._con is not None and self._stamp is not None and self._stamp[2] == stamp[2]:
-                self._con.disconnect()  # (a connection inherited from the parent is left alone)
+            if self._con is not None:
+                self._con.disconnect()  # DuckDB would hand the next connect the same (old) instance
+                self._con = None
             self._con = ibis.duckdb.connect(str(self.path), read_only=True)
             # Set after connecting (the same options at connect time would clash with any other
             # connection of this process to the file). DuckDB's buffer pool defaults to 80 % of
@@ -204,7 +256,10 @@ class Database(ReadOnlyData):
             self._con.raw_sql(f"SET threads = {DUCKDB_THREADS:d}")
             self._con.raw_sql("SET temp_directory = '{}'".format(str(spill_folder()).replace("'", "''")))
             self._stamp = stamp
-            self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
+            try:
+                self._meta = dict(self._con.raw_sql("SELECT key, value FROM meta").fetchall())
+            except duckdb.CatalogException:  # no meta table: not a database of ours (see health.py)
+                self._meta = {}
 
     interruptible = True
 

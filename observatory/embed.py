@@ -6,7 +6,10 @@
   that ``assets/embed.css`` keeps only the title, map, legend, source and notice, and a link back.
 - ``/embed/territoire/<code>?block=<block>``: one block of a profile (key findings, locator, or
   an indicator block), drawn on the server (the PDF's fragments), with its source and notice.
-- ``/territoire/<code>.pdf``: the printable portrait (:mod:`observatory.pdf`).
+- ``/territoire/<code>.pdf``: the printable portrait (:mod:`observatory.pdf`), kept on disk per
+  data version, language and public address, and rendered in one of the process's few heavy
+  slots (:mod:`observatory.heavy`): past them, 503 with ``Retry-After``. Its permalink is on
+  ``OBSERVATORY_PUBLIC_URL`` (the request's own host only when unset: development).
 
 Only ``/embed/`` answers may be framed: :mod:`observatory.security` gives them their own
 ``frame-ancestors`` policy; the rest of the app stays unframeable.
@@ -22,7 +25,7 @@ from dash import Dash
 from dash import html as dhtml
 from flask import Flask, Response, abort, request
 
-from observatory import i18n
+from observatory import heavy, i18n
 
 EMBED_PREFIX = "/embed/"
 BLOCKS = ("key-findings", "locator", "fragilite", "partenariats", "maires", "innovation")
@@ -154,13 +157,26 @@ def register_embed_routes(app: Dash, obs) -> None:
     @server.route("/territoire/<key>.pdf")
     def portrait_pdf(key: str):
         from observatory import pdf
+        from observatory import reference as ref
         from observatory.views import profile as pv
 
         t = pv.resolve(obs, key)
         if t is None:
             abort(404)
         start = time.perf_counter()
-        data = pdf.render(obs, t, _lang(), request.host_url)
+        lang, version = _lang(), obs.db.version
+        # The Host header can be forged: it makes the permalink only in development (no public URL).
+        base = obs.settings.public_url or request.host_url.rstrip("/")
+        try:
+            data = heavy.of(server, obs.settings).cached(
+                "pdf",
+                version,
+                (ref.territory_key(t.level, t.code), lang, base),
+                lambda: pdf.render(obs, t, lang, base),
+                lambda: obs.db.version == version,
+            )
+        except heavy.Busy:
+            return heavy.busy_response()
         resp = Response(data, mimetype="application/pdf")
         resp.headers["Content-Disposition"] = f'inline; filename="portrait_{t.level}_{t.code}.pdf"'
         resp.headers["Server-Timing"] = f"pdf;dur={1000 * (time.perf_counter() - start):.0f}"

@@ -4,7 +4,8 @@ The map pages draw vector tiles (:mod:`etl.tiles`), cut on a tile's first reques
 disk (in the geometry folder's ``tiles/`` when it exists and is writable, else in this user's
 temporary folder),
 keyed by the GeoJSON they come from: a new build's geometry gets new tiles, and the first start
-pays nothing for them. Tiles are served gzipped with a week's browser cache and an ETag.
+pays nothing for them. Tiles are served gzipped with a week's browser cache and an ETag. A tile the
+cache cannot keep (a full disk) is served from memory, with a warning in the log.
 
 The figures reference these URLs instead of embedding the geometry, so a control change sends
 only the colours. Each file is gzipped once (beside the original) and served with
@@ -19,6 +20,8 @@ read-only, into this user's temporary folder instead.
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 import os
 import tempfile
 import threading
@@ -32,6 +35,7 @@ from observatory.reference import LEVEL_CODES
 
 CACHE_SECONDS = 7 * 24 * 3600
 MAX_TILE_INDEX = 10_000  # z, x and y beyond this are not tiles (and not worth parsing)
+log = logging.getLogger(__name__)
 
 
 def gzipped(path: Path) -> Path:
@@ -115,25 +119,40 @@ class TileCache:
                 self.levels[(level, key)] = LevelTiles(self.geo_dir / f"{level}.geojson")
             return self.levels[(level, key)]
 
-    def tile(self, level: str, z: int, x: int, y: int) -> tuple[Path, str] | None:
-        """The gzipped tile's file and its ETag, cut and written (atomically) if not yet on disk."""
+    def tile(self, level: str, z: int, x: int, y: int) -> tuple[Path | bytes, str] | None:
+        """The gzipped tile (its file, cut and written atomically if not yet on disk) and its ETag.
+
+        When the cache cannot keep it (a full disk), the tile's bytes, with a warning in the log:
+        served from memory rather than left as a hole in the map.
+        """
         key = self.key(level)
         if key is None:
             return None
+        etag = f"{key}-{level}-{z}-{x}-{y}"
         path = self.folder(key) / level / str(z) / str(x) / f"{y}.pbf.gz"
-        if not path.exists():
-            data = self.source(level, key).tile(z, x, y)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.chmod(tmp, 0o644)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return path, f"{key}-{level}-{z}-{x}-{y}"
+        if path.exists():
+            return path, etag
+        data = self.source(level, key).tile(z, x, y)
+        try:
+            write_atomically(path, data)
+        except OSError as exc:
+            log.warning("tile cache: %s not written (%s); served from memory", path, exc)
+            return data, etag
+        return path, etag
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (readable by all) through a temporary file: no reader sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def register_tile_routes(server: Flask, geo_dir: Path) -> None:
@@ -144,7 +163,8 @@ def register_tile_routes(server: Flask, geo_dir: Path) -> None:
     def tile(level: str, z: str, x: str, y: str) -> Response:
         if level not in LEVEL_CODES:
             abort(404)
-        if not all(v.isdigit() and len(v) <= 5 for v in (z, x, y)):
+        # ASCII digits only: isdigit() also accepts '²', which int() refuses
+        if not all(v.isascii() and v.isdigit() and len(v) <= 5 for v in (z, x, y)):
             abort(400)
         zi, xi, yi = int(z), int(x), int(y)
         if max(zi, xi, yi) > MAX_TILE_INDEX or not valid_tile(level, zi, xi, yi):
@@ -155,7 +175,8 @@ def register_tile_routes(server: Flask, geo_dir: Path) -> None:
             found = None
         if found is None:
             abort(404)
-        path, etag = found
-        resp = send_file(path, mimetype="application/vnd.mapbox-vector-tile", etag=etag, max_age=CACHE_SECONDS)
+        body, etag = found
+        file = io.BytesIO(body) if isinstance(body, bytes) else body
+        resp = send_file(file, mimetype="application/vnd.mapbox-vector-tile", etag=etag, max_age=CACHE_SECONDS)
         resp.headers["Content-Encoding"] = "gzip"  # every browser accepts it; MapLibre's fetch inflates it
         return resp

@@ -4,6 +4,11 @@ An HTML document of the profile (title, key findings, locator, each block's dot 
 method, sources, the synthetic-data notice, date, data version and permalink) laid out by
 WeasyPrint: no browser, text extractable. The HTML fragments also serve the embeds
 (:mod:`observatory.embed`).
+
+WeasyPrint fetches nothing but ``data:`` URIs (the charts and the locator are embedded): no local
+file, no network address, whatever the document holds. The permalink is built on the base URL the
+caller gives (the configured public address, ``OBSERVATORY_PUBLIC_URL``), never read from the
+request here.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +25,9 @@ from observatory import reference as ref
 from observatory.figures import profile as figures
 from observatory.service import Observatory
 from observatory.views import profile as pv
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher
 
 BLOCK_TITLES = {
     "fragilite": ("Fragilités perçues", "Perceived fragilities"),
@@ -198,8 +207,21 @@ def _point(t: pv.Territory) -> tuple[float, float] | None:
     return (t.lon, t.lat) if t.lon is not None and t.lat is not None else None
 
 
-def render(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> bytes:
-    """The portrait as PDF bytes."""
-    from weasyprint import HTML  # imported on first use: the app starts without paying for it
+def data_only_fetcher() -> URLFetcher:
+    """A WeasyPrint URL fetcher that opens ``data:`` URIs only (``file:``, ``http:``... refused)."""
+    from weasyprint.urls import URLFetcher  # imported on first use: the app starts without paying for it
 
-    return HTML(string=document(obs, t, lang, base_url), base_url=base_url).write_pdf()
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+
+def write_pdf(document_html: str) -> bytes:
+    """An HTML document as PDF bytes, with nothing fetched but ``data:`` URIs."""
+    from weasyprint import HTML
+
+    # No base_url: a relative address resolves to nothing rather than to a file or the request's host.
+    return HTML(string=document_html, url_fetcher=data_only_fetcher()).write_pdf()
+
+
+def render(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> bytes:
+    """The portrait as PDF bytes; ``base_url`` (the site's public address) makes its permalink."""
+    return write_pdf(document(obs, t, lang, base_url))

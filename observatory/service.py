@@ -50,18 +50,27 @@ class Observatory:
         self._sae = functools.lru_cache(maxsize=32)(self._load_sae)
 
     def warm(self) -> None:
-        """Open the data and read what every first request needs (called once when the app starts).
+        """Check the data and read what every first request needs (called once when the app starts).
 
-        Without it the first visitor pays for the database backend's import and connection, the
-        datasets and the territory lists (0.25 s of a 0.45 s first API answer, measured).
+        Raises :class:`SystemExit` with the reasons when the database is missing, damaged or of
+        another schema (see :mod:`observatory.health`). Without warming, the first visitor pays
+        for the database backend's import and connection, the datasets and the territory lists
+        (0.25 s of a 0.45 s first API answer, measured). Under ``gunicorn --preload`` this runs in
+        the master: its connection is closed before each worker is forked (observatory/db.py).
         """
-        try:
-            _ = self.db.version
-            self.datasets()
-            for level in ("region", "departement"):
-                self.territories(level)
-        except Exception:  # noqa: BLE001 (no data yet: the pages say so; nothing to warm)
-            return
+        from observatory.health import require_database
+
+        require_database(self.db, self.location)
+        self.datasets()
+        for level in ("region", "departement"):
+            self.territories(level)
+
+    @property
+    def location(self) -> str:
+        """Where the data are read from, for messages."""
+        if self.settings.engine == "pyspark":
+            return self.settings.parquet_location
+        return str(self.settings.db_path)
 
     # --- estimates ------------------------------------------------------------------------------
     def estimate(
@@ -132,9 +141,9 @@ class Observatory:
 
         key = "indicator = ? AND survey = ? AND wave = ?"
         params = [indicator, survey, wave]
-        try:
+        if self.db.has_table("sae_estimates"):
             stored = self.db.query(f"SELECT * FROM sae_estimates WHERE {key}", params)
-        except Exception:  # a database built before the table existed: the model, fitted here
+        else:  # a database built before the table existed: the model, fitted here
             stored = self._fit_sae(key, params)
         epcis = self.territories("epci")[["code", "name"]]
         # The direct table's grid: every statistic of each measure but the partners' share among
@@ -151,12 +160,9 @@ class Observatory:
         from etl.geography import epci_natures  # only for databases older than sae_estimates
         from observatory.stats import sae
 
-        try:
-            direct = self.db.query(
-                f"SELECT * FROM estimates WHERE level = 'epci' AND size_class IS NULL AND {key}", params
-            )
-        except Exception:  # no estimates table either: nothing to model
+        if not self.db.has_table("estimates"):  # no estimates table either: nothing to model
             return pd.DataFrame(columns=list(sae.SAE_COLUMNS))
+        direct = self.db.query(f"SELECT * FROM estimates WHERE level = 'epci' AND size_class IS NULL AND {key}", params)
         return sae.sae_table(direct, sae.covariates_from(self.territories("epci"), epci_natures()))
 
     # --- reference data -------------------------------------------------------------------------

@@ -196,6 +196,17 @@ class SparkDatabase(ReadOnlyData):
                 self._reader_stamp = stamp
             return self._reader_con.cursor()
 
+    def tables(self) -> set[str]:
+        if self._reader() is not None:
+            return super().tables()
+        return {t.name for t in self.session.catalog.listTables()}
+
+    def _close(self) -> None:
+        # The Spark session is left alone (a JVM of its own); the DuckDB reader is closed.
+        if self._reader_con is not None:
+            self._reader_con.close()
+        self._reader_con, self._reader_stamp, self._meta = None, None, {}
+
     def refresh(self) -> None:
         """Register the tables again (for object storage, where a new load cannot be noticed)."""
         with self._lock:

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from etl.build import vocabulary_rows
 from etl.schema import create_schema
+from observatory.health import SCHEMA_VERSION
 
 # (commune, epci, departement, region): real INSEE codes.
 MINI_COMMUNES = [
@@ -64,7 +65,7 @@ def _make_mini(path: Path) -> None:
     con.executemany("INSERT INTO commune_aliases VALUES (?, ?)", aliases)
     con.register("v", vocabulary_rows())
     con.execute("INSERT INTO vocabulary SELECT * FROM v")
-    con.execute("INSERT INTO meta VALUES ('data_version', 'empty')")
+    con.execute("INSERT INTO meta VALUES ('data_version', 'empty'), ('schema_version', ?)", [SCHEMA_VERSION])
     con.close()
 
 

