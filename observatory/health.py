@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -33,7 +32,9 @@ REQUIRED_TABLES: tuple[str, ...] = (
     "mayors", "mayor_roles", "opinions",
 )  # fmt: skip
 PATH = re.compile(r"(/[^/\s\"']+)+")
-BUILD_HINT = "python -m etl build   (ou / or: python app.py, qui la construit au premier démarrage / builds it on first start)"
+BUILD_HINT = (
+    "python -m etl build   (ou / or: python app.py, qui la construit au premier démarrage / builds it on first start)"
+)
 
 
 class DataUnavailable(RuntimeError):
@@ -98,8 +99,10 @@ def require_database(db, location: str) -> Health:
 
 
 def register_health(server: Flask, db) -> None:
-    """``GET /healthz`` (200 ``{"status": "ok", "data_version": …}`` or 503 with the problems), and
-    a 503 that says the data are unavailable, not a 500, when a read fails on a damaged file."""
+    """``GET /healthz``: 200 ``{"status": "ok", "data_version": …}``, or 503 with the problems.
+
+    And a 503 that says the data are unavailable, not a 500, when a read fails on a damaged file.
+    """
     from flask import Response, jsonify, request  # (the ETL imports this module for SCHEMA_VERSION)
 
     @server.route("/healthz")
