@@ -28,8 +28,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
-# Import Dash, plotly and pandas once in the master and fork: less memory, faster restarts. Safe:
-# the app opens the database lazily, in each worker, never across a fork (observatory/db.py).
+# Import Dash, plotly and pandas once in the master and fork: less memory, faster restarts. The
+# master checks and reads the database at start (a damaged one stops it with the reason), then
+# every DuckDB handle is closed before each fork (os.register_at_fork in observatory/db.py): a
+# worker that inherited the master's would be handed the file the master had opened, not the one a
+# load swapped in (tests/test_load_under_gunicorn.py).
 preload_app = True
 
 # The first statistics of a level (all communes, or a profile's every indicator) can take tens of

@@ -23,8 +23,10 @@ import hashlib
 import io
 import logging
 import os
+import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_file
@@ -100,16 +102,22 @@ class TileCache:
         """Where tiles of this version live.
 
         The geometry folder's ``tiles/`` if someone made it (a deployment that keeps them across
-        reboots), else this user's temporary folder.
+        reboots), else this user's temporary folder. A version's folder is made on its first
+        tile, and then the older versions of the same geometry folder are removed (each version
+        records the folder it was cut from in a ``source`` file).
         """
         kept = self.geo_dir / "tiles"
         if kept.is_dir() and os.access(kept, os.W_OK):
-            here = kept / key
-            here.mkdir(exist_ok=True)
-            return here
-        there = Path(tempfile.gettempdir()) / f"observatory-tiles-{os.getuid()}" / key
-        there.mkdir(parents=True, exist_ok=True)
-        return there
+            parent = kept
+        else:
+            parent = Path(tempfile.gettempdir()) / f"observatory-tiles-{os.getuid()}"
+        here = parent / key
+        if not here.is_dir():
+            here.mkdir(parents=True, exist_ok=True)
+            source = str(self.geo_dir.resolve())
+            (here / "source").write_text(source)
+            remove_old_versions(parent, key, source)
+        return here
 
     def source(self, level: str, key: str) -> LevelTiles:
         """The level's projected, indexed geometry, loaded on its first tile."""
@@ -153,6 +161,32 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_old_versions(parent: Path, key: str, source: str, max_age: float = 30 * 24 * 3600) -> list[Path]:
+    """Remove the older tile versions in ``parent``; returns what was removed.
+
+    Those cut from the same geometry folder as ``key``, and any version not written to for
+    ``max_age`` seconds (another folder's, or one made before versions recorded their source):
+    a version removed while still in use is only cut again.
+    """
+    removed = []
+    now = time.time()
+    for other in parent.iterdir():
+        if other.name == key or not other.is_dir():
+            continue
+        try:
+            same = (other / "source").read_text() == source
+        except OSError:
+            same = False
+        try:
+            stale = now - other.stat().st_mtime > max_age
+        except OSError:
+            continue
+        if same or stale:
+            shutil.rmtree(other, ignore_errors=True)
+            removed.append(other)
+    return removed
 
 
 def register_tile_routes(server: Flask, geo_dir: Path) -> None:

@@ -336,3 +336,21 @@ def test_the_database_does_not_grow_across_loads_of_the_same_wave(user_db, tmp_p
         load_dataset(dataset, user_db, replace=True)
         sizes.append(user_db.stat().st_size)
     assert max(sizes) <= 1.05 * min(sizes), sizes
+
+
+def test_a_new_geometry_version_removes_the_old_tiles_of_the_same_folder(tmp_path):
+    from observatory.geo_routes import TileCache
+
+    geo = tmp_path / "geo"
+    (geo / "tiles").mkdir(parents=True)  # a deployment that keeps its tiles beside the geometry
+    other = tmp_path / "other"
+    (other / "tiles").mkdir(parents=True)
+    cache = TileCache(geo)
+    old = cache.folder("oldversion")
+    (old / "region").mkdir()
+    foreign = geo / "tiles" / "foreignversion"  # cut from another geometry folder, recently
+    foreign.mkdir()
+    (foreign / "source").write_text(str(other.resolve()))
+    new = cache.folder("newversion")
+    assert new.is_dir() and not old.exists() and foreign.exists()
+    assert cache.folder("newversion") == new  # (the version in use is kept)

@@ -120,6 +120,8 @@ def test_a_load_during_traffic_reaches_every_production_worker(served_db, tmp_pa
         for t in pollers:
             t.join()
         assert {pid: v for pid, (_t, v) in latest.items()} == dict.fromkeys(workers, new)
+        first_new = {p: min(t for t, _s, q, v in seen if q == p and v == new) for p in workers}
+        print(f"every worker on the new version {max(first_new.values()) - swapped:.2f} s after the load ended")
         # No request that arrived after the swap failed; no worker was replaced (none crashed).
         assert not [e for e in errors if e[0] >= swapped], errors
         assert {p for t, _s, p, _v in seen if t > swapped} == workers
