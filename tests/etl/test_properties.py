@@ -20,6 +20,8 @@ from etl.load import load_dataset
 from tests.conftest import random_survey, write_dataset
 from tests.etl.test_contract import digest
 
+pytestmark = pytest.mark.slow  # 112 generated datasets, each loaded
+
 TRIED: Counter = Counter()  # how many generated datasets of each kind were tried (for the note)
 
 

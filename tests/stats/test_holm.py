@@ -25,6 +25,7 @@ def test_small_example_by_hand():
     assert holm([0.6, 0.7]) == pytest.approx([1.0, 1.0])
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(P_VALUES)
 def test_matches_statsmodels(p):
