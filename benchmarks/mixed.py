@@ -62,6 +62,8 @@ from pathlib import Path
 import requests
 
 from benchmarks.run import ROOT, free_port
+from etl.tiles import MAX_ZOOM
+from observatory import reference as ref
 
 TARGET_P95 = 2.0  # seconds, every kind but the first-time PDFs
 TIMEOUT = 60.0  # client timeout, seconds (connect, and between two reads)
@@ -79,14 +81,9 @@ WEIGHTS = {
     "API CSV": 1,
     "search": 3,
 }
-DOMAINS = [
-    "emploi", "pouvoir_achat", "logement", "sante", "securite", "mobilite", "developpement_economique",
-    "education", "environnement", "numerique", "culture_sport", "pauvrete_exclusion", "vieillissement",
-    "handicap", "lien_social", "jeunesse",
-]  # fmt: skip  (observatory.reference.DOMAINS: the map's 16 domains)
+DOMAINS = [d.code for d in ref.DOMAINS]  # the map's 16 domains
 MAP_LEVELS = ["region", "departement", "epci"]  # the audit's 3 levels of the map control changes
 PROFILE_LEVELS = {"region": "région", "departement": "département", "epci": "EPCI", "commune": "commune"}
-MAX_ZOOM = {"region": 6, "departement": 7, "epci": 8, "commune": 8}  # etl.tiles.MAX_ZOOM
 PAGE_TILES = ["/tiles/departement/4/7/5.pbf", "/tiles/departement/4/8/5.pbf"]  # the map page's first view
 CSV_TABLES = [
     *(f"/api/v1/fragility?level=departement&domain={d}&format=csv" for d in DOMAINS),
@@ -109,11 +106,29 @@ AUDIT = {
     "source": "reliability audit 2026-12, section 1 (commit e6d0acf: no heavy pool, no PDF cache); "
     "load average 10.5–13.5, no client timeout",
     "runs": {
-        "10": {"requests": 277, "errors": 0, "throughput": 2.33, "p50": 0.23, "p95": 24, "p99": 40, "max": 55,
-               "rss": "0.31 → 1.71 GB", "load": "10.5–12.2"},
-        "30": {"requests": 337, "errors": 0, "throughput": 2.99, "p50": 3.6, "p95": 26, "p99": 40, "max": 52,
-               "rss": "1.61–1.74 GB", "load": "12.1–13.5"},
-    },  # fmt: skip
+        "10": {
+            "requests": 277,
+            "errors": 0,
+            "throughput": 2.33,
+            "p50": 0.23,
+            "p95": 24,
+            "p99": 40,
+            "max": 55,
+            "rss": "0.31 → 1.71 GB",
+            "load": "10.5–12.2",
+        },
+        "30": {
+            "requests": 337,
+            "errors": 0,
+            "throughput": 2.99,
+            "p50": 3.6,
+            "p95": 26,
+            "p99": 40,
+            "max": 52,
+            "rss": "1.61–1.74 GB",
+            "load": "12.1–13.5",
+        },
+    },
     "kinds": {  # p50 (p95), seconds
         "page HTML": {"10": "0.08 (2.5)", "30": "3.6 (26)"},
         "page tile (département)": {"10": "0.05 (0.8)", "30": "2.0 (18)"},
@@ -370,16 +385,18 @@ def slug(kind: str) -> str:
 
 
 def in_thread(log_text: str) -> dict[str, dict]:
-    """Per kind, the time each request spent in a worker's thread (the access log's %(M)s; queueing
-    for a thread excluded, waiting for the worker's GIL included): n, p50, p95, max in seconds."""
+    """Per kind, the time each request spent in a worker's thread: n, p50, p95, max in seconds.
+
+    The access log's ``%(M)s``: the wait for a free thread excluded, the wait for the worker's GIL
+    (and its database connection) included.
+    """
     kinds = {slug(k): k for k in KINDS}
     times: dict[str, list[float]] = {}
     for match in ACCESS.finditer(log_text):
         kind = kinds.get(match.group(3), match.group(3))
         times.setdefault(kind, []).append(int(match.group(2)) / 1000)
     return {
-        k: {"n": len(v), "p50": statistics.median(v), "p95": percentile(v, 95), "max": max(v)}
-        for k, v in times.items()
+        k: {"n": len(v), "p50": statistics.median(v), "p95": percentile(v, 95), "max": max(v)} for k, v in times.items()
     }
 
 
@@ -457,6 +474,13 @@ def cpu_seconds(pids) -> dict[int, float]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             out[pid] = (int(fields[11]) + int(fields[12])) / tick
     return out
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(busy, total) clock ticks of every core since boot, from /proc/stat (idle and iowait not busy)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    total = sum(ticks[:8])  # user nice system idle iowait irq softirq steal (guest is within user)
+    return total - ticks[3] - ticks[4], total
 
 
 def workers_rss(master: int) -> dict[int, float]:
@@ -537,9 +561,7 @@ def summarise(samples: list[dict], window: float) -> dict:
         "all_but_first_pdfs_200_only": spread(ok),
         "answers_per_second": sum(1 for s in samples if s["sent"] + s["seconds"] <= window) / window,
         "by_kind": per_kind,
-        "kinds_over_target": [
-            k for k, v in per_kind.items() if k != PDF_FIRST and v.get("p95", 0) > TARGET_P95
-        ],
+        "kinds_over_target": [k for k, v in per_kind.items() if k != PDF_FIRST and v.get("p95", 0) > TARGET_P95],
         "error_kinds": problems,
         "error_examples": [s for s in samples if s["outcome"] == "error"][:10],
     }
@@ -597,8 +619,11 @@ def markdown(results: dict) -> str:
             lambda r: f"{r['summary']['all']['n']} ({r['summary']['all']['errors']}, {r['summary']['all']['refused']})",
             lambda a: f"{a['requests']} ({a['errors']}, —)",
         ),
-        row("throughput (answers per second)", lambda r: f"{r['summary']['answers_per_second']:.1f}",
-            lambda a: f"{a['throughput']:.2f}"),  # fmt: skip
+        row(
+            "throughput (answers per second)",
+            lambda r: f"{r['summary']['answers_per_second']:.1f}",
+            lambda a: f"{a['throughput']:.2f}",
+        ),  # fmt: skip
         row("p50, all", lambda r: _s(r["summary"]["all"]["p50"]), lambda a: _s(a["p50"])),
         row("p95, all", lambda r: _s(r["summary"]["all"]["p95"]), lambda a: _s(a["p95"])),
         row(
@@ -630,9 +655,11 @@ def markdown(results: dict) -> str:
             lambda a: a["load"],
         ),
         row(
-            "CPU during the phase: 2 workers / this client",
-            lambda r: f"{r['workers_cpu_s']:.0f} s ({r['workers_cpu_s'] / r['elapsed_s']:.2f} cores) / "
-            f"{r['client_cpu_s']:.0f} s ({r['client_cpu_s'] / r['elapsed_s']:.2f} cores)",
+            "cores busy during the phase: 2 workers / this client / whole machine",
+            lambda r: (
+                f"{r['workers_cpu_s'] / r['elapsed_s']:.2f} / {r['client_cpu_s'] / r['elapsed_s']:.2f} / "
+                f"{r.get('machine_cores_busy', float('nan')):.2f} of {os.cpu_count()}"
+            ),
         ),
         row("tracebacks (SIGSEGV) in the server log", lambda r: f"{r['tracebacks_in_log']} ({r['sigsegv_in_log']})"),
         "",
@@ -681,7 +708,9 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
             print(f"{users} users for {seconds:g} s on {base} (gunicorn pid {proc.pid})", flush=True)
             cpu_start = cpu_seconds(rss_start)
             client_start = resource.getrusage(resource.RUSAGE_SELF)
+            machine_start = machine_cpu()
             elapsed = traffic.run()
+            machine_end = machine_cpu()
             client_end = resource.getrusage(resource.RUSAGE_SELF)
             cpu_end = cpu_seconds(cpu_start)
             watch.done.set()
@@ -704,6 +733,10 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
         "in_thread_by_kind": in_thread(text),
         # CPU during the phase: the workers (if not replaced meanwhile), and this client beside them
         "workers_cpu_s": round(sum(cpu_end[p] - cpu_start[p] for p in cpu_end), 1),
+        # every process of the machine (other work included): cores busy on average over the phase
+        "machine_cores_busy": round(
+            (machine_end[0] - machine_start[0]) / max(1, machine_end[1] - machine_start[1]) * (os.cpu_count() or 1), 2
+        ),
         "client_cpu_s": round(
             client_end.ru_utime + client_end.ru_stime - client_start.ru_utime - client_start.ru_stime, 1
         ),

@@ -7,7 +7,11 @@ JavaScript error and, for map pages, that the map is really drawn before the pic
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.browser.conftest import SHOTS, shot, wait_for_map
 
@@ -46,15 +50,36 @@ def test_screenshot(live_server, browser, name, width):
             " return r && r.data && r.data.length > 0 && document.querySelectorAll('#table tbody tr').length > 1; }",
             timeout=90_000,
         )
-        page.wait_for_timeout(1500)  # the panels' small maps and heat-map finish drawing
     else:
         page.wait_for_selector("h1", timeout=60_000)
         if "methodologie" not in path:
             page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle")  # the panels' small maps and heat-map have their data
     out = shot(page, f"{name}{'' if width > 800 else '-mobile'}")
+    assert not errors
+    assert_shows(page, out, has_map)
     context.close()
-    assert out.stat().st_size > 10_000 and not errors
+
+
+def colours(png: bytes) -> tuple[int, float]:
+    """How many distinct colours a picture has, and the share of its pixels that are not white."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    return len(np.unique(pixels, axis=0)), float((pixels.min(axis=1) < 235).mean())
+
+
+def assert_shows(page, out, has_map: bool) -> None:
+    """What a person sees in the picture: a title, the synthetic-data notice, and a drawn map."""
+    picture = Image.open(out)
+    assert picture.width >= 390 and picture.height >= 600
+    title = page.locator("h1").first
+    assert title.is_visible() and len(title.inner_text().strip()) > 3
+    assert "synthétique" in page.locator("body").inner_text().lower()  # the notice, on every page
+    if has_map:  # the map's own pixels: many colours (classes, outlines), most of it not blank
+        n_colours, inked = colours(page.locator("#map").screenshot())
+        assert n_colours >= 8 and inked > 0.1, (n_colours, inked)  # (communes: mostly grey, suppressed)
+    else:  # some chart or table drawn on the page
+        n_colours, inked = colours(out.read_bytes())
+        assert n_colours >= 8 and inked > 0.02, (n_colours, inked)
 
 
 def test_screenshot_of_the_profile_trends(live_server, browser):
@@ -65,9 +90,14 @@ def test_screenshot_of_the_profile_trends(live_server, browser):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_server + "/territoire/13")
     page.wait_for_selector("#trends .js-plotly-plot", timeout=90_000)
-    page.wait_for_timeout(500)
+    page.wait_for_function(  # the series are drawn: traces with their points
+        "() => document.querySelectorAll('#trends .js-plotly-plot .scatterlayer .trace path').length > 0",
+        timeout=60_000,
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     out = SHOTS / "territoire-tendances.png"
     page.locator("#trends").screenshot(path=str(out))
     context.close()
-    assert out.stat().st_size > 10_000 and not errors
+    assert not errors
+    n_colours, inked = colours(out.read_bytes())
+    assert n_colours >= 8 and inked > 0.01, (n_colours, inked)  # thin lines and dots on white
