@@ -385,7 +385,7 @@ def slug(kind: str) -> str:
 
 
 def in_thread(log_text: str) -> dict[str, dict]:
-    """Per kind, the time each request spent in a worker's thread: n, p50, p95, max in seconds.
+    """Per kind, the time each request spent in a worker's thread: n, p50, p95, max and sum in seconds.
 
     The access log's ``%(M)s``: the wait for a free thread excluded, the wait for the worker's GIL
     (and its database connection) included.
@@ -396,7 +396,8 @@ def in_thread(log_text: str) -> dict[str, dict]:
         kind = kinds.get(match.group(3), match.group(3))
         times.setdefault(kind, []).append(int(match.group(2)) / 1000)
     return {
-        k: {"n": len(v), "p50": statistics.median(v), "p95": percentile(v, 95), "max": max(v)} for k, v in times.items()
+        k: {"n": len(v), "p50": statistics.median(v), "p95": percentile(v, 95), "max": max(v), "sum": sum(v)}
+        for k, v in times.items()
     }
 
 
@@ -666,12 +667,13 @@ def markdown(results: dict) -> str:
     ]
     for users, r in runs.items():
         has_audit = users in audit
+        thread_time = sum(t["sum"] for t in r["in_thread_by_kind"].values()) or float("nan")
         lines += [
             f"## {users} users, per kind",
             "",
-            "| kind | count | errors | refused | p50 | p95 | max | in a worker's thread: p50 / p95 |"
+            "| kind | count | errors | refused | p50 | p95 | max | in a worker's thread: p50 / p95 | share of thread time |"
             + (" audit p50 (p95), s |" if has_audit else ""),
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if has_audit else ""),
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if has_audit else ""),
         ]
         for kind, k in r["summary"]["by_kind"].items():
             over = kind != PDF_FIRST and k.get("p95", 0) > TARGET_P95
@@ -679,13 +681,42 @@ def markdown(results: dict) -> str:
             t = r["in_thread_by_kind"].get(kind)
             cells = [str(k["n"]), str(k["errors"]), str(k["refused"]), _s(k.get("p50")), p95, _s(k.get("max"))]
             cells.append(f"{_s(t['p50'])} / {_s(t['p95'])}" if t else "—")
+            cells.append(f"{t['sum'] / thread_time:.0%}" if t else "—")
             if has_audit:
                 cells.append(AUDIT["kinds"].get(kind, {}).get(users, "—"))
             lines.append(f"| {kind} | {' | '.join(cells)} |")
         if r["summary"]["error_kinds"]:
             lines += ["", "Errors: " + "; ".join(f"{k} × {n}" for k, n in r["summary"]["error_kinds"].items()) + "."]
-        lines.append("")
+        lines += ["", *reading(r), ""]
     return "\n".join(lines)
+
+
+def reading(r: dict) -> list[str]:
+    """What the figures of one run say about where the time goes (computed, not written by hand)."""
+    threads, summary = r["in_thread_by_kind"], r["summary"]
+    total = sum(t["sum"] for t in threads.values()) or float("nan")
+    busy = sorted(threads.items(), key=lambda kv: -kv[1]["sum"])
+    cheap = [k for k, t in threads.items() if t["p95"] <= 0.1 and k in summary["by_kind"]]
+    waited = [summary["by_kind"][k]["p95"] for k in cheap]
+    others = r.get("machine_cores_busy", float("nan")) - (r["workers_cpu_s"] + r["client_cpu_s"]) / r["elapsed_s"]
+    lines = [
+        f"- Threads: the 8 threads were busy {total / r['elapsed_s']:.1f} on average; their time went to "
+        + ", ".join(f"{k} {t['sum'] / total:.0%}" for k, t in busy[:5])
+        + ".",
+        f"- CPU: the workers used {r['workers_cpu_s'] / r['elapsed_s']:.2f} cores, this client "
+        f"{r['client_cpu_s'] / r['elapsed_s']:.2f}, other work on the machine about {max(0.0, others):.2f}.",
+        f"- Cold start: p95 without the first-time PDFs {_s(summary['all_but_first_pdfs']['p95'])} over the "
+        f"phase, {_s(summary['all_but_first_pdfs_after_30s'].get('p95'))} for the requests sent after "
+        f"{WARM_AFTER:g} s.",
+    ]
+    if cheap:
+        lines.insert(
+            1,
+            f"- Waiting for a thread: {len(cheap)} kinds take ≤ 0.1 s in a thread at p95 ("
+            + ", ".join(cheap)
+            + f") but {_s(min(waited))}–{_s(max(waited))} end to end at p95.",
+        )
+    return lines
 
 
 # --- one run ------------------------------------------------------------------------------------

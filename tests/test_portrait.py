@@ -168,3 +168,19 @@ def test_model_estimates_state_only_intervals_apart_from_the_reference():
     model_finding = next(f for f in kf.findings["france"] if f.source == "model")
     assert "estimation du modèle" in portrait.finding_text(model_finding, "France", "epci", "fr")
     assert kf.findings["france"][0].source == "direct"  # direct statements first
+
+
+def test_a_model_estimate_beyond_the_reference_interval_is_not_stated_while_the_intervals_overlap():
+    """Non-overlap of the two intervals, not the model's point estimate outside the reference's."""
+    model = pd.DataFrame(
+        {
+            "indicator": "fragility", "wave": 2019, "survey": "citoyens", "statistic": "mean_score",
+            "measure": ["logement", "emploi"], "estimate": [6.3, 6.3], "ci_low": [5.95, 6.15],
+            "ci_high": [6.65, 6.45], "n": [12, 12],
+        }
+    )  # fmt: skip
+    # France: 6.0 [5.9 – 6.1]. logement: 6.3 lies above 6.1, but [5.95, 6.65] overlaps [5.9, 6.1];
+    # emploi: [6.15, 6.45] lies wholly above it.
+    kf = portrait.key_findings(_rows(), None, None, model)
+    stated = {(f.measure, f.direction) for f in kf.findings["france"] if f.source == "model"}
+    assert stated == {("emploi", "above")}

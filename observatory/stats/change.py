@@ -17,10 +17,9 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from observatory.stats.engine import InvalidQuery, Query, StatsEngine
-from observatory.stats.finalize import ALPHA, Z95
+from observatory.stats.finalize import Z95, z_test
 
 CHANGE_COLUMNS: tuple[str, ...] = (
     "indicator", "wave_from", "wave_to", "survey", "level", "size_class", "territory_code", "territory_name",
@@ -57,10 +56,8 @@ def compare_waves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     rel_from, rel_to = m["reliability_from"].to_numpy(), m["reliability_to"].to_numpy()
     suppressed = (rel_from == "suppressed") | (rel_to == "suppressed")
     low = (rel_from == "low") | (rel_to == "low")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_value = 2 * ndtr(-np.abs(diff / se))
+    p_value, signif = z_test(diff, se, "increase", "decrease")
     testable = ~suppressed & np.isfinite(p_value)
-    signif = np.where(p_value < ALPHA, np.where(diff > 0, "increase", "decrease"), "not_significant")
     out = pd.DataFrame(
         {
             "indicator": m["indicator"].to_numpy(),

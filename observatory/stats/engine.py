@@ -16,12 +16,11 @@ from dataclasses import dataclass
 import ibis
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from observatory import reference as ref
 from observatory.db import Database
 from observatory.stats import measures as ms
-from observatory.stats.finalize import ALPHA, finalize
+from observatory.stats.finalize import finalize, z_test
 from observatory.stats.precompute import PARENT_LEVEL, RAW_COLUMNS, STORED_LEVELS
 from observatory.stats.taylor import domain_estimates
 
@@ -309,12 +308,9 @@ def parent_test(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     est, rest = rows["estimate"].to_numpy(float), rows["estimate_rest_parent"].to_numpy(float)
     se = np.sqrt(np.clip(rows["var"].to_numpy(float), 0, None))
     se_rest = np.sqrt(np.clip(rows["var_rest_parent"].to_numpy(float), 0, None))
-    diff = est - rest
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * ndtr(-np.abs(diff / np.sqrt(se**2 + se_rest**2)))
+    p, verdict = z_test(est - rest, np.sqrt(se**2 + se_rest**2))
     n_rest = rows["n_rest_parent"].fillna(0).to_numpy(float)
     testable = (rows["n"].to_numpy(float) >= min_n) & (n_rest >= min_n) & np.isfinite(p)
-    verdict = np.where(p < ALPHA, np.where(diff > 0, "above", "below"), "not_significant")
     shown = n_rest >= min_n
     return pd.DataFrame(
         {

@@ -19,6 +19,22 @@ SIGNIFICANCE = ("above", "below", "not_significant", "not_tested")
 VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n_eff", "p_value")
 
 
+def z_test(
+    diff: np.ndarray, se: np.ndarray, higher: str = "above", lower: str = "below"
+) -> tuple[np.ndarray, np.ndarray]:
+    """The one z-test of the observatory: a difference against its standard error, two-sided.
+
+    Returns the p-values and the verdicts at :data:`ALPHA` (``higher``, ``lower`` or
+    ``not_significant``; a p-value that is NaN gives ``not_significant``: the caller says which
+    rows were testable). Every test against a reference (the rest of France, the rest of the
+    parent, the previous wave, another territory) goes through it.
+    """
+    diff = np.asarray(diff, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * ndtr(-np.abs(diff / np.asarray(se, dtype=float)))
+    return p, np.where(p < ALPHA, np.where(diff > 0, higher, lower), "not_significant")
+
+
 def _logit_ci(p: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CI of a proportion on the logit scale (it stays inside [0, 1])."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -68,12 +84,8 @@ def finalize(cells: pd.DataFrame, is_share: np.ndarray, min_n: int) -> pd.DataFr
     out["reliability"] = np.where(suppressed, "suppressed", np.where(low, "low", "ok"))
 
     se_rest = np.sqrt(np.clip(out["var_rest"].to_numpy(float), 0, None))
-    diff = est - out["estimate_rest"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = diff / np.sqrt(se**2 + se_rest**2)
-    p_value = 2 * ndtr(-np.abs(z))
+    p_value, signif = z_test(est - out["estimate_rest"].to_numpy(float), np.sqrt(se**2 + se_rest**2))
     testable = ~suppressed & np.isfinite(p_value) & (out["n_rest"].to_numpy(float) >= min_n)
-    signif = np.where(p_value < ALPHA, np.where(diff > 0, "above", "below"), "not_significant")
     out["significance"] = np.where(testable, signif, "not_tested")
 
     out["se"], out["ci_low"], out["ci_high"], out["n_eff"] = se, lo, hi, n_eff

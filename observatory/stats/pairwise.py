@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from observatory.stats.engine import GROUPS_LEVEL, Query, StatsEngine
-from observatory.stats.finalize import ALPHA, Z95
+from observatory.stats.finalize import ALPHA, Z95, z_test
 
 Territory = tuple[str, str]  # (level, code)
 
@@ -64,15 +63,9 @@ def pairwise(
                     ea, basis = rest, "rest_of_a"
             diff = ea["estimate"] - eb["estimate"]
             se = np.sqrt(ea["se"] ** 2 + eb["se"] ** 2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = diff / se
-            p = 2 * ndtr(-np.abs(z))
+            p, tested = z_test(diff.to_numpy(float), se.to_numpy(float), "a_higher", "b_higher")
             testable = (ea["reliability"] != "suppressed") & (eb["reliability"] != "suppressed") & np.isfinite(p)
-            verdict = np.where(
-                ~testable,
-                "not_tested",
-                np.where(p < ALPHA, np.where(diff > 0, "a_higher", "b_higher"), "not_significant"),
-            )
+            verdict = np.where(~testable, "not_tested", tested)
             frame = pd.DataFrame(
                 {
                     "territory_a": f"{a[0]}:{a[1]}",
