@@ -701,7 +701,7 @@ def reading(r: dict) -> list[str]:
     others = r.get("machine_cores_busy", float("nan")) - (r["workers_cpu_s"] + r["client_cpu_s"]) / r["elapsed_s"]
     lines = [
         f"- Threads: the 8 threads were busy {total / r['elapsed_s']:.1f} on average; their time went to "
-        + ", ".join(f"{k} {t['sum'] / total:.0%}" for k, t in busy[:5])
+        + "; ".join(f"{k} {t['sum'] / total:.0%}" for k, t in busy[:5])
         + ".",
         f"- CPU: the workers used {r['workers_cpu_s'] / r['elapsed_s']:.2f} cores, this client "
         f"{r['client_cpu_s'] / r['elapsed_s']:.2f}, other work on the machine about {max(0.0, others):.2f}.",
@@ -713,7 +713,7 @@ def reading(r: dict) -> list[str]:
         lines.insert(
             1,
             f"- Waiting for a thread: {len(cheap)} kinds take ≤ 0.1 s in a thread at p95 ("
-            + ", ".join(cheap)
+            + "; ".join(cheap)
             + f") but {_s(min(waited))}–{_s(max(waited))} end to end at p95.",
         )
     return lines
