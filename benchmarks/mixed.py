@@ -64,6 +64,7 @@ import requests
 from benchmarks.run import ROOT, free_port
 from etl.tiles import MAX_ZOOM
 from observatory import reference as ref
+from observatory.heavy import code_version
 
 TARGET_P95 = 2.0  # seconds, every kind but the first-time PDFs
 TIMEOUT = 60.0  # client timeout, seconds (connect, and between two reads)
@@ -688,6 +689,13 @@ def markdown(results: dict) -> str:
         if r["summary"]["error_kinds"]:
             lines += ["", "Errors: " + "; ".join(f"{k} × {n}" for k, n in r["summary"]["error_kinds"].items()) + "."]
         lines += ["", *reading(r), ""]
+        if r.get("source_changed_during_run"):
+            lines.insert(
+                -1,
+                "- The package's source (observatory/*.py) changed during this run (other work in the same "
+                "checkout): the two workers may have taken different code digests for the PDF cache, and then "
+                "each one's rendering removes the other's cached PDFs (see the PDFs asked again).",
+            )
     return "\n".join(lines)
 
 
@@ -728,6 +736,7 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
         log = work / "gunicorn.log"
         port = free_port()
         load_before = os.getloadavg()
+        code_start = code_version()  # the PDF cache's code digest, each worker's at its first PDF
         proc = serve(db, geo, port, work, log)
         watch = RssWatch(proc.pid)
         try:
@@ -748,6 +757,7 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
             watch.join()
             rss_end = watch.sample()
             load_after = os.getloadavg()
+            code_end = code_version()
         finally:
             watch.done.set()
             stop(proc)
@@ -777,6 +787,9 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
         "worker_pids_seen": sorted(watch.pids),
         "load_before": [round(v, 2) for v in load_before],
         "load_after": [round(v, 2) for v in load_after],
+        # Another session editing observatory/*.py during the run: the workers may then hold different
+        # code digests, and each one's first PDF of a version removes the other's cached PDFs.
+        "source_changed_during_run": code_start != code_end,
         "tracebacks_in_log": text.count("Traceback"),
         "sigsegv_in_log": text.count("SIGSEGV"),
         "log_warnings": [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln][:20],

@@ -70,6 +70,7 @@ def findings_html(p: pv.Portrait, t: pv.Territory, lang: str) -> str:
     }
     out = ["<h2>" + ("L'essentiel" if fr else "Key findings") + "</h2>"]
     out.append(f'<p class="headline">{_e(portrait.headline(p.findings, t.name, label, lang))}</p>')
+    out.append(f'<p class="note">{_e(portrait.family_text(p.findings, lang))}.</p>')
     for versus in portrait.VERSUS:
         if versus == "parent" and not parent:
             continue
@@ -142,14 +143,19 @@ def method_html(obs: Observatory, lang: str) -> str:
     text = (
         "Estimations pondérées des enquêtes, intervalles de confiance à 95 % par linéarisation de Taylor. "
         f"Cellules de moins de {obs.settings.min_n} répondants non diffusées ; fiabilité faible sous 100 répondants "
-        "ou au-delà de 30 % d'erreur relative. Tests z au seuil de 5 % contre le reste de la France et le reste du "
-        "territoire parent ; évolutions : échantillons indépendants. Rangs parmi les cellules fiables de l'échelon, "
+        "ou au-delà de 30 % d'erreur relative. Tests z contre le reste de la France, le reste du territoire parent "
+        "et la vague précédente (échantillons indépendants), formant une seule famille par portrait : seuls les "
+        "écarts qui passent la procédure de Benjamini–Hochberg (taux de fausses découvertes contrôlé à 5 %) sont "
+        "énoncés ; les cellules du modèle sur petits domaines sont testées contre la France avec l'erreur "
+        "quadratique moyenne du modèle. Rangs parmi les cellules fiables de l'échelon, "
         "intervalle à 95 % par simulation (1 000 tirages des estimations selon leur erreur type)."
         if fr
         else "Weighted survey estimates, 95% confidence intervals by Taylor linearisation. Cells with fewer than "
         f"{obs.settings.min_n} respondents are not shown; low reliability below 100 respondents or above 30% "
-        "relative error. z-tests at the 5% level against the rest of France and the rest of the parent; changes: "
-        "independent samples. Ranks among the level's reliable cells, 95% interval by simulation (1,000 draws of "
+        "relative error. z-tests against the rest of France, the rest of the parent and the previous wave "
+        "(independent samples), one family per portrait: only the differences that pass the Benjamini–Hochberg "
+        "procedure (false-discovery rate controlled at 5%) are stated; small-area model cells are tested against "
+        "France with the model's mean squared error. Ranks among the level's reliable cells, 95% interval by simulation (1,000 draws of "
         "the estimates from their standard errors)."
     )
     sources = i18n.t("footer_sources", lang)

@@ -2,10 +2,13 @@
 
 Pure functions of the estimates (tidy frames of :mod:`observatory.stats`); no Dash, no database.
 
-- **Key findings**: the cells where the territory differs significantly (5 %) from the rest of
-  France or from the rest of its parent, and the significant changes since the previous wave,
-  each with its value, interval, n and reliability. Only reliable cells make a statement; the
-  significant differences of low-reliability cells are counted, not stated.
+- **Key findings**: every test the portrait could state is one family — each reliable cell
+  against the rest of France and against the rest of its parent, each reliable change since the
+  previous wave, and, for an EPCI, each small-area model cell against France (a z-test whose
+  variance counts the model's MSE) — and only the tests that survive Benjamini–Hochberg at 5 %
+  over the whole family are stated, each with its value, interval, n, reliability and raw and
+  adjusted p-values. The family's size is said. The significant differences of low-reliability
+  cells are counted, not stated.
 - **Rank with its uncertainty**: the rank of the territory's estimate among the reliable cells of
   its level, and a 95 % interval of that rank by simulation from the sampling distributions
   (each estimate drawn from a normal with its standard error, independently, ``RANK_DRAWS``
@@ -14,6 +17,7 @@ Pure functions of the estimates (tidy frames of :mod:`observatory.stats`); no Da
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,11 +25,15 @@ import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
+from observatory.stats.finalize import Z95, z_test
+from observatory.stats.pairwise import benjamini_hochberg
 
 RANK_DRAWS = 1000  # simulated draws of every peer's estimate for a rank interval
 RANK_SEED = 20_261_201  # fixed: the same page shows the same interval at every visit
 RANK_LEVEL = 0.95
 MAX_PER_GROUP = 3  # statements shown per comparison (a one-minute read); the others are counted
+FDR = 0.05  # the false-discovery rate controlled over a portrait's family of tests
+PROCEDURE = "benjamini-hochberg"
 VERSUS = ("france", "parent", "previous_wave")
 LEVEL_PLURALS = {
     "commune": ("communes", "municipalities"),
@@ -142,11 +150,12 @@ class Finding:
     wave_from: int | None = None
     source: str = "direct"
     rank: Rank | None = None
+    p_adjusted: float = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass
 class KeyFindings:
-    """Every reliable significant difference of each comparison, the smallest p-value first.
+    """The statements that survive the false-discovery control, per comparison, smallest p first.
 
     ``low``: significant differences on cells of low reliability (counted, never stated);
     ``tested``: reliable cells tested against each reference (0: nothing to compare);
@@ -157,6 +166,13 @@ class KeyFindings:
     low: dict[str, int] = field(default_factory=dict)
     tested: dict[str, int] = field(default_factory=dict)
     modelled: dict[str, int] = field(default_factory=dict)
+    family: int = 0  # the tests of the family (every comparison the portrait could state)
+    procedure: str = PROCEDURE
+
+    @property
+    def stated(self) -> int:
+        """How many tests of the family survive the procedure (all stated, some folded)."""
+        return sum(len(v) for v in self.findings.values())
 
     def shown(self, versus: str) -> list[Finding]:
         """The statements shown for a comparison: the ``MAX_PER_GROUP`` smallest p-values."""
@@ -274,48 +290,73 @@ def _num(x: object) -> float | None:
     return float(x) if x is not None and pd.notna(x) else None
 
 
-def _model_differences(rows: pd.DataFrame, model: pd.DataFrame | None, versus: str) -> tuple[list[Finding], int]:
-    """The small-area model's cells whose 95 % interval lies wholly above or below the reference's.
+def _family_p(rows: pd.DataFrame | None, verdict: str, p_column: str) -> np.ndarray:
+    """The raw p-values of every reliable cell of the territory tested in ``verdict``."""
+    if rows is None or rows.empty or verdict not in rows or p_column not in rows:
+        return np.array([])
+    terr = rows[rows["reliability"] == "ok"]
+    if "scope" in terr:
+        terr = terr[terr["scope"] == "territory"]
+    tested = terr[terr[verdict].isin(["above", "below", "increase", "decrease", "not_significant"])]
+    p = tested[p_column].to_numpy(float)
+    return p[np.isfinite(p)]
 
-    A model estimate has no valid test against the rest of France (it borrows from the other
-    areas): the statement is only that the two 95 % intervals do not overlap (conservative: a
-    wide parent interval makes no statement). Returns the findings and the number of model cells
-    compared.
+
+def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding]:
+    """Every small-area model cell tested against France: (model − France) / √(MSE + se_France²).
+
+    The model's root MSE is its standard error; France's estimate is a direct one (its sampling
+    error independent of the model's, to within the territory's few respondents). A model cell is
+    not tested against its parent: the model is not benchmarked to the parent's direct estimate,
+    and the two can disagree (the small-area issue). A cell whose direction contradicts the
+    parent's own reliable significant difference from France is tested but never stated.
     """
-    if model is None or model.empty:
-        return [], 0
-    scope = "france" if versus == "france" else "parent"
-    m = model.merge(_reference(rows, scope), on=["survey", "measure", "statistic"], how="inner")
-    m = m[m["reference"].notna()]
-    ref_low, ref_high = m["reference_low"].fillna(m["reference"]), m["reference_high"].fillna(m["reference"])
-    above, below = m["ci_low"] > ref_high, m["ci_high"] < ref_low
-    hits = m[above | below].assign(direction=np.where(above[above | below], "above", "below"))
-    # the farthest interval from the reference first (in its own units: no p-value here)
-    gap = np.maximum(hits["ci_low"] - hits["reference"], hits["reference"] - hits["ci_high"])
-    hits = hits.assign(_gap=gap / hits["reference"].abs().clip(lower=1e-9)).sort_values("_gap", ascending=False)
-    out = [
-        Finding(
-            versus=versus,
-            direction=r["direction"],
-            indicator=r["indicator"],
-            survey=r["survey"],
-            wave=int(r["wave"]),
-            measure=r["measure"],
-            statistic=r["statistic"],
-            estimate=float(r["estimate"]),
-            ci_low=float(r["ci_low"]),
-            ci_high=float(r["ci_high"]),
-            n=int(r["n"]) if pd.notna(r["n"]) else 0,
-            reliability="model",
-            p_value=float("nan"),
-            reference=_num(r["reference"]),
-            reference_low=_num(r["reference_low"]),
-            reference_high=_num(r["reference_high"]),
-            source="model",
+    if model is None or model.empty or "se" not in model:
+        return []
+    france = rows.loc[rows["scope"] == "france", ["survey", "measure", "statistic", "estimate", "ci_low", "ci_high"]]
+    france = france.rename(columns={"estimate": "reference", "ci_low": "reference_low", "ci_high": "reference_high"})
+    m = model.merge(france, on=["survey", "measure", "statistic"], how="inner")
+    m = m[m["reference"].notna() & m["se"].notna()]
+    if m.empty:
+        return []
+    ref_se = (m["reference_high"] - m["reference_low"]).to_numpy(float) / (2 * Z95)
+    diff = m["estimate"].to_numpy(float) - m["reference"].to_numpy(float)
+    p_value, _verdict = z_test(diff, np.sqrt(m["se"].to_numpy(float) ** 2 + np.nan_to_num(ref_se) ** 2))
+    parent = rows[(rows["scope"] == "parent") & (rows["reliability"] == "ok")] if "significance" in rows else None
+    parent_says = {}
+    if parent is not None:
+        parent_says = {
+            (r.survey, r.measure, r.statistic): r.significance
+            for r in parent.itertuples()
+            if r.significance in ("above", "below")
+        }
+    out = []
+    for r, p, d in zip(m.itertuples(), p_value, diff, strict=True):
+        direction = "above" if d > 0 else "below"
+        contradicted = parent_says.get((r.survey, r.measure, r.statistic), direction) != direction
+        out.append(
+            Finding(
+                versus="france",
+                direction=direction,
+                indicator=r.indicator,
+                survey=r.survey,
+                wave=int(r.wave),
+                measure=r.measure,
+                statistic=r.statistic,
+                estimate=float(r.estimate),
+                ci_low=float(r.ci_low),
+                ci_high=float(r.ci_high),
+                n=int(r.n) if pd.notna(r.n) else 0,
+                reliability="model",
+                p_value=float(p),
+                reference=_num(r.reference),
+                reference_low=_num(r.reference_low),
+                reference_high=_num(r.reference_high),
+                difference=float(d),
+                source="model" if not contradicted else "model_contradicted",
+            )
         )
-        for _, r in hits.iterrows()
-    ]
-    return out, len(m)
+    return out
 
 
 def key_findings(
@@ -323,35 +364,71 @@ def key_findings(
     changes: pd.DataFrame | None,
     ranked: pd.DataFrame | None,
     model: pd.DataFrame | None = None,
+    q: float = FDR,
 ) -> KeyFindings:
     """The statements of a profile, from its indicator rows (territory, parent and France).
 
     ``rows``: the profile's rows (scope territory | parent | france, with ``significance``
     against the rest of France and ``vs_parent`` against the rest of the parent); ``changes``:
     the territory's change table since the previous wave of each survey; ``ranked``: its
-    :func:`ranks`; ``model``: the small-area model's estimates of the cells whose direct estimate
-    is not reliable (an EPCI's), stated after the direct ones. Direct statements are sorted by
-    p-value, the smallest first.
+    :func:`ranks`; ``model``: the small-area model's estimates (with ``se``, the root MSE) of the
+    cells whose direct estimate is not reliable (an EPCI's).
+
+    Every test of the three comparisons and of the model is one family; Benjamini–Hochberg at
+    ``q`` over it decides what is stated (each finding keeps its raw and adjusted p-values).
+    Direct statements come first, the smallest p-value first, then the model's.
     """
     kf = KeyFindings()
     if rows is None or rows.empty:
         return kf
+    candidates: dict[str, list[Finding]] = {}
     for versus, (found, low) in (
         ("france", _differences(rows, "france", ranked)),
         ("parent", _differences(rows, "parent", ranked)),
         ("previous_wave", _changes(changes)),
     ):
-        kf.findings[versus], kf.low[versus] = found, low
+        candidates[versus], kf.low[versus] = found, low
     kf.tested["france"] = _tested(rows, "significance")
     kf.tested["parent"] = _tested(rows, "vs_parent") if "vs_parent" in rows else 0
     kf.tested["previous_wave"] = _tested(changes, "significance")
-    for versus in ("france", "parent"):
-        if versus == "parent" and not kf.tested["parent"] and "vs_parent" not in rows:
-            continue  # no parent to compare with
-        found, compared = _model_differences(rows, model, versus)
-        kf.findings[versus] = kf.findings[versus] + found
-        kf.modelled[versus] = compared
+    modelled = _model_tests(rows, model)
+    kf.modelled["france"], kf.modelled["parent"] = len(modelled), 0
+    family = np.concatenate(
+        [
+            _family_p(rows, "significance", "p_value"),
+            _family_p(rows, "vs_parent", "p_value_parent") if "vs_parent" in rows else np.array([]),
+            _family_p(changes, "significance", "p_value"),
+            np.array([f.p_value for f in modelled], dtype=float),
+        ]
+    )
+    family = family[np.isfinite(family)]
+    kf.family = len(family)
+    adjusted = dict(zip(family.tolist(), benjamini_hochberg(family).tolist(), strict=True))
+
+    def keep(found: list[Finding]) -> list[Finding]:
+        out = [dataclasses.replace(f, p_adjusted=adjusted.get(f.p_value, float("nan"))) for f in found]
+        return [f for f in out if f.p_adjusted < q and f.source != "model_contradicted"]
+
+    for versus in VERSUS:
+        direct = keep(candidates[versus])
+        model_stated = keep([f for f in modelled if f.versus == versus])
+        kf.findings[versus] = direct + sorted(model_stated, key=lambda f: (f.p_value, f.measure))
     return kf
+
+
+def family_text(kf: KeyFindings, lang: str) -> str:
+    """'9 écarts significatifs sur 108 comparaisons (taux de fausses découvertes contrôlé à 5 %)'."""
+    if lang == "fr":
+        return (
+            f"{kf.stated} écart{'s' if kf.stated > 1 else ''} significatif{'s' if kf.stated > 1 else ''} sur "
+            f"{kf.family} comparaison{'s' if kf.family > 1 else ''} (taux de fausses découvertes contrôlé à "
+            f"{FDR:.0%}, procédure de Benjamini–Hochberg)".replace("%", " %")
+        )
+    return (
+        f"{kf.stated} significant difference{'s' if kf.stated != 1 else ''} out of {kf.family} "
+        f"comparison{'s' if kf.family != 1 else ''} (false-discovery rate controlled at {FDR:.0%}, "
+        "Benjamini–Hochberg procedure)"
+    )
 
 
 # --- in words ------------------------------------------------------------------------------------
@@ -406,9 +483,9 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
         words += " " + reference_name
     if f.source == "model":
         tail = (
-            f"estimation du modèle sur petits domaines (n = {f.n} répondants), intervalles à 95 % disjoints"
+            f"estimation du modèle sur petits domaines (n = {f.n} répondants), test z avec l'erreur du modèle"
             if fr
-            else f"small-area model estimate (n = {f.n} respondents), 95% intervals apart"
+            else f"small-area model estimate (n = {f.n} respondents), z-test with the model's error"
         )
     own = _value_ci(f.estimate, f.ci_low, f.ci_high, stat, lang)
     other = _value_ci(f.reference, f.reference_low, f.reference_high, stat, lang)

@@ -114,11 +114,22 @@ def _rows() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_key_findings_state_reliable_significant_differences_only():
+def test_key_findings_state_reliable_differences_that_survive_the_false_discovery_control():
     kf = portrait.key_findings(_rows(), None, None)
     france, parent = kf.findings["france"], kf.findings["parent"]
+    # The family: the reliable cells' tests, emploi and sante against France (p 0.001, 0.5) and
+    # against the parent (0.4, 0.03); logement, of low reliability, is not in it. Benjamini–
+    # Hochberg over 4: 0.001 × 4 = 0.004 is stated; 0.03 × 4 / 2 = 0.06 is not, though below 5 %.
+    assert kf.family == 4 and kf.stated == 1
     assert [(f.measure, f.direction, f.reference) for f in france] == [("emploi", "above", 6.0)]
-    assert [(f.measure, f.direction, f.reference) for f in parent] == [("sante", "above", 5.5)]
+    assert france[0].p_value == 0.001 and france[0].p_adjusted == pytest.approx(0.004)
+    assert parent == []
+    stronger = _rows()
+    stronger.loc[stronger["measure"].eq("sante") & stronger["scope"].eq("territory"), "p_value_parent"] = 0.02
+    kf2 = portrait.key_findings(stronger, None, None)  # 0.02 × 4 / 2 = 0.04: stated
+    assert [(f.measure, f.direction, f.reference) for f in kf2.findings["parent"]] == [("sante", "above", 5.5)]
+    assert kf2.findings["parent"][0].p_adjusted == pytest.approx(0.04)
+    assert "2 écarts significatifs sur 4 comparaisons" in portrait.family_text(kf2, "fr")
     assert kf.low == {"france": 1, "parent": 1, "previous_wave": 0}  # logement: low reliability, counted
     assert kf.tested["france"] == 2
     text = portrait.finding_text(france[0], "France", "departement", "fr")
@@ -149,38 +160,115 @@ def test_no_reliable_cell_says_so():
     assert "aucune cellule assez fiable" in portrait.headline(kf, "Commune X", "Loire", "fr")
 
 
-def test_model_estimates_state_only_intervals_apart_from_the_reference():
-    """An EPCI's unreliable cells, from the small-area model: no test, only non-overlapping intervals."""
-    model = pd.DataFrame(
+def _model(measures, estimates, ses, n=60) -> pd.DataFrame:
+    est, se = np.array(estimates, float), np.array(ses, float)
+    return pd.DataFrame(
         {
             "indicator": "fragility", "wave": 2019, "survey": "citoyens", "statistic": "mean_score",
-            "measure": ["logement", "sante", "emploi"], "estimate": [7.0, 6.05, 3.0],
-            "ci_low": [6.5, 5.85, 2.0], "ci_high": [7.5, 6.25, 4.0], "n": [60, 60, 60],
+            "measure": measures, "estimate": est, "se": se, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se,
+            "n": n,
         }
     )  # fmt: skip
-    # France: 6.0 [5.9 – 6.1] for every measure; the parent: 5.5 [5.4 – 5.6]
+
+
+def test_model_estimates_are_tested_against_france_with_their_error_in_the_family():
+    """An EPCI's unreliable cells, from the small-area model: a z-test counting the model's MSE."""
+    # France: 6.0 [5.9 – 6.1] (se 0.051) for every measure
+    model = _model(["logement", "sante", "emploi"], [7.0, 6.05, 3.0], [0.255, 0.1, 0.51])
     kf = portrait.key_findings(_rows(), None, None, model)
     france = [(f.measure, f.direction, f.source) for f in kf.findings["france"]]
-    # logement: [6.5, 7.5] above 6.1; sante: [5.85, 6.25] overlaps [5.9, 6.1]; emploi: [2, 4] below
+    # logement: z = 1.0 / 0.26 = 3.8; sante: z = 0.45; emploi: z = -5.8
     assert ("logement", "above", "model") in france and ("emploi", "below", "model") in france
     assert not any(m == "sante" and s == "model" for m, _d, s in france)
-    assert kf.modelled["france"] == 3
+    assert kf.modelled == {"france": 3, "parent": 0} and kf.family == 4 + 3
+    assert not [f for f in kf.findings["parent"] if f.source == "model"]  # never against the parent
     model_finding = next(f for f in kf.findings["france"] if f.source == "model")
     assert "estimation du modèle" in portrait.finding_text(model_finding, "France", "epci", "fr")
     assert kf.findings["france"][0].source == "direct"  # direct statements first
 
 
-def test_a_model_estimate_beyond_the_reference_interval_is_not_stated_while_the_intervals_overlap():
-    """Non-overlap of the two intervals, not the model's point estimate outside the reference's."""
-    model = pd.DataFrame(
+def test_a_model_estimate_far_from_france_with_a_large_error_is_not_stated():
+    """The model's MSE is in the test: 6.5 against 6.0 is no finding with a root MSE of 0.4."""
+    kf = portrait.key_findings(_rows(), None, None, _model(["logement"], [6.5], [0.4]))
+    assert not [f for f in kf.findings["france"] if f.source == "model"]
+    kf = portrait.key_findings(_rows(), None, None, _model(["logement"], [6.5], [0.1]))
+    assert [(f.measure, f.source) for f in kf.findings["france"] if f.source == "model"] == [("logement", "model")]
+
+
+def test_a_model_statement_never_contradicts_the_parents_reliable_direct_estimate():
+    rows = _rows()
+    parent = rows["scope"].eq("parent") & rows["measure"].eq("logement")
+    rows.loc[parent, "significance"] = "below"  # the parent is reliably below France on logement
+    kf = portrait.key_findings(rows, None, None, _model(["logement"], [7.0], [0.1]))
+    assert not [f for f in kf.findings["france"] if f.source == "model"]
+    assert kf.modelled["france"] == 1  # tested, counted in the family, not stated
+
+
+def test_under_a_global_null_few_portraits_state_anything():
+    """Simulation on a null: 108 correlated tests per portrait, none real; ≤ 10 % of portraits
+    may state any finding (the issue's target; Benjamini–Hochberg gives about 5 %). Without the
+    procedure (each test at 5 %), nearly every portrait would state something."""
+    rng = np.random.default_rng(20261206)
+    measures = [f"m{i}" for i in range(18)]
+    portraits, any_stated, any_raw = 400, 0, 0
+    for _ in range(portraits):
+        # one respondent's domains move together: a shared factor, correlation 0.5
+        z = np.sqrt(0.5) * rng.standard_normal((3, 1)) + np.sqrt(0.5) * rng.standard_normal((3, 18))
+        p = 2 * stats.norm.sf(np.abs(z))
+        kf = portrait.key_findings(*_null_portrait(measures, z, p))
+        any_stated += kf.stated > 0
+        any_raw += (p < 0.05).any()
+        assert kf.family == 54
+    assert any_stated / portraits <= 0.10, any_stated / portraits
+    assert any_raw / portraits > 0.5  # what stating every raw 5 % test would do
+
+
+def test_on_a_known_truth_the_real_differences_are_found():
+    rng = np.random.default_rng(7)
+    measures = [f"m{i}" for i in range(18)]
+    found, fdp = 0, []
+    for _ in range(200):
+        z = rng.standard_normal((3, 18))
+        z[0, :4] += 4.0  # four real differences from France, strong
+        p = 2 * stats.norm.sf(np.abs(z))
+        kf = portrait.key_findings(*_null_portrait(measures, z, p))
+        stated = {f.measure for f in kf.findings["france"]}
+        true = len(stated & set(measures[:4]))
+        found += true
+        fdp.append((kf.stated - true) / max(1, kf.stated))  # the share of false statements
+    assert found / (200 * 4) > 0.8  # power
+    # The false-discovery rate, E[false / stated]: at most 5 % × 50 true nulls / 54 tests = 4.6 %,
+    # with a margin of three standard errors of the mean over 200 portraits.
+    assert np.mean(fdp) < 0.05 * 50 / 54 + 3 * np.std(fdp) / np.sqrt(len(fdp)), np.mean(fdp)
+
+
+def _null_portrait(measures, z, p):
+    """Rows of a territory (France and parent tests from z[0], z[1]) and its changes (z[2])."""
+    base = {"indicator": "fragility", "wave": 2019, "survey": "citoyens", "statistic": "mean_score"}
+
+    def verdict(zz, pp, up, down):
+        return up if (pp < 0.05 and zz > 0) else down if pp < 0.05 else "not_significant"
+
+    rows = [
+        {**base, "scope": "territory", "measure": m, "estimate": 5 + z[0, i], "ci_low": 4.5 + z[0, i],
+         "ci_high": 5.5 + z[0, i], "n": 300, "reliability": "ok", "p_value": p[0, i],
+         "significance": verdict(z[0, i], p[0, i], "above", "below"), "p_value_parent": p[1, i],
+         "vs_parent": verdict(z[1, i], p[1, i], "above", "below")}
+        for i, m in enumerate(measures)
+    ]  # fmt: skip
+    for scope in ("parent", "france"):
+        rows += [
+            {**base, "scope": scope, "measure": m, "estimate": 5.0, "ci_low": 4.9, "ci_high": 5.1, "n": 5000,
+             "reliability": "ok", "significance": None, "p_value": None}
+            for m in measures
+        ]  # fmt: skip
+    changes = pd.DataFrame(
         {
-            "indicator": "fragility", "wave": 2019, "survey": "citoyens", "statistic": "mean_score",
-            "measure": ["logement", "emploi"], "estimate": [6.3, 6.3], "ci_low": [5.95, 6.15],
-            "ci_high": [6.65, 6.45], "n": [12, 12],
+            "indicator": "fragility", "wave_from": 2015, "wave_to": 2019, "survey": "citoyens",
+            "measure": measures, "statistic": "mean_score", "estimate_from": 5.0, "estimate_to": 5 + z[2],
+            "difference": z[2], "ci_low": z[2] - 1, "ci_high": z[2] + 1, "n_to": 300, "reliability": "ok",
+            "significance": [verdict(z[2, i], p[2, i], "increase", "decrease") for i in range(len(measures))],
+            "p_value": p[2],
         }
     )  # fmt: skip
-    # France: 6.0 [5.9 – 6.1]. logement: 6.3 lies above 6.1, but [5.95, 6.65] overlaps [5.9, 6.1];
-    # emploi: [6.15, 6.45] lies wholly above it.
-    kf = portrait.key_findings(_rows(), None, None, model)
-    stated = {(f.measure, f.direction) for f in kf.findings["france"] if f.source == "model"}
-    assert stated == {("emploi", "above")}
+    return pd.DataFrame(rows), changes, None

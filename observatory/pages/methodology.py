@@ -189,13 +189,29 @@ independently at each wave: they are not the same people. That is what the chang
 RANKS_FR = """
 ### L'essentiel d'un profil
 Le bloc « L'essentiel » en tête d'un profil est écrit par le programme à partir des estimations,
-jamais à la main : les cellules de **bonne fiabilité** significativement différentes (test z à 5 %)
-du reste de la France, puis du reste du territoire parent, et les évolutions significatives depuis
-la vague précédente, les trois plus nettes (plus petites p-valeurs) de chaque comparaison ; les
-autres sont comptées, et les différences sur des cellules de fiabilité faible sont signalées sans
-être énoncées. Pour une intercommunalité dont l'estimation directe n'est pas fiable, l'estimation
-du modèle sur petits domaines est énoncée, libellée comme telle, seulement si son intervalle à 95 %
-et celui de la référence sont disjoints (aucun test n'est valide pour une estimation de modèle).
+jamais à la main. **Tous les tests qu'un portrait pourrait énoncer forment une seule famille** :
+chaque cellule de **bonne fiabilité** testée contre le reste de la France et contre le reste du
+territoire parent, chaque évolution fiable depuis la vague précédente, et, pour une
+intercommunalité, chaque cellule du modèle sur petits domaines testée contre la France. Un portrait
+en fait une centaine : testés chacun à 5 %, ils feraient énoncer des écarts à presque tous les
+portraits même si aucun territoire ne différait en réalité (77 % des portraits de départements
+dans l'audit de décembre, sur des réponses permutées). Seuls sont donc énoncés les tests qui passent
+la **procédure de Benjamini–Hochberg** (1995) à 5 % sur toute la famille : parmi les écarts énoncés,
+la part attendue de faux est au plus de 5 % ; si aucun écart n'est réel, la probabilité d'en énoncer
+un seul est au plus de 5 %. La procédure reste valide quand les tests sont positivement corrélés
+(Benjamini et Yekutieli 2001), comme les domaines d'un même répondant. Elle est préférée à Holm
+(utilisé par la page Comparer, qui contrôle la probabilité d'une seule erreur) parce qu'un portrait
+fait beaucoup plus de tests : Holm n'y laisserait passer que les écarts énormes. Le portrait dit la
+taille de la famille (« 9 écarts significatifs sur 108 comparaisons ») ; les téléchargements donnent
+chaque p-valeur brute et ajustée. Les trois écarts les plus nets de chaque comparaison sont écrits,
+les autres comptés ; les écarts sur des cellules de fiabilité faible sont signalés sans être énoncés.
+Une cellule du modèle sur petits domaines est testée contre la France par un test z dont la variance
+additionne l'erreur quadratique moyenne du modèle et la variance de l'estimation nationale ; elle
+n'est pas comparée au territoire parent (le modèle n'est pas encore calé sur l'estimation directe
+du parent), et un écart du modèle qui contredit l'écart fiable du parent à la France n'est jamais
+énoncé. Validé par simulation (tests/test_portrait.py) : sur 400 portraits de 54 tests corrélés sans
+aucun écart réel, moins de 10 % énoncent quoi que ce soit (5 % mesuré), contre plus de la moitié
+sans la procédure.
 
 ### Rang parmi les territoires du même échelon, et son incertitude
 Le profil donne le rang d'un territoire parmi ceux de son échelon (« 12e sur 101 départements »),
@@ -214,12 +230,27 @@ indépendantes).
 RANKS_EN = """
 ### A profile's key findings
 The "Key findings" block at the top of a profile is written by the program from the estimates,
-never by hand: the cells of **good reliability** that differ significantly (z-test at 5%) from the
-rest of France, then from the rest of the parent, and the significant changes since the previous
-wave, the three clearest (smallest p-values) of each comparison; the others are counted, and
-differences on low-reliability cells are flagged, not stated. For an intercommunality whose direct
-estimate is not reliable, the small-area model's estimate is stated, labelled as such, only when
-its 95% interval and the reference's are apart (no test is valid for a model estimate).
+never by hand. **Every test a portrait could state is one family**: each cell of **good
+reliability** tested against the rest of France and against the rest of the parent, each reliable
+change since the previous wave and, for an intercommunality, each small-area model cell tested
+against France. A portrait runs about a hundred: each at 5%, they would make nearly every portrait
+state differences even when no territory differs in truth (77% of département portraits in the
+December audit, on permuted answers). So only the tests that pass the **Benjamini–Hochberg
+procedure** (1995) at 5% over the whole family are stated: among the differences stated, the
+expected share of false ones is at most 5%; when none is real, the chance of stating any is at most
+5%. The procedure stays valid when the tests are positively correlated (Benjamini and Yekutieli
+2001), as one respondent's domains are. It is preferred to Holm (used by the Compare page, which
+controls the chance of a single error) because a portrait runs many more tests: Holm would let only
+huge differences through. The portrait gives the family's size ("9 significant differences out of
+108 comparisons"); the downloads give each raw and adjusted p-value. The three clearest differences
+of each comparison are written, the others counted; differences on low-reliability cells are
+flagged, not stated. A small-area model cell is tested against France by a z-test whose variance
+adds the model's mean squared error and the national estimate's variance; it is not compared with
+the parent (the model is not yet benchmarked to the parent's direct estimate), and a model
+difference that contradicts the parent's reliable difference from France is never stated.
+Validated by simulation (tests/test_portrait.py): of 400 portraits of 54 correlated tests with no
+real difference, fewer than 10% state anything (5% measured), against more than half without the
+procedure.
 
 ### Rank among the territories of the same level, and its uncertainty
 The profile gives a territory's rank among those of its level ("12th of 101 départements"), 1st

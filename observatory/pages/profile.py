@@ -72,6 +72,7 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
     content: list = [
         html.H2("L'essentiel" if fr else "Key findings"),
         html.P(portrait.headline(kf, t.name, label, lang), className="headline"),
+        html.P(portrait.family_text(kf, lang) + ".", className="note family"),
     ]
     for versus in portrait.VERSUS:
         if versus == "parent" and not parent:
@@ -102,11 +103,14 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
     content.append(
         html.P(
             [
-                "Estimations directes de l'enquête, test à 5 % contre le reste de la France ou du territoire parent"
+                "Estimations directes de l'enquête, tests contre le reste de la France, du territoire parent et "
+                "la vague précédente, une seule famille sous contrôle du taux de fausses découvertes à 5 % "
+                "(Benjamini–Hochberg)"
                 + (" ; modèle sur petits domaines là où l'estimation directe n'est pas fiable" if modelled else "")
                 + " ; rangs : intervalle à 95 % par simulation (voir la "
                 if fr
-                else "Direct survey estimates, 5% test against the rest of France or of the parent"
+                else "Direct survey estimates, tests against the rest of France, of the parent and the previous "
+                "wave, one family with the false-discovery rate controlled at 5% (Benjamini–Hochberg)"
                 + ("; small-area model where the direct estimate is not reliable" if modelled else "")
                 + "; ranks: 95% interval by simulation (see the ",
                 dcc.Link("méthodologie" if fr else "methodology", href="/methodologie" + ("" if fr else "?lang=en")),
@@ -115,7 +119,12 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
             className="note",
         )
     )
-    return html.Section(content, id="key-findings", className="key-findings")
+    return html.Section(
+        content,
+        id="key-findings",
+        className="key-findings",
+        **{"data-family-size": str(kf.family), "data-stated": str(kf.stated)},
+    )
 
 
 def _finding_item(f, reference: str, level: str, lang: str) -> html.Li:

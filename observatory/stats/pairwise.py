@@ -83,6 +83,29 @@ def pairwise(
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (step-up), in the order given.
+
+    With the m finite p-values sorted, p(1) ≤ … ≤ p(m), the adjusted value of p(i) is
+    min over j ≥ i of min(1, m · p(j) / j): stating the tests whose adjusted value is below q keeps
+    the expected share of false statements among those made below q (Benjamini & Hochberg 1995;
+    valid under positive regression dependence, Benjamini & Yekutieli 2001, as for the correlated
+    domains of one respondent). When no difference is real, any statement is a false one: the
+    chance of stating anything at all is then below q too. Missing values (tests not performed)
+    stay missing and do not count in m.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = len(finite)
+    if m == 0:
+        return out
+    order = finite[np.argsort(p[finite], kind="stable")]
+    scaled = p[order] * m / np.arange(1, m + 1)
+    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return out
+
+
 def holm(p_values) -> np.ndarray:
     """Holm–Bonferroni adjusted p-values, in the order given.
 
