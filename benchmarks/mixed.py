@@ -616,6 +616,7 @@ def markdown(results: dict) -> str:
         "",
         f"| measure | {' | '.join(cols)} | target |",
         f"| --- | {' | '.join('---' for _ in cols)} | --- |",
+        row("run (UTC), commit", lambda r: f"{r['date'][:16].replace('T', ' ')}, `{r.get('commit', '?')}`"),
         row(
             "requests answered (errors, refused)",
             lambda r: f"{r['summary']['all']['n']} ({r['summary']['all']['errors']}, {r['summary']['all']['refused']})",
@@ -765,6 +766,7 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
     samples = sorted(traffic.samples, key=lambda s: s["sent"])
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
         "db": str(db),
         "users": users,
         "seconds": seconds,
@@ -795,6 +797,16 @@ def run_once(db: Path, geo: Path, users: int, seconds: float, seed: int) -> dict
         "log_warnings": [ln for ln in text.splitlines() if "WARNING" in ln or "ERROR" in ln][:20],
         "samples": [{**s, "sent": round(s["sent"], 3), "seconds": round(s["seconds"], 4)} for s in samples],
     }
+
+
+def commit() -> str:
+    """The checkout's commit, with "+" when its tracked files differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "-uno"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return "?"
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "") if head.returncode == 0 else "?"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -148,15 +148,17 @@ def method_html(obs: Observatory, lang: str) -> str:
         "écarts qui passent la procédure de Benjamini–Hochberg (taux de fausses découvertes contrôlé à 5 %) sont "
         "énoncés ; les cellules du modèle sur petits domaines sont testées contre la France avec l'erreur "
         "quadratique moyenne du modèle. Rangs parmi les cellules fiables de l'échelon, "
-        "intervalle à 95 % par simulation (1 000 tirages des estimations selon leur erreur type)."
+        "ensemble de confiance à 95 % du rang (Mogstad, Romano, Shaikh et Wilhelm 2024), qui couvre le vrai "
+        "rang avec cette garantie ; « classement incertain » quand il couvre plus de la moitié des territoires."
         if fr
         else "Weighted survey estimates, 95% confidence intervals by Taylor linearisation. Cells with fewer than "
         f"{obs.settings.min_n} respondents are not shown; low reliability below 100 respondents or above 30% "
         "relative error. z-tests against the rest of France, the rest of the parent and the previous wave "
         "(independent samples), one family per portrait: only the differences that pass the Benjamini–Hochberg "
         "procedure (false-discovery rate controlled at 5%) are stated; small-area model cells are tested against "
-        "France with the model's mean squared error. Ranks among the level's reliable cells, 95% interval by simulation (1,000 draws of "
-        "the estimates from their standard errors)."
+        "France with the model's mean squared error. Ranks among the level's reliable cells, with the 95% "
+        "confidence set of the rank (Mogstad, Romano, Shaikh and Wilhelm 2024), which covers the true rank with "
+        "that guarantee; 'uncertain ranking' when it spans more than half the territories."
     )
     sources = i18n.t("footer_sources", lang)
     return f"<h2>{'Méthode et sources' if fr else 'Method and sources'}</h2><p>{_e(text)}</p><p>{_e(sources)}</p>"

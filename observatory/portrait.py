@@ -10,9 +10,9 @@ Pure functions of the estimates (tidy frames of :mod:`observatory.stats`); no Da
   adjusted p-values. The family's size is said. The significant differences of low-reliability
   cells are counted, not stated.
 - **Rank with its uncertainty**: the rank of the territory's estimate among the reliable cells of
-  its level, and a 95 % interval of that rank by simulation from the sampling distributions
-  (each estimate drawn from a normal with its standard error, independently, ``RANK_DRAWS``
-  times with a fixed seed).
+  its level, and the 95 % confidence set of that rank (Mogstad, Romano, Shaikh & Wilhelm 2024:
+  :mod:`observatory.stats.ranks`), which covers the true rank with a guarantee; the parametric
+  bootstrap of the ranks used before (:func:`bootstrap_rank_interval`) is kept for comparison.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
+from observatory.stats import ranks as rank_sets
 from observatory.stats.finalize import Z95, z_test
 from observatory.stats.pairwise import benjamini_hochberg
 
-RANK_DRAWS = 1000  # simulated draws of every peer's estimate for a rank interval
-RANK_SEED = 20_261_201  # fixed: the same page shows the same interval at every visit
+RANK_DRAWS = rank_sets.DRAWS  # draws of the sampling errors for the rank sets' critical values
+RANK_SEED = rank_sets.SEED  # fixed: the same page shows the same set at every visit
 RANK_LEVEL = 0.95
 MAX_PER_GROUP = 3  # statements shown per comparison (a one-minute read); the others are counted
 FDR = 0.05  # the false-discovery rate controlled over a portrait's family of tests
@@ -46,12 +47,17 @@ LEVEL_PLURALS = {
 # --- ranks ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rank:
-    """A rank among ``peers`` (1 = highest estimate) and its 95 % interval [low, high]."""
+    """A rank among ``peers`` (1 = highest estimate) and its 95 % confidence set [low, high].
+
+    ``peers``: the territories of the level whose estimate is reliable (those ranked);
+    ``peers_total``: every territory of the level (None: not known).
+    """
 
     rank: int
     low: int
     high: int
     peers: int
+    peers_total: int | None = None
 
 
 def rank_interval(
@@ -62,7 +68,23 @@ def rank_interval(
     seed: int = RANK_SEED,
     level: float = RANK_LEVEL,
 ) -> Rank:
-    """The rank of ``estimates[target]`` (1 = highest) and the interval of its simulated ranks.
+    """The rank of ``estimates[target]`` (1 = highest) and its marginal 95 % confidence set."""
+    r = rank_sets.marginal(estimates, ses, target, draws=draws, seed=seed, level=level)
+    return Rank(r.rank, r.low, r.high, r.peers)
+
+
+def bootstrap_rank_interval(
+    estimates: np.ndarray,
+    ses: np.ndarray,
+    target: int,
+    draws: int = 1000,
+    seed: int = 20_261_201,
+    level: float = RANK_LEVEL,
+) -> Rank:
+    """The previous method, kept to measure it: the central interval of simulated ranks.
+
+    It does not cover the true rank with the stated probability (Hall & Miller 2009; measured in
+    tests/stats/test_ranks.py): not used by the app.
 
     Each draw takes every estimate from N(estimate, se²) independently; the territory's rank in
     a draw is 1 + the number of peers drawn above it. The interval holds the central ``level``
@@ -83,17 +105,21 @@ def ranks(peers: pd.DataFrame, code: str) -> pd.DataFrame:
 
     ``peers``: estimate rows of one level (columns survey, territory_code, measure, statistic,
     estimate, se, reliability); only the reliable ones count as peers. Columns of the result:
-    survey, measure, statistic, rank, rank_low, rank_high, peers.
+    survey, measure, statistic, rank, rank_low, rank_high (the marginal 95 % confidence set),
+    peers (reliable, ranked), peers_total (every territory of the level in that cell).
     """
-    columns = ["survey", "measure", "statistic", "rank", "rank_low", "rank_high", "peers"]
+    columns = ["survey", "measure", "statistic", "rank", "rank_low", "rank_high", "peers", "peers_total"]
+    keys = ["survey", "measure", "statistic"]
+    totals = peers.groupby(keys, sort=False, observed=True)["territory_code"].nunique()
     ok = peers[(peers["reliability"] == "ok") & peers["estimate"].notna()]
     out = []
-    for (survey, measure, statistic), group in ok.groupby(["survey", "measure", "statistic"], sort=False):
+    for (survey, measure, statistic), group in ok.groupby(keys, sort=False, observed=True):
         where = np.flatnonzero(group["territory_code"].to_numpy() == code)
         if len(where) == 0:
             continue
         r = rank_interval(group["estimate"].to_numpy(), group["se"].to_numpy(), int(where[0]))
-        out.append((survey, measure, statistic, r.rank, r.low, r.high, r.peers))
+        total = int(totals.get((survey, measure, statistic), r.peers))
+        out.append((survey, measure, statistic, r.rank, r.low, r.high, r.peers, total))
     return pd.DataFrame(out, columns=columns)
 
 
@@ -105,15 +131,41 @@ def ordinal(k: int, lang: str) -> str:
     return f"{k}{suffix}"
 
 
-def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str) -> str:
-    """'12e sur 101 départements, entre le 5e et le 24e' (the 95 % interval of the rank)."""
-    plural = LEVEL_PLURALS.get(level, (level, level))[0 if lang == "fr" else 1]
-    head = f"{ordinal(rank, lang)} {'sur' if lang == 'fr' else 'of'} {peers} {plural}"
+def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str, peers_total: int | None = None) -> str:
+    """'12e sur 101 départements (rang entre le 5e et le 24e, parmi les 24 premiers)'.
+
+    The set of ranks compatible with the data at 95 %: when it spans more than half the peers,
+    the rank is said to be uncertain rather than given; when it lies in the first or last quarter,
+    that is said.
+    """
+    fr = lang == "fr"
+    plural = LEVEL_PLURALS.get(level, (level, level))[0 if fr else 1]
+    if high - low + 1 > peers / 2:
+        return (
+            f"classement incertain parmi {peers} {plural} (rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)})"
+            if fr
+            else f"uncertain ranking among {peers} {plural} (rank between {ordinal(low, lang)} and {ordinal(high, lang)})"
+        )
+    head = f"{ordinal(rank, lang)} {'sur' if fr else 'of'} {peers} {plural}"
+    if peers_total and peers_total > peers:  # the peer set named: only reliable estimates are ranked
+        head += (
+            f" dont l'estimation est fiable (sur {peers_total})"
+            if fr
+            else f" with a reliable estimate (of {peers_total})"
+        )
     if low == high:
-        return head + (", à ce rang dans 95 % des tirages" if lang == "fr" else ", at this rank in 95% of draws")
-    if lang == "fr":
-        return f"{head}, entre le {ordinal(low, lang)} et le {ordinal(high, lang)}"
-    return f"{head}, between {ordinal(low, lang)} and {ordinal(high, lang)}"
+        body = "rang sûr à 95 %" if fr else "rank certain at 95%"
+    elif fr:
+        body = f"rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)}"
+    else:
+        body = f"rank between {ordinal(low, lang)} and {ordinal(high, lang)}"
+    if low == high:
+        pass
+    elif high <= peers / 4:
+        body += f", parmi les {high} premiers" if fr else f", among the top {high}"
+    elif low > 3 * peers / 4:
+        body += f", parmi les {peers - low + 1} derniers" if fr else f", among the bottom {peers - low + 1}"
+    return f"{head} ({body})"
 
 
 # --- key findings --------------------------------------------------------------------------------
@@ -194,7 +246,8 @@ def _rank_of(ranked: pd.DataFrame, survey: str, measure: str, statistic: str) ->
     if hit.empty:
         return None
     r = hit.iloc[0]
-    return Rank(int(r["rank"]), int(r["rank_low"]), int(r["rank_high"]), int(r["peers"]))
+    total = int(r["peers_total"]) if "peers_total" in r and pd.notna(r["peers_total"]) else None
+    return Rank(int(r["rank"]), int(r["rank_low"]), int(r["rank_high"]), int(r["peers"]), total)
 
 
 def _reference(rows: pd.DataFrame, scope: str) -> pd.DataFrame:
@@ -489,7 +542,11 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
         )
     own = _value_ci(f.estimate, f.ci_low, f.ci_high, stat, lang)
     other = _value_ci(f.reference, f.reference_low, f.reference_high, stat, lang)
-    rank = f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang)}" if f.rank else ""
+    rank = (
+        f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang, f.rank.peers_total)}"
+        if f.rank
+        else ""
+    )
     if not fr and rank:
         rank = rank.replace(" ; ", "; ", 1)
     return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}) — {tail}{rank}."

@@ -52,7 +52,7 @@ def test_rank_frequencies_match_the_exact_distribution():
     assert exact.sum() == pytest.approx(1, abs=1e-6)
     draws = 40_000
     cdf = np.cumsum(exact)
-    r = portrait.rank_interval(mu, sigma, target, draws=draws, seed=7)
+    r = portrait.bootstrap_rank_interval(mu, sigma, target, draws=draws, seed=7)  # the previous method
     # the exact 2.5 % and 97.5 % quantiles of the rank (inverted CDF)
     assert r.low == 1 + int(np.searchsorted(cdf, 0.025))
     assert r.high == 1 + int(np.searchsorted(cdf, 0.975))
@@ -86,8 +86,25 @@ def test_ranks_count_only_reliable_peers():
 
 
 def test_rank_text():
-    assert portrait.rank_text(12, 5, 24, 101, "departement", "fr") == "12e sur 101 départements, entre le 5e et le 24e"
-    assert portrait.rank_text(1, 1, 3, 13, "region", "en") == "1st of 13 regions, between 1st and 3rd"
+    assert portrait.rank_text(12, 5, 24, 101, "departement", "fr") == (
+        "12e sur 101 départements (rang entre le 5e et le 24e, parmi les 24 premiers)"
+    )
+    assert (
+        portrait.rank_text(40, 30, 50, 101, "departement", "fr")
+        == "40e sur 101 départements (rang entre le 30e et le 50e)"
+    )
+    assert portrait.rank_text(95, 90, 101, 101, "departement", "en") == (
+        "95th of 101 départements (rank between 90th and 101st, among the bottom 12)"
+    )
+    assert (
+        portrait.rank_text(1, 1, 3, 13, "region", "en")
+        == "1st of 13 regions (rank between 1st and 3rd, among the top 3)"
+    )
+    assert (
+        portrait.rank_text(7, 2, 12, 13, "region", "fr")
+        == "classement incertain parmi 13 régions (rang entre le 2e et le 12e)"
+    )
+    assert portrait.rank_text(2, 2, 2, 13, "region", "fr") == "2e sur 13 régions (rang sûr à 95 %)"
     assert portrait.ordinal(11, "en") == "11th" and portrait.ordinal(22, "en") == "22nd"
 
 

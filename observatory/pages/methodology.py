@@ -214,18 +214,21 @@ aucun écart réel, moins de 10 % énoncent quoi que ce soit (5 % mesuré), cont
 sans la procédure.
 
 ### Rang parmi les territoires du même échelon, et son incertitude
-Le profil donne le rang d'un territoire parmi ceux de son échelon (« 12e sur 101 départements »),
-1er étant la valeur la plus élevée, et un **intervalle de ce rang** (« entre le 5e et le 24e »).
-Seules les cellules de bonne fiabilité comptent : le nombre de territoires classés varie donc d'une
-mesure et d'une enquête à l'autre. Le rang d'une estimation est incertain comme l'estimation
-elle-même : on tire 1 000 fois chaque estimation selon une loi normale centrée sur elle, d'écart
-type son erreur type, indépendamment d'un territoire à l'autre (tirage à graine fixe : la page
-donne le même intervalle à chaque visite) ; l'intervalle va du quantile 2,5 % au quantile 97,5 %
-des rangs obtenus. Deux territoires dont les intervalles de confiance se recouvrent peuvent
-échanger leurs rangs : un intervalle de rang large dit qu'un classement serait trompeur. Les
-territoires proches se ressemblent souvent : l'indépendance entre territoires est une
-approximation (les sous-échantillons sont disjoints, les erreurs d'échantillonnage à peu près
-indépendantes).
+Le profil donne le rang d'un territoire parmi ceux de son échelon dont l'estimation est fiable
+(« 12e sur 83 départements dont l'estimation est fiable (sur 101) »), 1er étant la valeur la plus
+élevée, et l'**ensemble de confiance à 95 % de ce rang** (« rang entre le 5e et le 24e ») de Mogstad,
+Romano, Shaikh et Wilhelm (2024, *Review of Economic Studies* ; le paquet R `csranks`). Un pair est
+*sûrement au-dessus* quand l'écart de son estimation à celle du territoire dépasse c fois l'erreur
+type de cet écart, où c est la valeur critique qui tient pour tous les écarts à la fois (quantile à
+95 % du plus grand écart standardisé de 2 000 tirages des erreurs d'échantillonnage, graine fixe) ;
+le rang va alors de 1 + le nombre de pairs sûrement au-dessus jusqu'au nombre de pairs moins ceux
+sûrement en dessous, et la procédure pas à pas de Romano et Wolf resserre l'ensemble sans perdre la
+garantie : il **couvre le vrai rang dans au moins 95 % des cas**. L'intervalle simulé utilisé
+auparavant (tirer chaque estimation selon sa loi et lire les quantiles des rangs) n'a pas cette
+garantie : sur une vérité connue, il couvrait le vrai rang de certains territoires dans 75 % des cas
+seulement, contre 97 % au moins pour l'ensemble de confiance (tests/stats/test_ranks.py). Quand
+l'ensemble couvre plus de la moitié des territoires, le profil dit « classement incertain » au lieu
+d'un rang ; quand il tient dans le premier ou le dernier quart, il le dit (« parmi les 20 premiers »).
 """
 RANKS_EN = """
 ### A profile's key findings
@@ -253,16 +256,21 @@ real difference, fewer than 10% state anything (5% measured), against more than 
 procedure.
 
 ### Rank among the territories of the same level, and its uncertainty
-The profile gives a territory's rank among those of its level ("12th of 101 départements"), 1st
-being the highest value, and an **interval of that rank** ("between 5th and 24th"). Only cells of
-good reliability are ranked, so the number of territories ranked varies between measures and
-surveys. A rank is as uncertain as the estimate: every estimate is drawn 1,000 times from a normal
-distribution centred on it with its standard error as standard deviation, independently between
-territories (fixed seed: the page gives the same interval at every visit); the interval runs from
-the 2.5% to the 97.5% quantile of the ranks drawn. Two territories whose confidence intervals
-overlap may swap ranks: a wide rank interval says that a league table would mislead. Independence
-between territories is an approximation (the sub-samples are disjoint, their sampling errors
-nearly independent).
+The profile gives a territory's rank among those of its level with a reliable estimate ("12th of 83
+départements with a reliable estimate (of 101)"), 1st being the highest value, and the **95%
+confidence set of that rank** ("rank between 5th and 24th") of Mogstad, Romano, Shaikh and Wilhelm
+(2024, *Review of Economic Studies*; the R package `csranks`). A peer is *surely above* when the
+difference between its estimate and the territory's exceeds c times that difference's standard
+error, c being the critical value that holds for all the differences at once (the 95% quantile of
+the largest standardised difference over 2,000 draws of the sampling errors, fixed seed); the rank
+then runs from 1 + the number of peers surely above to the number of peers minus those surely below,
+and Romano and Wolf's step-down sharpens the set without losing the guarantee: it **covers the true
+rank at least 95% of the time**. The simulated interval used before (drawing every estimate from its
+distribution and reading the quantiles of the ranks) has no such guarantee: on a known truth it
+covered some territories' true rank only 75% of the time, against at least 97% for the confidence
+set (tests/stats/test_ranks.py). When the set spans more than half the territories, the profile says
+"uncertain ranking" instead of a rank; when it lies in the first or last quarter, it says so ("among
+the top 20").
 """
 
 

@@ -107,12 +107,12 @@ def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
                 "la vague précédente, une seule famille sous contrôle du taux de fausses découvertes à 5 % "
                 "(Benjamini–Hochberg)"
                 + (" ; modèle sur petits domaines là où l'estimation directe n'est pas fiable" if modelled else "")
-                + " ; rangs : intervalle à 95 % par simulation (voir la "
+                + " ; rangs : ensemble de confiance à 95 % (voir la "
                 if fr
                 else "Direct survey estimates, tests against the rest of France, of the parent and the previous "
                 "wave, one family with the false-discovery rate controlled at 5% (Benjamini–Hochberg)"
                 + ("; small-area model where the direct estimate is not reliable" if modelled else "")
-                + "; ranks: 95% interval by simulation (see the ",
+                + "; ranks: 95% confidence sets (see the ",
                 dcc.Link("méthodologie" if fr else "methodology", href="/methodologie" + ("" if fr else "?lang=en")),
                 ").",
             ],

@@ -345,10 +345,16 @@ def _plural(level: str, lang: str) -> str:
 
 
 def _rank_cell(r: object, lang: str) -> str:
-    """'12e / 101 [5e – 24e]'; '—' for a cell without a rank (not reliable)."""
+    """'12e / 101 [5e – 24e]'; '—' for a cell without a rank (not reliable).
+
+    'incertain (2e – 80e) / 101' when the confidence set spans more than half the peers.
+    """
     if r is None:
         return "—"
     o = portrait.ordinal
+    if r.rank_high - r.rank_low + 1 > r.peers / 2:
+        word = "incertain" if lang == "fr" else "uncertain"
+        return f"{word} ({o(r.rank_low, lang)} – {o(r.rank_high, lang)}) / {r.peers}"
     return f"{o(r.rank, lang)} / {r.peers} [{o(r.rank_low, lang)} – {o(r.rank_high, lang)}]"
 
 
@@ -618,6 +624,8 @@ def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
             "rank_low": f.rank.low if f.rank else None,
             "rank_high": f.rank.high if f.rank else None,
             "peers": f.rank.peers if f.rank else None,
+            "peers_total": f.rank.peers_total if f.rank else None,
+            "rank_method": "mogstad-romano-shaikh-wilhelm-marginal" if f.rank else None,
             "text_fr": portrait.finding_text(f, labels["fr"][f.versus], t.level, "fr"),
             "text_en": portrait.finding_text(f, labels["en"][f.versus], t.level, "en"),
         }
@@ -628,4 +636,10 @@ def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
 
 def ranks_table(p: Portrait, t: Territory) -> pd.DataFrame:
     """The ranks shown in the profile's tables (the downloads)."""
-    return p.ranks.assign(block="rangs", territory_code=t.code, level=t.level, draws=portrait.RANK_DRAWS)
+    return p.ranks.assign(
+        block="rangs",
+        territory_code=t.code,
+        level=t.level,
+        draws=portrait.RANK_DRAWS,
+        method="mogstad-romano-shaikh-wilhelm-marginal",
+    )
