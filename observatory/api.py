@@ -477,7 +477,10 @@ def register_api(server: Flask, obs: Observatory) -> None:
 
     Callback requests are checked before Dash reads them (:mod:`observatory.callback_guard`).
     """
+    from observatory import api_findings
+
     server.register_blueprint(blueprint(obs))
+    server.register_blueprint(api_findings.blueprint(obs))
     register_callback_guard(server)
 
     @server.errorhandler(Exception)

@@ -220,6 +220,16 @@ class KeyFindings:
     modelled: dict[str, int] = field(default_factory=dict)
     family: int = 0  # the tests of the family (every comparison the portrait could state)
     procedure: str = PROCEDURE
+    tests: list[Finding] = field(default_factory=list)  # every test of the family, stated or not
+
+    @staticmethod
+    def is_stated(f: Finding, q: float = FDR) -> bool:
+        """A test is stated when it survives the procedure, points one way and is not contradicted."""
+        return (
+            f.p_adjusted < q
+            and f.direction in ("above", "below", "increase", "decrease")
+            and f.source != "model_contradicted"
+        )
 
     @property
     def stated(self) -> int:
@@ -267,16 +277,22 @@ def _tested(rows: pd.DataFrame, column: str) -> int:
 
 
 def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -> tuple[list[Finding], int]:
-    """The territory's significant differences against France ('significance') or its parent."""
+    """Every reliable cell of the territory tested against France ('significance') or its parent.
+
+    Returns them (direction: the test's verdict, ``not_significant`` included) and the number of
+    significant differences on cells of low reliability.
+    """
     column, scope = ("significance", "france") if versus == "france" else ("vs_parent", "parent")
     if column not in rows:
         return [], 0
-    terr = rows[(rows["scope"] == "territory") & rows[column].isin(["above", "below"])]
+    terr = rows[(rows["scope"] == "territory") & rows[column].isin(["above", "below", "not_significant"])]
     if scope == "parent" and "p_value_parent" not in terr:
         terr = terr.assign(p_value_parent=np.nan)
     terr = terr.merge(_reference(rows, scope), on=["survey", "measure", "statistic"], how="left")
-    reliable, low = terr[terr["reliability"] == "ok"], int((terr["reliability"] == "low").sum())
+    reliable = terr[terr["reliability"] == "ok"]
+    low = int(((terr["reliability"] == "low") & terr[column].isin(["above", "below"])).sum())
     p_column = "p_value" if versus == "france" else "p_value_parent"
+    reliable = reliable[reliable[p_column].notna()]
     reliable = reliable.assign(_p=reliable[p_column].fillna(1.0)).sort_values(["_p", "measure"], kind="stable")
     out = [
         Finding(
@@ -305,11 +321,13 @@ def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -
 
 
 def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
-    """The territory's significant changes since the previous wave (a change table)."""
+    """Every reliable change of the territory tested since the previous wave (a change table)."""
     if changes is None or changes.empty:
         return [], 0
-    sig = changes[changes["significance"].isin(["increase", "decrease"])]
-    reliable, low = sig[sig["reliability"] == "ok"], int((sig["reliability"] == "low").sum())
+    tested = changes[changes["significance"].isin(["increase", "decrease", "not_significant"])]
+    tested = tested[tested["p_value"].notna()]
+    reliable = tested[tested["reliability"] == "ok"]
+    low = int(((tested["reliability"] == "low") & tested["significance"].isin(["increase", "decrease"])).sum())
     reliable = reliable.sort_values(["p_value", "measure"], kind="stable")
     out = [
         Finding(
@@ -341,18 +359,6 @@ def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
 
 def _num(x: object) -> float | None:
     return float(x) if x is not None and pd.notna(x) else None
-
-
-def _family_p(rows: pd.DataFrame | None, verdict: str, p_column: str) -> np.ndarray:
-    """The raw p-values of every reliable cell of the territory tested in ``verdict``."""
-    if rows is None or rows.empty or verdict not in rows or p_column not in rows:
-        return np.array([])
-    terr = rows[rows["reliability"] == "ok"]
-    if "scope" in terr:
-        terr = terr[terr["scope"] == "territory"]
-    tested = terr[terr[verdict].isin(["above", "below", "increase", "decrease", "not_significant"])]
-    p = tested[p_column].to_numpy(float)
-    return p[np.isfinite(p)]
 
 
 def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding]:
@@ -446,26 +452,15 @@ def key_findings(
     kf.tested["previous_wave"] = _tested(changes, "significance")
     modelled = _model_tests(rows, model)
     kf.modelled["france"], kf.modelled["parent"] = len(modelled), 0
-    family = np.concatenate(
-        [
-            _family_p(rows, "significance", "p_value"),
-            _family_p(rows, "vs_parent", "p_value_parent") if "vs_parent" in rows else np.array([]),
-            _family_p(changes, "significance", "p_value"),
-            np.array([f.p_value for f in modelled], dtype=float),
-        ]
-    )
-    family = family[np.isfinite(family)]
-    kf.family = len(family)
-    adjusted = dict(zip(family.tolist(), benjamini_hochberg(family).tolist(), strict=True))
-
-    def keep(found: list[Finding]) -> list[Finding]:
-        out = [dataclasses.replace(f, p_adjusted=adjusted.get(f.p_value, float("nan"))) for f in found]
-        return [f for f in out if f.p_adjusted < q and f.source != "model_contradicted"]
-
+    family = [f for versus in VERSUS for f in candidates[versus]] + modelled
+    adjusted = benjamini_hochberg([f.p_value for f in family])
+    kf.tests = [dataclasses.replace(f, p_adjusted=float(a)) for f, a in zip(family, adjusted, strict=True)]
+    kf.family = len(kf.tests)
     for versus in VERSUS:
-        direct = keep(candidates[versus])
-        model_stated = keep([f for f in modelled if f.versus == versus])
-        kf.findings[versus] = direct + sorted(model_stated, key=lambda f: (f.p_value, f.measure))
+        stated = [f for f in kf.tests if f.versus == versus and kf.is_stated(f, q)]
+        direct = [f for f in stated if f.source == "direct"]
+        model_stated = sorted((f for f in stated if f.source != "direct"), key=lambda f: (f.p_value, f.measure))
+        kf.findings[versus] = direct + model_stated
     return kf
 
 

@@ -180,3 +180,45 @@ def test_profile_downloads_hold_the_key_findings_and_ranks_shown(client):
         (ranks["rank_low"] <= ranks["rank"]) & (ranks["rank"] <= ranks["rank_high"])
         | (ranks["rank_low"] <= ranks["rank_high"])
     ).all()
+
+
+def test_findings_api_gives_the_whole_family_and_what_the_page_states(client):
+    from observatory.pages import profile
+
+    body = client.get("/api/v1/findings/42").get_json()
+    assert body["procedure"] == "benjamini-hochberg" and body["false_discovery_rate"] == 0.05
+    tests = body["tests"]
+    assert body["family_size"] == len(tests) > 50
+    assert body["stated"] == sum(t["stated"] for t in tests) > 0
+    for t in tests:  # stated exactly when the adjusted p-value is below 5 %, pointing one way
+        assert t["p_adjusted"] >= t["p_value"]
+        assert t["stated"] == (
+            t["p_adjusted"] < 0.05 and t["direction"] != "not_significant" and not t["contradicts_parent"]
+        )
+    # Benjamini–Hochberg recomputed here from the raw p-values
+    p = sorted(t["p_value"] for t in tests)
+    m = len(p)
+    passing = [k for k in range(1, m + 1) if p[k - 1] <= 0.05 * k / m]
+    assert body["stated"] == (max(passing) if passing else 0) - sum(
+        1 for t in tests if t["p_adjusted"] < 0.05 and (t["direction"] == "not_significant" or t["contradicts_parent"])
+    )
+    # the page's block says the same numbers
+    obs = client.application.config["OBSERVATORY"]
+    section = profile.layout(obs, "42", "fr")
+    block = _find(section, "key-findings")
+    assert block is not None
+    assert getattr(block, "data-family-size") == str(body["family_size"])
+    assert getattr(block, "data-stated") == str(body["stated"])
+    assert client.get("/api/v1/findings/nowhere").status_code == 404
+
+
+def _find(component, wanted: str):
+    if getattr(component, "id", None) == wanted:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if hasattr(child, "children") or hasattr(child, "id"):
+            found = _find(child, wanted)
+            if found is not None:
+                return found
+    return None
