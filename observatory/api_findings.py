@@ -37,7 +37,7 @@ def blueprint(obs) -> Blueprint:
             resp = jsonify({"error": "unknown territory", "territory": str(key)[:40]})
             resp.status_code = 404
             return resp
-        kf = pv.portrait_of(obs, t).findings
+        kf = pv.profile_model(obs, t)[1].findings
         tests = [
             {
                 "versus": f.versus,

@@ -110,8 +110,7 @@ def profile_block(obs, key: str, block: str, lang: str) -> str | None:
         svg = figures.locator_svg(obs.settings.geo_dir, (t.level, t.code), pv.parent_of(t), point, t.name)
         body = f'<img src="{figures.data_uri(svg)}" alt="{html.escape(t.name)}">'
     else:
-        rows = pv.indicator_rows(obs, t)
-        p = pv.portrait_of(obs, t, rows)
+        rows, p = pv.profile_model(obs, t)
         if block == "key-findings":
             body = pdf.findings_html(p, t, lang)
         else:

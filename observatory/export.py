@@ -202,10 +202,10 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     if t is None:
         raise InvalidQuery("territory", code, ("a territory code",))
     min_n = obs.settings.min_n
-    rows = profile.indicator_rows(obs, t).assign(min_n=min_n)
+    cached, shown = profile.profile_model(obs, t)  # shown: the key findings and ranks at the top of the page
+    rows = cached.assign(min_n=min_n)
     columns = [*PROFILE_COLUMNS, *(["vs_parent"] if "vs_parent" in rows else [])]
     tables = {block: part[columns].reset_index(drop=True) for block, part in rows.groupby("block", sort=False)}
-    shown = profile.portrait_of(obs, t, rows)  # the key findings and ranks at the top of the page
     tables["essentiel"] = profile.findings_table(shown, t)
     tables["rangs"] = profile.ranks_table(shown, t)
     tables["tendances"] = _trend_table(profile.trend_blocks(obs, t), min_n)

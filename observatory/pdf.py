@@ -179,8 +179,7 @@ def notice_html(obs: Observatory, lang: str) -> str:
 def document(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> str:
     """The whole portrait as one HTML document (what WeasyPrint lays out)."""
     fr = lang == "fr"
-    rows = pv.indicator_rows(obs, t)
-    p = pv.portrait_of(obs, t, rows)
+    rows, p = pv.profile_model(obs, t)
     key = ref.territory_key(t.level, t.code)
     permalink = f"{base_url.rstrip('/')}/territoire/{key}" + ("" if fr else "?lang=en")
     today = dt.date.today().isoformat()

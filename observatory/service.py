@@ -9,6 +9,7 @@ SQL run on either (see :func:`open_database`).
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import pandas as pd
 from observatory import reference as ref
 from observatory.config import Settings
 from observatory.db import Database
+from observatory.lru import LRU
 from observatory.stats import InvalidQuery, Query, StatsEngine
 
 if TYPE_CHECKING:
@@ -48,6 +50,13 @@ class Observatory:
         self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
         self._respondent_counts = functools.lru_cache(maxsize=64)(self._load_respondent_counts)
         self._sae = functools.lru_cache(maxsize=32)(self._load_sae)
+        self._view_caches: dict[str, LRU] = {}
+        self._view_caches_lock = threading.Lock()
+
+    def view_cache(self, name: str, size: int) -> LRU:
+        """A cache of this app's view models (the profiles'), created on first use; keys say the version."""
+        with self._view_caches_lock:
+            return self._view_caches.setdefault(name, LRU(size))
 
     def warm(self) -> None:
         """Check the data and read what every first request needs (called once when the app starts).

@@ -546,8 +546,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
     key = territory_key(t.level, t.code)
     permalink = f"/territoire/{key}"
     suffix = "" if fr else "?lang=en"
-    rows = pv.indicator_rows(obs, t)
-    p = pv.portrait_of(obs, t, rows)
+    rows, p = pv.profile_model(obs, t)
     return html.Div(
         [
             dcc.Store(id=PROFILE_KEY, data={"level": t.level, "code": t.code, "lang": lang}),

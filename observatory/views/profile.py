@@ -578,6 +578,26 @@ class Portrait:
     ranks: pd.DataFrame
 
 
+PROFILE_CACHE = 32  # territories whose view model one app keeps (each a few hundred rows)
+
+
+def profile_model(obs: Observatory, t: Territory) -> tuple[pd.DataFrame, Portrait]:
+    """The profile's indicator rows and portrait, computed once per territory and data version.
+
+    Read by the page, the downloads, the PDF, the embeds and the findings API: one computation
+    (seconds: every peer's rank set, the model, the changes), kept per app in an LRU. The frames
+    are shared: callers copy before changing them (``assign``, never in place).
+    """
+    cache = obs.view_cache("profile", PROFILE_CACHE)
+    key = (obs.db.version, obs.settings.min_n, t.level, t.code)
+
+    def make() -> tuple[pd.DataFrame, Portrait]:
+        rows = indicator_rows(obs, t)
+        return rows, portrait_of(obs, t, rows)
+
+    return cache.get(key, make)
+
+
 def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None) -> Portrait:
     """The key findings and ranks of a territory (``rows``: its :func:`indicator_rows`, if read)."""
     rows = indicator_rows(obs, t) if rows is None else rows
@@ -641,5 +661,5 @@ def ranks_table(p: Portrait, t: Territory) -> pd.DataFrame:
         territory_code=t.code,
         level=t.level,
         draws=portrait.RANK_DRAWS,
-        method="mogstad-romano-shaikh-wilhelm-marginal",
+        rank_method="mogstad-romano-shaikh-wilhelm-marginal",
     )
