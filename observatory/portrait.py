@@ -489,6 +489,50 @@ DIRECTION_WORDS = {
 }
 
 
+ACTORS = {
+    "citoyens": ("de citoyens", "citizens"),
+    "entreprises": ("d'entreprises", "companies"),
+    "associations": ("d'associations", "associations"),
+    "elus": ("de maires", "mayors"),
+}
+
+
+def meaning(f: Finding, lang: str) -> str:
+    """What the direction means in the indicator's own terms (higher is not better or worse by itself).
+
+    A higher fragility score or share is more *perceived fragility*; a higher partnership share,
+    more actors practising it; a higher share of an answer, more respondents giving it.
+    """
+    fr = lang == "fr"
+    up = f.direction in ("above", "increase")
+    if f.indicator == "fragility":
+        if f.statistic == "priority_share":
+            return (
+                ("plus" if up else "moins") + " de répondants jugeant ce domaine fragile"
+                if fr
+                else ("more" if up else "fewer") + " respondents rating this domain a priority fragility"
+            )
+        return (
+            "fragilité perçue " + ("plus forte" if up else "moins forte")
+            if fr
+            else ("more" if up else "less") + " perceived fragility"
+        )
+    who_fr, who_en = ACTORS.get(f.survey, ("de répondants", "respondents"))
+    if f.indicator == "partnerships":
+        what_fr = "partenaires" if f.measure == ref.PARTNER.code else "qui la pratiquent"
+        what_en = "in partnership" if f.measure == ref.PARTNER.code else "practising it"
+        return (
+            f"{'plus' if up else 'moins'} {who_fr} {what_fr}"
+            if fr
+            else f"{'more' if up else 'fewer'} {who_en} {what_en}"
+        )
+    return (
+        f"{'plus' if up else 'moins'} {who_fr} de cet avis"
+        if fr
+        else f"{'more' if up else 'fewer'} {who_en} of this view"
+    )
+
+
 def measure_name(f: Finding, lang: str) -> str:
     """'Emploi (citoyens, 2019)': the measure, its survey and wave."""
     among = (
@@ -523,7 +567,10 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
         words = DIRECTION_WORDS[f.direction][0 if fr else 1]
         since = f"depuis {f.wave_from}" if fr else f"since {f.wave_from}"
         values = f"{i18n.value(f.reference, stat, lang)} → {i18n.value(f.estimate, stat, lang)}"
-        return f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}) — {tail}."
+        return (
+            f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}), "
+            f"{meaning(f, lang)} — {tail}."
+        )
     words = (MODEL_WORDS if f.source == "model" else DIRECTION_WORDS)[f.direction][0 if fr else 1]
     if fr:
         words += " " + with_a("la France" if reference_name == "France" else reference_name)
@@ -544,7 +591,7 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
     )
     if not fr and rank:
         rank = rank.replace(" ; ", "; ", 1)
-    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}) — {tail}{rank}."
+    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}), {meaning(f, lang)} — {tail}{rank}."
 
 
 def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:

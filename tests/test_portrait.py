@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -289,3 +291,22 @@ def _null_portrait(measures, z, p):
         }
     )  # fmt: skip
     return pd.DataFrame(rows), changes, None
+
+
+def test_each_statement_says_what_higher_means_for_its_indicator():
+    kf = portrait.key_findings(_rows(), None, None)
+    text = portrait.finding_text(kf.findings["france"][0], "France", "departement", "fr")
+    assert "fragilité perçue plus forte" in text  # a higher fragility score is not good news
+    en = portrait.finding_text(kf.findings["france"][0], "France", "departement", "en")
+    assert "more perceived fragility" in en
+    f = kf.findings["france"][0]
+    partner = dataclasses.replace(
+        f, indicator="partnerships", survey="entreprises", measure="partner", statistic="share", direction="below"
+    )
+    assert portrait.meaning(partner, "fr") == "moins d'entreprises partenaires"
+    priority = dataclasses.replace(f, statistic="priority_share", direction="below")
+    assert portrait.meaning(priority, "en") == "fewer respondents rating this domain a priority fragility"
+    mayors = dataclasses.replace(
+        f, indicator="mayors", survey="elus", measure="q4_oui", statistic="share", direction="increase"
+    )
+    assert portrait.meaning(mayors, "fr") == "plus de maires de cet avis"
