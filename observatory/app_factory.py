@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
+from observatory import heavy
 from observatory.api import register_api
 from observatory.apidoc import register_apidoc
 from observatory.callbacks import register_callbacks
@@ -43,4 +44,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_trim(app.server)
     app.server.config["OBSERVATORY"] = obs
     obs.warm()
+    # Before any fork (gunicorn --preload): the workers share these instead of each making its own.
+    heavy.code_version()  # the PDF cache's key: the same in every worker
+    # PIL.Image is imported by WeasyPrint at a worker's first PDF; plotly's JSON encoder, in another
+    # thread, looks it up in sys.modules and met it half-initialised (a callback answered 400).
+    import PIL.Image  # noqa: F401
+
     return app

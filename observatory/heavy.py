@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -54,8 +55,15 @@ def default_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"observatory-cache-{os.getuid()}"
 
 
+@functools.cache
 def code_version() -> str:
-    """A digest of the package's source: a new release does not serve PDFs laid out by the old one."""
+    """A digest of the package's source: a new release does not serve PDFs laid out by the old one.
+
+    Computed once per process, and first when the app is created (``create_app``), so that the
+    workers forked from a preloading master share the master's: computed lazily in each worker,
+    a file changed between two workers' first PDFs gave them different digests, and each then
+    removed the other's cached PDFs.
+    """
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parent
     for path in sorted(root.rglob("*.py")):

@@ -252,3 +252,30 @@ def test_permalink_is_on_the_public_url_not_the_host_header(demo_db, tmp_path):
     text = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True, text=True).stdout
     assert f"{PUBLIC}/territoire/42" in text.replace("\n", "")
     assert "forged.example" not in text and b"forged.example" not in resp.data
+
+
+def test_what_workers_must_share_is_made_before_the_fork(server, tmp_path):
+    """The PDF cache's code digest, computed once when the app is created, is the one a forked
+    worker uses even if a source file changes afterwards; PIL.Image is imported whole before any
+    thread can meet it half-imported (a callback answered 400 under load when WeasyPrint imported
+    it at a worker's first PDF)."""
+    import os
+    import sys
+
+    assert "PIL.Image" in sys.modules
+    before = heavy.code_version()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: a deploy changes a file under it, then its first PDF asks the digest
+        try:
+            import pathlib
+
+            pathlib.Path.read_bytes = lambda self: b"a file changed by a deploy"
+            os.write(write, heavy.code_version().encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    seen = os.read(read, 100).decode()
+    os.waitpid(pid, 0)
+    assert seen == before
+    assert heavy.code_version.cache_info().currsize == 1
