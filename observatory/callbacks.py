@@ -277,8 +277,8 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
     """Adding a territory from the comparison page's search, and the comparison's downloads.
 
     Both read the comparison from the URL (:func:`compare.current`): a tab click changes the URL
-    at once, while the page, and its ``compare-state`` store, is only replaced once the new view
-    has been computed; links built from the store in between dropped the chosen view.
+    at once, while the page is only replaced once the new view has been computed; links built
+    from the page in between dropped the chosen view.
     """
 
     @app.callback(

@@ -65,11 +65,6 @@ class Settings:
     every figure from the micro-data on request (0: the benchmarks' baseline, the engine before it)."""
 
     @property
-    def data_dir(self) -> Path:
-        """Folder holding the database."""
-        return self.db_path.parent
-
-    @property
     def parquet_location(self) -> str:
         """Where the Parquet tree is: OBSERVATORY_PARQUET, or ``parquet/`` beside the database."""
         return self.parquet or str(self.db_path.parent / "parquet")

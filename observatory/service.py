@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -250,10 +249,6 @@ class Observatory:
     def published_figures(self) -> pd.DataFrame:
         """The figures PHARE published, with their sources."""
         return self.db.query("SELECT * FROM published_figures ORDER BY code")
-
-    def geo_path(self, level: str) -> Path:
-        """The GeoJSON file of a level."""
-        return self.settings.geo_dir / f"{level}.geojson"
 
     def search(self, text: str, limit: int = 10) -> list[Hit]:
         """Territories matching a name, INSEE code or postal code (see observatory.search)."""

@@ -207,14 +207,6 @@ class SparkDatabase(ReadOnlyData):
             self._reader_con.close()
         self._reader_con, self._reader_stamp, self._meta = None, None, {}
 
-    def refresh(self) -> None:
-        """Register the tables again (for object storage, where a new load cannot be noticed)."""
-        with self._lock:
-            self._con = None
-            self._meta = {}
-            self._reader_con = None
-            self._ensure()
-
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """A parameterised SQL query (``?`` markers, values bound) as a DataFrame.
 

@@ -150,24 +150,6 @@ def draw_map(
     return {"data": data, "layout": layout}
 
 
-def initiatives_trace(points: pd.DataFrame, lang: str) -> dict:
-    """Markers of the real initiatives (from the source documents), with their source in the hover."""
-    text = [
-        f"<b>{n}</b><br>{t} ({lv})"
-        for n, t, lv in zip(points["name"], points["territory"], points["level"], strict=True)
-    ]
-    return {
-        "type": "scattermap",
-        "lon": points["lon"].round(4).tolist(),
-        "lat": points["lat"].round(4).tolist(),
-        "mode": "markers",
-        "marker": {"size": 11, "color": INITIATIVES_COLOUR, "opacity": 0.9},
-        "text": text,
-        "hovertemplate": "%{text}<extra></extra>",
-        "name": "initiatives",
-    }
-
-
 def tiles_url(level: str, version: str) -> str:
     """The vector tiles' URL template of a level (the data version makes a new build's URL new)."""
     return f"/tiles/{level}/{{z}}/{{x}}/{{y}}.pbf?v={version}"

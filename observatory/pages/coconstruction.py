@@ -74,7 +74,6 @@ def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
 
 PAGE = MapPage(
     path="/co-construction",
-    title_key="nav_coconstruction",
     palette="practice",
     indicator="mayors",
     params=params,

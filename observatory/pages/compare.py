@@ -20,7 +20,6 @@ from observatory.views import comparison as cmp
 
 COMPARE_ADD = "compare-add"
 COMPARE_ADD_RESULTS = "compare-add-results"
-COMPARE_STATE = "compare-state"
 COMPARE_CSV = "compare-csv"
 COMPARE_XLSX = "compare-xlsx"
 COMPARE_ZIP = "compare-zip"
@@ -61,9 +60,9 @@ def state(obs: Observatory, search: str | None) -> tuple[list, str, list[str]]:
 def current(obs: Observatory, search: str | None) -> dict:
     """The comparison a URL asks for: its valid territory keys, view and language.
 
-    The callbacks read this from the URL, which a tab or a chip link changes at once, rather than
-    from the page's ``compare-state`` store, which only changes once the new page has been
-    computed and sent (seconds for a view not yet cached).
+    The callbacks read this from the URL, which a tab or a chip link changes at once (a copy in
+    the page would only change once the new page has been computed and sent: seconds for a view
+    not yet cached).
     """
     territories, view, _notices = state(obs, search)
     return {"keys": [cmp.key_of(t) for t in territories], "view": view, "lang": language(search)}
@@ -142,7 +141,6 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
         body += results(obs, territories, view, lang)
     page = html.Div(
         [
-            dcc.Store(id=COMPARE_STATE, data={"keys": keys, "view": view, "lang": lang}),
             html.H1("Comparer des territoires" if fr else "Compare territories"),
             html.Ul(chips, className="chips"),
             add,

@@ -109,7 +109,6 @@ def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
 
 PAGE = MapPage(
     path="/fragilites",
-    title_key="nav_fragility",
     palette="fragility",
     indicator="fragility",
     params=params,

@@ -64,7 +64,6 @@ def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
 
 PAGE = MapPage(
     path="/innovation",
-    title_key="nav_innovation",
     palette="practice",
     indicator="innovation",
     params=params,

@@ -103,7 +103,6 @@ def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
 
 PAGE = MapPage(
     path="/partenariats",
-    title_key="nav_partnerships",
     palette="practice",
     indicator="partnerships",
     params=params,

@@ -334,11 +334,4 @@ def _decategorise(col: pd.Series) -> pd.Series:
     return pd.Series(col.cat.categories.astype("str").take(codes), index=col.index, name=col.name)
 
 
-def national(engine: StatsEngine, query: Query, min_n: int = 30) -> pd.DataFrame:
-    """The France-level row(s) of a query."""
-    return engine.estimate(
-        Query(query.indicator, query.wave, query.survey, ref.FRANCE_LEVEL, query.measures, query.size_class), min_n
-    )
-
-
-__all__ = ["ALL_LEVELS", "InvalidQuery", "OUTPUT_COLUMNS", "Query", "StatsEngine", "national"]
+__all__ = ["ALL_LEVELS", "InvalidQuery", "OUTPUT_COLUMNS", "Query", "StatsEngine"]

@@ -43,7 +43,6 @@ class MapPage:
     """What distinguishes one map page from another."""
 
     path: str
-    title_key: str
     palette: str
     indicator: str
     params: Callable[[Observatory, dict[str, str]], list[Param]]

@@ -144,7 +144,6 @@ def build_map_view(
 
 
 # --- change between two waves ---------------------------------------------------------------------
-CHANGE_CLASSES = 6  # three decreasing, three increasing: a diverging palette centred on 0
 MUTED = 0.3  # opacity of a change that is not significant, or of low reliability
 
 
