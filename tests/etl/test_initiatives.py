@@ -23,7 +23,8 @@ from etl.initiatives import check_initiatives, valid_date
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "data" / "reference" / "initiatives.csv"
-SEEDS = Path(os.environ.get("OBSERVATORY_SEEDS_DIR", "/work/shared/seeds"))
+# The project's seed documents: ../shared/seeds beside the repository (as CI lays it out).
+SEEDS = Path(os.environ.get("OBSERVATORY_SEEDS_DIR", str(ROOT.parent / "shared" / "seeds")))
 
 COLUMNS = [
     "initiative_id",
