@@ -42,6 +42,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import dash_bodies
 from benchmarks.run import ROOT, free_port
 
 PDF_KEYS = [
@@ -97,30 +98,7 @@ def probe_requests(base: str) -> list[tuple[str, str, dict | None]]:
     with urllib.request.urlopen(req, timeout=120) as resp:
         controls = _controls(json.loads(resp.read())["response"]["page"], [])
     output = next(d["output"] for d in deps if "map-data.data" in d["output"])
-    outputs: list = []
-    for part in output.strip(".").split("..."):
-        cid, prop = part.rsplit(".", 1)
-        if cid.startswith("{"):  # pattern-matching (ALL): one entry per control of the page
-            outputs.append([{"id": {"name": k, "type": "control"}, "property": prop} for k, _v in controls])
-        else:
-            outputs.append({"id": cid, "property": prop})
-    map_body = {
-        "output": output,
-        "outputs": outputs,
-        "inputs": [
-            [{"id": {"name": k, "type": "control"}, "property": "value", "value": v} for k, v in controls],
-            {"id": "control-freeze", "property": "n_clicks", "value": None},
-            {"id": "control-initiatives", "property": "n_clicks", "value": None},
-            {"id": "map-click", "property": "data", "value": None},
-        ],
-        "state": [
-            {"id": "url", "property": "pathname", "value": "/fragilites"},
-            {"id": "url", "property": "search", "value": ""},
-            {"id": "breaks-store", "property": "data", "value": None},
-            {"id": "viewport", "property": "data", "value": {"width": 1280, "height": 800}},
-        ],
-        "changedPropIds": ['{"name":"domain","type":"control"}.value'],
-    }
+    map_body = dash_bodies.map_body(output, controls)
     return [
         ("route callback", base + "/_dash-update-component", route_body),
         ("map callback", base + "/_dash-update-component", map_body),

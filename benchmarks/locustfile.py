@@ -16,6 +16,11 @@ import random
 
 from locust import HttpUser, between, task
 
+try:
+    from benchmarks import dash_bodies
+except ImportError:  # locust puts this file's folder on sys.path, not the repository's
+    import dash_bodies
+
 from observatory import reference as ref
 
 DOMAINS = [d.code for d in ref.DOMAINS]
@@ -33,15 +38,6 @@ class Visitor(HttpUser):
     def on_start(self) -> None:
         deps = self.client.get("/_dash-dependencies", name="/_dash-dependencies").json()
         self.map_output = next(d["output"] for d in deps if "map-data.data" in d["output"])
-        # "..map-data.data...legend.children.." -> [{"id": "map-data", "property": "data"}, ...]
-        parts = self.map_output.strip(".").split("...")
-        self.outputs = []
-        for part in parts:
-            cid, prop = part.rsplit(".", 1)
-            if cid.startswith("{"):  # pattern-matching output (ALL): one entry per control on the page
-                self.outputs.append([{"id": {"name": k, "type": "control"}, "property": prop} for k in CONTROLS])
-            else:
-                self.outputs.append({"id": cid, "property": prop})
 
     @task(3)
     def open_a_map_page(self) -> None:
@@ -54,23 +50,7 @@ class Visitor(HttpUser):
     @task(5)
     def change_a_control(self) -> None:
         values = {**CONTROLS, "domain": random.choice(DOMAINS), "level": random.choice(LEVELS)}
-        payload = {
-            "output": self.map_output,
-            "outputs": self.outputs,
-            "inputs": [
-                [{"id": {"name": k, "type": "control"}, "property": "value", "value": v} for k, v in values.items()],
-                {"id": "control-freeze", "property": "n_clicks", "value": None},
-                {"id": "control-initiatives", "property": "n_clicks", "value": None},
-                {"id": "map-click", "property": "data", "value": None},
-            ],
-            "state": [
-                {"id": "url", "property": "pathname", "value": "/fragilites"},
-                {"id": "url", "property": "search", "value": ""},
-                {"id": "breaks-store", "property": "data", "value": None},
-                {"id": "viewport", "property": "data", "value": {"width": 1280, "height": 800}},
-            ],
-            "changedPropIds": ['{"name":"domain","type":"control"}.value'],
-        }
+        payload = dash_bodies.map_body(self.map_output, list(values.items()))
         with self.client.post(
             "/_dash-update-component", json=payload, name="map control change", catch_response=True
         ) as r:

@@ -61,6 +61,7 @@ from pathlib import Path
 
 import requests
 
+from benchmarks import dash_bodies
 from benchmarks.run import ROOT, free_port
 from etl.tiles import MAX_ZOOM
 from observatory import reference as ref
@@ -193,30 +194,7 @@ class Catalogue:
     def map_change(self, domain: str, level: str, changed: str) -> dict:
         """The map callback's body after choosing ``domain`` and ``level`` (``changed``: the control touched)."""
         values = [(k, {"domain": domain, "level": level}.get(k, v)) for k, v in self.controls]
-        outputs: list = []
-        for part in self.map_output.strip(".").split("..."):
-            cid, prop = part.rsplit(".", 1)
-            if cid.startswith("{"):  # pattern-matching (ALL): one entry per control of the page
-                outputs.append([{"id": {"name": k, "type": "control"}, "property": prop} for k, _v in values])
-            else:
-                outputs.append({"id": cid, "property": prop})
-        return {
-            "output": self.map_output,
-            "outputs": outputs,
-            "inputs": [
-                [{"id": {"name": k, "type": "control"}, "property": "value", "value": v} for k, v in values],
-                {"id": "control-freeze", "property": "n_clicks", "value": None},
-                {"id": "control-initiatives", "property": "n_clicks", "value": None},
-                {"id": "map-click", "property": "data", "value": None},
-            ],
-            "state": [
-                {"id": "url", "property": "pathname", "value": "/fragilites"},
-                {"id": "url", "property": "search", "value": ""},
-                {"id": "breaks-store", "property": "data", "value": None},
-                {"id": "viewport", "property": "data", "value": {"width": 1280, "height": 800}},
-            ],
-            "changedPropIds": [f'{{"name":"{changed}","type":"control"}}.value'],
-        }
+        return dash_bodies.map_body(self.map_output, values, changed)
 
     @staticmethod
     def search(text: str) -> dict:
