@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 
-from observatory.stats.pairwise import adjust_family, holm
+from observatory.stats.pairwise import adjust_family, benjamini_hochberg, holm
 
 P_VALUES = st.lists(
     st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.01, 0.05, 1.0])), min_size=1, max_size=40
@@ -67,3 +67,19 @@ def test_family_verdict_is_on_the_adjusted_p_value():
     # 2 × 0.03 = 0.06 and 1 × 0.04, raised to 0.06: both no longer significant after adjustment
     assert stricter["verdict"].tolist() == ["a_higher", "not_significant", "not_significant", "not_tested"]
     assert list(out.columns).index("p_holm") == list(out.columns).index("p_value") + 1
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None)
+@given(P_VALUES)
+def test_benjamini_hochberg_matches_statsmodels(p):
+    """The portrait's false-discovery control, against statsmodels' ``fdr_bh``."""
+    expected = multipletests(p, alpha=0.05, method="fdr_bh")[1]
+    np.testing.assert_allclose(benjamini_hochberg(p), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_benjamini_hochberg_by_hand_and_missing_tests():
+    # m = 4 sorted 0.01, 0.02, 0.03, 0.5: 0.04, 0.04, 0.04, 0.5 (the running minimum from the top)
+    assert benjamini_hochberg([0.03, 0.5, 0.01, 0.02]) == pytest.approx([0.04, 0.5, 0.04, 0.04])
+    adjusted = benjamini_hochberg([0.01, np.nan, 0.04])  # a test not performed does not count
+    assert np.isnan(adjusted[1]) and adjusted[[0, 2]] == pytest.approx([0.02, 0.04])
