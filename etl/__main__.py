@@ -10,10 +10,11 @@ from pathlib import Path
 
 import duckdb
 
+from etl.atomic import InsufficientSpace
 from etl.build import build, communes_for_sample, rebuild_geometry
 from etl.contract import ContractError
 from etl.estimates import rewrite_estimates
-from etl.load import InsufficientSpace, load_dataset
+from etl.load import load_dataset
 from etl.parquet import default_parquet_dir, write_parquet
 from etl.sample import generate_sample, write_sample
 from observatory.config import Settings, get_settings

@@ -21,8 +21,9 @@ import duckdb
 import pandas as pd
 
 from etl import geography
+from etl.atomic import check_free_space, exclusive, temp_path_beside, work_folder
 from etl.contract import ContractError
-from etl.load import check_free_space, exclusive, load_into, temp_path_beside, work_folder
+from etl.load import load_into
 from etl.sample import generate_sample, write_sample
 from etl.schema import create_schema
 from observatory import reference as ref

@@ -19,6 +19,7 @@ import duckdb
 import ibis
 import pandas as pd
 
+from etl.atomic import check_free_space, exclusive, temp_path_beside
 from etl.geography import epci_natures
 from observatory.stats import sae
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
@@ -103,8 +104,6 @@ def rewrite_estimates(db_path: Path, say: Progress | None = None) -> int:
     Like a load: on a copy, swapped in atomically under the ETL's lock (a database built before the
     table existed gets it this way; readers pick it up without a restart).
     """
-    from etl.load import check_free_space, exclusive, temp_path_beside
-
     with exclusive(db_path, say):
         check_free_space(db_path)
         tmp = temp_path_beside(db_path)

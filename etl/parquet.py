@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.load import exclusive
+from etl.atomic import exclusive
 from etl.schema import SURVEY_TABLES
 
 PARTITION_COLUMNS = ("survey", "wave")

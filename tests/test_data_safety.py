@@ -24,8 +24,9 @@ import pytest
 
 import etl.build as build_module
 from etl.__main__ import main as etl_main
+from etl.atomic import WORK_PREFIX, InsufficientSpace, check_free_space, exclusive
 from etl.estimates import rewrite_estimates
-from etl.load import WORK_PREFIX, InsufficientSpace, check_free_space, exclusive, load_dataset
+from etl.load import load_dataset
 from observatory.config import get_settings
 from observatory.db import QueryTimeout
 from observatory.service import Observatory

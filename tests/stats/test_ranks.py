@@ -19,7 +19,9 @@ DRAWS = 500  # fewer than the app's 2,000: the critical value moves little, the 
 def truth():
     """30 territories: clusters of close values and some far apart, unequal sample sizes."""
     rng = np.random.default_rng(11)
-    theta = np.concatenate([np.full(8, 5.0), np.linspace(5.1, 5.6, 12), np.array([6.5, 6.6, 7.0]), rng.normal(4.5, 0.3, 7)])
+    theta = np.concatenate(
+        [np.full(8, 5.0), np.linspace(5.1, 5.6, 12), np.array([6.5, 6.6, 7.0]), rng.normal(4.5, 0.3, 7)]
+    )
     se = rng.uniform(0.05, 0.3, P)
     return theta, se
 
@@ -55,7 +57,9 @@ def test_marginal_sets_cover_every_territorys_true_rank(truth):
     assert coverage.min() >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / REPLICATES), coverage
     assert coverage.mean() >= 0.95
     assert old_coverage.min() < 0.9  # the bootstrap of ranks, for the record: it under-covers
-    print(f"marginal: worst {coverage.min():.3f}, mean {coverage.mean():.3f}; bootstrap: worst {old_coverage.min():.3f}")
+    print(
+        f"marginal: worst {coverage.min():.3f}, mean {coverage.mean():.3f}; bootstrap: worst {old_coverage.min():.3f}"
+    )
 
 
 def test_simultaneous_sets_cover_all_ranks_at_once(truth):
