@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from observatory import embed, ids
+from observatory import ids
 from observatory.api import api_url
 from observatory.datapackage import package, slug
 from observatory.export import (
@@ -21,7 +21,7 @@ from observatory.export import (
     render_profile,
 )
 from observatory.i18n import colon
-from observatory.layout import shell
+from observatory.layout import shell, snippets
 from observatory.layout.legend import legend
 from observatory.pages import compare, mappage, methodology, profile, registry
 from observatory.search import hit_label, more_results_text
@@ -193,9 +193,9 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         """function(_, code) {
             return (code || '').replace('src="/', 'src="' + window.location.origin + '/');
         }""",
-        Output(embed.SNIPPET_CODE, "children"),
+        Output(snippets.SNIPPET_CODE, "children"),
         Input(profile.PROFILE_KEY, "data"),
-        State(embed.SNIPPET_CODE, "children"),
+        State(snippets.SNIPPET_CODE, "children"),
     )
     # The map view's iframe code, from the URL the map callback keeps in step with the controls.
     app.clientside_callback(

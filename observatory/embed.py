@@ -1,4 +1,4 @@
-"""Embeddable views, the printable portrait's route, and the snippet offered on the pages.
+"""Embeddable views and the printable portrait's route (the snippet the pages offer: layout/snippets.py).
 
 - ``/embed/<page>?<the page's own parameters>``: a map page (e.g.
   ``/embed/fragilites?level=departement&domain=emploi``) in a minimal shell: the app's own page
@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import html
 import time
-from urllib.parse import urlencode
 
 from dash import Dash
-from dash import html as dhtml
 from flask import Flask, Response, abort, request
 
 from observatory import heavy, i18n
@@ -34,48 +32,6 @@ h1{font-size:1.1rem;margin:0 0 .4rem}h2{font-size:1rem}h3{font-size:.95rem;margi
 .note,.source{color:#555;font-size:.8rem}.notice{border:1px solid #b26b00;background:#fff4e0;padding:4px 6px}
 table{border-collapse:collapse;font-size:.8rem}th,td{text-align:left;padding:2px 5px;border-bottom:1px solid #ddd}
 .scroll{overflow-x:auto}img{max-width:100%;height:auto}"""
-
-
-def snippet(src: str, title: str, height: int = 480) -> str:
-    """The ``<iframe>`` code that embeds ``src`` (an absolute URL)."""
-    return (
-        f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="100%" height="{height}" '
-        'style="border:0" loading="lazy"></iframe>'
-    )
-
-
-def absolute(path: str) -> str:
-    """``path`` on this server's address when answering a request (the bare path otherwise)."""
-    try:
-        return request.host_url.rstrip("/") + path
-    except RuntimeError:  # outside a request (tests building a layout)
-        return path
-
-
-SNIPPET_CODE = "embed-snippet-code"
-
-
-def snippet_block(path: str, params: dict[str, str], lang: str, height: int = 480) -> dhtml.Details:
-    """A small "Intégrer / Embed" disclosure with the iframe code of ``path?params``."""
-    fr = lang == "fr"
-    kept = {k: v for k, v in params.items() if v and not (k == "lang" and v == "fr")}
-    # The address is relative here and made absolute in the browser (window.location.origin): the
-    # page is then the same whichever replica or host name served it.
-    src = path + ("?" + urlencode(kept) if kept else "")
-    code = snippet(src, "Observatoire des fragilités et des partenariats", height)
-    return dhtml.Details(
-        [
-            dhtml.Summary("Intégrer" if fr else "Embed"),
-            dhtml.P(
-                "Copiez ce code dans votre page (autres blocs : block=locator, fragilite, partenariats, maires, innovation)."
-                if fr
-                else "Copy this code into your page (other blocks: block=locator, fragilite, partenariats, maires, innovation).",
-                className="note",
-            ),
-            dhtml.Pre(dhtml.Code(code, id=SNIPPET_CODE), className="embed-code", tabIndex="0"),
-        ],
-        className="embed-snippet",
-    )
 
 
 def _lang() -> str:
@@ -131,10 +87,8 @@ def map_page(app: Dash, page: str) -> str:
     return index.replace("<body>", f'<body class="embed">{link}', 1)
 
 
-def register_embed_routes(app: Dash, obs) -> None:
-    """The routes of the embeds and of the PDF portrait."""
-    from observatory.pages import registry
-
+def register_embed_routes(app: Dash, obs, map_paths) -> None:
+    """The routes of the embeds and of the PDF portrait (``map_paths``: the map pages' paths)."""
     server: Flask = app.server
 
     @server.route("/embed/territoire/<key>")
@@ -149,7 +103,7 @@ def register_embed_routes(app: Dash, obs) -> None:
 
     @server.route("/embed/<page>")
     def embed_map(page: str):
-        if "/" + page not in registry.PAGES:
+        if "/" + page not in map_paths:
             abort(404)
         return Response(map_page(app, page), mimetype="text/html")
 

@@ -11,10 +11,11 @@ import re
 
 from dash import dcc, html
 
-from observatory import embed, i18n, portrait
+from observatory import i18n, portrait
 from observatory import reference as ref
 from observatory.figures import profile as figures
 from observatory.figures.trend import trend_figure
+from observatory.layout import snippets
 from observatory.pages.registry import territory_key
 from observatory.service import Observatory
 from observatory.views import profile as pv
@@ -590,7 +591,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                 ],
                 className="actions",
             ),
-            embed.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang, 420),
+            snippets.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang, 420),
             *indicator_sections(obs, t, lang, rows, p.ranks),
             *([section] if (section := model_section(obs, t, lang)) is not None else []),
             trend_section(lang),
