@@ -48,6 +48,7 @@ from observatory.callback_guard import (
 from observatory.db import QueryTimeout
 from observatory.export import (
     DIALECTS,
+    MEASURE_PARAM,
     MEDIA_TYPES,
     METHODS,
     SAE_LEVEL,
@@ -63,7 +64,6 @@ from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
 
 PREFIX = "/api/v1"
-MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
 COMMON_PARAMS = {
     "wave", "wave_from", "wave_to", "survey", "level", "statistic", "size_class", "territory", "min_n", "format",
     "dialect", "page", "page_size", "method",
@@ -450,26 +450,6 @@ def _not_found(path: str) -> Response:
     )
     resp.status_code = 404
     return resp
-
-
-def api_url(req: ExportRequest) -> str:
-    """The API URL that returns the same table as an export request (for the pages' "API" link)."""
-    params: list[tuple[str, object]] = [("level", req.level)]
-    for name, value in (
-        ("wave", req.wave if req.wave_to is None else None),
-        ("wave_from", req.wave if req.wave_to is not None else None),
-        ("wave_to", req.wave_to),
-        ("survey", req.survey),
-        ("statistic", req.statistic),
-        ("size_class", req.size_class),
-        ("min_n", req.min_n),
-        ("method", req.method if req.method != "direct" else None),
-    ):
-        if value is not None:
-            params.append((name, value))
-    params += [(MEASURE_PARAM[req.indicator], m) for m in req.measures or ()]
-    params += [("territory", t) for t in req.territories or ()]
-    return f"{PREFIX}/{req.indicator}?" + urlencode(params)
 
 
 def register_api(server: Flask, obs: Observatory) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from observatory import ids
-from observatory.api import api_url
 from observatory.datapackage import package, slug
 from observatory.export import (
+    api_url,
     comparison_tables,
+    download_request,
     export_file,
     export_table,
     filename,
@@ -117,7 +118,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         up = pageview.map_update(
             caches, obs, page, given, lang, view_state(search), store, freeze, show_initiatives, clicked, width
         )
-        url = api_url(pageview.download_request(page, up.values))
+        url = api_url(download_request(page, up.values))
         # The options of a control depend on the others (the waves of the survey chosen...): send
         # them again, and the values actually used (a wave the new survey lacks falls back).
         return (
@@ -230,7 +231,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             return no_update
         names = [i["id"]["name"] for i in ctx.states_list[0]]
         values = mapspec.resolve_values(obs, page, dict(zip(names, control_values, strict=True)))
-        req = pageview.download_request(page, values)
+        req = download_request(page, values)
         if ctx.triggered_id == ids.DOWNLOAD_ZIP:
             return dcc.send_bytes(export_file(obs, req, "zip"), filename(req, "zip"))
         dialect = "excel-fr" if ctx.triggered_id == ids.DOWNLOAD_EXCEL else "plain"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from observatory.service import Observatory
 from observatory.stats import InvalidQuery, Query
 from observatory.stats.change import CHANGE_COLUMNS
 from observatory.stats.measures import MEASURES, STATISTICS
+from observatory.views import mapspec, model
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "indicator", "wave", "survey", "level", "size_class", "min_n", "territory_code", "territory_name",
@@ -269,3 +271,45 @@ def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str,
     if len(pairs):
         pairs = pairs[pairwise_columns]
     return {"estimates": table[["territory_key", *EXPORT_COLUMNS]].reset_index(drop=True), "pairwise": pairs}
+
+
+# --- the pages' view as an export request, and its API address -------------------------------------
+MEASURE_PARAM = {"fragility": "domain", "partnerships": "kind", "mayors": "measure", "innovation": "measure"}
+API_PREFIX = "/api/v1"
+
+
+def download_request(page: mapspec.MapPage, values: dict[str, str]) -> ExportRequest:
+    """The export request of the rows behind a page's current view."""
+    query, measure, statistic = page.query(values)
+    since = mapspec.compare_wave(values)
+    return ExportRequest(
+        indicator=query.indicator,
+        wave=query.wave if since is None else since,
+        wave_to=None if since is None else query.wave,
+        survey=query.survey,
+        level=query.level,
+        measures=(measure,),
+        statistic=statistic,
+        size_class=query.size_class,
+        method=model.SAE if model.applies(values) else model.DIRECT,
+    )
+
+
+def api_url(req: ExportRequest) -> str:
+    """The API URL that returns the same table as an export request (for the pages' "API" link)."""
+    params: list[tuple[str, object]] = [("level", req.level)]
+    for name, value in (
+        ("wave", req.wave if req.wave_to is None else None),
+        ("wave_from", req.wave if req.wave_to is not None else None),
+        ("wave_to", req.wave_to),
+        ("survey", req.survey),
+        ("statistic", req.statistic),
+        ("size_class", req.size_class),
+        ("min_n", req.min_n),
+        ("method", req.method if req.method != "direct" else None),
+    ):
+        if value is not None:
+            params.append((name, value))
+    params += [(MEASURE_PARAM[req.indicator], m) for m in req.measures or ()]
+    params += [("territory", t) for t in req.territories or ()]
+    return f"{API_PREFIX}/{req.indicator}?" + urlencode(params)

@@ -167,3 +167,9 @@ def url_search(values: dict[str, str], lang: str, state: ViewState | None = None
     if kept.get("method") == model.DIRECT:
         kept["method"] = None
     return to_search({**kept, **(state or ViewState()).params()})
+
+
+def compare_wave(values: dict[str, str]) -> int | None:
+    """The wave a view is compared with (URL parameter ``compare``), if any."""
+    raw = values.get("compare") or ""
+    return int(raw) if raw.isdigit() else None

@@ -14,7 +14,6 @@ import pandas as pd
 
 from observatory import i18n
 from observatory import reference as ref
-from observatory.export import ExportRequest
 from observatory.figures.choropleth import CHANGE_PALETTES, initiative_points, map_data, map_spec, palette
 from observatory.figures.ranking import draw_ranking
 from observatory.lru import LRU
@@ -22,7 +21,7 @@ from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.urlstate import ViewState
 from observatory.views import mapspec, model
-from observatory.views.mapspec import MapPage
+from observatory.views.mapspec import MapPage, compare_wave
 from observatory.views.mapview import MapView, build_change_view, build_map_view
 
 
@@ -48,12 +47,6 @@ class PageView:
     def change(self) -> tuple[int, int] | None:
         """(wave from, wave to) when the view maps a change between two waves."""
         return self.view.change
-
-
-def compare_wave(values: dict[str, str]) -> int | None:
-    """The wave a view is compared with (URL parameter ``compare``), if any."""
-    raw = values.get("compare") or ""
-    return int(raw) if raw.isdigit() else None
 
 
 def compute(
@@ -545,20 +538,3 @@ def map_update(
         "initiatives": initiatives,
     }
     return MapUpdate(pv, values, store, state, mapspec.url_search(values, lang, state), options, frozen, meta)
-
-
-def download_request(page: MapPage, values: dict[str, str]) -> ExportRequest:
-    """The export request of the rows behind a page's current view."""
-    query, measure, statistic = page.query(values)
-    since = compare_wave(values)
-    return ExportRequest(
-        indicator=query.indicator,
-        wave=query.wave if since is None else since,
-        wave_to=None if since is None else query.wave,
-        survey=query.survey,
-        level=query.level,
-        measures=(measure,),
-        statistic=statistic,
-        size_class=query.size_class,
-        method=model.SAE if model.applies(values) else model.DIRECT,
-    )

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from observatory.config import get_settings
+from observatory.export import download_request
 from observatory.layout import legend
 from observatory.pages import registry
 from observatory.service import Observatory
@@ -104,7 +105,7 @@ def test_the_table_legend_url_and_download_say_model(obs):
     assert any("Hachuré" in n for n in legend._notes(pv.view, {}, "fr"))
     assert "method=sae" in mapspec.url_search(values, "fr")
     assert "method" not in mapspec.url_search({**values, "method": "direct"}, "fr")
-    assert pageview.download_request(page, values).method == "sae"
+    assert download_request(page, values).method == "sae"
     assert "estimés par le modèle" in pageview.summary(pv, "fr", True) and "fiables" not in pageview.summary(
         pv, "fr", True
     )
