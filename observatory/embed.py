@@ -23,7 +23,10 @@ import time
 from dash import Dash
 from flask import Flask, Response, abort, request
 
-from observatory import heavy, i18n
+from observatory import heavy, i18n, pdf
+from observatory import reference as ref
+from observatory.figures import profile as figures
+from observatory.views import profile as pv
 
 EMBED_PREFIX = "/embed/"
 BLOCKS = ("key-findings", "locator", "fragilite", "partenariats", "maires", "innovation")
@@ -52,11 +55,6 @@ def _shell(title: str, body: str, back: str, lang: str) -> str:
 
 def profile_block(obs, key: str, block: str, lang: str) -> str | None:
     """The HTML page of one profile block, or None for an unknown territory."""
-    from observatory import pdf
-    from observatory import reference as ref
-    from observatory.figures import profile as figures
-    from observatory.views import profile as pv
-
     t = pv.resolve(obs, key)
     if t is None:
         return None
@@ -109,9 +107,6 @@ def register_embed_routes(app: Dash, obs, map_paths) -> None:
 
     @server.route("/territoire/<key>.pdf")
     def portrait_pdf(key: str):
-        from observatory import pdf
-        from observatory import reference as ref
-        from observatory.views import profile as pv
 
         t = pv.resolve(obs, key)
         if t is None:

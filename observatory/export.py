@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from observatory import reference as ref
+from observatory.datapackage import package
 from observatory.formats import DIALECTS, FORMATS, neutralise_formulas, render  # noqa: F401 (re-exported)
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery, Query
 from observatory.stats.change import CHANGE_COLUMNS
 from observatory.stats.measures import MEASURES, STATISTICS
-from observatory.views import mapspec, model
+from observatory.views import comparison, mapspec, model, profile
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "indicator", "wave", "survey", "level", "size_class", "min_n", "territory_code", "territory_name",
@@ -137,8 +138,6 @@ def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect:
         return render(table, fmt, dialect)
     from dataclasses import asdict
 
-    from observatory.datapackage import package
-
     wave_col = "wave_from" if req.wave_to is not None else "wave"
     wave = int(table[wave_col].iloc[0]) if len(table) else req.wave
     survey = req.survey or DEFAULT_SURVEY[req.indicator]
@@ -198,8 +197,6 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     change since the previous wave) and ``initiatives`` (the territory's own and the national
     programmes, with their sources' titles and dates).
     """
-    from observatory.views import profile
-
     t = profile.resolve(obs, ref.territory_key(level, code))
     if t is None:
         raise InvalidQuery("territory", code, ("a territory code",))
@@ -255,8 +252,6 @@ def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str,
     with the difference a − b, its 95 % CI, the raw and the Holm-adjusted p-values (one family:
     every pair × measure of the view) and the verdict on the adjusted p-value.
     """
-    from observatory.views import comparison
-
     pairwise_columns = [
         *("measure", "statistic", "territory_a", "territory_b", "basis"),
         *("difference", "se_difference", "ci_low", "ci_high", "p_value", "p_holm", "verdict"),
