@@ -1,6 +1,6 @@
 """``/geo/<level>.geojson`` and ``/tiles/<level>/<z>/<x>/<y>.pbf``: the geometry of a level.
 
-The map pages draw vector tiles (:mod:`etl.tiles`), cut on a tile's first request and kept on
+The map pages draw vector tiles (:mod:`observatory.tiles`), cut on a tile's first request and kept on
 disk (in the geometry folder's ``tiles/`` when it exists and is writable, else in this user's
 temporary folder),
 keyed by the GeoJSON they come from: a new build's geometry gets new tiles, and the first start
@@ -31,9 +31,9 @@ from pathlib import Path
 
 from flask import Flask, Response, abort, request, send_file
 
-from etl.tiles import LevelTiles, valid_tile
 from observatory.files import write_gzip
 from observatory.reference import LEVEL_CODES
+from observatory.tiles import LevelTiles, valid_tile
 
 CACHE_SECONDS = 7 * 24 * 3600
 MAX_TILE_INDEX = 10_000  # z, x and y beyond this are not tiles (and not worth parsing)

@@ -212,3 +212,7 @@ _ALL_ITEMS: tuple[Item | Domain, ...] = (
     *(band for band, _lo, _hi in SIZE_BANDS),
     Item(FRANCE_LEVEL, "France", "France"),
 )
+
+
+# The deepest zoom of each level's vector tiles (observatory/tiles.py; the map's maxzoom).
+MAX_ZOOM: dict[str, int] = {"region": 6, "departement": 7, "epci": 8, "commune": 8}

@@ -1,7 +1,7 @@
 """The choropleth map: what MapLibre needs to colour a level's vector tiles, as plain data.
 
 The map pages draw with MapLibre GL JS (``assets/map.js``) from the vector tiles of
-``/tiles/<level>/...`` (:mod:`etl.tiles`): the geometry never travels with the values. A view is
+``/tiles/<level>/...`` (:mod:`observatory.tiles`): the geometry never travels with the values. A view is
 :func:`map_data`, a dict aligned on the territories' codes (class, opacity, tooltip), which the
 browser applies with ``setFeatureState``: a recolour is a repaint, not a new GeoJSON. Colours are
 discrete classes; suppressed territories are grey (class "effectif insuffisant"), low-reliability
@@ -20,8 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from etl.tiles import MAX_ZOOM
 from observatory.classify import class_of
+from observatory.reference import MAX_ZOOM
 
 SUPPRESSED_COLOUR = "#9e9e9e"
 INITIATIVES_COLOUR = "#7b3294"  # the markers of real initiatives, and their legend entry

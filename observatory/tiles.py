@@ -23,12 +23,13 @@ import mapbox_vector_tile
 import numpy as np
 import shapely
 
+from observatory.reference import MAX_ZOOM
+
 EXTENT = 4096  # tile units per tile side (the Mapbox vector tile default)
 LAYER = "territories"  # the source-layer name the map's style reads
 BUFFER = 16  # tile units drawn beyond each edge, so that clipped outlines meet without seams
 # Deepest zoom cut per level; MapLibre over-zooms beyond. The GeoJSON is simplified to
 # 0.004-0.012° (etl/geography.py): one 512 px tile pixel at zoom 8 is 0.0027°, finer than that.
-MAX_ZOOM: dict[str, int] = {"region": 6, "departement": 7, "epci": 8, "commune": 8}
 MERCATOR_MAX_LAT = 85.0511287798  # the Web Mercator square's edge (degrees)
 
 
