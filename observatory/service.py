@@ -151,8 +151,8 @@ class Observatory:
         params = [indicator, survey, wave]
         if self.db.has_table("sae_estimates"):
             stored = self.db.query(f"SELECT * FROM sae_estimates WHERE {key}", params)
-        else:  # a database built before the table existed: the model, fitted here
-            stored = self._fit_sae(key, params)
+        else:  # a database built before the table: no model ('python -m etl estimates' adds it)
+            stored = pd.DataFrame(columns=list(sae.SAE_COLUMNS))
         epcis = self.territories("epci")[["code", "name"]]
         # The direct table's grid: every statistic of each measure but the partners' share among
         # partners (see StatsEngine._with_all_territories).
@@ -163,15 +163,6 @@ class Observatory:
             if not (s == "share_among_partners" and m == ref.PARTNER.code)
         ]
         return sae.published_rows(stored, epcis, grid).assign(indicator=indicator, survey=survey, wave=wave)
-
-    def _fit_sae(self, key: str, params: list) -> pd.DataFrame:
-        from etl.geography import epci_natures  # only for databases older than sae_estimates
-        from observatory.stats import sae
-
-        if not self.db.has_table("estimates"):  # no estimates table either: nothing to model
-            return pd.DataFrame(columns=list(sae.SAE_COLUMNS))
-        direct = self.db.query(f"SELECT * FROM estimates WHERE level = 'epci' AND size_class IS NULL AND {key}", params)
-        return sae.sae_table(direct, sae.covariates_from(self.territories("epci"), epci_natures()))
 
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:

@@ -359,3 +359,13 @@ def test_a_new_geometry_version_removes_the_old_tiles_of_the_same_folder(tmp_pat
     new = cache.folder("newversion")
     assert new.is_dir() and not old.exists() and foreign.exists()
     assert cache.folder("newversion") == new  # (the version in use is kept)
+
+
+def test_a_database_built_before_the_model_shows_no_model_and_no_error(user_db):
+    with duckdb.connect(str(user_db)) as con:
+        con.execute("DROP TABLE sae_estimates")
+    obs = Observatory(settings_for(user_db, user_db.parent / "geo"))
+    rows = obs.sae("citoyens", 2015, "fragility", measure="emploi")
+    assert len(rows) == 2 * len(obs.territories("epci"))  # every EPCI, both statistics
+    assert rows["estimate"].isna().all()
+    assert set(rows["sae_status"]) == {"no_data"}
