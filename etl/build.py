@@ -28,7 +28,7 @@ from etl.sample import generate_sample, write_sample
 from etl.schema import create_schema
 from observatory import reference as ref
 from observatory.config import PROJECT_ROOT
-from observatory.health import SCHEMA_VERSION
+from observatory.reference import SCHEMA_VERSION
 
 PUBLISHED_FIGURES = PROJECT_ROOT / "data" / "reference" / "published_figures.csv"
 INITIATIVES = PROJECT_ROOT / "data" / "reference" / "initiatives.csv"

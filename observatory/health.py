@@ -15,15 +15,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import duckdb
+from flask import Flask, Response, jsonify, request
 
-if TYPE_CHECKING:
-    from flask import Flask
+from observatory.reference import SCHEMA_VERSION
 
-# Written by the ETL in ``meta`` (etl/build.py); the app reads databases of this version only.
-SCHEMA_VERSION = "1"
 # The tables every page reads; ``estimates`` and ``sae_estimates`` may be missing (computed on
 # demand for a database built before them).
 REQUIRED_TABLES: tuple[str, ...] = (
@@ -103,7 +100,6 @@ def register_health(server: Flask, db) -> None:
 
     And a 503 that says the data are unavailable, not a 500, when a read fails on a damaged file.
     """
-    from flask import Response, jsonify, request  # (the ETL imports this module for SCHEMA_VERSION)
 
     @server.route("/healthz")
     def healthz():

@@ -216,3 +216,7 @@ _ALL_ITEMS: tuple[Item | Domain, ...] = (
 
 # The deepest zoom of each level's vector tiles (observatory/tiles.py; the map's maxzoom).
 MAX_ZOOM: dict[str, int] = {"region": 6, "departement": 7, "epci": 8, "commune": 8}
+
+# The database schema's version, written by the ETL in ``meta`` (etl/build.py); the app reads
+# databases of this version only (observatory/health.py).
+SCHEMA_VERSION = "1"

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from etl.build import vocabulary_rows
 from etl.schema import create_schema
-from observatory.health import SCHEMA_VERSION
+from observatory.reference import SCHEMA_VERSION
 
 # (commune, epci, departement, region): real INSEE codes.
 MINI_COMMUNES = [

@@ -11,14 +11,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import ibis
 import numpy as np
 import pandas as pd
 
 from observatory import reference as ref
-from observatory.db import Database
 from observatory.stats import measures as ms
 from observatory.stats.finalize import finalize, z_test
 from observatory.stats.precompute import PARENT_LEVEL, RAW_COLUMNS, STORED_LEVELS
@@ -98,10 +99,31 @@ class Query:
 CATEGORICAL = ("territory_code", "territory_name", "measure", "statistic", "indicator", "survey", "level", "size_class")
 
 
+class DataSource(Protocol):
+    """What the engine reads from: a read-only handle on the data.
+
+    ``observatory.db.Database`` or ``observatory.spark_db.SparkDatabase``: the statistics depend on
+    this protocol, not on the app's classes.
+    """
+
+    @property
+    def version(self) -> str: ...
+
+    def run(self, fn: Callable[[Any], Any]) -> Any: ...
+
+    def table(self, name: str) -> Any: ...
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame: ...
+
+    def lookup(self, sql: str, params: list | None = None) -> pd.DataFrame: ...
+
+    def has_table(self, name: str) -> bool: ...
+
+
 class StatsEngine:
     """Estimates from one database, cached per data version."""
 
-    def __init__(self, db: Database, cache_size: int = 256, precomputed: bool = True):
+    def __init__(self, db: DataSource, cache_size: int = 256, precomputed: bool = True):
         self.db = db
         # Read the ``estimates`` table the ETL wrote (a lookup) when it holds the query's cells;
         # precomputed=False always computes from the micro-data (the tests compare the two).
