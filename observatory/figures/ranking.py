@@ -57,8 +57,10 @@ def draw_ranking(
             else "No published value at this level: too few respondents everywhere."
         )
     if change:
-        order = published["estimate"].abs().sort_values(ascending=False).index
-        shown = published.loc[order].head(MAX_ROWS).sort_values("estimate", ascending=False)
+        # By size, the largest change first (at the top), increases and decreases together: sorted
+        # by signed value, the largest decrease came last (E8).
+        order = published["estimate"].abs().sort_values(ascending=False, kind="stable").index
+        shown = published.loc[order].head(MAX_ROWS)
     else:
         shown = published.sort_values("estimate", ascending=False).head(MAX_ROWS)
     if selected and selected not in set(shown["territory_code"]):
