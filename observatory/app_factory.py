@@ -14,6 +14,7 @@ from observatory.geo_routes import register_geo_routes
 from observatory.health import register_health
 from observatory.layout import shell
 from observatory.memory import limit_arenas, register_trim
+from observatory.not_found import register_not_found
 from observatory.pages import registry
 from observatory.security import register_security
 from observatory.service import Observatory
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
     register_health(app.server, obs.db)
+    register_not_found(app, obs)
     register_api(app.server, obs)
     register_apidoc(app.server, obs)
     register_embed_routes(app, obs, registry.PAGES)

@@ -23,7 +23,7 @@ import time
 from dash import Dash
 from flask import Flask, Response, abort, request
 
-from observatory import heavy, i18n, pdf
+from observatory import heavy, i18n, not_found, pdf
 from observatory import reference as ref
 from observatory.figures import profile as figures
 from observatory.views import profile as pv
@@ -109,8 +109,8 @@ def register_embed_routes(app: Dash, obs, map_paths) -> None:
     def portrait_pdf(key: str):
 
         t = pv.resolve(obs, key)
-        if t is None:
-            abort(404)
+        if t is None:  # the friendly page, with its 404
+            return not_found.page(app)
         start = time.perf_counter()
         lang, version = _lang(), obs.db.version
         # The Host header can be forged: it makes the permalink only in development (no public URL).

@@ -33,7 +33,7 @@ UI_AND_WEB = {
     "observatory.api", "observatory.api_findings", "observatory.apidoc", "observatory.openapi",
     "observatory.paging", "observatory.embed", "observatory.geo_routes", "observatory.security",
     "observatory.memory", "observatory.app_factory", "observatory.health", "observatory.heavy",
-    "observatory.ids",
+    "observatory.ids", "observatory.not_found",
 }  # fmt: skip
 EXPORTS = {"observatory.export", "observatory.datapackage", "observatory.formats", "observatory.pdf"}
 
