@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 
 from observatory.config import ENGINES, get_settings
-from observatory.export import DIALECTS, FILE_FORMATS, LEVELS_FOR_EXPORT, METHODS, ExportRequest, export_file
+from observatory.export import (
+    DIALECTS,
+    FILE_FORMATS,
+    LEVELS_FOR_EXPORT,
+    METHODS,
+    ExportRequest,
+    export_file,
+    unknown_territories,
+)
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
@@ -83,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
             spark_master=args.spark_master,
         )
     )
+    unknown = unknown_territories(obs, req)
+    if unknown:
+        print(f"error: unknown territory code(s) at level {req.level}: {', '.join(unknown)}", file=sys.stderr)
+        return 2
     try:
         data = export_file(obs, req, args.format, args.dialect)
     except InvalidQuery as exc:

@@ -56,6 +56,7 @@ from observatory.export import (
     export_file,
     export_table,
     render,
+    unknown_territories,
 )
 from observatory.openapi import API_LEVELS, spec
 from observatory.paging import EXCEL_MAX_ROWS, Page, csv_chunks, page_table, rows_per_measure
@@ -129,9 +130,12 @@ def _format() -> str:
 
 def _request(indicator: str) -> ExportRequest:
     allowed = COMMON_PARAMS | {MEASURE_PARAM[indicator]}
+    lists = {MEASURE_PARAM[indicator], "territory"}  # the parameters that take several values
     for name in request.args:
         if name not in allowed:
             raise BadParameter(name, request.args.get(name), sorted(allowed))
+        if name not in lists and len(request.args.getlist(name)) > 1:  # which one would count?
+            raise BadParameter(name, ",".join(request.args.getlist(name)), "one value (given more than once)")
     level = request.args.get("level", "departement")
     if level not in API_LEVELS:
         raise BadParameter("level", level, API_LEVELS)
@@ -315,6 +319,18 @@ def blueprint(obs: Observatory) -> Blueprint:
         if indicator not in MEASURES:
             return _not_found(indicator)
         req = _request(indicator)
+        unknown = unknown_territories(obs, req)
+        if unknown:
+            resp = jsonify(
+                {
+                    "error": f"unknown territory code(s) at level {req.level}",
+                    "parameter": "territory",
+                    "value": ",".join(unknown)[:100],
+                    "allowed": f"codes of the level's territories ({PREFIX}/territories?level={req.level})",
+                }
+            )
+            resp.status_code = 404
+            return resp
         fmt = _format()
         dialect = request.args.get("dialect", "plain")
         if dialect not in DIALECTS:

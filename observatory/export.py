@@ -308,3 +308,21 @@ def api_url(req: ExportRequest) -> str:
     params += [(MEASURE_PARAM[req.indicator], m) for m in req.measures or ()]
     params += [("territory", t) for t in req.territories or ()]
     return f"{API_PREFIX}/{req.indicator}?" + urlencode(params)
+
+
+def unknown_territories(obs: Observatory, req: ExportRequest) -> list[str]:
+    """The requested territory codes that name no territory of the level (as the error lists them).
+
+    A commune déléguée or an arrondissement is named with the commune it belongs to
+    ('75101 → 75056'): its figures are the commune's.
+    """
+    if not req.territories or req.level not in ("region", "departement", "epci", "commune"):
+        return []
+    codes = set(obs.territories(req.level)["code"])
+    out = []
+    for code in req.territories:
+        if code in codes:
+            continue
+        alias = obs.commune_alias(code) if req.level == "commune" else code
+        out.append(f"{code} → {alias}" if alias != code and alias in codes else code)
+    return out

@@ -175,3 +175,26 @@ def test_spec_lists_every_parameter_the_server_accepts(client):
         names = {p["name"] for p in spec["paths"][f"/api/v1/{indicator}"]["get"]["parameters"]}
         assert names == COMMON_PARAMS | {measure_param}
     json.dumps(spec)
+
+
+def test_an_unknown_territory_is_a_404_naming_the_code(client):
+    r = client.get("/api/v1/fragility?level=region&territory=99&territory=84")
+    assert r.status_code == 404 and r.get_json()["value"] == "99" and r.get_json()["parameter"] == "territory"
+    r = client.get("/api/v1/fragility?level=commune&territory=75101&domain=emploi")  # an arrondissement
+    assert r.status_code == 404 and r.get_json()["value"] == "75101 → 75056"
+    assert client.get("/api/v1/fragility?level=region&territory=84").status_code == 200
+
+
+def test_a_repeated_parameter_is_a_400(client):
+    r = client.get("/api/v1/fragility?level=region&level=departement")
+    assert r.status_code == 400 and r.get_json()["parameter"] == "level"
+    assert "more than once" in r.get_json()["allowed"]
+    # the parameters that take several values still do
+    assert client.get("/api/v1/fragility?level=region&domain=emploi&domain=sante").status_code == 200
+
+
+def test_the_export_command_exits_2_naming_an_unknown_code(demo_db, capsys):
+    from observatory.__main__ import main
+
+    assert main(["export", "fragility", "--level", "region", "--territory", "99", "--db", str(demo_db)]) == 2
+    assert "99" in capsys.readouterr().err

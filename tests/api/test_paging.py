@@ -84,7 +84,7 @@ def pages(client, url: str) -> list:
             lambda c: c["region"],  # "among partners" exists for mecenat only
         ),
         (
-            "/api/v1/fragility?level=commune&domain=emploi&territory=01001&territory=75056&territory=ZZZ&page_size=3",
+            "/api/v1/fragility?level=commune&domain=emploi&territory=01001&territory=75056&page_size=3",
             lambda c: 2 * 2,
         ),
         ("/api/v1/fragility?level=taille_commune&domain=sante&domain=emploi&page_size=4", lambda c: 3 * 2 * 2),
