@@ -76,7 +76,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
     chips = [
         html.Li(
             [
-                dcc.Link(t.name, href=f"/territoire/{cmp.key_of(t)}"),
+                dcc.Link(t.name, href=f"/territoire/{cmp.key_of(t)}" + ("?lang=en" if lang == "en" else "")),
                 f" ({ref.label(t.level, lang).lower()}) ",
                 dcc.Link(
                     # the cross is hidden from screen readers, which read "Retirer Loire" instead

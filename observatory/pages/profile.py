@@ -29,8 +29,9 @@ PROFILE_TRENDS = "profile-trends"  # filled by a callback that knows the screen'
 CHART_CONFIG = {"displayModeBar": False}  # on touch screens the mode bar covers the charts' titles
 
 
-def _link(level: str, code: str, name: str) -> dcc.Link:
-    return dcc.Link(name, href=f"/territoire/{territory_key(level, code)}")
+def _link(level: str, code: str, name: str, lang: str) -> dcc.Link:
+    """A profile link that keeps the page's language (issue 27, E5)."""
+    return dcc.Link(name, href=f"/territoire/{territory_key(level, code)}" + ("?lang=en" if lang == "en" else ""))
 
 
 def locator_svg(obs: Observatory, t: pv.Territory, lang: str) -> str:
@@ -175,7 +176,7 @@ def identity(t: pv.Territory, lang: str) -> html.Div:
     if t.parents:
         links: list = []
         for level, code, name in t.parents:
-            links += [*([" · "] if links else []), _link(level, code, name), f" ({pv.level_name(level, lang)})"]
+            links += [*([" · "] if links else []), _link(level, code, name, lang), f" ({pv.level_name(level, lang)})"]
         facts += [html.Dt("Appartient à" if fr else "Part of"), html.Dd(links, className="parents")]
     return html.Dl(facts, className="facts")
 
@@ -185,7 +186,7 @@ def sub_territories(obs: Observatory, t: pv.Territory, lang: str) -> list:
     out = []
     for level, (rows, total) in pv.children(obs, t).items():
         head = f"{ref.label(level, lang)} ({total})"
-        items = [html.Li(_link(level, r.code, r.name)) for r in rows.itertuples()]
+        items = [html.Li(_link(level, r.code, r.name, lang)) for r in rows.itertuples()]
         more = (
             []
             if total <= len(rows)
