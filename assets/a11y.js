@@ -25,11 +25,10 @@
     var lang = new URLSearchParams(window.location.search).get("lang") === "en" ? "en" : "fr";
     if (document.documentElement.lang !== lang) { document.documentElement.lang = lang; }
   }
-  var scheduled = false;
-  new MutationObserver(function () {
-    if (scheduled) { return; }
-    scheduled = true;
-    window.requestAnimationFrame(function () { scheduled = false; fix(document); });
-  }).observe(document.documentElement, {childList: true, subtree: true});
+  // At once, not at the next animation frame: a check (or a screen reader) that reads the page
+  // between the two met the pager's buttons unnamed (seen under load). A few selector queries per
+  // batch of changes cost nothing next to the render that caused them.
+  new MutationObserver(function () { fix(document); })
+    .observe(document.documentElement, {childList: true, subtree: true});
   document.addEventListener("DOMContentLoaded", function () { fix(document); });
 })();

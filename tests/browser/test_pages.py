@@ -88,6 +88,7 @@ def test_a_partial_url_shows_no_notice(live_server, page, path):
 def test_no_serious_accessibility_violation(live_server, page, path):
     page.goto(live_server + path)
     wait_for_map(page)
+    page.wait_for_selector("#table tbody tr")  # the table and its pager are drawn too
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
