@@ -116,7 +116,9 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
                     "description": "A territory code that names no territory of the level (the error lists them).",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
                 },
-                "503": {"description": "Server busy (a whole-level file export past the heavy slots): retry after Retry-After."},
+                "503": {
+                    "description": "Server busy (a whole-level file export past the heavy slots): retry after Retry-After."
+                },
             },
         }
     }

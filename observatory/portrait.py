@@ -100,13 +100,14 @@ def bootstrap_rank_interval(
     return Rank(rank, int(low), int(high), len(est))
 
 
-def ranks(peers: pd.DataFrame, code: str) -> pd.DataFrame:
+def ranks(peers: pd.DataFrame, code: str, level_total: int | None = None) -> pd.DataFrame:
     """The territory's rank in every (survey, measure, statistic) of ``peers`` where it is reliable.
 
     ``peers``: estimate rows of one level (columns survey, territory_code, measure, statistic,
     estimate, se, reliability); only the reliable ones count as peers. Columns of the result:
     survey, measure, statistic, rank, rank_low, rank_high (the marginal 95 % confidence set),
-    peers (reliable, ranked), peers_total (every territory of the level in that cell).
+    peers (reliable, ranked), peers_total (``level_total``: every territory of the level; else
+    the territories of ``peers`` in that cell).
     """
     columns = ["survey", "measure", "statistic", "rank", "rank_low", "rank_high", "peers", "peers_total"]
     keys = ["survey", "measure", "statistic"]
@@ -118,7 +119,7 @@ def ranks(peers: pd.DataFrame, code: str) -> pd.DataFrame:
         if len(where) == 0:
             continue
         r = rank_interval(group["estimate"].to_numpy(), group["se"].to_numpy(), int(where[0]))
-        total = int(totals.get((survey, measure, statistic), r.peers))
+        total = level_total or int(totals.get((survey, measure, statistic), r.peers))
         out.append((survey, measure, statistic, r.rank, r.low, r.high, r.peers, total))
     return pd.DataFrame(out, columns=columns)
 
@@ -155,16 +156,14 @@ def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str,
         )
     if low == high:
         body = "rang sûr à 95 %" if fr else "rank certain at 95%"
+    elif low == 1 and high <= peers / 4:  # in the first quarter: said as such
+        body = f"parmi les {high} premiers" if fr else f"among the top {high}"
+    elif high == peers and low > 3 * peers / 4:
+        body = f"parmi les {peers - low + 1} derniers" if fr else f"among the bottom {peers - low + 1}"
     elif fr:
         body = f"rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)}"
     else:
         body = f"rank between {ordinal(low, lang)} and {ordinal(high, lang)}"
-    if low == high:
-        pass
-    elif high <= peers / 4:
-        body += f", parmi les {high} premiers" if fr else f", among the top {high}"
-    elif low > 3 * peers / 4:
-        body += f", parmi les {peers - low + 1} derniers" if fr else f", among the bottom {peers - low + 1}"
     return f"{head} ({body})"
 
 
@@ -511,6 +510,12 @@ def meaning(f: Finding, lang: str) -> str:
                 ("plus" if up else "moins") + " de répondants jugeant ce domaine fragile"
                 if fr
                 else ("more" if up else "fewer") + " respondents rating this domain a priority fragility"
+            )
+        if f.versus == "previous_wave":
+            return (
+                "fragilité perçue " + ("en hausse" if up else "en baisse")
+                if fr
+                else "perceived fragility " + ("up" if up else "down")
             )
         return (
             "fragilité perçue " + ("plus forte" if up else "moins forte")

@@ -88,20 +88,21 @@ def test_ranks_count_only_reliable_peers():
 
 
 def test_rank_text():
-    assert portrait.rank_text(12, 5, 24, 101, "departement", "fr") == (
-        "12e sur 101 départements (rang entre le 5e et le 24e, parmi les 24 premiers)"
+    assert (
+        portrait.rank_text(12, 5, 24, 101, "departement", "fr")
+        == "12e sur 101 départements (rang entre le 5e et le 24e)"
+    )
+    assert portrait.rank_text(3, 1, 9, 83, "departement", "fr", 101) == (
+        "3e sur 83 départements dont l'estimation est fiable (sur 101) (parmi les 9 premiers)"
     )
     assert (
         portrait.rank_text(40, 30, 50, 101, "departement", "fr")
         == "40e sur 101 départements (rang entre le 30e et le 50e)"
     )
     assert portrait.rank_text(95, 90, 101, 101, "departement", "en") == (
-        "95th of 101 départements (rank between 90th and 101st, among the bottom 12)"
+        "95th of 101 départements (among the bottom 12)"
     )
-    assert (
-        portrait.rank_text(1, 1, 3, 13, "region", "en")
-        == "1st of 13 regions (rank between 1st and 3rd, among the top 3)"
-    )
+    assert portrait.rank_text(1, 1, 3, 13, "region", "en") == "1st of 13 regions (among the top 3)"
     assert (
         portrait.rank_text(7, 2, 12, 13, "region", "fr")
         == "classement incertain parmi 13 régions (rang entre le 2e et le 12e)"

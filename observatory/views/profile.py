@@ -601,7 +601,7 @@ def profile_model(obs: Observatory, t: Territory) -> tuple[pd.DataFrame, Portrai
 def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None) -> Portrait:
     """The key findings and ranks of a territory (``rows``: its :func:`indicator_rows`, if read)."""
     rows = indicator_rows(obs, t) if rows is None else rows
-    ranked = portrait.ranks(peer_rows(obs, t), t.code)
+    ranked = portrait.ranks(peer_rows(obs, t), t.code, len(obs.territories(t.level)))
     findings = portrait.key_findings(rows, change_rows(obs, t), ranked, model_rows(obs, t, rows))
     return Portrait(findings, ranked)
 
