@@ -61,6 +61,7 @@ def blueprint(obs) -> Blueprint:
                 "p_adjusted": _number(f.p_adjusted),
                 "stated": kf.is_stated(f),
                 "contradicts_parent": f.source == "model_contradicted",
+                "parent_unreliable": f.source == "model_unchecked",
             }
             for f in kf.tests
         ]

@@ -227,7 +227,7 @@ class KeyFindings:
         return (
             f.p_adjusted < q
             and f.direction in ("above", "below", "increase", "decrease")
-            and f.source != "model_contradicted"
+            and f.source not in ("model_contradicted", "model_unchecked")
         )
 
     @property
@@ -366,8 +366,11 @@ def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding
     The model's root MSE is its standard error; France's estimate is a direct one (its sampling
     error independent of the model's, to within the territory's few respondents). A model cell is
     not tested against its parent: the model is not benchmarked to the parent's direct estimate,
-    and the two can disagree (the small-area issue). A cell whose direction contradicts the
-    parent's own reliable significant difference from France is tested but never stated.
+    and the two can disagree (the small-area issue). Until it is, a model cell is stated only
+    where the parent's direct estimate is reliable and does not contradict it: tested but never
+    stated when the parent has no reliable estimate of the cell (source ``model_unchecked``: with a
+    few respondents, the model's figure is mostly its covariates') or when the parent differs
+    reliably from France the other way (``model_contradicted``).
     """
     if model is None or model.empty or "se" not in model:
         return []
@@ -380,18 +383,20 @@ def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding
     ref_se = (m["reference_high"] - m["reference_low"]).to_numpy(float) / (2 * Z95)
     diff = m["estimate"].to_numpy(float) - m["reference"].to_numpy(float)
     p_value, _verdict = z_test(diff, np.sqrt(m["se"].to_numpy(float) ** 2 + np.nan_to_num(ref_se) ** 2))
-    parent = rows[(rows["scope"] == "parent") & (rows["reliability"] == "ok")] if "significance" in rows else None
-    parent_says = {}
-    if parent is not None:
-        parent_says = {
-            (r.survey, r.measure, r.statistic): r.significance
-            for r in parent.itertuples()
-            if r.significance in ("above", "below")
-        }
+    parent = rows[(rows["scope"] == "parent") & (rows["reliability"] == "ok")]
+    parent_says = {  # the parent's reliable cells, and their own verdict against France
+        (r.survey, r.measure, r.statistic): getattr(r, "significance", None) for r in parent.itertuples()
+    }
     out = []
     for r, p, d in zip(m.itertuples(), p_value, diff, strict=True):
         direction = "above" if d > 0 else "below"
-        contradicted = parent_says.get((r.survey, r.measure, r.statistic), direction) != direction
+        key = (r.survey, r.measure, r.statistic)
+        if key not in parent_says:
+            source = "model_unchecked"
+        elif parent_says[key] in ("above", "below") and parent_says[key] != direction:
+            source = "model_contradicted"
+        else:
+            source = "model"
         out.append(
             Finding(
                 versus="france",
@@ -411,7 +416,7 @@ def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding
                 reference_low=_num(r.reference_low),
                 reference_high=_num(r.reference_high),
                 difference=float(d),
-                source="model" if not contradicted else "model_contradicted",
+                source=source,
             )
         )
     return out

@@ -311,3 +311,13 @@ def test_each_statement_says_what_higher_means_for_its_indicator():
         f, indicator="mayors", survey="elus", measure="q4_oui", statistic="share", direction="increase"
     )
     assert portrait.meaning(mayors, "fr") == "plus de maires de cet avis"
+
+
+def test_a_model_statement_needs_a_reliable_parent_estimate_of_the_cell():
+    """With a few respondents the model's figure is mostly its covariates: stated only where the
+    parent's own direct estimate is reliable (Creuse Sud Ouest's 33 statements, Creuse having none)."""
+    rows = _rows()
+    rows.loc[rows["scope"].eq("parent") & rows["measure"].eq("logement"), "reliability"] = "suppressed"
+    kf = portrait.key_findings(rows, None, None, _model(["logement"], [7.0], [0.1]))
+    assert not [f for f in kf.findings["france"] if f.source.startswith("model")]
+    assert [f.source for f in kf.tests if f.source.startswith("model")] == ["model_unchecked"]

@@ -208,8 +208,9 @@ les autres comptés ; les écarts sur des cellules de fiabilité faible sont sig
 Une cellule du modèle sur petits domaines est testée contre la France par un test z dont la variance
 additionne l'erreur quadratique moyenne du modèle et la variance de l'estimation nationale ; elle
 n'est pas comparée au territoire parent (le modèle n'est pas encore calé sur l'estimation directe
-du parent), et un écart du modèle qui contredit l'écart fiable du parent à la France n'est jamais
-énoncé. Validé par simulation (tests/test_portrait.py) : sur 400 portraits de 54 tests corrélés sans
+du parent) ; tant qu'il ne l'est pas, un écart du modèle n'est énoncé que là où l'estimation directe
+du parent est fiable et ne le contredit pas (avec une dizaine de répondants, le chiffre du modèle
+vient surtout de ses covariables). Validé par simulation (tests/test_portrait.py) : sur 400 portraits de 54 tests corrélés sans
 aucun écart réel, moins de 10 % énoncent quoi que ce soit (5 % mesuré), contre plus de la moitié
 sans la procédure.
 
@@ -249,8 +250,9 @@ huge differences through. The portrait gives the family's size ("9 significant d
 of each comparison are written, the others counted; differences on low-reliability cells are
 flagged, not stated. A small-area model cell is tested against France by a z-test whose variance
 adds the model's mean squared error and the national estimate's variance; it is not compared with
-the parent (the model is not yet benchmarked to the parent's direct estimate), and a model
-difference that contradicts the parent's reliable difference from France is never stated.
+the parent (the model is not yet benchmarked to the parent's direct estimate); until it is, a model
+difference is stated only where the parent's direct estimate is reliable and does not contradict
+it (with a dozen respondents, the model's figure comes mostly from its covariates).
 Validated by simulation (tests/test_portrait.py): of 400 portraits of 54 correlated tests with no
 real difference, fewer than 10% state anything (5% measured), against more than half without the
 procedure.
