@@ -164,6 +164,8 @@ def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str,
         body = f"rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)}"
     else:
         body = f"rank between {ordinal(low, lang)} and {ordinal(high, lang)}"
+    if peers_total and peers_total > peers:  # no parentheses inside parentheses
+        return f"{head}, {body}"
     return f"{head} ({body})"
 
 

@@ -93,7 +93,7 @@ def test_rank_text():
         == "12e sur 101 départements (rang entre le 5e et le 24e)"
     )
     assert portrait.rank_text(3, 1, 9, 83, "departement", "fr", 101) == (
-        "3e sur 83 départements dont l'estimation est fiable (sur 101) (parmi les 9 premiers)"
+        "3e sur 83 départements dont l'estimation est fiable (sur 101), parmi les 9 premiers"
     )
     assert (
         portrait.rank_text(40, 30, 50, 101, "departement", "fr")
