@@ -43,3 +43,17 @@ def map_body(output: str, values: Sequence[tuple[str, str]], changed: str = "dom
         ],
         "changedPropIds": [f'{{"name":"{changed}","type":"control"}}.value'],
     }
+
+
+def page_controls(node, found: list) -> list[tuple[str, object]]:
+    """The page's controls (name, value), in the layout's order (the order the browser lists them)."""
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and isinstance(props.get("id"), dict) and props["id"].get("type") == "control":
+            found.append((props["id"]["name"], props.get("value")))
+        for value in node.values():
+            page_controls(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            page_controls(value, found)
+    return found

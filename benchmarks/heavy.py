@@ -96,7 +96,7 @@ def probe_requests(base: str) -> list[tuple[str, str, dict | None]]:
         base + "/_dash-update-component", json.dumps(route_body).encode(), {"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(req, timeout=120) as resp:
-        controls = _controls(json.loads(resp.read())["response"]["page"], [])
+        controls = dash_bodies.page_controls(json.loads(resp.read())["response"]["page"], [])
     output = next(d["output"] for d in deps if "map-data.data" in d["output"])
     map_body = dash_bodies.map_body(output, controls)
     return [
@@ -106,20 +106,6 @@ def probe_requests(base: str) -> list[tuple[str, str, dict | None]]:
         ("API table", base + "/api/v1/fragility?level=departement&domain=emploi", None),
         ("API meta", base + "/api/v1/meta", None),
     ]
-
-
-def _controls(node, found: list) -> list[tuple[str, object]]:
-    """The page's controls (name, value), in the layout's order (the order the browser lists them)."""
-    if isinstance(node, dict):
-        props = node.get("props")
-        if isinstance(props, dict) and isinstance(props.get("id"), dict) and props["id"].get("type") == "control":
-            found.append((props["id"]["name"], props.get("value")))
-        for value in node.values():
-            _controls(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _controls(value, found)
-    return found
 
 
 # --- one run ----------------------------------------------------------------------------------

@@ -171,7 +171,7 @@ class Catalogue:
         self.map_output = next(d["output"] for d in deps if "map-data.data" in d["output"])
         resp = requests.post(base + "/_dash-update-component", json=self.route("/fragilites"), timeout=TIMEOUT)
         resp.raise_for_status()
-        self.controls = _controls(resp.json()["response"]["page"], [])
+        self.controls = dash_bodies.page_controls(resp.json()["response"]["page"], [])
         names = [k for k, _v in self.controls]
         if "domain" not in names or "level" not in names:
             raise RuntimeError(f"the map page's controls have no domain or level: {names}")
@@ -215,20 +215,6 @@ class Catalogue:
         x0, y0 = _tile_xy(west, north, z)
         x1, y1 = _tile_xy(east, south, z)
         return level, f"/tiles/{level}/{z}/{rng.randint(x0, x1)}/{rng.randint(y0, y1)}.pbf"
-
-
-def _controls(node, found: list) -> list[tuple[str, object]]:
-    """The page's controls (name, value), in the layout's order (the order the browser lists them)."""
-    if isinstance(node, dict):
-        props = node.get("props")
-        if isinstance(props, dict) and isinstance(props.get("id"), dict) and props["id"].get("type") == "control":
-            found.append((props["id"]["name"], props.get("value")))
-        for value in node.values():
-            _controls(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _controls(value, found)
-    return found
 
 
 def _tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:

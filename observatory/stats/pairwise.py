@@ -83,6 +83,13 @@ def pairwise(
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+def _sorted_finite(p_values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The p-values as floats, an output of NaNs of their shape, and the finite ones' positions sorted."""
+    p = np.asarray(p_values, dtype=float)
+    finite = np.flatnonzero(np.isfinite(p))
+    return p, np.full(p.shape, np.nan), finite[np.argsort(p[finite], kind="stable")]
+
+
 def benjamini_hochberg(p_values) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (step-up), in the order given.
 
@@ -94,13 +101,8 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     chance of stating anything at all is then below q too. Missing values (tests not performed)
     stay missing and do not count in m.
     """
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    finite = np.flatnonzero(np.isfinite(p))
-    m = len(finite)
-    if m == 0:
-        return out
-    order = finite[np.argsort(p[finite], kind="stable")]
+    p, out, order = _sorted_finite(p_values)
+    m = len(order)
     scaled = p[order] * m / np.arange(1, m + 1)
     out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
     return out
@@ -120,13 +122,8 @@ def holm(p_values) -> np.ndarray:
     Returns:
         The adjusted p-values, same length and order.
     """
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    finite = np.flatnonzero(np.isfinite(p))
-    m = len(finite)
-    if m == 0:
-        return out
-    order = finite[np.argsort(p[finite], kind="stable")]
+    p, out, order = _sorted_finite(p_values)
+    m = len(order)
     steps = (m - np.arange(m)) * p[order]
     out[order] = np.minimum(1.0, np.maximum.accumulate(steps))
     return out
