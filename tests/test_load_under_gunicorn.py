@@ -64,11 +64,12 @@ def served_db(survey_db, tmp_path) -> Path:
 
 
 def _poll(url: str, stop: threading.Event, seen: list, errors: list) -> None:
-    session = requests.Session()
+    # A new connection per request: with keep-alive, a connection stays with the worker that
+    # accepted it, and four of them can all land on one worker (seen on CI).
     while not stop.is_set():
         t = time.monotonic()
         try:
-            r = session.get(url + "/healthz", timeout=30)
+            r = requests.get(url + "/healthz", timeout=30, headers={"Connection": "close"})
             body = r.json()
             seen.append((t, r.status_code, body.get("pid"), body.get("data_version")))
             if r.status_code != 200:
