@@ -48,6 +48,8 @@ import pandas as pd
 import scipy.linalg
 from scipy.optimize import brentq
 
+from observatory.stats.finalize import LOW_N, MAX_RSE
+
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 NATURES: tuple[str, ...] = ("CC", "CA", "CU", "ME")  # CC is the reference category
 SCORE_BOUNDS = (0.0, 10.0)  # fragility scores are marks out of 10
@@ -311,7 +313,67 @@ def _p_variance(p: np.ndarray) -> np.ndarray:
     return p * (1 - p)
 
 
-def epci_estimates(direct: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Benchmark:
+    """Where a cell's EPCI estimates must agree with published direct estimates.
+
+    Within each group (a département whose direct estimate is reliable, or the rest of a région),
+    the weighted mean of the EPCI estimates, weights ``weight``, must equal ``target[group]``.
+
+    Attributes:
+        group: EPCI code → its benchmark group (EPCIs absent or NaN: not benchmarked).
+        weight: EPCI code → its weight in its group's mean (population; communes for the mayors).
+        target: group → the direct estimate the group's weighted mean must equal.
+    """
+
+    group: pd.Series
+    weight: pd.Series
+    target: pd.Series
+
+
+def reliable(n: np.ndarray, estimate: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Whether direct estimates are reliable (status ``ok`` of :mod:`observatory.stats.finalize`)."""
+    n, est, se = np.asarray(n, float), np.asarray(estimate, float), np.sqrt(np.clip(np.asarray(var, float), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rse = np.where(est != 0, se / np.abs(est), np.inf)
+    return (n >= LOW_N) & (rse <= MAX_RSE) & np.isfinite(est)
+
+
+def benchmark_for(epcis: pd.DataFrame, departements: pd.DataFrame, regions: pd.DataFrame) -> Benchmark:
+    """The benchmark of one cell: each reliable département, then the rest of each région.
+
+    An EPCI counts in its main département (``territories.departement_code``). The EPCIs of a
+    département whose direct estimate is reliable (:func:`reliable`) are benchmarked to it; those
+    of the other départements of a région whose direct estimate is reliable, to the rest of the
+    région: (W_r·R − Σ W_d·D_d) / (W_r − Σ W_d) over its reliable départements, W the sums of
+    the EPCI weights. EPCIs of a région without a reliable estimate are not benchmarked.
+
+    Args:
+        epcis: territory_code, departement_code, region_code, weight (every EPCI with covariates).
+        departements, regions: The cell's direct estimates: territory_code, n, estimate, var.
+    """
+    e = epcis.set_index("territory_code")
+    weight = e["weight"].astype(float)
+    dep_ok = departements[reliable(departements["n"], departements["estimate"], departements["var"])]
+    reg_ok = regions[reliable(regions["n"], regions["estimate"], regions["var"])]
+    dep_value = dep_ok.set_index("territory_code")["estimate"].astype(float)
+    reg_value = reg_ok.set_index("territory_code")["estimate"].astype(float)
+    in_dep = e["departement_code"].isin(dep_value.index)
+    group = pd.Series(np.where(in_dep, "D" + e["departement_code"].astype(str), None), index=e.index, dtype=object)
+    target = {f"D{code}": value for code, value in dep_value.items()}
+    for region, value in reg_value.items():
+        members = e["region_code"] == region
+        rest = members & ~in_dep
+        w_rest = float(weight[rest].sum())
+        if not rest.any() or w_rest <= 0:
+            continue
+        covered = float((weight[members & in_dep] * e.loc[members & in_dep, "departement_code"].map(dep_value)).sum())
+        target[f"R{region}"] = (float(weight[members].sum()) * value - covered) / w_rest
+        group[rest] = f"R{region}"
+    return Benchmark(group=group, weight=weight, target=pd.Series(target, dtype=float))
+
+
+def epci_estimates(direct: pd.DataFrame, covariates: pd.DataFrame, benchmark: Benchmark | None = None) -> pd.DataFrame:
     """The model estimate of every EPCI with covariates, for one cell (indicator × … × statistic).
 
     Args:
