@@ -93,7 +93,7 @@ def scores(frames: list[pd.DataFrame]) -> dict:
             "direct_coverage": float(direct_cover) if len(d) else None,
             "model_rmse": float(np.sqrt(((g["estimate"] - g["truth"]) ** 2).mean())),
             "model_coverage": float(model_cover),
-            "model_only_share": float((g["sae_status"] == "model_only").mean()),
+            "model_adjusted_share": float((g["sae_status"] == "model_adjusted").mean()),
         }
     return result
 

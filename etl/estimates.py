@@ -22,6 +22,7 @@ import pandas as pd
 from etl.atomic import check_free_space, exclusive, temp_path_beside
 from etl.geography import epci_natures
 from observatory.stats import sae
+from observatory.stats.sae_diagnostics import DIAGNOSTIC_COLUMNS
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
 
 Progress = Callable[[str], None]
@@ -42,6 +43,7 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
     # instead of 278 (the new tables written beside the old ones, whose space was never returned).
     con.execute("DROP TABLE IF EXISTS estimates")
     con.execute("DROP TABLE IF EXISTS sae_estimates")
+    con.execute("DROP TABLE IF EXISTS sae_diagnostics")
     con.execute("CHECKPOINT")
     table = all_estimates(
         ibis.duckdb.from_connection(con),
@@ -75,27 +77,39 @@ def sae_covariates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return sae.covariates_from(territories, epci_natures())
 
 
+def sae_parents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The benchmark's view of every EPCI: main département and région, population, communes."""
+    epcis = con.execute(
+        "SELECT code, departement_code, region_code, population FROM territories WHERE level = 'epci'"
+    ).df()
+    communes = con.execute("SELECT code, epci_code FROM territories WHERE level = 'commune'").df()
+    return sae.epci_parents(epcis, communes)
+
+
 def write_sae_estimates(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame, say: Progress | None = None) -> int:
-    """Fit the small-area model on the EPCI cells of ``estimates`` and store ``sae_estimates``.
+    """Fit the small-area model on the EPCI cells of ``estimates``; store ``sae_estimates`` and
+    ``sae_diagnostics`` (one row per modelled cell).
 
     Returns:
-        The number of rows stored (EPCIs with covariates × EPCI cells).
+        The number of rows stored in ``sae_estimates`` (EPCIs with covariates × EPCI cells).
     """
     report = say or (lambda _m: None)
     start = time.perf_counter()
-    table = sae.sae_table(estimates, sae_covariates(con))
-    con.register("sae_frame", table)
-    try:
-        con.execute("DROP TABLE IF EXISTS sae_estimates")
-        con.execute(
-            f"CREATE TABLE sae_estimates AS SELECT {', '.join(sae.SAE_COLUMNS)} FROM sae_frame "
-            "ORDER BY indicator, survey, wave, measure, statistic, territory_code"
-        )
-    finally:
-        con.unregister("sae_frame")
+    tables = sae.sae_tables(estimates, sae_covariates(con), sae_parents(con))
+    for name, frame, columns, order in (
+        ("sae_estimates", tables.estimates, sae.SAE_COLUMNS, "indicator, survey, wave, measure, statistic, territory_code"),
+        ("sae_diagnostics", tables.diagnostics, DIAGNOSTIC_COLUMNS, "indicator, survey, wave, measure, statistic"),
+    ):
+        con.register("sae_frame", frame)
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+            con.execute(f"CREATE TABLE {name} AS SELECT {', '.join(columns)} FROM sae_frame ORDER BY {order}")
+        finally:
+            con.unregister("sae_frame")
     seconds = time.perf_counter() - start
-    report(f"petits domaines : {len(table):,} lignes en {seconds:.1f} s / small-area estimates".replace(",", " "))
-    return len(table)
+    rows = len(tables.estimates)
+    report(f"petits domaines : {rows:,} lignes en {seconds:.1f} s / small-area estimates".replace(",", " "))
+    return rows
 
 
 def rewrite_estimates(db_path: Path, say: Progress | None = None) -> int:

@@ -132,10 +132,38 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     ),
     "sae_status": (
         "string",
-        "Statut du modèle : model (EBLUP), model_only (variance entre EPCI estimée nulle : REML ajusté de "
-        "Li–Lahiri), synthetic (aucun répondant : x'β), no_data, no_covariates / model status",
+        "Statut du modèle : model (enquête et covariables), model_adjusted (idem, variance entre EPCI ajustée de "
+        "Li–Lahiri car le REML l'estime nulle), synthetic (covariables seules : aucun répondant), no_data, "
+        "no_covariates / model status",
         None,
-        ("model", "model_only", "synthetic", "no_data", "no_covariates"),
+        ("model", "model_adjusted", "synthetic", "no_data", "no_covariates"),
+    ),
+    "link": (
+        "string",
+        "Échelle du modèle : identity (notes, Fay–Herriot linéaire), logit (proportions, modèle binomial "
+        "logit-normal) / the model's scale",
+        None,
+        ("identity", "logit"),
+    ),
+    "design": (
+        "string",
+        "Covariables retenues par l'AIC : linear (log densité linéaire), spline (spline naturelle de la log "
+        "densité) / covariates chosen by AIC",
+        None,
+        ("linear", "spline"),
+    ),
+    "benchmark_group": (
+        "string",
+        "Calage : D<code> (département dont l'estimation directe est fiable), R<code> (reste de la région) ; vide : "
+        "non calé / benchmark group",
+        None,
+        None,
+    ),
+    "benchmark_shift": (
+        "number",
+        "Déplacement dû au calage (compté dans l'EQM) / the benchmark's shift (counted in the MSE)",
+        None,
+        None,
     ),
     "gamma": (
         "number",
@@ -197,23 +225,31 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
 
 # What an export with method=sae holds, written into its datapackage.json (see observatory.stats.sae).
 SMALL_AREA_MODEL: dict[str, str] = {
-    "model": "Fay–Herriot au niveau des EPCI : estimation directe = x'β + u + e ; EBLUP γ·directe + (1 − γ)·x'β / "
-    "area-level Fay–Herriot model of the EPCIs' direct estimates (EBLUP)",
-    "covariates": "région (indicatrices), log densité, log population, nature de l'EPCI (CC, CA, CU, ME) / région "
-    "dummies, log density, log population, EPCI nature",
+    "model": "notes : Fay–Herriot au niveau des EPCI (EBLUP γ·directe + (1 − γ)·x'β) ; proportions : modèle "
+    "binomial logit-normal (quasi-vraisemblance pénalisée) / scores: area-level Fay–Herriot; shares: binomial "
+    "logit-normal area model",
+    "covariates": "région (indicatrices), log densité, log population, nature de l'EPCI (CC, CA, CU, ME), et une "
+    "spline naturelle de la log densité quand l'AIC la retient (colonne design) / région dummies, log density, "
+    "log population, EPCI nature, and a natural spline of log density where AIC keeps it",
     "area_variance": "σ²ᵤ par REML (score de Fisher) ; nul : REML ajusté de Li et Lahiri (2010), statut "
-    "model_only / REML; when 0, Li–Lahiri adjusted REML and status model_only",
-    "sampling_variance": "lissée par une fonction de variance généralisée ψ = k·s²/n_eff (k ajusté sur les "
-    "grands EPCI ; s² = p(1−p) ou variance unitaire des notes) / smoothed by a generalised variance function",
-    "mse": "Prasad–Rao, forme REML de Datta–Lahiri : g1 + g2 + 2·g3 ; synthétique : σ²ᵤ + x'Var(β)x / "
-    "Prasad–Rao (Datta–Lahiri REML form); synthetic: σ²ᵤ + x'Var(β)x",
-    "interval": "estimation ± 1,96·√EQM, bornée à [0, 1] (proportions) ou [0, 10] (notes) / estimate ± 1.96 "
-    "root MSE, clipped to the measure's range",
+    "model_adjusted / REML; when 0, Li–Lahiri adjusted REML and status model_adjusted",
+    "sampling_variance": "notes : lissée par une fonction de variance généralisée ψ = k·s²/n_eff ; proportions : "
+    "binomiale sur l'effectif efficace divisé par l'effet de plan / scores: generalised variance function; "
+    "shares: binomial on the effective sample over the design effect",
+    "mse": "Prasad–Rao, forme REML de Datta–Lahiri : g1 + g2 + 2·g3 (sur l'échelle logit pour les proportions, "
+    "ramenée aux proportions par quadrature) ; plus le carré du déplacement de calage / Prasad–Rao (Datta–Lahiri); "
+    "on the logit scale for shares, back-transformed by quadrature; plus the benchmark's squared shift",
+    "interval": "notes : estimation ± 1,96·√EQM, bornée à [0, 10] ; proportions : expit(logit ± 1,96·√EQM), dans "
+    "[0, 1] et asymétrique ; élargi du facteur √(EQM calée / EQM) / scores: ± 1.96 root MSE; shares: on the logit "
+    "scale, back-transformed; widened by the benchmark",
+    "benchmark": "la moyenne pondérée (population ; communes pour les maires) des EPCI d'un département dont "
+    "l'estimation directe est fiable égale celle-ci ; ailleurs, le reste de la région / EPCI estimates add up to "
+    "each reliable département, else to the rest of the région",
     "se": "racine de l'erreur quadratique moyenne (EQM) / root mean squared error",
     "not_included": "pas de test contre le reste de la France ni d'évolution : non valides pour des estimations "
     "de modèle / no significance test nor change between waves: not valid for model-based estimates",
-    "validation": "benchmarks/results/sae.md (couverture et RMSE sur des échantillons synthétiques répétés / "
-    "coverage and RMSE on replicate synthetic samples)",
+    "validation": "benchmarks/results/sae.md et sae_offmodel.md (couverture, biais et RMSE sur une vérité hors "
+    "modèle / coverage, bias and RMSE on an off-model truth)",
 }
 
 

@@ -65,11 +65,13 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
         _param(
             "method",
             {"type": "string", "enum": ["direct", "sae"], "default": "direct"},
-            "direct: survey estimates (the default). sae: small-area estimates of an area-level Fay–Herriot "
-            "model (EBLUP, REML; covariates: région, log density, log population, EPCI nature), with level=epci "
-            "only, one wave, all sizes: estimate, se (root MSE), 95 % CI from the MSE, n, gamma (the survey's "
-            "share in the estimate) and sae_status (model, model_only, synthetic, no_data, no_covariates); no "
-            "significance test. Any other level, wave_to or size_class with sae: HTTP 400.",
+            "direct: survey estimates (the default). sae: small-area estimates of an area-level model (scores: "
+            "Fay–Herriot EBLUP; shares: binomial logit-normal; covariates: région, log density or its spline, "
+            "log population, EPCI nature), benchmarked to each reliable département (else the rest of the "
+            "région), with level=epci only, one wave, all sizes: estimate, se (root MSE), 95 % CI from the MSE, n, "
+            "gamma (the survey's share in the estimate), sae_status (model, model_adjusted, synthetic, no_data, "
+            "no_covariates), link, design, benchmark_group, benchmark_shift; no significance test. Any other "
+            "level, wave_to or size_class with sae: HTTP 400.",
         ),
         _param("format", {"type": "string", "enum": list(MEDIA_TYPES)}, "Response format (also by Accept header)."),
         _param("dialect", {"type": "string", "enum": ["plain", "excel-fr"]}, "CSV dialect."),
@@ -162,7 +164,10 @@ def spec() -> dict:
             "reliability_from": {"type": "string", "enum": ["ok", "low", "suppressed"]},
             "reliability_to": {"type": "string", "enum": ["ok", "low", "suppressed"]},
             "method": {"type": "string", "enum": ["sae"]}, "gamma": {"type": ["number", "null"]},
-            "sae_status": {"type": "string", "enum": ["model", "model_only", "synthetic", "no_data", "no_covariates"]},
+            "sae_status": {"type": "string", "enum": ["model", "model_adjusted", "synthetic", "no_data", "no_covariates"]},
+            "link": {"type": ["string", "null"], "enum": ["identity", "logit", None]},
+            "design": {"type": ["string", "null"], "enum": ["linear", "spline", None]},
+            "benchmark_group": {"type": ["string", "null"]}, "benchmark_shift": {"type": ["number", "null"]},
         },
     }  # fmt: skip
     return {

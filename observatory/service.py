@@ -122,7 +122,7 @@ class Observatory:
         once per data version, for a database built before it). Columns: indicator, wave, survey,
         level, territory_code, territory_name, measure, statistic, estimate, se (root MSE), mse,
         ci_low, ci_high (95 %, from the MSE), n, gamma (the survey's share in the estimate),
-        sae_status (model, model_only, synthetic, no_data, no_covariates), status_fr, status_en
+        sae_status (model, model_adjusted, synthetic, no_data, no_covariates), status_fr, status_en
         (labels of the status), direct_estimate, direct_se, sigma2_u, method ("sae"). No test
         against the rest of France: it is not valid for model-based estimates.
         """

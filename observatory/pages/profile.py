@@ -493,7 +493,7 @@ def model_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section 
             else i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)
             + (" [" + i18n.interval(r.ci_low, r.ci_high, r.statistic, lang) + "]")
         )
-        has_model = r.sae_status in ("model", "model_only", "synthetic") and r.model_estimate == r.model_estimate
+        has_model = r.sae_status in ("model", "model_adjusted", "synthetic") and r.model_estimate == r.model_estimate
         modelled = (
             i18n.value(r.model_estimate, r.statistic, lang, r.model_ci_low, r.model_ci_high)
             + " ["

@@ -1,39 +1,35 @@
-"""Small-area estimation of the EPCI figures: the area-level Fay–Herriot model (EBLUP, REML).
+"""Small-area estimation of the EPCI figures: area-level models, benchmarked to the published levels.
 
 A survey gives most intercommunalities a handful of respondents: their direct estimates are
-suppressed, and rightly (their intervals are not only wide but wrong). The Fay–Herriot model
+suppressed, and rightly (their intervals are not only wide but wrong). An area-level model
 (Rao & Molina, *Small Area Estimation*, 2015, ch. 6) borrows strength from covariates known for
-every EPCI::
+every EPCI, and publishes for an EPCI with respondents a mix of its survey figure and of the
+model's prediction (γ, the survey's share), for one without any the prediction alone, each with its
+mean squared error (MSE), not a sampling variance.
 
-    direct_i = θ_i + e_i,   e_i ~ N(0, ψ_i)   (sampling error, ψ_i known)
-    θ_i = x_i'β + u_i,      u_i ~ N(0, σ²ᵤ)   (what the covariates do not explain)
-
-and publishes, for an EPCI with respondents, the EBLUP γ_i·direct_i + (1 − γ_i)·x_i'β̂ with
-γ_i = σ²ᵤ / (σ²ᵤ + ψ_i) (the share of the survey in the figure), and for one without any, the
-synthetic estimate x_i'β̂. Both come with their mean squared error, not a sampling variance.
-
-- Covariates (:func:`design_matrix`): région (dummies), log density, log population and the EPCI's
-  nature (CC, CA, CU, ME), all known offline for every EPCI but Mayotte's (population 0 in the
-  geography source: no covariate, no model figure).
-- Sampling variances ψ_i: smoothed by a generalised variance function (:func:`smooth_variances`),
-  ψ_i = k · s² / n_eff,i, with s² the unit variance (p(1 − p) for a share, with p the synthetic
-  estimate of a first fit; for a score the pooled unit variance) and the design effect k fitted on
-  the larger EPCIs. The raw variance of an EPCI with three respondents is noise (zero when they
-  answered alike, which would give the area full weight): used as ψ, it biased a share by 11
-  points in the measurements of ``shared/reference/small_area.md``.
-- σ²ᵤ by REML, Fisher scoring on the restricted likelihood; V is diagonal, so every step is
-  O(m·p²), nothing m × m (:func:`fit`). The tests check it against samplics' ``EblupAreaModel``.
-- MSE by Prasad–Rao with Datta–Lahiri's REML form, g1 + g2 + 2·g3; the synthetic estimate's MSE is
-  σ²ᵤ + x'Var(β̂)x.
-- When REML puts σ²ᵤ at 0 (it does, for most shares of the demonstration data), every estimate
-  would be the regression line with intervals as narrow as β̂'s: the fit then uses Li and Lahiri's
-  (2010) adjusted REML, which maximises L_R(σ²ᵤ)·σ²ᵤ and is always positive, and the areas get
-  the status ``model_only``: never silently narrow intervals. The MSE is then g1 + g2 + 2·g3 at
-  that σ²ᵤ without Li–Lahiri's bias correction (which subtracts a positive term and can turn the
-  MSE negative): it errs on the wide side.
-- Bounds: a share stays in [0, 1] and a score in [0, 10]; the estimate and the interval
-  estimate ± 1.96·√MSE are clipped to them (the interval is then shorter on the clipped side,
-  never moved).
+- **Scores** (0–10): the Fay–Herriot model (:mod:`observatory.stats.fayherriot`) on the
+  linear scale, with sampling variances smoothed by a generalised variance function
+  (:func:`smooth_variances`: ψᵢ = k·s²/n_eff,ᵢ, k fitted on the larger EPCIs; the raw variance of
+  an EPCI with three respondents is noise, zero when they answered alike).
+- **Shares**: a binomial logit-normal area model (:mod:`observatory.stats.sae_logit`): the
+  linear model's symmetric intervals clipped to [0, 1] covered a rare share 46–84 % of the time on
+  an off-model truth; on the logit scale the interval stays inside [0, 1] and is asymmetric near
+  the bounds, and the estimate is the bias-corrected mean of the back-transformation.
+- **Covariates** (:func:`candidate_designs`): région (dummies), log density, log population and
+  the EPCI's nature (CC, CA, CU, ME) — the ``linear`` design — and the same with a natural cubic
+  spline of log density (``spline``: the bias of a linear density term sat at the density
+  extremes). Each cell keeps the design of lower AIC (Gaussian likelihood for scores, Laplace's
+  approximation of the binomial one for shares); both AICs are in ``sae_diagnostics``. Mayotte's
+  EPCIs (population 0 in the geography source) have no covariate and no model figure.
+- **σ²ᵤ = 0**: where REML puts the variance between EPCIs at 0, every estimate would be the
+  regression line with intervals as narrow as β̂'s; the fit then uses Li and Lahiri's (2010)
+  adjusted REML (always positive) and the areas get the status ``model_adjusted``.
+- **Benchmarking** (:mod:`observatory.stats.sae_benchmark`): within every département whose
+  direct estimate is reliable, else within the rest of its région, the weighted mean of the EPCI
+  estimates equals the direct one; the MSE and the interval count the move.
+- **Statuses** (:data:`STATUSES`) say what a figure is: ``model`` (survey and covariates, γ and n
+  shown beside), ``model_adjusted`` (the same, σ²ᵤ from the adjusted REML), ``synthetic``
+  (covariates only: no respondent), ``no_data``, ``no_covariates``.
 
 Communes are not modelled: measured on replicate samples, their intervals covered the truth 84–88 %
 of the time and unsampled communes were biased by 4.6 points (the methodology page says why).
@@ -42,13 +38,16 @@ of the time and unsampled communes were biased by 4.6 points (the methodology pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import scipy.linalg
-from scipy.optimize import brentq
+from threadpoolctl import threadpool_limits
 
-from observatory.stats.finalize import LOW_N, MAX_RSE
+from observatory.stats import fayherriot, sae_benchmark, sae_diagnostics, sae_logit
+from observatory.stats.fayherriot import Fit, fit, reml_score  # noqa: F401 (the model's public names)
+from observatory.stats.sae_benchmark import Benchmark, benchmark_for, reliable  # noqa: F401
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 NATURES: tuple[str, ...] = ("CC", "CA", "CU", "ME")  # CC is the reference category
@@ -58,157 +57,29 @@ SHARE_BOUNDS = (0.0, 1.0)
 # gives GVF_MIN_AREAS areas; the mayors' survey has one EPCI with 30, hundreds with 5).
 GVF_THRESHOLDS: tuple[int, ...] = (30, 20, 10, 5, 2)
 GVF_MIN_AREAS = 20
-# p(1 − p) of a share's GVF with p kept inside [1 %, 99 %]: p = 0 would give ψ = 0, full weight.
-GVF_P_FLOOR = 0.01
-REML_TOL = 1e-12  # relative change of σ²ᵤ at which Fisher scoring stops
-REML_MAX_ITER = 200
+# Knots of the natural spline of log density, at these quantiles of the EPCIs' log density.
+SPLINE_KNOTS: tuple[float, ...] = (0.05, 0.275, 0.5, 0.725, 0.95)
+DESIGNS: tuple[str, ...] = ("linear", "spline")
 STATUSES: dict[str, tuple[str, str]] = {
-    "model": ("Estimation sur petits domaines (modèle)", "Small-area estimate (model)"),
-    "model_only": (
-        "Modèle seul : les covariables expliquent tout l'écart entre EPCI",
-        "Model only: the covariates explain all the variation between EPCIs",
+    "model": (
+        "Modèle : enquête et covariables (γ = part de l'enquête)",
+        "Model: survey and covariates (γ = the survey's share)",
     ),
-    "synthetic": ("Estimation synthétique (aucun répondant)", "Synthetic estimate (no respondent)"),
+    "model_adjusted": (
+        "Modèle : enquête et covariables, variance entre EPCI ajustée (REML nulle)",
+        "Model: survey and covariates, between-EPCI variance adjusted (REML was 0)",
+    ),
+    "synthetic": ("Synthétique : covariables seules (aucun répondant)", "Synthetic: covariates only (no respondent)"),
     "no_data": ("Trop peu d'EPCI avec des répondants pour le modèle", "Too few EPCIs with respondents for the model"),
     "no_covariates": ("Pas de covariables : pas d'estimation", "No covariates: no estimate"),
 }
+MODEL_STATUSES: tuple[str, ...] = ("model", "model_adjusted", "synthetic")  # the statuses with a figure
 SAE_COLUMNS: tuple[str, ...] = (
     "indicator", "survey", "wave", "territory_code", "measure", "statistic", "estimate", "mse", "se",
     "ci_low", "ci_high", "n", "gamma", "sae_status", "direct_estimate", "direct_var", "smoothed_var", "sigma2_u",
+    "link", "design", "benchmark_group", "benchmark_shift",
 )  # fmt: skip
 CELL_KEYS: tuple[str, ...] = ("indicator", "survey", "wave", "measure", "statistic")
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A Fay–Herriot fit on m sampled areas with p covariates.
-
-    Attributes:
-        beta: Regression coefficients (p).
-        cov_beta: Their covariance (X'V⁻¹X)⁻¹ at σ²ᵤ (p × p).
-        sigma2_u: The area variance used for the estimates (REML, or Li–Lahiri when REML is 0).
-        sigma2_reml: The REML estimate (0 at the boundary).
-        adjusted: Whether σ²ᵤ is Li–Lahiri's adjusted REML (REML was 0).
-        gamma: σ²ᵤ / (σ²ᵤ + ψ_i), the weight of each area's direct estimate (m).
-        estimate: EBLUP of each area (m).
-        g1, g2, g3: The Prasad–Rao terms of each area's MSE (m).
-        mse: g1 + g2 + 2·g3 (m).
-        iterations: Fisher scoring steps taken.
-    """
-
-    beta: np.ndarray
-    cov_beta: np.ndarray
-    sigma2_u: float
-    sigma2_reml: float
-    adjusted: bool
-    gamma: np.ndarray
-    estimate: np.ndarray
-    g1: np.ndarray
-    g2: np.ndarray
-    g3: np.ndarray
-    mse: np.ndarray
-    iterations: int
-
-    def synthetic(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The synthetic estimate x'β̂ of areas without respondents and its MSE σ²ᵤ + x'Var(β̂)x."""
-        x = np.atleast_2d(x)
-        return x @ self.beta, self.sigma2_u + np.einsum("ij,jk,ik->i", x, self.cov_beta, x)
-
-
-def _reml_parts(sigma2: float, y: np.ndarray, psi: np.ndarray, x: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """REML score and Fisher information at σ²ᵤ, and (X'V⁻¹X)⁻¹; V diagonal, P never formed.
-
-    With W = V⁻¹ and A = X'WX: tr P = Σw − tr(A⁻¹X'W²X), y'P²y = Σ(w·r)² (r the GLS residuals),
-    tr P² = Σw² − 2 tr(A⁻¹X'W³X) + tr((A⁻¹X'W²X)²).
-    """
-    w = 1.0 / (sigma2 + psi)
-    a_inv = np.linalg.inv(x.T @ (w[:, None] * x))
-    beta = a_inv @ (x.T @ (w * y))
-    wr = w * (y - x @ beta)
-    b2 = a_inv @ (x.T @ ((w * w)[:, None] * x))
-    b3 = a_inv @ (x.T @ ((w**3)[:, None] * x))
-    trace_p = w.sum() - np.trace(b2)
-    trace_pp = (w * w).sum() - 2 * np.trace(b3) + np.sum(b2 * b2.T)
-    return 0.5 * (wr @ wr - trace_p), 0.5 * trace_pp, a_inv
-
-
-def reml_score(sigma2: float, y: np.ndarray, psi: np.ndarray, x: np.ndarray) -> float:
-    """∂ log L_R / ∂σ²ᵤ, the derivative of the restricted log-likelihood."""
-    return _reml_parts(sigma2, y, psi, x)[0]
-
-
-def _wls(y: np.ndarray, var: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """β of the regression of y on x weighted by 1 / var (normal equations: p is small)."""
-    w = 1.0 / var
-    return np.linalg.solve(x.T @ (w[:, None] * x), x.T @ (w * y))
-
-
-def _reml(y: np.ndarray, psi: np.ndarray, x: np.ndarray) -> tuple[float, int]:
-    """The REML σ²ᵤ (0 at the boundary) and the Fisher scoring steps taken."""
-    if reml_score(0.0, y, psi, x) <= 0:  # the likelihood decreases from 0: the maximum is the boundary
-        return 0.0, 0
-    # A moment start: residual variance of OLS beyond the mean sampling variance.
-    resid = y - x @ _wls(y, np.ones(len(y)), x)
-    sigma2 = max(resid.var() - psi.mean(), psi.mean() * 0.1, 1e-12)
-    for step in range(1, REML_MAX_ITER + 1):
-        score, info, _ = _reml_parts(sigma2, y, psi, x)
-        new = sigma2 + score / info
-        if new <= 0:  # overshot the boundary: halve towards it instead
-            new = sigma2 / 2
-        if abs(new - sigma2) <= REML_TOL * max(sigma2, 1e-300):
-            return new, step
-        sigma2 = new
-    # Not converged (never seen): the root of the score, bracketed.
-    return _root(lambda s: reml_score(s, y, psi, x), y, psi), REML_MAX_ITER
-
-
-def _root(score, y: np.ndarray, psi: np.ndarray) -> float:
-    """The root of a decreasing score on (0, ∞): bracketed by doubling, then Brent's method."""
-    low = 1e-12 * max(float(np.var(y)), float(psi.mean()), 1e-300)
-    high = max(float(np.var(y)), float(psi.mean()))
-    while score(high) > 0:
-        high *= 2
-    return brentq(score, low, high, xtol=1e-15 * high, rtol=1e-13, maxiter=500)
-
-
-def _li_lahiri(y: np.ndarray, psi: np.ndarray, x: np.ndarray) -> float:
-    """Li and Lahiri's adjusted REML: the maximum of L_R(σ²)·σ², whose score is REML's + 1/σ²."""
-    return _root(lambda s: reml_score(s, y, psi, x) + 1.0 / s, y, psi)
-
-
-def fit(y: np.ndarray, var: np.ndarray, X: np.ndarray) -> Fit:  # noqa: N803 (the usual name of a design)
-    """Fit the Fay–Herriot model by REML and give each area its EBLUP and MSE.
-
-    Args:
-        y: Direct estimates of the m sampled areas.
-        var: Their sampling variances ψ (known; smoothed, see :func:`smooth_variances`), all > 0.
-        X: Design matrix (m × p, full column rank, intercept included).
-
-    Returns:
-        The :class:`Fit`. When REML gives σ²ᵤ = 0, σ²ᵤ is Li–Lahiri's adjusted REML and
-        ``adjusted`` is True (the callers give those areas the status ``model_only``).
-    """
-    y, psi, x = (np.asarray(a, dtype=float) for a in (y, var, X))
-    if (psi <= 0).any() or not np.isfinite(psi).all():
-        raise ValueError("sampling variances must be finite and > 0")
-    sigma2_reml, iterations = _reml(y, psi, x)
-    adjusted = sigma2_reml <= 0
-    sigma2 = _li_lahiri(y, psi, x) if adjusted else sigma2_reml
-    v = sigma2 + psi
-    w = 1.0 / v
-    cov_beta = np.linalg.inv(x.T @ (w[:, None] * x))
-    beta = cov_beta @ (x.T @ (w * y))
-    gamma = sigma2 * w
-    synthetic = x @ beta
-    g1 = gamma * psi
-    g2 = (1 - gamma) ** 2 * np.einsum("ij,jk,ik->i", x, cov_beta, x)
-    # Datta–Lahiri: Var(σ̂²ᵤ) ≈ 2 / Σ v⁻² (REML), g3 = ψ² / v³ · Var(σ̂²ᵤ).
-    g3 = (1 - gamma) ** 2 * (2.0 / np.sum(w * w)) * w
-    return Fit(
-        beta=beta, cov_beta=cov_beta, sigma2_u=float(sigma2), sigma2_reml=float(sigma2_reml), adjusted=adjusted,
-        gamma=gamma, estimate=gamma * y + (1 - gamma) * synthetic, g1=g1, g2=g2, g3=g3, mse=g1 + g2 + 2 * g3,
-        iterations=iterations,
-    )  # fmt: skip
 
 
 def covariates_from(territories: pd.DataFrame, natures: pd.Series) -> pd.DataFrame:
@@ -235,11 +106,12 @@ def covariates_from(territories: pd.DataFrame, natures: pd.Series) -> pd.DataFra
     return out[keep].rename_axis("territory_code").sort_index()
 
 
-def design_matrix(covariates: pd.DataFrame) -> pd.DataFrame:
+def design_matrix(covariates: pd.DataFrame, spline: bool = False) -> pd.DataFrame:
     """Intercept, région dummies, standardised log density and log population, nature dummies.
 
     The first région (by code) and CC are the reference categories; the logs are centred and
-    scaled over the EPCIs (the fit does not depend on it; the conditioning does).
+    scaled over the EPCIs (the fit does not depend on it; the conditioning does). With ``spline``,
+    the natural cubic spline terms of log density (knots :data:`SPLINE_KNOTS`), scaled alike.
     """
     log_pop = np.log(covariates["population"].to_numpy(float))
     log_density = log_pop - np.log(covariates["area_km2"].to_numpy(float))
@@ -251,7 +123,46 @@ def design_matrix(covariates: pd.DataFrame) -> pd.DataFrame:
         columns[name] = (values - values.mean()) / (values.std() or 1.0)
     for nature in NATURES[1:]:
         columns[f"nature_{nature}"] = (covariates["nature"] == nature).to_numpy(float)
+    if spline and len(covariates) >= 2 * len(SPLINE_KNOTS):
+        knots = np.quantile(log_density, SPLINE_KNOTS)
+        for i, values in enumerate(natural_spline_terms(log_density, knots).T, start=1):
+            columns[f"log_density_spline_{i}"] = (values - values.mean()) / (values.std() or 1.0)
     return pd.DataFrame(columns, index=covariates.index)
+
+
+def natural_spline_terms(x: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """The K − 2 non-linear terms of a natural cubic spline with K knots (ESL, eq. 5.4–5.5).
+
+    With the intercept and x itself they span the cubic splines that are linear beyond the
+    boundary knots: dₖ(x) − d_{K−1}(x), dₖ(x) = ((x − ξₖ)₊³ − (x − ξ_K)₊³) / (ξ_K − ξₖ).
+    """
+    k = len(knots)
+
+    def d(j: int) -> np.ndarray:
+        return (np.clip(x - knots[j], 0, None) ** 3 - np.clip(x - knots[-1], 0, None) ** 3) / (knots[-1] - knots[j])
+
+    last = d(k - 2)
+    return np.column_stack([d(j) - last for j in range(k - 2)])
+
+
+def candidate_designs(covariates: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The designs each cell chooses from by AIC (:data:`DESIGNS`), as arrays on the EPCIs."""
+    return {name: design_matrix(covariates, spline=name == "spline").to_numpy(float) for name in DESIGNS}
+
+
+def epci_parents(territories: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    """The benchmark's view of every EPCI: its main département and région, population, communes.
+
+    Args:
+        territories: The EPCI rows of ``territories`` (code, departement_code, region_code,
+            population).
+        communes: The commune rows of ``territories`` (code, epci_code).
+    """
+    counts = communes.groupby("epci_code")["code"].count()
+    out = territories.set_index("code")[["departement_code", "region_code", "population"]].copy()
+    out["population"] = pd.to_numeric(out["population"], errors="coerce").fillna(0.0)
+    out["communes"] = counts.reindex(out.index).fillna(0).astype(float)
+    return out.rename_axis("territory_code")
 
 
 def _fit_areas(n: np.ndarray) -> np.ndarray:
@@ -308,71 +219,6 @@ def _score_unit_variance(var: np.ndarray, n: np.ndarray, n_eff: np.ndarray) -> n
     return np.full(len(var), pooled if pooled > 0 else 1.0)
 
 
-def _p_variance(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, GVF_P_FLOOR, 1 - GVF_P_FLOOR)
-    return p * (1 - p)
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """Where a cell's EPCI estimates must agree with published direct estimates.
-
-    Within each group (a département whose direct estimate is reliable, or the rest of a région),
-    the weighted mean of the EPCI estimates, weights ``weight``, must equal ``target[group]``.
-
-    Attributes:
-        group: EPCI code → its benchmark group (EPCIs absent or NaN: not benchmarked).
-        weight: EPCI code → its weight in its group's mean (population; communes for the mayors).
-        target: group → the direct estimate the group's weighted mean must equal.
-    """
-
-    group: pd.Series
-    weight: pd.Series
-    target: pd.Series
-
-
-def reliable(n: np.ndarray, estimate: np.ndarray, var: np.ndarray) -> np.ndarray:
-    """Whether direct estimates are reliable (status ``ok`` of :mod:`observatory.stats.finalize`)."""
-    n, est, se = np.asarray(n, float), np.asarray(estimate, float), np.sqrt(np.clip(np.asarray(var, float), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rse = np.where(est != 0, se / np.abs(est), np.inf)
-    return (n >= LOW_N) & (rse <= MAX_RSE) & np.isfinite(est)
-
-
-def benchmark_for(epcis: pd.DataFrame, departements: pd.DataFrame, regions: pd.DataFrame) -> Benchmark:
-    """The benchmark of one cell: each reliable département, then the rest of each région.
-
-    An EPCI counts in its main département (``territories.departement_code``). The EPCIs of a
-    département whose direct estimate is reliable (:func:`reliable`) are benchmarked to it; those
-    of the other départements of a région whose direct estimate is reliable, to the rest of the
-    région: (W_r·R − Σ W_d·D_d) / (W_r − Σ W_d) over its reliable départements, W the sums of
-    the EPCI weights. EPCIs of a région without a reliable estimate are not benchmarked.
-
-    Args:
-        epcis: territory_code, departement_code, region_code, weight (every EPCI with covariates).
-        departements, regions: The cell's direct estimates: territory_code, n, estimate, var.
-    """
-    e = epcis.set_index("territory_code")
-    weight = e["weight"].astype(float)
-    dep_ok = departements[reliable(departements["n"], departements["estimate"], departements["var"])]
-    reg_ok = regions[reliable(regions["n"], regions["estimate"], regions["var"])]
-    dep_value = dep_ok.set_index("territory_code")["estimate"].astype(float)
-    reg_value = reg_ok.set_index("territory_code")["estimate"].astype(float)
-    in_dep = e["departement_code"].isin(dep_value.index)
-    group = pd.Series(np.where(in_dep, "D" + e["departement_code"].astype(str), None), index=e.index, dtype=object)
-    target = {f"D{code}": value for code, value in dep_value.items()}
-    for region, value in reg_value.items():
-        members = e["region_code"] == region
-        rest = members & ~in_dep
-        w_rest = float(weight[rest].sum())
-        if not rest.any() or w_rest <= 0:
-            continue
-        covered = float((weight[members & in_dep] * e.loc[members & in_dep, "departement_code"].map(dep_value)).sum())
-        target[f"R{region}"] = (float(weight[members].sum()) * value - covered) / w_rest
-        group[rest] = f"R{region}"
-    return Benchmark(group=group, weight=weight, target=pd.Series(target, dtype=float))
-
-
 def epci_estimates(direct: pd.DataFrame, covariates: pd.DataFrame, benchmark: Benchmark | None = None) -> pd.DataFrame:
     """The model estimate of every EPCI with covariates, for one cell (indicator × … × statistic).
 
@@ -380,70 +226,177 @@ def epci_estimates(direct: pd.DataFrame, covariates: pd.DataFrame, benchmark: Be
         direct: The cell's EPCI rows of the ``estimates`` table (territory_code, statistic, n,
             sum_w, sum_w2, estimate, var); EPCIs without respondent may be absent.
         covariates: :func:`covariates_from`'s table.
+        benchmark: Where the estimates must agree with published direct levels
+            (:func:`observatory.stats.sae_benchmark.benchmark_for`); None: not benchmarked.
 
     Returns:
-        One row per EPCI of ``covariates``: territory_code, estimate, mse, se, ci_low, ci_high, n,
-        gamma, sae_status (model, model_only, synthetic; no_data when the cell has fewer sampled
-        EPCIs than covariates), direct_estimate, direct_var, smoothed_var, sigma2_u.
-        Estimates and intervals clipped to [0, 1] (shares) or [0, 10] (scores).
+        One row per EPCI of ``covariates``: the columns of ``SAE_COLUMNS`` but the cell's keys
+        (see :func:`_finish`).
     """
-    design = design_matrix(covariates)
+    designs = candidate_designs(covariates)
     is_share = not (len(direct) and str(direct["statistic"].iloc[0]) == "mean_score")
-    cell = direct.set_index("territory_code").reindex(design.index)
+    cell = direct.set_index("territory_code").reindex(covariates.index)
     arrays = {c: cell[c].to_numpy(float) for c in ("n", "sum_w", "sum_w2", "estimate", "var")}
-    result = _estimate_cell(arrays, design.to_numpy(float), is_share)
-    return pd.DataFrame({"territory_code": design.index.to_numpy(), **result})[
+    bench = _bench_arrays(benchmark, covariates.index) if benchmark is not None else None
+    with threadpool_limits(limits=1, user_api="blas"):  # see sae_tables
+        result, _diagnostics = _estimate_cell(arrays, designs, is_share, bench)
+    return pd.DataFrame({"territory_code": covariates.index.to_numpy(), **result})[
         [c for c in SAE_COLUMNS if c not in CELL_KEYS]
     ]
 
 
-def _estimate_cell(cell: dict[str, np.ndarray], x_all: np.ndarray, is_share: bool) -> dict[str, np.ndarray]:
-    """The columns of :func:`epci_estimates` for arrays aligned with the design's rows (NaN: no data)."""
-    m = len(x_all)
+def _bench_arrays(benchmark: Benchmark, codes: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The benchmark aligned on ``codes``: weights, group indices (−1: none), targets, group labels."""
+    labels = np.array(sorted(benchmark.target.index), dtype=object)
+    index = {label: i for i, label in enumerate(labels)}
+    group = benchmark.group.reindex(codes).map(index).fillna(-1).to_numpy().astype(int)
+    weight = benchmark.weight.reindex(codes).fillna(0).to_numpy(float)
+    return weight, group, benchmark.target.reindex(labels).to_numpy(float), labels
+
+
+@dataclass
+class _Chosen:
+    """The chosen model of a cell: its fit, design, working data and information criterion."""
+
+    name: str
+    model: Fit
+    x_all: np.ndarray
+    y: np.ndarray
+    psi: np.ndarray
+    aic: float
+    aics: dict[str, float]
+    iterations: int
+    design_effect: float
+
+
+def _fit_candidates(cell: dict[str, np.ndarray], sampled: np.ndarray, designs: dict[str, np.ndarray], is_share: bool):
+    """Fit every candidate design and keep the one of lowest AIC (None: no candidate could be fitted)."""
+    n, est, var = cell["n"][sampled], cell["estimate"][sampled], cell["var"][sampled]
+    n_eff = cell["sum_w"][sampled] ** 2 / cell["sum_w2"][sampled]
+    best, aics = None, {}
+    for name, x_full in designs.items():
+        x_all = x_full[:, _estimable_columns(x_full[sampled])]
+        x = x_all[sampled]
+        if len(est) <= x.shape[1] + 1:
+            continue
+        try:
+            if is_share:
+                k = share_design_effect(var, n, n_eff, est)
+                model, y, psi, steps = sae_logit.fit_logit(est, n_eff / k, x)
+                aic = -2 * _binomial_laplace_loglik(model, est * n_eff / k, n_eff / k, x) + 2 * (x.shape[1] + 1)
+            else:
+                k = 1.0
+                y, steps = est, 0
+                psi = smooth_variances(var, n, n_eff, _score_unit_variance(var, n, n_eff))
+                model = fayherriot.fit(y, psi, x)
+                aic = -2 * _gaussian_loglik(model, y, psi, x) + 2 * (x.shape[1] + 1)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError):  # degenerate data: not this design
+            continue
+        aics[name] = float(aic)
+        if best is None or aic < best.aic:
+            best = _Chosen(name, model, x_all, y, psi, float(aic), aics, steps, float(k))
+    return best
+
+
+def _gaussian_loglik(model: Fit, y: np.ndarray, psi: np.ndarray, x: np.ndarray) -> float:
+    """The Fay–Herriot marginal log-likelihood at the fitted β and σ²ᵤ."""
+    v = model.sigma2_u + psi
+    r = y - x @ model.beta
+    return float(-0.5 * np.sum(np.log(2 * np.pi * v) + r * r / v))
+
+
+def _binomial_laplace_loglik(model: Fit, y: np.ndarray, n: np.ndarray, x: np.ndarray) -> float:
+    """The binomial logit-normal marginal log-likelihood, Laplace's approximation at the fit's mode."""
+    eta = model.estimate
+    u = eta - x @ model.beta
+    pi = np.clip(sae_logit.expit(eta), sae_logit.PI_FLOOR, 1 - sae_logit.PI_FLOOR)
+    s2 = model.sigma2_u
+    curvature = n * pi * (1 - pi) + 1.0 / s2
+    ll = y * np.log(pi) + (n - y) * np.log1p(-pi) - u * u / (2 * s2) - 0.5 * np.log(s2 * curvature)
+    return float(ll.sum())
+
+
+def share_design_effect(var: np.ndarray, n: np.ndarray, n_eff: np.ndarray, p: np.ndarray) -> float:
+    """The survey's design effect beyond the weights, for a share: mean of var·n_eff / (p(1 − p)).
+
+    Over the areas of :func:`_fit_areas` whose share is strictly inside (0, 1); 1 without any,
+    and kept within [0.5, 5].
+    """
+    inside = _fit_areas(n) & np.isfinite(var) & (p > 0) & (p < 1)
+    if not inside.any():
+        return 1.0
+    ratios = var[inside] * n_eff[inside] / (p[inside] * (1 - p[inside]))
+    return float(np.clip(ratios.mean(), 0.5, 5.0))
+
+
+def _estimate_cell(
+    cell: dict[str, np.ndarray], designs: dict[str, np.ndarray], is_share: bool, bench: tuple | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+    """The columns of :func:`epci_estimates` for arrays aligned with the designs' rows, and the
+    cell's diagnostics (empty without a model)."""
+    m = len(next(iter(designs.values())))
     n = np.nan_to_num(cell["n"], nan=0.0)
     est = cell["estimate"]
     sampled = (n >= 1) & np.isfinite(est)
-    out = {name: np.full(m, np.nan) for name in ("estimate", "mse", "gamma", "smoothed_var", "sigma2_u")}
+    out = {name: np.full(m, np.nan) for name in ("estimate", "mse", "ci_low", "ci_high", "gamma", "smoothed_var", "sigma2_u")}
     status = np.full(m, "no_data", dtype=object)
-    if sampled.sum() > x_all.shape[1]:  # fewer areas than covariates: no model
-        # Columns constant on the sampled areas (a région without respondent) cannot be estimated.
-        x_all = x_all[:, _estimable_columns(x_all[sampled])]
-        x, y = x_all[sampled], est[sampled]
-        n_s, var = n[sampled], cell["var"][sampled]
-        n_eff = cell["sum_w"][sampled] ** 2 / cell["sum_w2"][sampled]
-        if is_share:  # p(1 − p) at a first weighted regression's share, then the model on those ψ
-            national = np.average(y, weights=cell["sum_w"][sampled])
-            psi = smooth_variances(var, n_s, n_eff, _p_variance(np.full(len(y), national)))
-            psi = smooth_variances(var, n_s, n_eff, _p_variance(x @ _wls(y, psi, x)))
-        else:
-            psi = smooth_variances(var, n_s, n_eff, _score_unit_variance(var, n_s, n_eff))
-        try:
-            model = fit(y, psi, x)
-        except (np.linalg.LinAlgError, ValueError):  # degenerate data: no model, never a failed load
-            return _finish(out, status, n, est, cell["var"], is_share)
-        syn_est, syn_mse = model.synthetic(x_all[~sampled])
-        out["estimate"][sampled], out["estimate"][~sampled] = model.estimate, syn_est
-        out["mse"][sampled], out["mse"][~sampled] = model.mse, syn_mse
-        out["gamma"][sampled], out["gamma"][~sampled] = model.gamma, 0.0
-        out["smoothed_var"][sampled] = psi
-        out["sigma2_u"][:] = model.sigma2_u
-        status[sampled] = "model_only" if model.adjusted else "model"
-        status[~sampled] = "synthetic"
-    return _finish(out, status, n, est, cell["var"], is_share)
+    extra = {"link": None, "design": None, "benchmark_group": np.full(m, None, dtype=object), "benchmark_shift": np.full(m, np.nan)}
+    chosen = _fit_candidates(cell, sampled, designs, is_share) if sampled.any() else None
+    if chosen is None:  # too few areas, or degenerate data: no model, never a failed load
+        return _finish(out, status, n, est, cell["var"], is_share, extra), {}
+    model = chosen.model
+    syn, syn_mse = model.synthetic(chosen.x_all[~sampled])
+    center, mse, posterior = np.empty(m), np.empty(m), np.empty(m)
+    center[sampled], center[~sampled] = model.estimate, syn
+    mse[sampled], mse[~sampled] = model.mse, syn_mse
+    posterior[sampled], posterior[~sampled] = model.g1 + model.g2, syn_mse
+    if is_share:
+        out.update(sae_logit.to_share(center, posterior, mse))
+    else:
+        half = Z95 * np.sqrt(mse)
+        out.update(estimate=center, mse=mse, ci_low=center - half, ci_high=center + half)
+    out["gamma"][sampled], out["gamma"][~sampled] = model.gamma, 0.0
+    out["smoothed_var"][sampled] = chosen.psi
+    out["sigma2_u"][:] = model.sigma2_u
+    status[sampled] = "model_adjusted" if model.adjusted else "model"
+    status[~sampled] = "synthetic"
+    extra.update(link="logit" if is_share else "identity", design=chosen.name)
+    if bench is not None:
+        _benchmark(out, extra, bench, SHARE_BOUNDS if is_share else SCORE_BOUNDS)
+    diagnostics = sae_diagnostics.of_cell(chosen, sampled, n, est, cell["var"], out)
+    diagnostics |= {"link": extra["link"], "benchmarked_areas": int(bench[1].__ge__(0).sum()) if bench else 0}
+    return _finish(out, status, n, est, cell["var"], is_share, extra), diagnostics
+
+
+def _benchmark(out: dict[str, np.ndarray], extra: dict[str, object], bench: tuple, bounds: tuple[float, float]) -> None:
+    """Benchmark the estimates in place; the MSE counts the move, the interval widens with it."""
+    weight, group, target, labels = bench
+    est, mse = np.clip(out["estimate"], *bounds), out["mse"]
+    moved = sae_benchmark.apply(est, mse, weight, group, target, bounds)
+    shift = moved - est
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(mse > 0, np.sqrt((mse + shift * shift) / mse), 1.0)
+    out["ci_low"] = moved - (est - np.minimum(out["ci_low"], est)) * factor
+    out["ci_high"] = moved + (np.maximum(out["ci_high"], est) - est) * factor
+    out["estimate"], out["mse"] = moved, mse + shift * shift
+    inside = group >= 0
+    extra["benchmark_group"] = np.where(inside, labels[np.where(inside, group, 0)] if len(labels) else None, None)
+    extra["benchmark_shift"] = np.where(inside, shift, np.nan)
 
 
 def _finish(
-    out: dict[str, np.ndarray], status: np.ndarray, n: np.ndarray, est: np.ndarray, var: np.ndarray, is_share: bool
-) -> dict[str, np.ndarray]:
-    """Root MSE and the 95 % interval; estimate and interval clipped to the measure's range."""
+    out: dict[str, np.ndarray], status: np.ndarray, n: np.ndarray, est: np.ndarray, var: np.ndarray, is_share: bool,
+    extra: dict[str, object],
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Root MSE; estimate and interval within the measure's range; the direct figures beside."""
     low, high = SHARE_BOUNDS if is_share else SCORE_BOUNDS
-    se = np.sqrt(out["mse"])
+    m = len(n)
     return {
         "estimate": np.clip(out["estimate"], low, high),
         "mse": out["mse"],
-        "se": se,
-        "ci_low": np.clip(out["estimate"] - Z95 * se, low, high),
-        "ci_high": np.clip(out["estimate"] + Z95 * se, low, high),
+        "se": np.sqrt(out["mse"]),
+        "ci_low": np.clip(out["ci_low"], low, high),
+        "ci_high": np.clip(out["ci_high"], low, high),
         "n": n.astype("int64"),
         "gamma": out["gamma"],
         "sae_status": status,
@@ -451,55 +404,122 @@ def _finish(
         "direct_var": var,
         "smoothed_var": out["smoothed_var"],
         "sigma2_u": out["sigma2_u"],
+        "link": np.full(m, extra["link"], dtype=object),
+        "design": np.full(m, extra["design"], dtype=object),
+        "benchmark_group": extra["benchmark_group"],
+        "benchmark_shift": extra["benchmark_shift"],
     }
 
 
-def sae_table(estimates: pd.DataFrame, covariates: pd.DataFrame) -> pd.DataFrame:
-    """The ``sae_estimates`` table: every EPCI with covariates × every EPCI cell of ``estimates``.
+class SaeTables(NamedTuple):
+    """What a load stores: the estimates of every EPCI × cell, and one row of diagnostics per cell."""
+
+    estimates: pd.DataFrame
+    diagnostics: pd.DataFrame
+
+
+def sae_table(estimates: pd.DataFrame, covariates: pd.DataFrame, parents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ``sae_estimates`` table (see :func:`sae_tables`)."""
+    return sae_tables(estimates, covariates, parents).estimates
+
+
+def sae_tables(estimates: pd.DataFrame, covariates: pd.DataFrame, parents: pd.DataFrame | None = None) -> SaeTables:
+    """The ``sae_estimates`` and ``sae_diagnostics`` tables of every EPCI cell of ``estimates``.
 
     Args:
-        estimates: The ``estimates`` table (or any part of it); only its EPCI rows over all sizes
-            (``size_class`` empty or null) are used.
+        estimates: The ``estimates`` table (or any part of it): its EPCI rows over all sizes
+            (``size_class`` empty or null) are modelled; its département and région rows of the
+            same cells are the benchmarks.
         covariates: :func:`covariates_from`'s table.
+        parents: Indexed by EPCI code: departement_code, region_code, population, communes
+            (:func:`epci_parents`); None: no benchmarking.
 
     Returns:
-        One row per EPCI with covariates × (indicator, survey, wave, measure, statistic), and one
-        per EPCI with respondents but no covariates (status ``no_covariates``, no estimate),
-        columns ``SAE_COLUMNS``, ordered by those keys and the EPCI code.
+        ``estimates``: one row per EPCI with covariates × (indicator, survey, wave, measure,
+        statistic), and one per EPCI with respondents but no covariates (status ``no_covariates``,
+        no estimate), columns ``SAE_COLUMNS``, ordered by those keys and the EPCI code.
+        ``diagnostics``: one row per modelled cell, columns ``DIAGNOSTIC_COLUMNS``.
     """
-    size = estimates["size_class"]
-    rows = estimates[(estimates["level"] == "epci") & (size.isna() | (size == "")).to_numpy()]
-    design = design_matrix(covariates)
-    x_all, codes = design.to_numpy(float), design.index.to_numpy()
+    # One BLAS thread: the fits are many small products (p ≈ 25), for which threads only contend
+    # (a REML step took 15 ms instead of 0.26 on a busy 2-core machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _sae_tables(estimates, covariates, parents)
+
+
+def _sae_tables(estimates: pd.DataFrame, covariates: pd.DataFrame, parents: pd.DataFrame | None) -> SaeTables:
+    all_sizes = (estimates["size_class"].isna() | (estimates["size_class"] == "")).to_numpy()
+    rows = estimates[(estimates["level"] == "epci").to_numpy() & all_sizes]
+    designs = candidate_designs(covariates)
+    codes = covariates.index.to_numpy()
     m = len(codes)
-    position = design.index.get_indexer(rows["territory_code"].astype(str))
+    position = covariates.index.get_indexer(rows["territory_code"].astype(str))
     uncovered = _without_covariates(rows[position < 0])
-    rows = rows.assign(_position=position)[position >= 0]
-    rows = rows.sort_values([*CELL_KEYS, "_position"])
-    group = rows.groupby(list(CELL_KEYS), sort=False, observed=True).ngroup().to_numpy()
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    bounds = np.r_[starts, len(rows)]
+    rows = rows.assign(_position=position)[position >= 0].sort_values([*CELL_KEYS, "_position"])
+    frame = _ParentFrame(estimates[all_sizes], parents, covariates.index) if parents is not None else None
+    group_ids = rows.groupby(list(CELL_KEYS), sort=False, observed=True).ngroup().to_numpy()
+    bounds = np.r_[np.flatnonzero(np.r_[True, group_ids[1:] != group_ids[:-1]]), len(rows)] if len(rows) else [0]
     values = {c: rows[c].to_numpy(float) for c in ("n", "sum_w", "sum_w2", "estimate", "var")}
-    pos = rows["_position"].to_numpy()
+    pos, key_values = rows["_position"].to_numpy(), {c: rows[c].to_numpy() for c in CELL_KEYS}
     parts: dict[str, list[np.ndarray]] = {c: [] for c in SAE_COLUMNS}
+    diagnostics: list[dict[str, object]] = []
     for first, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        keys = tuple(key_values[c][first] for c in CELL_KEYS)
         cell = {c: np.full(m, np.nan) for c in values}
         for c, v in values.items():
             cell[c][pos[first:stop]] = v[first:stop]
-        is_share = rows["statistic"].iat[first] != "mean_score"
-        for c, v in _estimate_cell(cell, x_all, is_share).items():
+        bench = frame.benchmark(keys) if frame is not None else None
+        result, diag = _estimate_cell(cell, designs, keys[4] != "mean_score", bench)
+        for c, v in result.items():
             parts[c].append(v)
         parts["territory_code"].append(codes)
-        for c in CELL_KEYS:
-            parts[c].append(np.full(m, rows[c].iat[first], dtype=object))
+        for c, k in zip(CELL_KEYS, keys, strict=True):
+            parts[c].append(np.full(m, k, dtype=object))
+        if diag:
+            diagnostics.append(dict(zip(CELL_KEYS, keys, strict=True)) | diag)
     if not len(rows):
-        return uncovered
+        return SaeTables(uncovered, sae_diagnostics.table([]))
     out = pd.DataFrame({c: np.concatenate(parts[c]) for c in SAE_COLUMNS})
     if len(uncovered):
         out = pd.concat([out, uncovered], ignore_index=True)
         out = out.sort_values([*CELL_KEYS, "territory_code"], ignore_index=True)
     out["wave"] = out["wave"].astype("int64")
-    return out
+    return SaeTables(out, sae_diagnostics.table(diagnostics))
+
+
+class _ParentFrame:
+    """The benchmark of every cell, from the département and région rows of ``estimates``."""
+
+    def __init__(self, estimates: pd.DataFrame, parents: pd.DataFrame, codes: pd.Index) -> None:
+        p = parents.reindex(codes)
+        self.dep_codes = pd.Index(sorted(p["departement_code"].dropna().unique()))
+        self.reg_codes = pd.Index(sorted(p["region_code"].dropna().unique()))
+        self.dep_pos = self.dep_codes.get_indexer(p["departement_code"])
+        self.reg_pos = self.reg_codes.get_indexer(p["region_code"])
+        self.population = p["population"].fillna(0).to_numpy(float)
+        self.communes = p["communes"].fillna(0).to_numpy(float)
+        labels = [f"D{c}" for c in self.dep_codes] + [f"R{c}" for c in self.reg_codes]
+        self.labels = np.array(labels, dtype=object)
+        self.values: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        for level, index in (("departement", self.dep_codes), ("region", self.reg_codes)):
+            rows = estimates[(estimates["level"] == level).to_numpy()]
+            at = index.get_indexer(rows["territory_code"].astype(str))
+            rows = rows.assign(_at=at)[at >= 0]
+            ok = reliable(rows["n"], rows["estimate"], rows["var"])
+            rows = rows.assign(_value=np.where(ok, rows["estimate"].to_numpy(float), np.nan))
+            for keys, group in rows.groupby(list(CELL_KEYS), sort=False, observed=True):
+                value = np.full(len(index), np.nan)
+                value[group["_at"].to_numpy()] = group["_value"].to_numpy()
+                dep, reg = self.values.get(keys, (np.full(len(self.dep_codes), np.nan), np.full(len(self.reg_codes), np.nan)))
+                self.values[keys] = (value, reg) if level == "departement" else (dep, value)
+
+    def benchmark(self, keys: tuple) -> tuple | None:
+        """Weights, group indices, targets and labels of one cell (None: no parent rows)."""
+        if keys not in self.values:
+            return None
+        dep_value, reg_value = self.values[keys]
+        weight = self.communes if keys[1] == "elus" else self.population  # one mayor per commune
+        group, target = sae_benchmark.groups(self.dep_pos, self.reg_pos, weight, dep_value, reg_value)
+        return weight, group, target, self.labels
 
 
 def _without_covariates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -514,7 +534,7 @@ def _without_covariates(rows: pd.DataFrame) -> pd.DataFrame:
 PUBLISHED_COLUMNS: tuple[str, ...] = (
     "indicator", "wave", "survey", "level", "territory_code", "territory_name", "measure", "statistic",
     "estimate", "se", "mse", "ci_low", "ci_high", "n", "gamma", "sae_status", "status_fr", "status_en",
-    "direct_estimate", "direct_se", "sigma2_u", "method",
+    "direct_estimate", "direct_se", "sigma2_u", "link", "design", "benchmark_group", "benchmark_shift", "method",
 )  # fmt: skip
 
 
@@ -535,11 +555,14 @@ def published_rows(stored: pd.DataFrame, epcis: pd.DataFrame, grid: list[tuple[s
     full = epcis.rename(columns={"code": "territory_code", "name": "territory_name"}).merge(frame, how="cross")
     keys = ["territory_code", "measure", "statistic"]
     values = [c for c in SAE_COLUMNS if c not in CELL_KEYS or c in keys]
-    out = full.merge(stored[values], on=keys, how="left")
+    # A database written before a column existed (link, design, benchmark): those stay empty.
+    out = full.merge(stored.reindex(columns=values), on=keys, how="left")
     modelled = set(zip(stored["measure"], stored["statistic"], strict=True))
     missing = out["sae_status"].isna().to_numpy()
     in_model = np.array([pair in modelled for pair in zip(out["measure"], out["statistic"], strict=True)], dtype=bool)
-    out["sae_status"] = np.where(missing, np.where(in_model, "no_covariates", "no_data"), out["sae_status"])
+    # "model_only" is the name a database written before December 2026 gives "model_adjusted".
+    stated = out["sae_status"].replace({"model_only": "model_adjusted"})
+    out["sae_status"] = np.where(missing, np.where(in_model, "no_covariates", "no_data"), stated)
     out["n"] = out["n"].fillna(0).astype("int64")
     out["direct_se"] = np.sqrt(np.clip(out["direct_var"].to_numpy(float), 0, None))
     out["status_fr"] = out["sae_status"].map(lambda s: STATUSES[s][0])

@@ -23,7 +23,7 @@ from observatory.views.mapview import MapView, build_map_view
 
 DIRECT, SAE = "direct", "sae"
 ESTIMATIONS: tuple[str, ...] = (DIRECT, SAE)
-MODEL_STATUSES: tuple[str, ...] = ("model", "model_only", "synthetic")
+MODEL_STATUSES: tuple[str, ...] = ("model", "model_adjusted", "synthetic")
 SAE_LEVEL = "epci"
 
 

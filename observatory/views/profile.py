@@ -509,7 +509,7 @@ def model_rows(obs: Observatory, t: Territory, rows: pd.DataFrame) -> pd.DataFra
     """The small-area model's estimates of an EPCI's cells whose direct estimate is not reliable.
 
     From ``Observatory.sae`` (the Fay–Herriot model, observatory/stats/sae.py), status ``model``
-    only (not the synthetic estimates of EPCIs without respondents, nor ``model_only`` where the
+    only (not the synthetic estimates of EPCIs without respondents, nor ``model_adjusted`` where the
     covariates explain everything). Communes are not modelled (the methodology page says why):
     None for them, as for an observatory without the model.
     """

@@ -9,7 +9,7 @@ from observatory.pages import methodology_sae
 
 def result(coverage: float) -> dict:
     group = {"areas_per_replicate": 1107.0, "direct_rmse": 0.9, "direct_coverage": 0.845, "model_rmse": 0.3441,
-             "model_coverage": coverage, "model_only_share": 0.0}  # fmt: skip
+             "model_coverage": coverage, "model_adjusted_share": 0.0}  # fmt: skip
     cell = {"indicator": "fragility", "label": "citizens' logement score (0–10)", "groups": {"n 1–29": group}}
     return {"validation": [cell], "replicates": 20, "measured_at": "2026-12-01",
             "fit_time": {"total_s": 1.93, "fits": {"fragility": 240, "mayors": 36}}}  # fmt: skip

@@ -62,7 +62,7 @@ def test_the_figures_are_the_stored_models(obs, demo_db):
             con.execute(
                 "SELECT territory_code, estimate, mse, gamma FROM sae_estimates WHERE indicator = 'fragility' "
                 "AND survey = 'citoyens' AND wave = 2019 AND measure = 'emploi' AND statistic = 'mean_score' "
-                "AND sae_status IN ('model', 'model_only', 'synthetic')"
+                "AND sae_status IN ('model', 'model_adjusted', 'synthetic')"
             )
             .df()
             .set_index("territory_code")
