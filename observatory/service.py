@@ -49,6 +49,7 @@ class Observatory:
         self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
         self._respondent_counts = functools.lru_cache(maxsize=64)(self._load_respondent_counts)
         self._sae = functools.lru_cache(maxsize=32)(self._load_sae)
+        self._sae_diagnostics = functools.lru_cache(maxsize=2)(self._load_sae_diagnostics)
         self._view_caches: dict[str, LRU] = {}
         self._view_caches_lock = threading.Lock()
 
@@ -163,6 +164,27 @@ class Observatory:
             if not (s == "share_among_partners" and m == ref.PARTNER.code)
         ]
         return sae.published_rows(stored, epcis, grid).assign(indicator=indicator, survey=survey, wave=wave)
+
+    def sae_diagnostics(self) -> pd.DataFrame:
+        """The diagnostics of every modelled cell: the ``sae_diagnostics`` table the ETL writes.
+
+        One row per indicator × survey × wave × measure × statistic, columns
+        :data:`observatory.stats.sae_diagnostics.DIAGNOSTIC_COLUMNS` (link, design and both AICs,
+        σ²ᵤ, R², the residuals' and random effects' shape, Brown's test...). Empty, with those
+        columns, for a database built before the table. A few hundred rows: read whole, once per
+        data version.
+        """
+        return self._sae_diagnostics(self.db.version)
+
+    def _load_sae_diagnostics(self, version: str) -> pd.DataFrame:
+        del version
+        from observatory.stats.sae_diagnostics import DIAGNOSTIC_COLUMNS
+
+        if not self.db.has_table("sae_diagnostics"):
+            return pd.DataFrame(columns=list(DIAGNOSTIC_COLUMNS))
+        rows = self.db.query("SELECT * FROM sae_diagnostics ORDER BY indicator, survey, wave, measure, statistic")
+        # A table written before a column existed: that column stays empty.
+        return rows.reindex(columns=list(DIAGNOSTIC_COLUMNS))
 
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:
