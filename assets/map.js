@@ -36,13 +36,19 @@
   function absolute(url) { return /^https?:/.test(url) ? url : window.location.origin + url; }
 
   function hatch() {
-    // Diagonal hatching for cells estimated by a model (small-area estimates).
+    // Diagonal hatching for cells estimated by a model (small-area estimates): a dark stroke and a
+    // light one between, so that it shows on the palest class and on the darkest alike (audit E16).
     var size = 8, c = document.createElement("canvas");
     c.width = c.height = size;
     var ctx = c.getContext("2d");
-    ctx.strokeStyle = "rgba(29,36,48,0.55)";
     ctx.lineWidth = 1.5;
-    ctx.beginPath(); ctx.moveTo(0, size); ctx.lineTo(size, 0); ctx.stroke();
+    [["rgba(29,36,48,0.6)", size], ["rgba(255,255,255,0.55)", size / 2]].forEach(function (stroke) {
+      ctx.strokeStyle = stroke[0];
+      for (var k = -1; k <= 1; k++) {  // the line x + y = offset and its copies one tile away
+        var offset = stroke[1] + k * size;
+        ctx.beginPath(); ctx.moveTo(-size, offset + size); ctx.lineTo(2 * size, offset - 2 * size); ctx.stroke();
+      }
+    });
     return ctx.getImageData(0, 0, size, size);
   }
 

@@ -30,15 +30,35 @@
     document.querySelectorAll("#legend li").forEach(function (li) {
       var sw = li.querySelector(".swatch");
       var style = sw ? window.getComputedStyle(sw) : null;
+      var hatch = !!sw && sw.classList.contains("model-hatch");
       items.push({
         colour: style ? style.backgroundColor : "#999",
-        image: style && style.backgroundImage !== "none" ? style.backgroundImage : null,
+        image: style && style.backgroundImage !== "none" && !hatch ? style.backgroundImage : null,
+        hatch: hatch,
         opacity: style ? parseFloat(style.opacity) : 1,
         label: (li.querySelector(".range") || li).innerText.trim(),
         count: (li.querySelector(".count") || {innerText: ""}).innerText.trim()
       });
     });
     return items;
+  }
+
+  // The map's hatching of model estimates (assets/map.js), on a legend swatch: dark and light strokes.
+  function hatchSwatch(ctx, x, y, w, h) {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x, y, w, h);
+    ctx.clip();
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(x, y, w, h);
+    [["rgba(29,36,48,0.75)", 0], ["rgba(255,255,255,0.8)", 4]].forEach(function (stroke) {
+      ctx.strokeStyle = stroke[0];
+      ctx.lineWidth = 1.5;
+      for (var c = stroke[1] - h; c < w + h; c += 8) {
+        ctx.beginPath(); ctx.moveTo(x + c, y + h); ctx.lineTo(x + c + h, y); ctx.stroke();
+      }
+    });
+    ctx.restore();
   }
 
   function gradientStops(image) {
@@ -65,8 +85,17 @@
         foot = foot.concat(wrap(ctx, source, width - 2 * pad));
         foot.push((document.documentElement.lang === "en" ? "Data version: " : "Version des données : ") + version);
         foot.push(window.location.href);
+        // Every legend line in full (a label wraps, it is never cut), measured in the legend's font.
         var items = legendItems();
-        var legendH = 60 + items.length * 24;
+        ctx.font = "12px " + font;
+        var method = wrap(ctx, text("#legend .legend-method"), legendW);
+        var notes = [];
+        document.querySelectorAll("#legend .legend-note").forEach(function (p) {
+          notes = notes.concat(wrap(ctx, p.innerText.replace(/\s+/g, " ").trim(), legendW));
+        });
+        var lines = 0;
+        items.forEach(function (it) { it.lines = wrap(ctx, it.label, legendW - 70); lines += Math.max(it.lines.length, 1); });
+        var legendH = 60 + (method.length + notes.length) * 16 + items.length * 10 + lines * 15;
         var bodyH = Math.max(mapH, legendH);
         var height = pad + title.length * 26 + pad + bodyH + pad + foot.length * 18 + pad;
         canvas.width = width;
@@ -87,11 +116,15 @@
         ly += 22;
         ctx.font = "12px " + font;
         ctx.fillStyle = "#5b6472";
-        wrap(ctx, text("#legend .legend-method"), legendW).forEach(function (l) { ctx.fillText(l, lx, ly); ly += 16; });
+        method.forEach(function (l) { ctx.fillText(l, lx, ly); ly += 16; });
+        ctx.fillStyle = "#8a5a00";
+        notes.forEach(function (l) { ctx.fillText(l, lx, ly); ly += 16; });
         items.forEach(function (it) {
           ctx.globalAlpha = isNaN(it.opacity) ? 1 : it.opacity;
           var stops = it.image ? gradientStops(it.image) : [];
-          if (stops.length) {
+          if (it.hatch) {
+            hatchSwatch(ctx, lx, ly - 11, 20, 14);
+          } else if (stops.length) {
             var step = 20 / stops.length;
             stops.forEach(function (c, i) { ctx.fillStyle = c; ctx.fillRect(lx + i * step, ly - 11, step, 14); });
           } else {
@@ -102,10 +135,9 @@
           ctx.strokeStyle = "#888888";
           ctx.strokeRect(lx, ly - 11, 20, 14);
           ctx.fillStyle = "#1d2430";
-          var label = wrap(ctx, it.label, legendW - 70)[0] || "";
-          ctx.fillText(label, lx + 28, ly);
           ctx.fillText(it.count, lx + legendW - 30, ly);
-          ly += 24;
+          it.lines.forEach(function (l, i) { ctx.fillText(l, lx + 28, ly + 15 * i); });
+          ly += 10 + 15 * Math.max(it.lines.length, 1);
         });
         var fy = top + bodyH + pad + 13;
         ctx.font = "13px " + font;
@@ -114,7 +146,8 @@
           ctx.fillText(l, pad, fy);
           fy += 18;
         });
-        resolve({canvas: canvas, lines: title.concat(items.map(function (i) { return i.label + " " + i.count; }), foot)});
+        var legendLines = method.concat(notes, items.map(function (i) { return i.lines.join(" ") + " " + i.count; }));
+        resolve({canvas: canvas, lines: title.concat(legendLines, foot)});
       };
       img.src = mapUrl;
     });

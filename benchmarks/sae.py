@@ -5,7 +5,8 @@ Writes ``<out>/sae.md`` and ``<out>/sae.json`` (the methodology page shows the l
 
 1. Validation. For three indicators of the demonstration database (a citizens' score, the
    companies' partnership share, the mayors' Q4 share), each replicate draws a truth for every
-   EPCI from the model fitted on the database (x'β̂ + u, u ~ N(0, σ̂²ᵤ), on the real covariates),
+   EPCI from the model fitted on the database (x'β̂ + u, u ~ N(0, σ̂²ᵤ), on the real covariates;
+   on the logit scale for the shares, as the model),
    then a sample with each EPCI's real number of respondents (answers: normal scores within
    [0, 10] with the fitted unit variance, or Bernoulli), its direct estimates (mean, s²/n), and
    fits the model on them. Coverage of the 95 % intervals and RMSE against the truth, direct vs
@@ -27,6 +28,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from etl.geography import epci_natures
 from observatory.stats import sae
@@ -55,12 +57,15 @@ def replicate(direct: pd.DataFrame, cov: pd.DataFrame, fitted: pd.DataFrame, sha
     """One replicate: truth from the fitted model, a sample of the real sizes, the two estimates."""
     x = sae.design_matrix(cov).to_numpy(float)
     n = direct.set_index("territory_code")["n"].reindex(cov.index).fillna(0).to_numpy(int)
-    # The truth's mean: the regression of the database's model estimates on the covariates.
-    beta = np.linalg.lstsq(x, fitted["estimate"].to_numpy(float), rcond=None)[0]
+    # The truth's mean: the regression of the database's model estimates on the covariates, on the
+    # model's scale (the logit for shares), plus an area effect of the fitted σ²ᵤ.
+    fitted_values = fitted["estimate"].to_numpy(float)
+    if share:
+        fitted_values = logit(np.clip(fitted_values, 0.005, 0.995))
+    beta = np.linalg.lstsq(x, fitted_values, rcond=None)[0]
     sigma2 = float(fitted["sigma2_u"].iloc[0])
     theta = x @ beta + rng.normal(0, np.sqrt(sigma2), len(x))
-    low, high = sae.SHARE_BOUNDS if share else sae.SCORE_BOUNDS
-    theta = np.clip(theta, 0.01, 0.99) if share else np.clip(theta, low, high)
+    theta = expit(theta) if share else np.clip(theta, *sae.SCORE_BOUNDS)
     unit_sd = np.sqrt(np.nanmedian(fitted["smoothed_var"] * fitted["n"])) if not share else None
     rows = []
     for code, t, k in zip(cov.index, theta, n, strict=True):
@@ -135,7 +140,7 @@ def fit_times(estimates: pd.DataFrame, cov: pd.DataFrame) -> dict:
 def markdown(result: dict) -> str:
     """The results as the Markdown file."""
     lines = [
-        "# Small-area estimates (Fay–Herriot, EPCI): validation and fit time",
+        "# Small-area estimates (EPCI): validation on the model's own truth, and fit time",
         "",
         f"Measured {result['measured_at']} on {result['machine']} (`python -m benchmarks.sae`), database "
         f"`{result['db']}`. Truth drawn from the model fitted on the demonstration data, {result['replicates']} "
@@ -159,7 +164,7 @@ def markdown(result: dict) -> str:
     lines += [
         "",
         f"Fit time at load (×1, every survey, wave, measure and statistic: {sum(t['fits'].values())} fits, "
-        f"{t['rows']:,} rows): **{t['total_s']:.2f} s** in total (target ≤ 5 s).",
+        f"{t['rows']:,} rows): **{t['total_s']:.2f} s** in total.",
         "",
         "| indicator | fits | seconds |",
         "| --- | ---: | ---: |",

@@ -25,10 +25,11 @@ from observatory.i18n import colon
 from observatory.layout import shell, snippets
 from observatory.layout.legend import legend
 from observatory.pages import compare, mappage, methodology, profile, registry
+from observatory.pages import model_diagnostics as diagnostics_page
 from observatory.search import hit_label, more_results_text
 from observatory.service import Observatory
 from observatory.urlstate import language, notice_texts, view_state
-from observatory.views import mapspec, pageview
+from observatory.views import mapspec, model, model_diagnostics, pageview
 
 CONTROLS = {"type": "control", "name": ALL}
 UNREADABLE_QUERY = "Adresse illisible / unreadable address : valeurs par défaut / defaults shown"
@@ -40,6 +41,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     register_profile_callbacks(app, obs)
     register_compare_callbacks(app, obs)
     register_search_callbacks(app, obs)
+    register_diagnostics_callbacks(app, obs)
 
     @app.callback(
         Output("header", "children"),
@@ -68,6 +70,8 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
             content = methodology.layout(obs, lang)
         elif path == "/comparer":
             content, notices = compare.layout(obs, search, lang)
+        elif path == model_diagnostics.PATH:
+            content, notices = diagnostics_page.layout(obs, search, lang)
         elif path.startswith("/territoire/"):
             content = profile.layout(obs, path.split("/", 2)[2], lang)
         else:
@@ -123,7 +127,15 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         # them again, and the values actually used (a wave the new survey lacks falls back).
         return (
             up.pv.map_data,
-            legend(up.pv.view, up.pv.colours, obs.settings.min_n, lang, bool(up.frozen), show_initiatives),
+            legend(
+                up.pv.view,
+                up.pv.colours,
+                obs.settings.min_n,
+                lang,
+                bool(up.frozen),
+                show_initiatives,
+                model.diagnostics_href(up.values, up.pv.query, up.pv.measure, up.pv.statistic, lang),
+            ),
             mappage.view_title(page, up.values, lang),
             pageview.summary(up.pv, lang, obs.is_synthetic(up.values.get("survey"))),
             up.store,
@@ -326,6 +338,26 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
         fmt = "xlsx" if ctx.triggered_id == compare.COMPARE_XLSX else "csv"
         data = render(tables["estimates"], "csv") if fmt == "csv" else render_profile(tables, "xlsx")
         return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.{fmt}")
+
+
+def register_diagnostics_callbacks(app: Dash, obs: Observatory) -> None:
+    """The model diagnostics' controls: a choice writes the cell into the URL; the router draws it."""
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input({"type": diagnostics_page.CONTROL_TYPE, "name": ALL}, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def choose_cell(values, search):
+        search = _text(search)
+        names = [i["id"]["name"] for i in ctx.inputs_list[0]]
+        cell = model_diagnostics.resolve_given(obs, dict(zip(names, values, strict=True)))
+        if cell is None:
+            return no_update
+        href = model_diagnostics.cell_href(cell, language(search))
+        new = href[href.index("?") :]
+        return new if new != (search or "") else no_update
 
 
 def register_profile_callbacks(app: Dash, obs: Observatory) -> None:

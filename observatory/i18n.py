@@ -139,6 +139,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "no test against France (model estimate)",
     ),
     "sae_legend": ("Hachuré : estimation par modèle", "Hatched: model estimate"),
+    "sae_legend_method": ("estimation par modèle (petits domaines)", "model estimate (small areas)"),
+    "sae_diagnostics_link": ("Diagnostics du modèle pour cette carte", "The model's diagnostics for this map"),
     "model": ("modèle", "model"),
 }
 

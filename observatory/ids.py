@@ -39,3 +39,7 @@ MAP_IMAGE = "map-image"  # composes a PNG of the map with its title, legend, sou
 MAP_ROW = "map-row"  # carries the class map-drawing until MapLibre has drawn the map
 CONTROLS = "map-controls"
 CONTROLS_TOGGLE = "map-controls-toggle"  # folds the controls on a phone
+
+SAE_DIAGNOSTICS = "sae-diagnostics"  # the model's diagnostics page (data-* hooks: the cell, Brown's test...)
+SAE_SCATTER = "sae-diagnostics-scatter"  # its direct-against-model chart
+SAE_CV = "sae-diagnostics-cv"  # its CVs by respondent band

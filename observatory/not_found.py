@@ -13,10 +13,11 @@ from dash import Dash
 from flask import Response, request
 
 from observatory.pages import registry
+from observatory.views import model_diagnostics
 from observatory.views import profile as pv
 
 CATCH_ALL = {"/", "/<path:path>"}  # Dash's page routes (the shell for any path)
-APP_PATHS = {"/methodologie", "/comparer"}
+APP_PATHS = {"/methodologie", "/comparer", model_diagnostics.PATH}
 
 
 def known(obs, path: str) -> bool:

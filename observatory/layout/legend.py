@@ -5,22 +5,37 @@ uncertainty entries (faded = low reliability or, on a change map, not significan
 respondents). The counts add up to the number of territories: a class counts the territories
 drawn in its full colour, the faded entry those drawn faded (whatever their class), the grey entry
 the suppressed ones. Each swatch looks like what the map draws.
+
+The small-area model's map (E16) says "modèle" in the legend itself, where the map image takes
+it from: the method line, a hatched entry (every coloured EPCI is a model's), no "low reliability"
+entry (no model figure is faded), a grey entry that says why an EPCI has no model figure (no
+covariates, not too few respondents), and a link to the model's diagnostics.
 """
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from observatory import i18n
 from observatory.figures.choropleth import INITIATIVES_COLOUR, OPACITY, SUPPRESSED_COLOUR
 from observatory.views.mapview import MUTED, MapView
 
 
-def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: bool, initiatives: bool = False) -> list:
+def legend(
+    view: MapView,
+    colours: list[str],
+    min_n: int,
+    lang: str,
+    frozen: bool,
+    initiatives: bool = False,
+    diagnostics: str | None = None,
+) -> list:
     """Legend children; each class row carries ``data-class`` (and its range and counts) for tests.
 
-    With ``initiatives``, an entry for the layer of real initiatives drawn over the map.
+    With ``initiatives``, an entry for the layer of real initiatives drawn over the map; with
+    ``diagnostics`` (the model's map), a link to the model's diagnostics page at this address.
     """
+    modelled = is_model(view)
     entries = view.legend()
     counts = view.counts()
     total = max((e["count"] + e["faded"] for e in entries), default=1) or 1
@@ -66,29 +81,74 @@ def legend(view: MapView, colours: list[str], min_n: int, lang: str, frozen: boo
         className="legend-low",
         **{"data-count": str(counts["faded"])},
     )
+    suppressed_text = model_suppressed_text(view, lang) if modelled else i18n.t("suppressed_legend", lang, min_n=min_n)
     suppressed = html.Li(
         [
             html.Span(
                 className="swatch hatched", style={"background": SUPPRESSED_COLOUR, "opacity": OPACITY["suppressed"]}
             ),
-            html.Span(i18n.t("suppressed_legend", lang, min_n=min_n), className="range"),
+            html.Span(suppressed_text, className="range"),
             html.Span(str(counts["suppressed"]), className="count"),
         ],
         className="legend-suppressed",
         **{"data-count": str(counts["suppressed"])},
     )
+    extra = [_model_entry(view, lang)] if modelled else [faded]  # no model figure is faded
     return [
         html.H2(i18n.t("legend", lang), className="legend-title"),
         html.P(_method(view, lang, frozen), className="legend-method"),
         *[html.P(note, className="legend-note") for note in _notes(view, counts, lang)],
         html.Ul(rows, className="legend-classes"),
-        html.Ul([faded, suppressed, *([_initiatives_entry(lang)] if initiatives else [])], className="legend-extra"),
+        html.Ul([*extra, suppressed, *([_initiatives_entry(lang)] if initiatives else [])], className="legend-extra"),
         html.P(
             i18n.t("legend_total", lang, n=counts["total"]),
             className="legend-total",
             **{"data-total": str(counts["total"])},
         ),
+        *([_diagnostics_link(diagnostics, lang)] if diagnostics and modelled else []),
     ]
+
+
+def is_model(view: MapView) -> bool:
+    """Whether the map shows the small-area model's figures (some row marked ``model``)."""
+    return "model" in view.rows and bool(view.rows["model"].fillna(False).astype(bool).any())
+
+
+# Why an EPCI has no model figure, by status (observatory.stats.sae.STATUSES).
+MODEL_GAPS: dict[str, tuple[str, str]] = {
+    "no_covariates": ("pas de covariables", "no covariates"),
+    "no_data": ("trop peu d'EPCI avec des répondants", "too few EPCIs with respondents"),
+}
+
+
+def model_suppressed_text(view: MapView, lang: str) -> str:
+    """The grey entry of the model's map: 'sans estimation par modèle (pas de covariables)'."""
+    rows = view.rows
+    gaps = rows.loc[~rows["model"].fillna(False).astype(bool), "sae_status"] if "sae_status" in rows else []
+    why = [MODEL_GAPS[s][0 if lang == "fr" else 1] for s in MODEL_GAPS if s in set(gaps)]
+    text = i18n.t("sae_none", lang).lower() if lang == "en" else "sans estimation par modèle"
+    return f"{text} ({(' ou ' if lang == 'fr' else ' or ').join(why)})" if why else text
+
+
+def _model_entry(view: MapView, lang: str) -> html.Li:
+    """The hatched entry: every coloured EPCI is a model's estimate (the map image draws it too)."""
+    n = int(view.rows["model"].fillna(False).astype(bool).sum())
+    return html.Li(
+        [
+            html.Span(className="swatch model-hatch"),
+            html.Span(i18n.t("sae_legend", lang), className="range"),
+            html.Span(str(n), className="count"),
+        ],
+        className="legend-model",
+        **{"data-model-count": str(n)},  # not data-count: the counts of the other entries add up to the total
+    )
+
+
+def _diagnostics_link(href: str, lang: str) -> html.P:
+    return html.P(
+        dcc.Link(i18n.t("sae_diagnostics_link", lang), href=href, id="sae-diagnostics-link"),
+        className="legend-link",
+    )
 
 
 def _initiatives_entry(lang: str) -> html.Li:
@@ -108,13 +168,14 @@ def _method(view: MapView, lang: str, frozen: bool) -> str:
         unit = "" if view.statistic == "mean_score" else (" (points de %)" if lang == "fr" else " (percentage points)")
         return f"{i18n.t('change_classes', lang)}{unit} · {a} → {b}"
     unit = " (/10)" if view.statistic == "mean_score" else " (%)"
-    return i18n.t(view.method, lang) + unit + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
+    model = " · " + i18n.t("sae_legend_method", lang) if is_model(view) else ""
+    return i18n.t(view.method, lang) + unit + model + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
 
 
 def _notes(view: MapView, counts: dict[str, int], lang: str) -> list[str]:
     """Why the classes are what they are, when they are not computed on reliable cells."""
-    if "model" in view.rows and view.rows["model"].fillna(False).astype(bool).any():
-        return ["▨ " + i18n.t("sae_legend", lang)]  # every coloured cell is a model's, hatched
+    if is_model(view):
+        return []  # the hatched entry says it (an entry of the list, so that the map image has it)
     if view.breaks_basis == "none":
         return [i18n.t("no_published_cell", lang, min_n="")]
     if view.breaks_basis == "low":

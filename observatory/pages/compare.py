@@ -1,7 +1,10 @@
-"""``/comparer?territories=CODE,CODE,...&view=``: 2 to 6 territories side by side.
+"""``/comparer?territories=CODE,CODE,...&view=&method=``: 2 to 6 territories side by side.
 
 Every estimate with its CI, whether each pair differs significantly (tested), a dot plot and a
-table, comparable territories as one-click additions, and downloads.
+table, comparable territories as one-click additions, and downloads. With ``method=sae``
+("estimation sur petits domaines (modèle)"), the EPCIs show the model's estimate and interval,
+labelled "modèle" and drawn with open markers; pairs with a model side are not tested (the page
+says so). Hooks: ``#compare-method`` (``data-method``), model cells' ``data-model`` columns.
 """
 
 from __future__ import annotations
@@ -38,23 +41,28 @@ VERDICT = cmp.VERDICT
 LABEL_WRAP = 22  # characters per line of the dot plot's measure labels (a phone keeps a plot area)
 
 
-def href(keys: list[str], view: str, lang: str) -> str:
-    """The comparison URL of a list of territory keys."""
+def href(keys: list[str], view: str, lang: str, method: str = cmp.DIRECT) -> str:
+    """The comparison URL of a list of territory keys (``method`` only when it is the model)."""
     params = {"territories": ",".join(keys), "view": view}
+    if method == cmp.SAE:
+        params["method"] = cmp.SAE
     if lang == "en":
         params["lang"] = "en"
     return "/comparer?" + urlencode(params, safe=",")
 
 
-def state(obs: Observatory, search: str | None) -> tuple[list, str, list[str]]:
-    """Territories, view and notices of a comparison URL."""
+def state(obs: Observatory, search: str | None) -> tuple[list, str, list[str], str]:
+    """Territories, view, notices and estimation method of a comparison URL."""
     raw = raw_values(search)
     territories, unknown = cmp.parse_keys(obs, raw.get("territories"))
     view = raw.get("view") if raw.get("view") in cmp.VIEWS else "fragilite-citoyens"
     notices = [f"Territoire inconnu / unknown territory : « {k} »" for k in unknown]
     if raw.get("view") and raw.get("view") not in cmp.VIEWS:
         notices.append(f"Vue inconnue / unknown view : « {raw['view'][:40]} » → {view}")
-    return territories, view, notices
+    method = raw.get("method") if raw.get("method") in cmp.METHODS else cmp.DIRECT
+    if raw.get("method") and raw.get("method") not in cmp.METHODS:
+        notices.append(f"Estimation inconnue / unknown estimation : « {raw['method'][:40]} » → {method}")
+    return territories, view, notices, method
 
 
 def current(obs: Observatory, search: str | None) -> dict:
@@ -64,14 +72,14 @@ def current(obs: Observatory, search: str | None) -> dict:
     the page would only change once the new page has been computed and sent: seconds for a view
     not yet cached).
     """
-    territories, view, _notices = state(obs, search)
-    return {"keys": [cmp.key_of(t) for t in territories], "view": view, "lang": language(search)}
+    territories, view, _notices, method = state(obs, search)
+    return {"keys": [cmp.key_of(t) for t in territories], "view": view, "lang": language(search), "method": method}
 
 
 def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, list[str]]:
     """The page and its notices."""
     fr = lang == "fr"
-    territories, view, notices = state(obs, search)
+    territories, view, notices, method = state(obs, search)
     keys = [cmp.key_of(t) for t in territories]
     chips = [
         html.Li(
@@ -84,7 +92,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
                         html.Span("✕", **{"aria-hidden": "true"}),
                         html.Span(f"Retirer {t.name}" if fr else f"Remove {t.name}", className="visually-hidden"),
                     ],
-                    href=href([k for k in keys if k != cmp.key_of(t)], view, lang),
+                    href=href([k for k in keys if k != cmp.key_of(t)], view, lang, method),
                     className="remove",
                     title="Retirer" if fr else "Remove",
                 ),
@@ -96,7 +104,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
     tabs = [
         dcc.Link(
             VIEW_LABELS[v][0 if fr else 1],
-            href=href(keys, v, lang),
+            href=href(keys, v, lang, method),
             className="nav-link active" if v == view else "nav-link",
         )
         for v in cmp.VIEWS
@@ -118,7 +126,10 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
         for r in sim.itertuples():
             key = f"reg-{r.code}" if r.level == "region" else r.code
             if key not in keys:
-                links += [dcc.Link(f"+ {r.name}", href=href([*keys, key], view, lang), className="suggestion"), " "]
+                links += [
+                    dcc.Link(f"+ {r.name}", href=href([*keys, key], view, lang, method), className="suggestion"),
+                    " ",
+                ]
         if links:
             suggestions = [
                 html.P(
@@ -138,7 +149,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
             )
         )
     else:
-        body += results(obs, territories, view, lang)
+        body += results(obs, territories, view, lang, method)
     page = html.Div(
         [
             html.H1("Comparer des territoires" if fr else "Compare territories"),
@@ -146,12 +157,40 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
             add,
             *suggestions,
             html.Nav(tabs, className="nav tabs"),
+            method_choice(territories, keys, view, lang, method),
             downloads(len(territories), lang),
             *body,
         ],
         className="compare",
     )
     return page, notices
+
+
+def method_choice(territories: list, keys: list[str], view: str, lang: str, method: str) -> html.Nav:
+    """Direct estimates, or the small-area model for the EPCIs (greyed, with why, without any EPCI)."""
+    fr = lang == "fr"
+    has_epci = any(t.level == cmp.MODEL_LEVEL for t in territories)
+    labels = {cmp.DIRECT: i18n.t("direct_method", lang), cmp.SAE: i18n.t("sae_method", lang)}
+    items: list = [html.Span(i18n.t("estimation", lang) + i18n.colon(lang), className="control-label")]
+    for m in cmp.METHODS:
+        if m == cmp.SAE and not has_epci:
+            why = " — pour les EPCI (aucun ici)" if fr else " — for EPCIs (none here)"
+            items.append(html.Span(labels[m] + why, className="nav-link disabled", **{"aria-disabled": "true"}))
+            continue
+        items.append(
+            dcc.Link(
+                labels[m],
+                href=href(keys, view, lang, m),
+                className="nav-link active" if m == method else "nav-link",
+                **({"aria-current": "true"} if m == method else {}),
+            )
+        )
+    return html.Nav(
+        items,
+        id="compare-method",
+        className="nav tabs compare-method",
+        **{"aria-label": i18n.t("estimation", lang), "data-method": method},
+    )
 
 
 def downloads(count: int, lang: str) -> html.Div:
@@ -201,10 +240,11 @@ def trend_graph(obs: Observatory, territories: list, view: str, measures: list, 
     return [dcc.Graph(id="compare-trend", figure=figure, config={"displaylogo": False}, className="trend")]
 
 
-def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
+def results(obs: Observatory, territories: list, view: str, lang: str, method: str = cmp.DIRECT) -> list:
     """The dot plot, the estimates table and the pairwise table."""
     fr = lang == "fr"
-    table, pairs = cmp.compare(obs, territories, view)
+    table, pairs = cmp.compare(obs, territories, view, method)
+    by_model = {cmp.key_of(t) for t in cmp.modelled(territories, method)}
     _indicator, _survey, statistic = cmp.VIEWS[view]
     stat = statistic or "share"
     wide = table.pivot_table(
@@ -219,46 +259,116 @@ def results(obs: Observatory, territories: list, view: str, lang: str) -> list:
     order = {m: i for i, m in enumerate(table["measure"].drop_duplicates())}
     wide = wide.sort_values("measure", key=lambda s: s.map(order))
     labels = {m: ref.label(m, lang) for m in wide["measure"]}
-    series = [(cmp.key_of(t), t.name) for t in territories]
+    model_word = i18n.t("model", lang)
+    series = [(cmp.key_of(t), f"{t.name} ({model_word})" if cmp.key_of(t) in by_model else t.name) for t in territories]
     waves = obs.waves(cmp.VIEWS[view][1])
     wave = f", {waves[-1]}" if waves else ""
     title = VIEW_LABELS[view][0 if fr else 1] + wave + (" (IC à 95 %)" if fr else " (95% CI)")
-    figure = dotplot(wide, series, labels, stat, title, lang, wrap=LABEL_WRAP)
+    figure = dotplot(wide, series, labels, stat, title, lang, wrap=LABEL_WRAP, modelled=by_model)
     records = []
     for m in wide["measure"]:
         row = {"measure": labels[m]}
         for t in territories:
             r = table[(table["measure"] == m) & (table["territory_key"] == cmp.key_of(t))].iloc[0]
-            row[cmp.key_of(t)] = (
-                i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
-                if r.reliability == "suppressed"
-                else f"{i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)} [{i18n.interval(r.ci_low, r.ci_high, r.statistic, lang)}] n={int(r.n)}"
-            )
+            if cmp.key_of(t) in by_model:
+                row[cmp.key_of(t)] = model_cell(r, lang)
+            elif r.reliability == "suppressed":
+                row[cmp.key_of(t)] = i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
+            else:
+                row[cmp.key_of(t)] = (
+                    f"{i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)} "
+                    f"[{i18n.interval(r.ci_low, r.ci_high, r.statistic, lang)}] n={int(r.n)}"
+                )
         records.append(row)
     names = {cmp.key_of(t): t.name for t in territories}
+    headers = {k: f"{n} ({model_word})" if k in by_model else n for k, n in names.items()}
     cell = {"textAlign": "left", "fontFamily": "inherit", "fontSize": 13, "whiteSpace": "normal", "height": "auto"}
+    # A model's column reads apart from the direct ones: italic on a pale green (the model's colour).
+    model_style = [
+        {"if": {"column_id": k}, "fontStyle": "italic", "backgroundColor": "#eef7f3"} for k in sorted(by_model)
+    ]
     return [
+        *([model_note(territories, by_model, lang)] if by_model else []),
         dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
         *trend_graph(obs, territories, view, list(wide["measure"]), labels, lang),
         dash_table.DataTable(
             id="compare-table",
             data=records,
             columns=[{"id": "measure", "name": "Mesure" if fr else "Measure"}]
-            + [{"id": k, "name": n} for k, n in names.items()],
+            + [{"id": k, "name": n} for k, n in headers.items()],
             style_cell=cell,
+            style_data_conditional=model_style,
             style_header={"fontWeight": "600"},
             style_table={"overflowX": "auto"},  # a phone scrolls the table, not the page
         ),
-        *pairwise_section(pairs, names, labels, view, lang, cell),
+        *pairwise_section(pairs, names, labels, view, lang, cell, bool(by_model)),
     ]
 
 
+def model_cell(r, lang: str) -> str:
+    """A model estimate in the table: '6,3 / 10 [5,5 – 7,1] modèle, n=11, γ=0,26', or why there is none."""
+    if r.reliability == "suppressed" or pd.isna(r.estimate):
+        return r.status_fr if lang == "fr" else r.status_en
+    value = i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)
+    interval = i18n.interval(r.ci_low, r.ci_high, r.statistic, lang)
+    return f"{value} [{interval}] {i18n.t('model', lang)}, n={int(r.n)}, γ={i18n.number(r.gamma, 2, lang)}"
+
+
+def model_note(territories: list, by_model: set[str], lang: str) -> html.P:
+    """What the model's columns are, and that they are never tested."""
+    fr = lang == "fr"
+    names = ", ".join(t.name for t in territories if cmp.key_of(t) in by_model)
+    text = (
+        f"Estimation sur petits domaines (modèle) pour {names} : l'intervalle vient de l'erreur quadratique "
+        "moyenne du modèle et γ est la part de l'enquête dans l'estimation. Ces chiffres ne sont testés contre "
+        "aucun autre : les tests deux à deux ne portent que sur des estimations directes."
+        if fr
+        else f"Small-area estimation (model) for {names}: the interval comes from the model's mean squared error "
+        "and γ is the survey's share in the estimate. These figures are tested against none other: the pairwise "
+        "tests apply between direct estimates only."
+    )
+    return html.P(
+        text, id="compare-model-note", className="pairwise-note", **{"data-model": ",".join(sorted(by_model))}
+    )
+
+
 def pairwise_section(
-    pairs: pd.DataFrame, names: dict[str, str], labels: dict[str, str], view: str, lang: str, cell: dict
+    pairs: pd.DataFrame,
+    names: dict[str, str],
+    labels: dict[str, str],
+    view: str,
+    lang: str,
+    cell: dict,
+    model: bool = False,
 ) -> list:
-    """The heading, the multiple-testing note and the table of pairwise differences."""
+    """The heading, the multiple-testing note and the table of pairwise differences.
+
+    Without any test (every pair has a model side, or too few respondents), one sentence instead
+    of a table of "not tested" rows.
+    """
     fr = lang == "fr"
     tested = int(pairs["p_value"].notna().sum()) if len(pairs) else 0
+    model_words = (
+        (
+            " Les tests ne portent que sur des estimations directes : une paire dont un côté est une estimation "
+            "par modèle n'est pas testée, et n'entre pas dans la famille."
+        )
+        if fr
+        else " The tests apply between direct estimates only: a pair with a model estimate on either side is not "
+        "tested and is not part of the family."
+    )
+    model_words = model_words if model else ""
+    method = dcc.Link("Méthodologie" if fr else "Methodology", href="/methodologie" + ("" if fr else "?lang=en"))
+    if tested == 0:
+        none = (
+            "Aucun test sur cette page : aucune paire n'a deux estimations directes diffusées."
+            if fr
+            else "No test on this page: no pair has two published direct estimates."
+        )
+        return [
+            html.H2("Différences deux à deux" if fr else "Pairwise differences"),
+            html.P([none + model_words, " ", method], className="pairwise-note", id="compare-pairs-none"),
+        ]
     note = (
         f"Chaque ligne teste une différence (test z à 5 %). Les {tested} tests de cette page (toutes les paires "
         "× toutes les mesures de la vue) forment une seule famille : leurs p-valeurs sont ajustées par la "
@@ -268,11 +378,10 @@ def pairwise_section(
         "measure of the view) form one family: their p-values are adjusted by Holm's method, and “>” or “<” "
         "means significant after adjustment (adjusted p < 0.05)."
     )
-    method = dcc.Link("Méthodologie" if fr else "Methodology", href="/methodologie" + ("" if fr else "?lang=en"))
     unit = cmp.difference_unit(view, lang)
     return [
         html.H2("Différences deux à deux" if fr else "Pairwise differences"),
-        html.P([note, " ", method], className="pairwise-note"),
+        html.P([note + model_words, " ", method], className="pairwise-note"),
         dash_table.DataTable(
             id="compare-pairs",
             data=cmp.pair_rows(pairs, names, labels, lang),

@@ -20,6 +20,7 @@ from scipy.optimize import brentq
 REML_TOL = 1e-12  # relative change of σ²ᵤ at which Fisher scoring stops
 REML_MAX_ITER = 200
 
+
 @dataclass(frozen=True)
 class Fit:
     """A Fay–Herriot fit on m sampled areas with p covariates.
@@ -139,7 +140,11 @@ def _li_lahiri(
 
 
 def fit(
-    y: np.ndarray, var: np.ndarray, X: np.ndarray, start: float | None = None, adjust: bool = True,  # noqa: N803
+    y: np.ndarray,
+    var: np.ndarray,
+    X: np.ndarray,
+    start: float | None = None,
+    adjust: bool = True,  # noqa: N803
     tol: float = REML_TOL,
 ) -> Fit:
     """Fit the Fay–Herriot model by REML and give each area its EBLUP and MSE.

@@ -338,9 +338,17 @@ def _estimate_cell(
     n = np.nan_to_num(cell["n"], nan=0.0)
     est = cell["estimate"]
     sampled = (n >= 1) & np.isfinite(est)
-    out = {name: np.full(m, np.nan) for name in ("estimate", "mse", "ci_low", "ci_high", "gamma", "smoothed_var", "sigma2_u")}
+    out = {
+        name: np.full(m, np.nan)
+        for name in ("estimate", "mse", "ci_low", "ci_high", "gamma", "smoothed_var", "sigma2_u")
+    }
     status = np.full(m, "no_data", dtype=object)
-    extra = {"link": None, "design": None, "benchmark_group": np.full(m, None, dtype=object), "benchmark_shift": np.full(m, np.nan)}
+    extra = {
+        "link": None,
+        "design": None,
+        "benchmark_group": np.full(m, None, dtype=object),
+        "benchmark_shift": np.full(m, np.nan),
+    }
     chosen = _fit_candidates(cell, sampled, designs, is_share) if sampled.any() else None
     if chosen is None:  # too few areas, or degenerate data: no model, never a failed load
         return _finish(out, status, n, est, cell["var"], is_share, extra), {}
@@ -509,7 +517,9 @@ class _ParentFrame:
             for keys, group in rows.groupby(list(CELL_KEYS), sort=False, observed=True):
                 value = np.full(len(index), np.nan)
                 value[group["_at"].to_numpy()] = group["_value"].to_numpy()
-                dep, reg = self.values.get(keys, (np.full(len(self.dep_codes), np.nan), np.full(len(self.reg_codes), np.nan)))
+                dep, reg = self.values.get(
+                    keys, (np.full(len(self.dep_codes), np.nan), np.full(len(self.reg_codes), np.nan))
+                )
                 self.values[keys] = (value, reg) if level == "departement" else (dep, value)
 
     def benchmark(self, keys: tuple) -> tuple | None:

@@ -1,5 +1,10 @@
 """Side-by-side comparison of 2 to 6 territories of any level, with pairwise significance.
 
+With ``method=sae`` (:data:`METHODS`), an EPCI shows the small-area model's estimate and its
+interval from the MSE instead of its direct one (most EPCIs have too few respondents for a
+published direct figure), marked ``model``. The pairwise tests apply between direct cells only: a
+pair with a model side is never tested (``basis`` ``model``) and is not in Holm's family.
+
 Pure functions of the :class:`~observatory.service.Observatory`; no Dash.
 """
 
@@ -13,9 +18,13 @@ from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.stats.pairwise import adjust_family, pairwise
+from observatory.views import model
 from observatory.views.profile import Territory, resolve
 
 MAX_TERRITORIES = 6
+DIRECT, SAE = "direct", "sae"
+METHODS: tuple[str, ...] = (DIRECT, SAE)  # the survey's direct estimates; or the model's for EPCIs
+MODEL_LEVEL = "epci"  # the level the small-area model estimates
 VIEWS: dict[str, tuple[str, str, str]] = {
     # view code: (indicator, survey, statistic kept)
     "fragilite-citoyens": ("fragility", "citoyens", "mean_score"),
@@ -66,31 +75,66 @@ def overlaps(obs: Observatory, territories: list[Territory]) -> dict[frozenset, 
     return out
 
 
-def compare(obs: Observatory, territories: list[Territory], view: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def modelled(territories: list[Territory], method: str) -> list[Territory]:
+    """The territories shown with the model's estimates: the EPCIs, when ``method`` is the model."""
+    return [t for t in territories if t.level == MODEL_LEVEL] if method == SAE else []
+
+
+def compare(
+    obs: Observatory, territories: list[Territory], view: str, method: str = DIRECT
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(estimates, pairwise): one row per territory × measure, and one per pair × measure.
 
     The pairwise rows are every pair × measure of the view, in the view's measure order, then the
     pairs in the order of ``territories`` (a before b); their p-values are Holm-adjusted over
     exactly these rows (``p_holm``), and ``verdict`` is on the adjusted p-value.
+
+    With ``method`` :data:`SAE`, an EPCI's rows are the model's (``model`` true, interval from the
+    MSE, ``sae_status`` and ``gamma``); every pair with such a side is ``not_tested`` with the basis
+    ``model``, outside the family (the tests apply between direct cells only).
     """
     indicator, survey, statistic = VIEWS[view]
     waves = obs.waves(survey)
     if not waves or len(territories) < 1:
         return pd.DataFrame(), pd.DataFrame()
     wave = waves[-1]
-    estimates = {}
+    by_model = {(t.level, t.code) for t in modelled(territories, method)}
+    estimates, shown = {}, []
     for t in territories:
-        e = obs.estimate(Query(indicator, wave, survey, t.level, territories=(t.code,)))
-        e = _keep(e, statistic)
-        estimates[(t.level, t.code)] = e.assign(territory_key=key_of(t), territory_label=t.name)
-    table = pd.concat(estimates.values(), ignore_index=True)
+        label = {"territory_key": key_of(t), "territory_label": t.name}
+        if (t.level, t.code) in by_model:
+            rows = model.as_direct_rows(obs.sae(survey, wave, indicator, territories=(t.code,)))
+            shown.append(_keep(rows, statistic).assign(**label))
+            continue
+        e = _keep(obs.estimate(Query(indicator, wave, survey, t.level, territories=(t.code,))), statistic)
+        estimates[(t.level, t.code)] = e.assign(**label, model=False)
+        shown.append(estimates[(t.level, t.code)])
+    table = pd.concat(shown, ignore_index=True)
+    direct = [t for t in territories if (t.level, t.code) not in by_model]
     base = Query(indicator, wave, survey, "groups")
-    pairs = pairwise(obs.stats, base, estimates, overlaps(obs, territories), obs.settings.min_n)
+    pairs = pairwise(obs.stats, base, estimates, overlaps(obs, direct), obs.settings.min_n)
+    parts = [p for p in (pairs, model_pairs(table, territories, by_model)) if len(p)]
+    pairs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if len(pairs):
-        shown = table.set_index(["measure", "statistic"]).index
-        pairs = pairs[pairs.set_index(["measure", "statistic"]).index.isin(shown)]
+        shown_cells = table.set_index(["measure", "statistic"]).index
+        pairs = pairs[pairs.set_index(["measure", "statistic"]).index.isin(shown_cells)]
         pairs = adjust_family(in_order(pairs, table, territories))
     return table, pairs.reset_index(drop=True)
+
+
+def model_pairs(table: pd.DataFrame, territories: list[Territory], by_model: set[tuple[str, str]]) -> pd.DataFrame:
+    """The pairs with a model side, per measure: never tested (basis ``model``, no difference, no p)."""
+    cells = table[["measure", "statistic"]].drop_duplicates()
+    rows = [
+        {"territory_a": f"{a.level}:{a.code}", "territory_b": f"{b.level}:{b.code}"}
+        for i, a in enumerate(territories)
+        for b in territories[i + 1 :]
+        if (a.level, a.code) in by_model or (b.level, b.code) in by_model
+    ]
+    if not rows or cells.empty:
+        return pd.DataFrame()
+    numbers = dict.fromkeys(("difference", "se_difference", "ci_low", "ci_high", "p_value"), np.nan)
+    return cells.merge(pd.DataFrame(rows), how="cross").assign(basis="model", **numbers, verdict="not_tested")
 
 
 def in_order(pairs: pd.DataFrame, table: pd.DataFrame, territories: list[Territory]) -> pd.DataFrame:
@@ -178,6 +222,7 @@ def pair_rows(pairs: pd.DataFrame, names: dict[str, str], labels: dict[str, str]
         basis = {
             "rest_of_b": f" (vs {b} hors {a})" if fr else f" (vs {b} without {a})",
             "rest_of_a": f" ({a} hors {b})" if fr else f" ({a} without {b})",
+            "model": " (estimation par modèle : pas de test)" if fr else " (model estimate: no test)",
         }.get(p.basis, "")
         difference = ""
         if p.difference == p.difference:

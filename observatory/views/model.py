@@ -19,6 +19,7 @@ import pandas as pd
 from observatory import i18n
 from observatory.service import Observatory
 from observatory.stats import Query
+from observatory.views import model_diagnostics
 from observatory.views.mapview import MapView, build_map_view
 
 DIRECT, SAE = "direct", "sae"
@@ -32,9 +33,25 @@ def applies(values: dict[str, str]) -> bool:
     return values.get("method") == SAE and values.get("level") == SAE_LEVEL and values.get("compare") in (None, "none")
 
 
+def diagnostics_href(values: dict[str, str], query: Query, measure: str, statistic: str, lang: str) -> str | None:
+    """The model diagnostics page of a map view's cell, when the view shows the model (else None)."""
+    if not applies(values):
+        return None
+    return model_diagnostics.href(query.survey, query.wave, query.indicator, measure, statistic, lang)
+
+
 def model_table(obs: Observatory, query: Query, measure: str, statistic: str) -> pd.DataFrame:
     """The EPCI model estimates of one measure, in the columns of the direct table (and the model's)."""
-    rows = obs.sae(query.survey, query.wave, query.indicator, measure, statistic)
+    return as_direct_rows(obs.sae(query.survey, query.wave, query.indicator, measure, statistic))
+
+
+def as_direct_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :meth:`Observatory.sae` in the columns of the direct table, marked ``model``.
+
+    A model figure is "ok" (drawn and shown in full) and never tested (``not_tested``); an EPCI the
+    model cannot estimate is "suppressed", with no value anywhere. The map and the comparison page
+    both read model rows through this.
+    """
     modelled = rows["sae_status"].isin(MODEL_STATUSES).to_numpy() & rows["estimate"].notna().to_numpy()
     out = rows.assign(
         size_class=None,
