@@ -309,7 +309,10 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
                 dcc.Link(
                     search_label(h),
                     href=compare.href(
-                        [*current["keys"], registry.territory_key(h.level, h.code)], current["view"], current["lang"]
+                        [*current["keys"], registry.territory_key(h.level, h.code)],
+                        current["view"],
+                        current["lang"],
+                        current["method"],
                     ),
                     className="search-hit",
                 )
@@ -329,10 +332,12 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
         current = compare.current(obs, _text(search))
         if len(current["keys"]) < 2:
             return no_update
-        tables = comparison_tables(obs, current["keys"], current["view"])
+        tables = comparison_tables(obs, current["keys"], current["view"], current["method"])
         if ctx.triggered_id == compare.COMPARE_ZIP:
             title = f"Comparaison / comparison ({current['view']}) : {', '.join(current['keys'])}"
             filters = {"territories": current["keys"], "view": current["view"], "min_n": obs.settings.min_n}
+            if current["method"] == "sae":
+                filters["method"] = "sae"
             data = package(obs, {k: v for k, v in tables.items() if not v.empty}, title, filters)
             return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.zip")
         fmt = "xlsx" if ctx.triggered_id == compare.COMPARE_XLSX else "csv"

@@ -93,9 +93,10 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     "territory_b": ("string", "Second territoire (niveau:code) / second territory", None, None),
     "basis": (
         "string",
-        "Base du test : both, ou le reste du territoire englobant / test basis",
+        "Base du test : both, ou le reste du territoire englobant ; model : un côté est une estimation par modèle, "
+        "pas de test / test basis; model: a model estimate on one side, no test",
         None,
-        ("both", "rest_of_a", "rest_of_b"),
+        ("both", "rest_of_a", "rest_of_b", "model"),
     ),
     "difference": (
         "number",
@@ -126,9 +127,10 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     # small-area estimates (method sae)
     "method": (
         "string",
-        "Méthode : sae, estimation sur petits domaines (modèle de Fay–Herriot) / small-area estimate (model)",
+        "Méthode : sae, estimation sur petits domaines (modèle de Fay–Herriot) ; direct, estimation directe de "
+        "l'enquête (une comparaison peut mêler les deux) / small-area estimate (model), or direct survey estimate",
         None,
-        ("sae",),
+        ("direct", "sae"),
     ),
     "sae_status": (
         "string",

@@ -245,12 +245,14 @@ def render_profile(tables: dict[str, pd.DataFrame], fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str, pd.DataFrame]:
+def comparison_tables(obs: Observatory, keys: list[str], view: str, method: str = "direct") -> dict[str, pd.DataFrame]:
     """A comparison's estimates (tidy, one row per territory × measure) and pairwise tests.
 
     The pairwise rows are in the page's order (measure, then pair in the order of ``keys``), each
     with the difference a − b, its 95 % CI, the raw and the Holm-adjusted p-values (one family:
-    every pair × measure of the view) and the verdict on the adjusted p-value.
+    every pair × measure of the view) and the verdict on the adjusted p-value. With ``method``
+    "sae", the EPCIs' rows are the model's, as on the page: the estimates gain ``method`` (direct
+    or sae), ``sae_status`` and ``gamma``; their pairs are not tested (basis ``model``).
     """
     pairwise_columns = [
         *("measure", "statistic", "territory_a", "territory_b", "basis"),
@@ -259,13 +261,19 @@ def comparison_tables(obs: Observatory, keys: list[str], view: str) -> dict[str,
     territories, _unknown = comparison.parse_keys(obs, ",".join(keys))
     if view not in comparison.VIEWS:
         raise InvalidQuery("view", view, tuple(comparison.VIEWS))
-    table, pairs = comparison.compare(obs, territories, view)
+    if method not in comparison.METHODS:
+        raise InvalidQuery("method", method, comparison.METHODS)
+    table, pairs = comparison.compare(obs, territories, view, method)
     if table.empty:
         return {"estimates": table, "pairwise": pairs}
     table = table.assign(min_n=obs.settings.min_n)
     if len(pairs):
         pairs = pairs[pairwise_columns]
-    return {"estimates": table[["territory_key", *EXPORT_COLUMNS]].reset_index(drop=True), "pairwise": pairs}
+    columns = ["territory_key", *EXPORT_COLUMNS]
+    if method == "sae":
+        table = table.assign(method=table["model"].fillna(False).astype(bool).map({True: "sae", False: "direct"}))
+        columns += ["method", "sae_status", "gamma"]
+    return {"estimates": table.reindex(columns=columns).reset_index(drop=True), "pairwise": pairs}
 
 
 # --- the pages' view as an export request, and its API address -------------------------------------

@@ -16,7 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Two database builds, the naive app and a browser: 150 s on 2 cores, the largest single test. It
+# runs in the exhaustive tier (bash tests/run.sh -m exhaustive), with the benchmarks themselves.
 @pytest.mark.browser
+@pytest.mark.exhaustive
 def test_benchmark_suite_runs_in_quick_mode(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],

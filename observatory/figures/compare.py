@@ -28,8 +28,12 @@ def dotplot(
     title: str,
     lang: str,
     wrap: int | None = None,
+    modelled: set[str] | frozenset[str] = frozenset(),
 ) -> dict:
     """Markers with CI whiskers, one series per (key, name) of ``series``.
+
+    The series of ``modelled`` keys (small-area model estimates) are drawn apart: open markers and
+    paler whiskers with wider caps, so that a model's interval never reads as a survey's.
 
     Args:
         frame: one row per measure and columns estimate_<key>, ci_low_<key>, ci_high_<key>,
@@ -41,6 +45,7 @@ def dotplot(
         lang: 'fr' or 'en'.
         wrap: break measure labels into lines of at most this many characters, so that the
             labels leave the plot area most of a phone's width (None: one line each).
+        modelled: the keys whose estimates are a model's.
     """
     scale = 1.0 if statistic == "mean_score" else 100.0
     names = [labels.get(m, m) for m in frame["measure"]]
@@ -65,8 +70,9 @@ def dotplot(
                 "y": rows,
                 "marker": {
                     "color": SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                    "size": 9,
-                    "symbol": ["circle", "diamond", "square"][i % 3],
+                    "size": 10 if key in modelled else 9,
+                    "symbol": ["circle", "diamond", "square"][i % 3] + ("-open" if key in modelled else ""),
+                    **({"line": {"width": 2}} if key in modelled else {}),
                 },
                 "error_x": {
                     "type": "data",
@@ -74,7 +80,8 @@ def dotplot(
                     "array": ((hi - est) * scale).round(3).tolist(),
                     "arrayminus": ((est - lo) * scale).round(3).tolist(),
                     "thickness": 1.2,
-                    "width": 3,
+                    "width": 6 if key in modelled else 3,
+                    **({"color": SERIES_COLOURS[i % len(SERIES_COLOURS)] + "99"} if key in modelled else {}),
                 },
                 "hovertext": hover,
                 "hovertemplate": "%{hovertext}<extra></extra>",
