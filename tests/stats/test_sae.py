@@ -360,3 +360,46 @@ def test_cli_method_sae(demo_db, tmp_path, capsys):
     plain = tmp_path / "direct.csv"
     assert main([*args[:4], "--measure", "q4_oui", "--db", str(demo_db), "--out", str(plain)]) == 0
     assert "sae_status" not in pd.read_csv(plain).columns  # --method direct (the default): unchanged
+
+
+def test_stored_estimates_meet_every_departement_and_region_benchmark(demo_db):
+    """In the built database, every benchmarked group's weighted mean equals its direct target:
+    a reliable département's estimate, or the rest of a région (recomputed here from the stored
+    direct rows, independently of the model's code)."""
+    import duckdb
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        model = con.execute(
+            "SELECT s.*, t.departement_code, t.region_code, t.population, "
+            "(SELECT count(*) FROM territories c WHERE c.level = 'commune' AND c.epci_code = s.territory_code) AS communes "
+            "FROM sae_estimates s JOIN territories t ON t.level = 'epci' AND t.code = s.territory_code "
+            "WHERE s.benchmark_group IS NOT NULL AND s.measure IN ('composite', 'q4_oui', 'partner')"
+        ).df()
+        direct = con.execute(
+            "SELECT indicator, survey, wave, measure, statistic, level, territory_code, n, estimate, var FROM estimates "
+            "WHERE level IN ('departement', 'region') AND size_class IS NULL AND measure IN ('composite', 'q4_oui', 'partner')"
+        ).df()
+    assert len(model) and model["benchmark_group"].str.match(r"^[DR]").all()
+    keys = ["indicator", "survey", "wave", "measure", "statistic"]
+    checked = 0
+    for cell, rows in model.groupby(keys):
+        d = direct.set_index(keys).loc[cell]
+        ok = d[sae.reliable(d["n"], d["estimate"], d["var"])]
+        dep = ok[ok["level"] == "departement"].set_index("territory_code")["estimate"]
+        reg = ok[ok["level"] == "region"].set_index("territory_code")["estimate"]
+        weight = rows["communes"] if cell[1] == "elus" else rows["population"]
+        for group, members in rows.groupby("benchmark_group"):
+            w = weight[members.index].astype(float)
+            mean = np.average(members["estimate"], weights=w)
+            if group.startswith("D"):
+                assert mean == pytest.approx(dep[group[1:]], abs=1e-9), (cell, group)
+            else:  # the rest of the région: the région's total minus its reliable départements'
+                region = group[1:]
+                inside = rows[rows["region_code"] == region]  # every EPCI of the région is benchmarked
+                w_all = (inside["communes"] if cell[1] == "elus" else inside["population"]).astype(float)
+                covered = inside["departement_code"].isin(dep.index)
+                target = (w_all.sum() * reg[region] - (w_all[covered] * inside.loc[covered, "departement_code"].map(dep.to_dict()).astype(float)).sum()) / w_all[~covered].sum()
+                assert mean == pytest.approx(target, abs=1e-9), (cell, group)
+            checked += 1
+    assert checked > 100
+
