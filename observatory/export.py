@@ -195,7 +195,8 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     the rest of the parent), ``essentiel`` (the key findings, with their texts) and ``rangs`` (the
     ranks among peers with their 95 % interval), ``tendances`` (each wave's estimates of the trend charts with the
     change since the previous wave) and ``initiatives`` (the territory's own and the national
-    programmes, with their sources' titles and dates).
+    programmes, with their sources' titles and dates), and for an EPCI or a commune ``modele`` (the
+    EPCI's direct and small-area model estimates side by side, method ``sae``).
     """
     t = profile.resolve(obs, ref.territory_key(level, code))
     if t is None:
@@ -209,6 +210,11 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     tables["rangs"] = profile.ranks_table(shown, t)
     tables["tendances"] = _trend_table(profile.trend_blocks(obs, t), min_n)
     tables["initiatives"] = _initiative_table(*profile.initiatives(obs, t), t.code)
+    model = profile.model_comparison(obs, t)
+    if model is not None and len(model):  # an EPCI's (or a commune's EPCI's) small-area estimates
+        tables["modele"] = model.drop(columns=["status_en"]).assign(
+            block="modele", method="sae", territory_code=t.code, min_n=min_n
+        )
     return tables
 
 

@@ -129,15 +129,19 @@ def block_html(
     fr, parent = lang == "fr", pv.parent_name(t)
     series = [("territory", t.name)] + ([("parent", parent)] if parent else []) + [("france", "France")]
     _block, _indicator, surveys, statistic = next(b for b in pv.BLOCKS if b[0] == block)
+    model = pv.model_comparison(obs, t)
     out = [f"<h2>{_e(BLOCK_TITLES[block][0 if fr else 1])}</h2>"]
     for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
         survey_ranks = ranks[ranks["survey"] == survey] if len(ranks) else None
         out.append(_dotplot(table, labels, series, stat, title))
-        out.append(table_html(pv.table_view(table, labels, stat, t, obs.settings.min_n, lang, survey_ranks), title))
+        view = pv.table_view(
+            table, labels, stat, t, obs.settings.min_n, lang, survey_ranks, pv.survey_model(model, survey)
+        )
+        out.append(table_html(view, title))
     return "".join(out)
 
 
-def method_html(obs: Observatory, lang: str) -> str:
+def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
     """How the figures are made, and their sources, in a few lines."""
     fr = lang == "fr"
     text = (
@@ -161,7 +165,27 @@ def method_html(obs: Observatory, lang: str) -> str:
         "that guarantee; 'uncertain ranking' when it spans more than half the territories."
     )
     sources = i18n.t("footer_sources", lang)
-    return f"<h2>{'Méthode et sources' if fr else 'Method and sources'}</h2><p>{_e(text)}</p><p>{_e(sources)}</p>"
+    model = f"<p>{_e(MODEL_METHOD[0 if fr else 1])}</p>" if with_model else ""
+    return (
+        f"<h2>{'Méthode et sources' if fr else 'Method and sources'}</h2><p>{_e(text)}</p>{model}<p>{_e(sources)}</p>"
+    )
+
+
+MODEL_METHOD = (
+    "Colonne « modèle » : estimation sur petits domaines de l'intercommunalité (les communes ne sont pas "
+    "modélisées). Notes : modèle de Fay–Herriot ; proportions : modèle binomial logit-normal ; covariables "
+    "région, densité (linéaire ou spline, au choix de l'AIC), population et nature de l'EPCI ; la moyenne des EPCI "
+    "d'un département dont l'estimation directe est fiable lui est égale (calage). Intervalle à 95 % tiré de "
+    "l'erreur quadratique moyenne, qui compte le calage ; pas de test de significativité sur une estimation par "
+    "modèle sauf contre la France, dans la famille des tests du portrait. Validation : méthodologie de "
+    "l'observatoire et benchmarks/results/sae_offmodel.md.",
+    "'Model' column: the intercommunality's small-area estimate (communes are not modelled). Scores: "
+    "Fay–Herriot model; shares: binomial logit-normal model; covariates région, density (linear or spline, as "
+    "AIC chooses), population and EPCI nature; the EPCIs of a département whose direct estimate is reliable "
+    "average to it (benchmarking). 95% interval from the mean squared error, which counts the benchmarking; no "
+    "significance test on a model estimate but against France, within the portrait's family of tests. "
+    "Validation: the observatory's methodology and benchmarks/results/sae_offmodel.md.",
+)
 
 
 def notice_html(obs: Observatory, lang: str) -> str:
@@ -205,7 +229,7 @@ def document(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> str
         f'<div class="head"><div>{findings_html(p, t, lang)}</div></div>'
         f"<p>{_e(parents)}{' · ' if parents else ''}{_e(population)}</p>"
         f'<img class="locator" style="width:62mm" src="{figures.data_uri(locator)}" alt="{_e(t.name)}">'
-        f"{blocks}{method_html(obs, lang)}{notice_html(obs, lang)}"
+        f"{blocks}{method_html(obs, lang, pv.model_epci(t) is not None)}{notice_html(obs, lang)}"
         "</body></html>"
     )
 

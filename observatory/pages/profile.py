@@ -202,6 +202,7 @@ def indicator_sections(
     """For each block and survey: a dot plot (territory, parent, France) and a table, in a fold."""
     fr = lang == "fr"
     rows = pv.indicator_rows(obs, t) if rows is None else rows
+    model = pv.model_comparison(obs, t)
     parent_name = pv.parent_name(t)
     series = [("territory", t.name)] + ([("parent", parent_name)] if parent_name else []) + [("france", "France")]
     titles = {
@@ -219,7 +220,10 @@ def indicator_sections(
             plotted, names = _with_reference(obs, table, series, survey, lang)
             figure = figures.profile_dotplot(plotted, names, labels, stat, title, lang)
             section.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="dotplot"))
-            view = pv.table_view(table, labels, stat, t, obs.settings.min_n, lang, _survey_ranks(ranks, survey))
+            view = pv.table_view(
+                table, labels, stat, t, obs.settings.min_n, lang, _survey_ranks(ranks, survey),
+                pv.survey_model(model, survey),
+            )  # fmt: skip
             section.append(table_block(view, title))
         summary = html.Summary(html.H2(titles[block][0 if fr else 1]))
         out.append(

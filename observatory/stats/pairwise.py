@@ -104,7 +104,8 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     p, out, order = _sorted_finite(p_values)
     m = len(order)
     scaled = p[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    # Never below the raw value: p·m/m can come out one ulp under p in floating point.
+    out[order] = np.maximum(p[order], np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1]))
     return out
 
 

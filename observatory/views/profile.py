@@ -16,7 +16,7 @@ import pandas as pd
 from observatory import i18n, portrait
 from observatory import reference as ref
 from observatory.service import Observatory
-from observatory.stats import Query
+from observatory.stats import Query, sae
 from observatory.stats.engine import GROUPS_LEVEL
 from observatory.stats.pairwise import pairwise
 from observatory.views import trends
@@ -282,14 +282,20 @@ def table_view(
     min_n: int,
     lang: str,
     ranks: pd.DataFrame | None = None,
+    model: pd.DataFrame | None = None,
 ) -> TableView:
     """The texts of a :func:`comparison_table`: every value with its 95 % CI, n and reliability.
 
     A suppressed cell shows "—", and the reason is said once, above the table, with the
     configured threshold ``min_n``. With ``ranks`` (the survey's :func:`portrait.ranks`), a
-    column gives the rank among the level's reliable cells and its 95 % interval.
+    column gives the rank among the level's reliable cells and its 95 % interval. With ``model``
+    (the survey's rows of :func:`model_comparison`: an EPCI, or a commune's EPCI), a column gives
+    the small-area model's estimate and interval, labelled as the model's. When no cell of the
+    territory can be shown, its columns and its n go: the note says so first, and what the other
+    columns are (the model, the parent, France), never the parent's values beside the territory's n.
     """
     fr = lang == "fr"
+    modelled = _model_values(model, statistic, lang)
     ranked = {} if ranks is None else {(r.measure, r.statistic): r for r in ranks.itertuples()}
     among = " (parmi les partenaires)" if fr else " (among partners)"
     dash = "—"
@@ -307,6 +313,7 @@ def table_view(
                 "vs_parent": _verdict(getattr(r, "vs_parent", None), suppressed, lang),
                 "significance": _verdict(r.significance, suppressed, lang),
                 "rank": _rank_cell(ranked.get((r.measure, r.statistic)), lang),
+                "model": modelled.get((r.measure, r.statistic), dash),
                 "status": r.reliability if isinstance(r.reliability, str) else "",
             }
         )
@@ -317,6 +324,7 @@ def table_view(
         ("territory", f"{t.name} [{ci}]"),
         ("n", "n"),
         ("reliability", "Fiabilité" if fr else "Reliability"),
+        *([("model", _model_header(model, ci, lang))] if modelled else []),
         *([("parent", f"{parent} [{ci}]")] if parent and "estimate_parent" in table else []),
         ("france", f"France [{ci}]"),
         *([("vs_parent", "vs reste du territoire parent" if fr else "vs rest of the parent")] if parent else []),
@@ -334,10 +342,47 @@ def table_view(
             else []
         ),
     ]
+    note = suppressed_note(table, min_n, lang)
     if records and all(r["status"] == "suppressed" for r in records):
-        # nothing to show for the territory: its columns would repeat "—" on every row
-        columns = [c for c in columns if c[0] not in ("territory", "reliability", "vs_parent", "significance", "rank")]
-    return TableView(columns, records, suppressed_note(table, min_n, lang))
+        # nothing to show for the territory: its columns (and its n) go, and the note says what is left
+        gone = ("territory", "n", "reliability", "vs_parent", "significance", "rank")
+        columns = [c for c in columns if c[0] not in gone]
+        note = _thin_note(table, t, min_n, model if modelled else None, lang)
+    return TableView(columns, records, note)
+
+
+def _model_values(model: pd.DataFrame | None, statistic: str, lang: str) -> dict[tuple[str, str], str]:
+    """'6,1 / 10 [5,7 – 6,5]' of each (measure, statistic) the model estimates (no other)."""
+    if model is None or model.empty:
+        return {}
+    out = {}
+    for r in model.itertuples(index=False):
+        if r.sae_status in sae.MODEL_STATUSES and pd.notna(r.model_estimate):
+            lo, hi = r.model_ci_low, r.model_ci_high
+            out[(r.measure, r.statistic)] = (
+                f"{i18n.value(r.model_estimate, r.statistic, lang, lo, hi)} [{i18n.interval(lo, hi, r.statistic, lang)}]"
+            )
+    return out
+
+
+def _model_header(model: pd.DataFrame, ci: str, lang: str) -> str:
+    name = model["epci_name"].iloc[0]
+    return f"{name} — modèle [{ci}]" if lang == "fr" else f"{name} — model [{ci}]"
+
+
+def _thin_note(table: pd.DataFrame, t: Territory, min_n: int, model: pd.DataFrame | None, lang: str) -> str:
+    """What a table shows when the survey cannot estimate the territory at all."""
+    counts = ", ".join(str(v) for v in sorted(set(table["n_territory"].fillna(0).astype(int))))
+    parent = parent_name(t)
+    if lang == "fr":
+        text = f"{t.name} : trop peu de répondants pour une estimation directe (n = {counts} < {min_n}). "
+        if model is not None:
+            text += f"La colonne « modèle » est l'estimation sur petits domaines de {model['epci_name'].iloc[0]}. "
+        return text + (f"{parent} et la France sont là pour comparaison." if parent else "La France est là pour comparaison.")
+    text = f"{t.name}: too few respondents for a direct estimate (n = {counts} < {min_n}). "
+    if model is not None:
+        text += f"The 'model' column is the small-area estimate of {model['epci_name'].iloc[0]}. "
+    return text + (f"{parent} and France are shown for comparison." if parent else "France is shown for comparison.")
 
 
 def _plural(level: str, lang: str) -> str:
@@ -568,6 +613,14 @@ def model_comparison(obs: Observatory, t: Territory) -> pd.DataFrame | None:
         )
         frames.append(merged.assign(block=block, survey=survey, wave=wave, epci_code=epci[0], epci_name=epci[1]))
     return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def survey_model(model: pd.DataFrame | None, survey: str) -> pd.DataFrame | None:
+    """The rows of :func:`model_comparison` of one survey (None without the model)."""
+    if model is None or model.empty:
+        return None
+    part = model[model["survey"] == survey]
+    return part if len(part) else None
 
 
 @dataclass(frozen=True)

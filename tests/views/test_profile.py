@@ -167,11 +167,31 @@ def test_suppressed_values_are_explained_once_per_table(commune_page, demo_db):
     n = respondents(demo_db, "associations", "commune_code", "42218")
     assert n < 30  # the demo's associations in Saint-Étienne: every value suppressed
     words = texts(commune_page)
-    reasons = [w for w in words if "Effectif insuffisant" in w]
+    reasons = [w for w in words if "Effectif insuffisant" in w or "trop peu de répondants" in w]
     assert 1 <= len(reasons) <= len(tables(commune_page))
     assert any(f"n = {n} < 30" in w for w in reasons)
     for table in tables(commune_page):
         assert not any("Effectif insuffisant" in cell or "<" in cell for row in table for cell in row)
+
+
+def test_a_thin_territory_shows_its_model_not_the_parents_values_beside_its_n(obs, demo_db):
+    """E3: Creuse Sud Ouest (11 citizens): its tables carry the EPCI's model figures in a labelled
+    column, drop the territory's n, and say first what the other columns are."""
+    n = respondents(demo_db, "citoyens", "epci_code", "200067189")
+    assert 0 < n < 30
+    layout = page.layout(obs, "200067189", "fr")
+    citizens = next(t for t in tables(layout) if any("Creuse Sud Ouest — modèle" in h for h in t[0]))
+    header = citizens[0]
+    assert "n" not in header and not any(h.startswith("Creuse Sud Ouest [") for h in header)
+    column = next(i for i, h in enumerate(header) if "modèle" in h)
+    values = [row[column] for row in citizens[1:]]
+    assert sum(v != "—" for v in values) >= len(values) - 1  # the model has a figure for every cell
+    assert any(w.startswith(f"Creuse Sud Ouest : trop peu de répondants pour une estimation directe (n = ") and
+               "estimation sur petits domaines de Creuse Sud Ouest" in w and "Creuse et la France" in w
+               for w in texts(layout))  # fmt: skip
+    # A village (Vallière, 0 respondents) shows its EPCI's model, labelled with the EPCI's name.
+    village = page.layout(obs, "23257", "fr")
+    assert any(any("Communauté de communes Creuse Grand Sud — modèle" in h for h in t[0]) for t in tables(village))
 
 
 def test_partnership_kinds_say_among_partners_in_both_languages(obs):
