@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from observatory import i18n
 from observatory import reference as ref
 from observatory.stats import ranks as rank_sets
 from observatory.stats.finalize import Z95, z_test
 from observatory.stats.pairwise import benjamini_hochberg
+from observatory.stats.sae import MODEL_STATUSES
 
 RANK_DRAWS = rank_sets.DRAWS  # draws of the sampling errors for the rank sets' critical values
 RANK_SEED = rank_sets.SEED  # fixed: the same page shows the same set at every visit
@@ -58,6 +60,7 @@ class Rank:
     high: int
     peers: int
     peers_total: int | None = None
+    model: bool = False  # ranked on the small-area model's estimates (an EPCI among all EPCIs)
 
 
 def rank_interval(
@@ -124,6 +127,27 @@ def ranks(peers: pd.DataFrame, code: str, level_total: int | None = None) -> pd.
     return pd.DataFrame(out, columns=columns)
 
 
+def model_ranks(model: pd.DataFrame, code: str) -> pd.DataFrame:
+    """An EPCI's rank among every modelled EPCI, in each (survey, measure, statistic) of ``model``.
+
+    ``model``: small-area rows of the level (survey, territory_code, measure, statistic, estimate,
+    se (root MSE), sae_status). Marginal sets by Holm's step-down (:func:`rank_sets.marginal_holm`:
+    the model's errors are correlated, and Holm holds under any dependence). Columns as
+    :func:`ranks`, with ``method`` "sae".
+    """
+    columns = ["survey", "measure", "statistic", "rank", "rank_low", "rank_high", "peers", "peers_total", "method"]
+    keys = ["survey", "measure", "statistic"]
+    ok = model[model["sae_status"].isin(MODEL_STATUSES) & model["estimate"].notna() & model["se"].notna()]
+    out = []
+    for (survey, measure, statistic), group in ok.groupby(keys, sort=False, observed=True):
+        where = np.flatnonzero(group["territory_code"].to_numpy() == code)
+        if len(where) == 0:
+            continue
+        r = rank_sets.marginal_holm(group["estimate"].to_numpy(), group["se"].to_numpy(), int(where[0]))
+        out.append((survey, measure, statistic, r.rank, r.low, r.high, r.peers, r.peers, "sae"))
+    return pd.DataFrame(out, columns=columns)
+
+
 def ordinal(k: int, lang: str) -> str:
     """'1er', '2e' in French; '1st', '2nd', '3rd', '11th' in English."""
     if lang == "fr":
@@ -132,7 +156,10 @@ def ordinal(k: int, lang: str) -> str:
     return f"{k}{suffix}"
 
 
-def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str, peers_total: int | None = None) -> str:
+def rank_text(
+    rank: int, low: int, high: int, peers: int, level: str, lang: str, peers_total: int | None = None,
+    model: bool = False,
+) -> str:  # fmt: skip
     """'12e sur 101 départements (rang entre le 5e et le 24e, parmi les 24 premiers)'.
 
     The set of ranks compatible with the data at 95 %: when it spans more than half the peers,
@@ -141,6 +168,9 @@ def rank_text(rank: int, low: int, high: int, peers: int, level: str, lang: str,
     """
     fr = lang == "fr"
     plural = LEVEL_PLURALS.get(level, (level, level))[0 if fr else 1]
+    if model:  # every modelled EPCI is ranked: the peer set is named by the model, not by reliability
+        plural += " (estimations du modèle)" if fr else " (model estimates)"
+        peers_total = None
     if high - low + 1 > peers / 2:
         return (
             f"classement incertain parmi {peers} {plural} (rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)})"
@@ -204,6 +234,7 @@ class Finding:
     source: str = "direct"
     rank: Rank | None = None
     p_adjusted: float = float("nan")
+    rest: bool = False  # the reference is the rest of France or of the parent (what was tested)
 
 
 @dataclass
@@ -258,7 +289,8 @@ def _rank_of(ranked: pd.DataFrame, survey: str, measure: str, statistic: str) ->
         return None
     r = hit.iloc[0]
     total = int(r["peers_total"]) if "peers_total" in r and pd.notna(r["peers_total"]) else None
-    return Rank(int(r["rank"]), int(r["rank_low"]), int(r["rank_high"]), int(r["peers"]), total)
+    model = "method" in r and r["method"] == "sae"
+    return Rank(int(r["rank"]), int(r["rank_low"]), int(r["rank_high"]), int(r["peers"]), total, model)
 
 
 def _reference(rows: pd.DataFrame, scope: str) -> pd.DataFrame:
@@ -290,9 +322,10 @@ def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -
     if scope == "parent" and "p_value_parent" not in terr:
         terr = terr.assign(p_value_parent=np.nan)
     terr = terr.merge(_reference(rows, scope), on=["survey", "measure", "statistic"], how="left")
+    terr = _with_rest(terr, "estimate_rest" if versus == "france" else "estimate_rest_parent", p_column_of(versus))
     reliable = terr[terr["reliability"] == "ok"]
     low = int(((terr["reliability"] == "low") & terr[column].isin(["above", "below"])).sum())
-    p_column = "p_value" if versus == "france" else "p_value_parent"
+    p_column = p_column_of(versus)
     reliable = reliable[reliable[p_column].notna()]
     reliable = reliable.assign(_p=reliable[p_column].fillna(1.0)).sort_values(["_p", "measure"], kind="stable")
     out = [
@@ -315,10 +348,53 @@ def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -
             reference_high=_num(r["reference_high"]),
             source=r["source"] if "source" in r and isinstance(r["source"], str) else "direct",
             rank=_rank_of(ranked, r["survey"], r["measure"], r["statistic"]),
+            difference=_num(r["difference"]),
+            difference_low=_num(r["difference_low"]),
+            difference_high=_num(r["difference_high"]),
+            rest=bool(r["rest"]),
         )
         for _, r in reliable.iterrows()
     ]
     return out, low
+
+
+Z_UNDERFLOW = 37.5  # a |z| whose two-sided p-value is still above 0 in double precision
+
+
+def p_column_of(versus: str) -> str:
+    return "p_value" if versus == "france" else "p_value_parent"
+
+
+def _with_rest(terr: pd.DataFrame, column: str, p_column: str) -> pd.DataFrame:
+    """Where the rest's estimate is known (what the test compared with), it is the reference.
+
+    The difference's standard error is read back from the test, |d| / z(p) (the z-test of
+    :func:`observatory.stats.finalize.z_test`), and gives the difference's 95 % interval and the
+    rest's own (√(se_d² − se²)).
+    """
+    out = terr.assign(difference=np.nan, difference_low=np.nan, difference_high=np.nan, rest=False)
+    if column not in terr or p_column not in terr or not len(terr):
+        return out
+    rest = pd.to_numeric(terr[column], errors="coerce").to_numpy(float)
+    est = terr["estimate"].to_numpy(float)
+    p = pd.to_numeric(terr[p_column], errors="coerce").to_numpy(float)
+    diff = est - rest
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # −Φ⁻¹(p/2) keeps its precision for tiny p; p = 0 (|z| beyond ≈ 38 in double precision)
+        # takes z = 37.5, which overstates the standard error: the intervals err on the wide side.
+        z = np.where(p > 0, -ndtri(p / 2), Z_UNDERFLOW)
+        se_d = np.where((z > 0) & np.isfinite(z), np.abs(diff) / z, np.nan)
+    se = terr["se"].to_numpy(float) if "se" in terr else np.full(len(terr), np.nan)
+    se_rest = np.sqrt(np.clip(se_d**2 - np.nan_to_num(se) ** 2, 0, None))
+    known = np.isfinite(rest) & np.isfinite(se_d)
+    out["reference"] = np.where(known, rest, out["reference"])
+    out["reference_low"] = np.where(known, rest - Z95 * se_rest, out["reference_low"])
+    out["reference_high"] = np.where(known, rest + Z95 * se_rest, out["reference_high"])
+    out["difference"] = np.where(known, diff, np.nan)
+    out["difference_low"] = np.where(known, diff - Z95 * se_d, np.nan)
+    out["difference_high"] = np.where(known, diff + Z95 * se_d, np.nan)
+    out["rest"] = known
+    return out
 
 
 def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
@@ -585,9 +661,10 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
         )
     words = (MODEL_WORDS if f.source == "model" else DIRECTION_WORDS)[f.direction][0 if fr else 1]
     if fr:
-        words += " " + with_a("la France" if reference_name == "France" else reference_name)
+        name = "la France" if reference_name == "France" else reference_name
+        words += " " + (with_a_rest(name) if f.rest else with_a(name))
     else:
-        words += " " + reference_name
+        words += " " + (f"the rest of {reference_name}" if f.rest else reference_name)
     if f.source == "model":
         tail = (
             f"estimation du modèle sur petits domaines (n = {f.n} répondants), test z avec l'erreur du modèle"
@@ -597,13 +674,17 @@ def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
     own = _value_ci(f.estimate, f.ci_low, f.ci_high, stat, lang)
     other = _value_ci(f.reference, f.reference_low, f.reference_high, stat, lang)
     rank = (
-        f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang, f.rank.peers_total)}"
+        f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang, f.rank.peers_total, f.rank.model)}"
         if f.rank
         else ""
     )
     if not fr and rank:
         rank = rank.replace(" ; ", "; ", 1)
-    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}), {meaning(f, lang)} — {tail}{rank}."
+    gap = ""
+    if f.rest and f.difference is not None:
+        interval = i18n.signed_interval(f.difference_low, f.difference_high, stat, lang)
+        gap = f", {'écart' if fr else 'difference'} {i18n.signed(f.difference, stat, lang)} {interval}"
+    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}{gap}), {meaning(f, lang)} — {tail}{rank}."
 
 
 def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
@@ -651,6 +732,11 @@ def with_a(name: str) -> str:
         if name.startswith(word):
             return prefix + name
     return f"à {name}"
+
+
+def with_a_rest(name: str) -> str:
+    """'au reste de la France', 'au reste du département (Loire)', 'au reste de la région (Bretagne)'."""
+    return "au reste " + with_de(name)
 
 
 def reference_label(level: str, name: str, lang: str) -> str:

@@ -321,3 +321,24 @@ def test_a_model_statement_needs_a_reliable_parent_estimate_of_the_cell():
     kf = portrait.key_findings(rows, None, None, _model(["logement"], [7.0], [0.1]))
     assert not [f for f in kf.findings["france"] if f.source.startswith("model")]
     assert [f.source for f in kf.tests if f.source.startswith("model")] == ["model_unchecked"]
+
+
+def test_a_statement_names_the_rest_it_was_tested_against_with_the_difference_and_its_interval():
+    """The test compares with the rest of France (or of the parent): the statement says so, gives
+    the rest's value and the difference with its 95 % interval, read back from the test."""
+    from observatory.stats.finalize import z_test
+
+    rows = _rows()
+    est, se, rest, se_rest = 6.6, 0.15, 6.1, 0.04
+    p, _ = z_test(np.array([est - rest]), np.array([np.hypot(se, se_rest)]))
+    cell = rows["measure"].eq("emploi") & rows["scope"].eq("territory")
+    rows.loc[cell, ["estimate", "se", "p_value", "estimate_rest"]] = [est, se, p[0], rest]
+    kf = portrait.key_findings(rows, None, None)
+    f = next(f for f in kf.findings["france"] if f.measure == "emploi")
+    se_d = np.hypot(se, se_rest)
+    assert f.rest and f.reference == pytest.approx(rest)
+    assert (f.difference_low, f.difference_high) == pytest.approx((0.5 - 1.959964 * se_d, 0.5 + 1.959964 * se_d), abs=1e-5)
+    assert (f.reference_low, f.reference_high) == pytest.approx((rest - 1.959964 * se_rest, rest + 1.959964 * se_rest), abs=1e-5)
+    text = portrait.finding_text(f, "France", "departement", "fr")
+    assert "supérieur au reste de la France (6,1 / 10" in text and "écart +0,50 [" in text
+    assert "higher than the rest of France" in portrait.finding_text(f, "France", "departement", "en")

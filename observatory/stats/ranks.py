@@ -17,6 +17,12 @@ which is what a table of several ranks needs. A parametric bootstrap of the simu
 
 Port of csranks' ``csranks_marg`` and ``csranks_simul`` (two-sided, step-down), pure numpy; the
 draws come from a fixed seed, so that a page gives the same set at every visit.
+
+For a large peer set (an EPCI among the 1,248 modelled EPCIs) :func:`marginal_holm` takes Holm's
+step-down over the p − 1 differences instead of simulated critical values: valid under any
+dependence (so also for model estimates, whose errors are correlated through the regression),
+deterministic, O(p log p), and nearly as sharp when p is large (Bonferroni's 3.9–4.0 against the
+simulated maximum's 3.8 for p = 1,248).
 """
 
 from __future__ import annotations
@@ -69,6 +75,35 @@ def marginal(estimates, ses, target: int, draws: int = DRAWS, seed: int = SEED, 
             break
         rejected |= new
         active &= ~new
+    higher = int((rejected & (t > 0)).sum())
+    lower = int((rejected & (t < 0)).sum())
+    return RankSet(rank, 1 + higher, p - lower, p)
+
+
+def marginal_holm(estimates, ses, target: int, level: float = LEVEL) -> RankSet:
+    """The marginal confidence set of ``estimates[target]``'s rank by Holm's step-down.
+
+    Each difference θ̂ⱼ − θ̂ᵢ gets its two-sided p-value against σᵢⱼ = √(seᵢ² + seⱼ²); peer j is
+    surely above (or below) when its Holm-adjusted p-value is below 1 − ``level``.
+    """
+    from scipy.special import ndtr
+
+    est = np.asarray(estimates, float)
+    se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
+    p = len(est)
+    rank = 1 + int((est > est[target]).sum())
+    others = np.flatnonzero(np.arange(p) != target)
+    if len(others) == 0:
+        return RankSet(1, 1, 1, 1)
+    sigma = np.sqrt(se[others] ** 2 + se[target] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(sigma > 0, (est[others] - est[target]) / sigma, np.sign(est[others] - est[target]) * np.inf)
+    pvalues = 2 * ndtr(-np.abs(np.nan_to_num(t)))
+    order = np.argsort(pvalues, kind="stable")
+    m = len(order)
+    adjusted = np.maximum.accumulate(np.minimum(1.0, pvalues[order] * (m - np.arange(m))))
+    rejected = np.zeros(m, dtype=bool)
+    rejected[order] = adjusted < 1 - level
     higher = int((rejected & (t > 0)).sum())
     lower = int((rejected & (t < 0)).sum())
     return RankSet(rank, 1 + higher, p - lower, p)

@@ -165,6 +165,7 @@ def indicator_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
                 by_scope["territory"] = terr.assign(
                     vs_parent=stored["vs_parent"].reindex(keys).fillna("not_tested").to_numpy(),
                     p_value_parent=stored["p_value_parent"].reindex(keys).to_numpy(),
+                    estimate_rest_parent=stored["estimate_rest_parent"].reindex(keys).to_numpy(),
                 )
             elif parent:
                 by_scope["territory"] = with_parent_test(
@@ -397,10 +398,11 @@ def _rank_cell(r: object, lang: str) -> str:
     if r is None:
         return "—"
     o = portrait.ordinal
+    model = (" (modèle)" if lang == "fr" else " (model)") if getattr(r, "method", "direct") == "sae" else ""
     if r.rank_high - r.rank_low + 1 > r.peers / 2:
         word = "incertain" if lang == "fr" else "uncertain"
-        return f"{word} ({o(r.rank_low, lang)} – {o(r.rank_high, lang)}) / {r.peers}"
-    return f"{o(r.rank, lang)} / {r.peers} [{o(r.rank_low, lang)} – {o(r.rank_high, lang)}]"
+        return f"{word} ({o(r.rank_low, lang)} – {o(r.rank_high, lang)}) / {r.peers}{model}"
+    return f"{o(r.rank, lang)} / {r.peers} [{o(r.rank_low, lang)} – {o(r.rank_high, lang)}]{model}"
 
 
 def suppressed_note(table: pd.DataFrame, min_n: int, lang: str) -> str | None:
@@ -537,6 +539,17 @@ def peer_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def model_peer_rows(obs: Observatory) -> pd.DataFrame | None:
+    """Every EPCI's small-area rows of the blocks' cells at the latest wave (the model ranks' peers)."""
+    if not hasattr(obs, "sae"):
+        return None
+    frames = []
+    for _block, indicator, survey, statistic in _blocks(obs):
+        model = _keep(obs.sae(survey, obs.waves(survey)[-1], indicator), statistic)
+        frames.append(model[["survey", "territory_code", "measure", "statistic", "estimate", "se", "sae_status"]])
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def change_rows(obs: Observatory, t: Territory) -> pd.DataFrame | None:
     """The territory's change since the previous wave of each survey, for each block's cells."""
     frames = []
@@ -655,6 +668,14 @@ def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None
     """The key findings and ranks of a territory (``rows``: its :func:`indicator_rows`, if read)."""
     rows = indicator_rows(obs, t) if rows is None else rows
     ranked = portrait.ranks(peer_rows(obs, t), t.code, len(obs.territories(t.level)))
+    if t.level == "epci":  # ranked among every EPCI by the model where its direct cell is not ranked
+        modelled = model_peer_rows(obs)
+        if modelled is not None:
+            extra = portrait.model_ranks(modelled, t.code)
+            keys = ["survey", "measure", "statistic"]
+            seen = set(map(tuple, ranked[keys].to_numpy())) if len(ranked) else set()
+            extra = extra[[tuple(k) not in seen for k in extra[keys].to_numpy()]]
+            ranked = pd.concat([ranked.assign(method="direct"), extra], ignore_index=True) if len(extra) else ranked
     findings = portrait.key_findings(rows, change_rows(obs, t), ranked, model_rows(obs, t, rows))
     return Portrait(findings, ranked)
 

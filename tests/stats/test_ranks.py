@@ -102,3 +102,30 @@ def test_the_set_always_holds_the_estimated_rank_and_is_stable():
     for k in range(50):
         m = ranks.marginal(est, se, k)
         assert sim[k].low <= m.low and sim[k].high >= m.high
+
+
+def test_holm_marginal_sets_cover_the_true_rank_under_dependence():
+    """Holm's marginal sets (the EPCIs' model ranks) on a known truth with correlated errors, as a
+    model's are (a shared regression error): the worst territory covered ≥ 95 % of the time."""
+    rng = np.random.default_rng(7)
+    p, reps = 60, 300
+    truth = np.sort(rng.normal(0, 1, p))[::-1]
+    se = rng.uniform(0.2, 0.8, p)
+    true_rank = 1 + (truth[None, :] > truth[:, None]).sum(axis=1)
+    covered = np.zeros(p)
+    for _ in range(reps):
+        shared = rng.normal(0, 0.3)  # one error common to every estimate (correlated errors)
+        est = truth + shared + rng.normal(0, se)
+        for k in range(p):
+            r = ranks.marginal_holm(est, se, k)
+            covered[k] += r.low <= true_rank[k] <= r.high
+    assert covered.min() / reps >= 0.95, covered.min() / reps
+
+
+def test_holm_marginal_set_is_at_least_as_wide_as_the_simulated_one():
+    rng = np.random.default_rng(3)
+    est, se = rng.normal(0, 1, 80), rng.uniform(0.1, 0.5, 80)
+    for k in (0, 17, 79):
+        holm_set, simulated = ranks.marginal_holm(est, se, k), ranks.marginal(est, se, k)
+        assert holm_set.rank == simulated.rank
+        assert holm_set.low <= simulated.low + 1 and holm_set.high >= simulated.high - 1
