@@ -14,7 +14,9 @@ Every answer is bounded, like Datasette's. JSON holds at most ``OBSERVATORY_API_
 larger table comes in pages (``page_size``, ``page``), each naming the whole table's ``total``
 and the ``next`` page's URL (also in a ``Link`` header). CSV, the bulk download, streams the whole
 table in chunks; Parquet and ZIP give it whole; XLSX, slow to write, holds at most the same rows as
-JSON. Any format but ZIP can be paged. A request's DuckDB work stops at
+JSON. Any format but ZIP can be paged; so is the list of territories (a level's, or a search's
+matches). ``next`` and ``Link`` are absolute URLs: on ``OBSERVATORY_PUBLIC_URL`` when set, else
+on the request's own scheme and host. A request's DuckDB work stops at
 ``OBSERVATORY_API_TIME_LIMIT`` seconds. Past a bound the answer is HTTP 400 saying how to ask for
 less, never a 500.
 
@@ -59,7 +61,16 @@ from observatory.export import (
     unknown_territories,
 )
 from observatory.openapi import API_LEVELS, spec
-from observatory.paging import EXCEL_MAX_ROWS, Page, csv_chunks, page_table, rows_per_measure
+from observatory.paging import (
+    EXCEL_MAX_ROWS,
+    SEARCH_PAGE_SIZE,
+    Page,
+    csv_chunks,
+    page_table,
+    records,
+    rows_per_measure,
+    territory_list,
+)
 from observatory.service import Observatory
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
@@ -83,6 +94,7 @@ CACHE_SECONDS = 300
 TIMESTAMPED_FORMATS = {"xlsx", "zip"}  # their bytes record the time they were written
 HEAVY_FORMATS = {"xlsx", "zip", "parquet"}  # written whole in memory (XLSX: about 4,000 rows a second)
 MAX_PAGE = 10_000_000
+TERRITORY_PARAMS = {"q", "level", "page", "page_size", "limit"}  # limit: page_size's former name
 
 
 class BadParameter(ValueError):
@@ -128,14 +140,18 @@ def _format() -> str:
     return fmt
 
 
-def _request(indicator: str) -> ExportRequest:
-    allowed = COMMON_PARAMS | {MEASURE_PARAM[indicator]}
-    lists = {MEASURE_PARAM[indicator], "territory"}  # the parameters that take several values
+def _check_names(allowed: set[str], lists: set[str] | frozenset[str] = frozenset()) -> None:
+    """Every parameter is known, and given once unless it takes several values (``lists``)."""
     for name in request.args:
         if name not in allowed:
             raise BadParameter(name, request.args.get(name), sorted(allowed))
         if name not in lists and len(request.args.getlist(name)) > 1:  # which one would count?
             raise BadParameter(name, ",".join(request.args.getlist(name)), "one value (given more than once)")
+
+
+def _request(indicator: str) -> ExportRequest:
+    # measures and territory codes: the parameters that take several values
+    _check_names(COMMON_PARAMS | {MEASURE_PARAM[indicator]}, {MEASURE_PARAM[indicator], "territory"})
     level = request.args.get("level", "departement")
     if level not in API_LEVELS:
         raise BadParameter("level", level, API_LEVELS)
@@ -215,13 +231,37 @@ def _table_response(
         raise BadParameter("page", page.number, f"an integer from 1 to {page.last} (pages of {page.size} rows)")
     _check_xlsx(fmt, min(page.size, total - page.offset), obs.settings.api_max_rows)
     table = page_table(obs, req, page, counts)
-    following = _page_url(page.number + 1) if page.has_next else None
+    following = _next_url(obs, page)
     if fmt == "json":
         body = json.loads(render(table, "json"))  # the export's JSON (rows, count), with the page's links
         body.update(total=total, truncated=page.has_next, next=following)
         resp = Response(json.dumps(body, ensure_ascii=False), mimetype=mimetype)
     else:
         resp = Response(render(table, fmt, dialect), mimetype=mimetype)
+    return _with_link(resp, following)
+
+
+def _territories_response(obs: Observatory, q: str | None, level: str | None, paging: tuple[int, int]) -> Response:
+    """A page of the territories: a search's matches best first, or a level's by code."""
+    frame = territory_list(obs, q, level)
+    page = Page(*paging, len(frame))
+    if page.number > page.last:
+        raise BadParameter("page", page.number, f"an integer from 1 to {page.last} (pages of {page.size} rows)")
+    rows = records(frame.iloc[page.offset : page.offset + page.size])
+    following = _next_url(obs, page)
+    body = {"rows": rows, "count": len(rows), "total": page.total, "truncated": page.has_next, "next": following}
+    return _with_link(jsonify(body), following)
+
+
+def _territory_page_size(search: bool, max_rows: int) -> int:
+    """Rows per page of territories: 20 for a search (the best matches), a whole page for a level."""
+    if "limit" in request.args and "page_size" in request.args:
+        raise BadParameter("limit", request.args["limit"], "page_size or limit (its former name), not both")
+    name = "limit" if "limit" in request.args else "page_size"
+    return _int(name, SEARCH_PAGE_SIZE if search else max_rows, 1, max_rows)
+
+
+def _with_link(resp: Response, following: str | None) -> Response:
     if following:
         resp.headers["Link"] = f'<{following}>; rel="next"'
     return resp
@@ -244,15 +284,29 @@ def _heavy(req: ExportRequest, fmt: str) -> bool:
     return fmt in HEAVY_FORMATS or (req.level == "commune" and not req.territories)
 
 
-def _page_url(number: int) -> str:
-    """This request's URL for another page (every other parameter kept, in its order)."""
+def _public_base(obs: Observatory) -> str:
+    """The site's address the links of an answer start with ('https://observatoire.example.org').
+
+    OBSERVATORY_PUBLIC_URL when set; else the request's own scheme, host and mount point, as the
+    WSGI server gives them: behind the reference proxy, nginx passes the Host and gunicorn takes
+    the scheme from X-Forwarded-Proto for the proxy's address only (``forwarded_allow_ips``).
+    """
+    return obs.settings.public_url or request.url_root.rstrip("/")
+
+
+def _next_url(obs: Observatory, page: Page) -> str | None:
+    """The absolute URL of the page after ``page`` (every other parameter kept, in its order)."""
+    if not page.has_next:
+        return None
     params = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
-    return f"{request.script_root}{request.path}?{urlencode([*params, ('page', str(number))])}"
+    return f"{_public_base(obs)}{request.path}?{urlencode([*params, ('page', str(page.number + 1))])}"
 
 
 def _etag(obs: Observatory) -> str:
+    # The base URL too: the links in the answer start with it.
     key = (
-        f"{obs.db.version}|{request.path}|{sorted(request.args.items(multi=True))}|{request.headers.get('Accept', '')}"
+        f"{obs.db.version}|{_public_base(obs)}|{request.path}|{sorted(request.args.items(multi=True))}"
+        f"|{request.headers.get('Accept', '')}"
     )
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
@@ -352,40 +406,15 @@ def blueprint(obs: Observatory) -> Blueprint:
 
     @bp.route("/territories")
     def territories():
-        for name in request.args:
-            if name not in {"q", "level", "limit"}:
-                raise BadParameter(name, request.args.get(name), ["q", "level", "limit"])
-        limit = _int("limit", 20, 1, 500)
+        _check_names(TERRITORY_PARAMS)
         level = request.args.get("level")
         if level is not None and level not in ref.LEVEL_CODES:
             raise BadParameter("level", level, ref.LEVEL_CODES)
         q = request.args.get("q")
         if q is not None and len(q) > MAX_QUERY:
             raise BadParameter("q", q, f"at most {MAX_QUERY} characters")
-
-        def build() -> Response:
-            if q:
-                hits = [h for h in obs.search(q, limit=limit * 4) if level is None or h.level == level][:limit]
-                rows = [
-                    {"level": h.level, "code": h.code, "name": h.name, "parent": h.parent, "population": h.population}
-                    for h in hits
-                ]
-            else:
-                frame = obs.territories(level or "region").head(limit)
-                cols = [
-                    "level",
-                    "code",
-                    "name",
-                    "region_code",
-                    "departement_code",
-                    "epci_code",
-                    "population",
-                    "area_km2",
-                ]
-                rows = frame[cols].astype(object).where(frame[cols].notna(), None).to_dict("records")
-            return jsonify({"rows": rows, "count": len(rows)})
-
-        return _cached(obs, build)
+        paging = (_int("page", 1, 1, MAX_PAGE), _territory_page_size(bool(q), obs.settings.api_max_rows))
+        return _cached(obs, lambda: _territories_response(obs, q or None, level, paging))
 
     @bp.route("/domains")
     def domains():

@@ -35,6 +35,11 @@ MEDIA_TYPES = {
 }
 FILE_FORMATS: tuple[str, ...] = (*FORMATS, "zip")  # zip: CSV + Frictionless datapackage.json
 DEFAULT_SURVEY = {"fragility": "citoyens", "partnerships": "entreprises", "mayors": "elus", "innovation": "citoyens"}
+# The surveys that ask each indicator's questions, as the pages and profiles offer them (the mayors
+# were not asked the fragility questions: their table would be all n = 0).
+INDICATOR_SURVEYS: dict[str, tuple[str, ...]] = {
+    indicator: surveys for _block, indicator, surveys, _statistic in profile.BLOCKS
+}
 CHANGE_EXPORT_COLUMNS: tuple[str, ...] = (*CHANGE_COLUMNS[:6], "min_n", *CHANGE_COLUMNS[6:])
 METHODS: tuple[str, ...] = ("direct", "sae")  # sae: small-area (Fay–Herriot) estimates, EPCI level only
 SAE_LEVEL = "epci"
@@ -90,9 +95,12 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     if req.indicator not in MEASURES:
         raise InvalidQuery("indicator", req.indicator, tuple(MEASURES))
     survey = req.survey if req.survey is not None else DEFAULT_SURVEY[req.indicator]  # "" is not "default"
+    surveys = INDICATOR_SURVEYS[req.indicator]
+    if survey not in surveys:
+        raise InvalidQuery("survey", survey, surveys)
     waves = obs.waves(survey)
     if not waves:
-        raise InvalidQuery("survey", survey, tuple(obs.datasets()["survey"].unique()))
+        raise InvalidQuery("survey", survey, tuple(s for s in surveys if obs.waves(s)))
     if req.wave_to is not None and req.wave_to not in waves:
         raise InvalidQuery("wave_to", req.wave_to, tuple(waves))
     default = (waves[0] if waves[0] != req.wave_to else waves[-1]) if req.wave_to is not None else waves[-1]

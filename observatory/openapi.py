@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from observatory import reference as ref
 from observatory.config import get_settings
-from observatory.export import MEDIA_TYPES
-from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL, SURVEYS_OF
+from observatory.export import INDICATOR_SURVEYS, MEDIA_TYPES
+from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL
 from observatory.stats.measures import MEASURES, STATISTICS
 
 API_LEVELS = tuple(level for level in ALL_LEVELS if level != GROUPS_LEVEL)
@@ -26,15 +26,15 @@ def _param(name: str, schema: dict, description: str, multi: bool = False) -> di
 PAGING = (
     "JSON answers hold at most {cap} rows (OBSERVATORY_API_MAX_ROWS): a larger table comes in pages, "
     "in a stable order (measure, statistic, territory code); follow 'next' (or the Link header, "
-    'rel="next") until it is null. CSV is the bulk download: without page or page_size it streams the '
-    "whole table. Parquet and ZIP give the whole table too; XLSX up to {cap} rows. Any format but ZIP "
+    'rel="next"), an absolute URL, until it is null. CSV is the bulk download: without page or '
+    "page_size it streams the whole table. Parquet and ZIP give the whole table too; XLSX up to {cap} rows. Any format but ZIP "
     "can be paged. A request's DuckDB work is limited to {seconds:g} s (OBSERVATORY_API_TIME_LIMIT). "
     "Past a bound the answer is HTTP 400 saying how to ask for less (filter, page, or use CSV)."
 )
 
 
 def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: float) -> dict:
-    surveys = list(SURVEYS_OF[indicator])
+    surveys = list(INDICATOR_SURVEYS[indicator])
     year = {"type": "integer", "minimum": 1990, "maximum": 2100}
     params = [
         _param("wave", year, "Survey wave (year); default: the latest. With wave_to: the first wave of the change."),
@@ -45,7 +45,11 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
             "Second wave: the table becomes the change from wave_from (default: the first wave) to wave_to, "
             "with its standard error (independent samples), 95 % CI and z-test.",
         ),
-        _param("survey", {"type": "string", "enum": surveys}, "Survey (type of actor)."),
+        _param(
+            "survey",
+            {"type": "string", "enum": surveys},
+            "Survey (type of actor): one of those asked the indicator's questions; any other: HTTP 400.",
+        ),
         _param("level", {"type": "string", "enum": LEVELS, "default": "departement"}, "Territorial level."),
         _param(
             measure_param,
@@ -100,12 +104,7 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
             "responses": {
                 "200": {
                     "description": "The tidy table, or a page of it (suppressed cells have no value).",
-                    "headers": {
-                        "Link": {
-                            "description": 'The next page, when there is one: <URL>; rel="next".',
-                            "schema": {"type": "string"},
-                        }
-                    },
+                    "headers": {"Link": LINK_HEADER},
                     "content": content,
                 },
                 "304": {"description": "Not modified (ETag)."},
@@ -126,13 +125,27 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
     }
 
 
-def _json_path(summary: str, params: list | None = None) -> dict:
+LINK_HEADER = {
+    "description": 'The next page, when there is one: <URL>; rel="next" (an absolute URL, on '
+    "OBSERVATORY_PUBLIC_URL when the server sets it).",
+    "schema": {"type": "string"},
+}
+
+
+def _json_path(summary: str, params: list | None = None, schema: str | None = None) -> dict:
+    ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+    if schema:
+        ok = {
+            "description": "A page of the list.",
+            "headers": {"Link": LINK_HEADER},
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        }
     return {
         "get": {
             "summary": summary,
             "parameters": params or [],
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "200": ok,
                 "304": {"description": "Not modified (ETag)."},
                 "400": {
                     "description": "Invalid parameter.",
@@ -141,6 +154,46 @@ def _json_path(summary: str, params: list | None = None) -> dict:
             },
         }
     }
+
+
+def _territories_path(max_rows: int) -> dict:
+    page_size = {"type": "integer", "minimum": 1, "maximum": max_rows}
+    path = _json_path(
+        "Search or list territories",
+        [
+            _param(
+                "q",
+                {"type": "string", "maxLength": 80},
+                "Name (small words and accents optional; CC, CA, CU, ME, st, ste understood; 'Lyon 3e' for an "
+                "arrondissement's commune), INSEE code, 'reg-' and a région's code, EPCI SIREN or postal code. "
+                "Without q: every territory of the level, by code.",
+            ),
+            _param(
+                "level",
+                {"type": "string", "enum": list(ref.LEVEL_CODES)},
+                "Level (without q, default: region; with q, default: every level).",
+            ),
+            _param(
+                "page_size",
+                page_size,
+                f"Rows per page (default: 20 with q, the best matches; {max_rows} without).",
+            ),
+            _param(
+                "page",
+                {"type": "integer", "minimum": 1, "maximum": 10_000_000, "default": 1},
+                "Page number, from 1; past the last page: HTTP 400.",
+            ),
+            {**_param("limit", page_size, "page_size's former name (not with page_size)."), "deprecated": True},
+        ],
+        schema="TerritoryList",
+    )
+    path["get"]["description"] = (
+        f"Pages of at most {max_rows} rows, like the tables: total, truncated and next (an absolute URL, "
+        "also in the Link header) say what follows, so that every level, communes included, can be listed. "
+        "Search rows: level, code, name, parent, population; level rows: level, code, name, region_code, "
+        "departement_code, epci_code, population, area_km2."
+    )
+    return path
 
 
 def spec() -> dict:
@@ -184,14 +237,7 @@ def spec() -> dict:
             "/api/v1/partnerships": _table_path("partnerships", "kind", cap, seconds),
             "/api/v1/mayors": _table_path("mayors", "measure", cap, seconds),
             "/api/v1/innovation": _table_path("innovation", "measure", cap, seconds),
-            "/api/v1/territories": _json_path(
-                "Search or list territories",
-                [
-                    _param("q", {"type": "string", "maxLength": 80}, "Name, INSEE code or postal code."),
-                    _param("level", {"type": "string", "enum": list(ref.LEVEL_CODES)}, "Level."),
-                    _param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Maximum rows."),
-                ],
-            ),
+            "/api/v1/territories": _territories_path(cap),
             "/api/v1/domains": _json_path("The 16 fragility domains"),
             "/api/v1/waves": _json_path("Loaded waves by survey"),
             "/api/v1/meta": _json_path("Data version, synthetic or not, sources"),
@@ -204,6 +250,17 @@ def spec() -> dict:
                         "rows": {"type": "array", "items": row},
                         "count": {"type": "integer", "description": "Rows in this page."},
                         "total": {"type": "integer", "description": "Rows in the whole table."},
+                        "truncated": {"type": "boolean", "description": "Whether rows follow this page."},
+                        "next": {"type": ["string", "null"], "description": "The next page's URL; null on the last."},
+                    },
+                    "required": ["rows", "count", "total", "truncated", "next"],
+                },
+                "TerritoryList": {
+                    "type": "object",
+                    "properties": {
+                        "rows": {"type": "array", "items": {"type": "object", "required": ["level", "code", "name"]}},
+                        "count": {"type": "integer", "description": "Rows in this page."},
+                        "total": {"type": "integer", "description": "Territories listed or matched in all."},
                         "truncated": {"type": "boolean", "description": "Whether rows follow this page."},
                         "next": {"type": ["string", "null"], "description": "The next page's URL; null on the last."},
                     },

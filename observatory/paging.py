@@ -5,6 +5,8 @@ territory code, and gives every territory of the level a row (n = 0 when nobody 
 number of rows of each measure is known before computing anything, and a page of rows needs only
 the one or two measures it overlaps: the first page of the communes table (1.4 million rows over
 21 measures) computes one measure, not 21. CSV is streamed in chunks instead of being paged.
+
+The territories are listed in pages too: a level's by code, or a search's matches best first.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from observatory.stats.measures import MEASURES, STATISTICS
 EXCEL_MAX_ROWS = 1_048_575
 # Rows per streamed CSV chunk: a few MB, written in a fraction of a second.
 CSV_CHUNK_ROWS = 20_000
+# A search's first page: the best matches, as the search box shows them (a level's: a whole page).
+SEARCH_PAGE_SIZE = 20
+# More than France's territories (about 36,300): a search's every match.
+ALL_MATCHES = 100_000
+TERRITORY_COLUMNS: tuple[str, ...] = (
+    "level", "code", "name", "region_code", "departement_code", "epci_code", "population", "area_km2",
+)  # fmt: skip
+SEARCH_COLUMNS: tuple[str, ...] = ("level", "code", "name", "parent", "population")
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,23 @@ def page_table(obs: Observatory, req: ExportRequest, page: Page, counts: list[tu
     measures = tuple(spanned) or tuple(m for m, _n in counts[:1]) or None
     table = export_table(obs, dataclasses.replace(req, measures=measures))
     return table.iloc[start - before : stop - before].reset_index(drop=True)
+
+
+def territory_list(obs: Observatory, q: str | None, level: str | None) -> pd.DataFrame:
+    """The territories ``/territories`` lists, in a stable order.
+
+    The matches of ``q`` best first (at ``level`` if given), or every territory of ``level``
+    (default: the régions) by code.
+    """
+    if q:
+        hits = [h for h in obs.search_with_total(q, limit=ALL_MATCHES).hits if level is None or h.level == level]
+        return pd.DataFrame([dataclasses.astuple(h) for h in hits], columns=list(SEARCH_COLUMNS))
+    return obs.territories(level or "region")[list(TERRITORY_COLUMNS)]
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as JSON-ready dicts (a missing value as None)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def csv_chunks(table: pd.DataFrame, dialect: str = "plain", rows: int = CSV_CHUNK_ROWS) -> Iterator[bytes]:

@@ -33,8 +33,10 @@ HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
     "transfer-encoding", "upgrade",
 }  # fmt: skip
-# The request headers that may change an answer; the replay sends these and no others.
-REPLAYED_HEADERS = ("Accept", "Content-Type", "If-None-Match")
+# The request headers that may change an answer; the replay sends these and no others. Host: the
+# API's next links are absolute, on the request's host when OBSERVATORY_PUBLIC_URL is unset, and
+# every replica gets the proxy's (nginx: proxy_set_header Host $host).
+REPLAYED_HEADERS = ("Accept", "Content-Type", "If-None-Match", "Host")
 CHUNK = 64 * 1024
 
 

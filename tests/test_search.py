@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from observatory.search import Hit, TerritoryIndex, hit_label, more_results_text
+from observatory.search import Hit, Query, TerritoryIndex, hit_label, more_results_text, normalise
 
 NNBSP = "\u202f"  # the French thousands separator
 NBSP = "\u00a0"  # a typographic space
@@ -162,3 +162,80 @@ def test_the_api_names_communes_with_their_article(demo_db) -> None:
     assert [(r["code"], r["name"]) for r in rows] == [("76351", "Le Havre")]
     rows = client.get("/api/v1/territories?q=le%20havre&level=commune").get_json()["rows"]
     assert rows[0]["name"] == "Le Havre"
+
+
+# E14: what people type for an EPCI, without the small words, and the arrondissements (real names).
+EXTRA = [
+    ("epci", "242320109", "Communauté de communes du Pays Dunois", "23", "75", 7_067),
+    ("epci", "241800424", "Communauté de communes du Dunois", "18", "24", 7_645),
+    ("epci", "200034825", "Communauté d'agglomération du Grand Guéret", "23", "75", 29_066),
+    ("epci", "200046977", "Métropole de Lyon", "69", "84", 1_385_927),
+    ("epci", "200041010", "Communauté de communes Cœur de Savoie", "73", "84", 36_724),
+    ("departement", "23", "Creuse", None, "75", 118_638),
+    ("commune", "23096", "Guéret", "23", "75", 13_161),
+    ("commune", "23036", "Bussière-Dunoise", "23", "75", 1_038),
+    ("commune", "69123", "Lyon", "69", "84", 516_092),
+    ("commune", "13055", "Marseille", "13", "93", 863_310),
+]
+
+
+@pytest.fixture(scope="module")
+def wider() -> TerritoryIndex:
+    columns = ["level", "code", "name", "departement_code", "region_code", "population"]
+    territories = pd.DataFrame(ROWS + EXTRA, columns=columns)
+    return TerritoryIndex(territories, pd.DataFrame(POSTAL, columns=["postal_code", "commune_code"]))
+
+
+def test_a_query_is_its_phrase_and_the_words_that_count() -> None:
+    assert Query.parse(normalise("CC du Pays Dunois")) == Query(
+        "communaute de communes du pays dunois", ("communaute", "communes", "pays", "dunois"), ("pays", "dunois"), True
+    )
+    assert Query.parse(normalise("l’Haÿ-les-Roses")) == Query(
+        "l hay les roses", ("hay", "roses"), ("hay", "roses"), False
+    )
+    assert Query.parse(normalise("cc")).core == ("communaute", "communes")  # the form alone is what is sought
+    assert normalise("Cœur de Savoie") == "coeur de savoie"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Communauté de communes du Pays Dunois",
+        "communaute de communes pays dunois",
+        "cc pays dunois",
+        "CC du pays dunois",
+        "cdc pays dunois",
+        "pays dunois",
+    ],
+)
+def test_small_words_and_abbreviations(wider: TerritoryIndex, query: str) -> None:
+    assert codes(wider.search(query))[0] == ("epci", "242320109")
+
+
+def test_a_legal_form_wants_an_epci(wider: TerritoryIndex) -> None:
+    # The same words but the form first; the commune Bussière-Dunoise lacks the form's words.
+    assert codes(wider.search("cc dunois")) == [("epci", "241800424"), ("epci", "242320109")]
+    # Without a form, every name with a word starting "dunois", best match first.
+    assert codes(wider.search("dunois")) == [("epci", "241800424"), ("epci", "242320109"), ("commune", "23036")]
+    for query in ("CA grand gueret", "ca du grand guéret", "agglo grand gueret", "grand gueret"):
+        assert codes(wider.search(query)) == [("epci", "200034825")], query
+    assert codes(wider.search("gueret")) == [("commune", "23096"), ("epci", "200034825")]
+    assert codes(wider.search("ME lyon"))[0] == ("epci", "200046977")
+    assert codes(wider.search("lyon")) == [("commune", "69123"), ("epci", "200046977")]
+
+
+@pytest.mark.parametrize("query", ["Lyon 3e", "lyon 3eme", "LYON 3ème arrondissement", "3e arr. Lyon", "lyon 3"])
+def test_an_arrondissement_finds_its_commune(wider: TerritoryIndex, query: str) -> None:
+    assert codes(wider.search(query)) == [("commune", "69123"), ("epci", "200046977")]
+
+
+def test_arrondissements_of_the_three_divided_communes_only(wider: TerritoryIndex) -> None:
+    assert codes(wider.search("marseille 1er")) == [("commune", "13055")]
+    assert wider.search("3e") == []
+    assert wider.search("gueret 3e") == []  # Guéret has no arrondissements
+
+
+def test_ligatures_and_typographic_apostrophes(wider: TerritoryIndex) -> None:
+    for query in ("coeur de savoie", "Cœur de Savoie", "cc coeur savoie"):
+        assert codes(wider.search(query)) == [("epci", "200041010")], query
+    assert codes(wider.search("l’hay les roses")) == [("commune", "94038")]

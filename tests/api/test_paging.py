@@ -88,7 +88,7 @@ def pages(client, url: str) -> list:
             lambda c: 2 * 2,
         ),
         ("/api/v1/fragility?level=taille_commune&domain=sante&domain=emploi&page_size=4", lambda c: 3 * 2 * 2),
-        ("/api/v1/fragility?level=france&survey=elus&wave_from=2016&wave_to=2024&page_size=6", lambda c: 40),
+        ("/api/v1/fragility?level=france&survey=entreprises&wave_from=2015&wave_to=2020&page_size=6", lambda c: 40),
         ("/api/v1/fragility?level=region&domain=logement&domain=logement&page_size=10", lambda c: c["region"] * 2),
     ],
 )
