@@ -1,4 +1,8 @@
-"""``python -m observatory export INDICATOR [filters]``: the tidy table of any view, as a file."""
+"""``python -m observatory export INDICATOR [filters]``: the tidy table of any view, as a file.
+
+``python -m observatory export ranks INDICATOR [filters]``: the ranks of a level's territories
+with their marginal and simultaneous 95 % confidence sets (:mod:`observatory.views.ranks`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from observatory.export import (
     METHODS,
     ExportRequest,
     export_file,
+    rank_table,
+    render,
     unknown_territories,
 )
 from observatory.service import Observatory
@@ -28,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m observatory", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("export", help="write the tidy table of an indicator")
-    p.add_argument("indicator", choices=list(MEASURES))
+    p.add_argument(
+        "indicator", choices=[*MEASURES, "ranks"], help="an indicator, or 'ranks INDICATOR': the ranks of a level"
+    )
+    p.add_argument("ranked", nargs="?", choices=list(MEASURES), help="with 'ranks': the indicator ranked")
     p.add_argument(
         "--wave",
         "--wave-from",
@@ -68,9 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine == "duckdb" and not args.db.exists():
         print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
         return 2
+    ranks = args.indicator == "ranks"
+    if ranks and (args.ranked is None or args.wave_to is not None or args.territory or args.format == "zip"):
+        print("error: export ranks INDICATOR [filters]: one wave, a whole level, not zip", file=sys.stderr)
+        return 2
     measures = args.domain or args.kind or args.measure
     req = ExportRequest(
-        indicator=args.indicator,
+        indicator=args.ranked if ranks else args.indicator,
         wave=args.wave,
         survey=args.survey,
         level=args.level,
@@ -96,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown territory code(s) at level {req.level}: {', '.join(unknown)}", file=sys.stderr)
         return 2
     try:
-        data = export_file(obs, req, args.format, args.dialect)
+        data = render(rank_table(obs, req), args.format, args.dialect) if ranks else export_file(
+            obs, req, args.format, args.dialect
+        )
     except InvalidQuery as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

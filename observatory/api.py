@@ -57,6 +57,7 @@ from observatory.export import (
     ExportRequest,
     export_file,
     export_table,
+    rank_table,
     render,
     unknown_territories,
 )
@@ -403,6 +404,40 @@ def blueprint(obs: Observatory) -> Blueprint:
             return _cached(obs, build, weak=fmt in TIMESTAMPED_FORMATS, negotiated="format" not in request.args)
         except heavy.Busy:  # raised before _cached adds its cache headers: the 503 is never cached
             return heavy.busy_response(api=True)
+
+    def _json(payload: dict) -> Response:  # the columns in their documented order (jsonify sorts keys)
+        return Response(json.dumps(payload, ensure_ascii=False), mimetype="application/json")
+
+    @bp.route("/ranks/<indicator>")
+    def ranks(indicator: str):
+        """Every ranked territory's rank with its marginal and simultaneous 95 % confidence sets."""
+        if indicator not in MEASURES:
+            return _not_found(indicator)
+        req = _request(indicator)
+        if req.wave_to is not None:
+            raise BadParameter("wave_to", req.wave_to, "one wave: ranks are of a wave's estimates")
+        if req.territories:
+            raise BadParameter("territory", ",".join(req.territories), "ranks are of a whole level: no territory")
+        fmt = _format()
+        dialect = request.args.get("dialect", "plain")
+        if dialect not in DIALECTS:
+            raise BadParameter("dialect", dialect, DIALECTS)
+        if fmt == "zip":
+            raise BadParameter("format", fmt, "json, csv, parquet or xlsx")
+        table = rank_table(obs, req)
+        if fmt != "json":
+            resp = Response(render(table, fmt, dialect), mimetype=MEDIA_TYPES[fmt])
+            resp.headers["Content-Disposition"] = f"attachment; filename=observatoire_rangs_{indicator}.{fmt}"
+            return resp
+        rows = json.loads(table.to_json(orient="records", double_precision=10))
+        return _json(
+            {
+                "indicator": indicator, "method": req.method, "level": req.level, "total": len(rows),
+                "data_version": obs.db.version, "synthetic": obs.is_synthetic(), "confidence": 0.95,
+                "sets": "rank_low/rank_high: marginal (one territory); simultaneous_low/high: every rank at once",
+                "rows": rows,
+            }
+        )  # fmt: skip
 
     @bp.route("/territories")
     def territories():

@@ -139,6 +139,16 @@ def _sae_table(
     return pd.concat(parts, ignore_index=True)[list(SAE_EXPORT_COLUMNS)]
 
 
+def rank_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
+    """The ranks of every ranked territory of an export's table (:mod:`observatory.views.ranks`),
+    cached per data version: the sets of a level take a second or two."""
+    from observatory.views.ranks import rank_rows
+
+    cache = obs.view_cache("ranks", 64)
+    key = (obs.db.version, req)
+    return cache.get(key, lambda: rank_rows(export_table(obs, req), req.method))
+
+
 def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect: str = "plain") -> bytes:
     """The file of an export request in any format; ``zip`` is the self-describing data package."""
     table = export_table(obs, req)

@@ -148,3 +148,36 @@ def _max_abs(z: np.ndarray, i: np.ndarray, j: np.ndarray, sigma: np.ndarray) -> 
         sl = slice(start, start + step)
         out = np.maximum(out, (np.abs(z[:, i[sl]] - z[:, j[sl]]) / sigma[sl]).max(axis=1))
     return out
+
+
+def simultaneous_holm(estimates, ses, level: float = LEVEL) -> list[RankSet]:
+    """Every territory's confidence set, jointly at ``level``: Holm's step-down over all pairs.
+
+    Valid under any dependence between the estimates (the small-area model's), deterministic, and
+    O(p² log p): for the 1,248 modelled EPCIs, 777,000 pairs in well under a second.
+    """
+    from scipy.special import ndtr
+
+    est = np.asarray(estimates, float)
+    se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
+    p = len(est)
+    if p == 1:
+        return [RankSet(1, 1, 1, 1)]
+    i, j = np.triu_indices(p, k=1)
+    sigma = np.sqrt(se[i] ** 2 + se[j] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(sigma > 0, (est[i] - est[j]) / sigma, np.sign(est[i] - est[j]) * np.inf)
+    pvalues = 2 * ndtr(-np.abs(np.nan_to_num(t)))
+    order = np.argsort(pvalues, kind="stable")
+    m = len(order)
+    adjusted = np.maximum.accumulate(np.minimum(1.0, pvalues[order] * (m - np.arange(m))))
+    rejected = np.zeros(m, dtype=bool)
+    rejected[order] = adjusted < 1 - level
+    higher_than = np.zeros(p, dtype=int)
+    lower_than = np.zeros(p, dtype=int)
+    np.add.at(higher_than, i[rejected & (t > 0)], 1)
+    np.add.at(lower_than, j[rejected & (t > 0)], 1)
+    np.add.at(higher_than, j[rejected & (t < 0)], 1)
+    np.add.at(lower_than, i[rejected & (t < 0)], 1)
+    ranks = 1 + (est[None, :] > est[:, None]).sum(axis=1)
+    return [RankSet(int(ranks[k]), 1 + int(lower_than[k]), p - int(higher_than[k]), p) for k in range(p)]
