@@ -182,7 +182,6 @@ def method_choice(territories: list, keys: list[str], view: str, lang: str, meth
                 labels[m],
                 href=href(keys, view, lang, m),
                 className="nav-link active" if m == method else "nav-link",
-                **({"aria-current": "true"} if m == method else {}),
             )
         )
     return html.Nav(
@@ -220,12 +219,12 @@ def downloads(count: int, lang: str) -> html.Div:
 
 
 def trend_graph(obs: Observatory, territories: list, view: str, measures: list, labels: dict, lang: str) -> list:
-    """The territories' estimates across the survey's waves (nothing when it has one wave)."""
+    """The territories' estimates across the survey's waves (nothing with one wave or no territory)."""
     from observatory.figures.trend import trend_figure
     from observatory.views import trends
 
     indicator, survey, statistic = cmp.VIEWS[view]
-    if len(obs.waves(survey)) < 2:
+    if len(obs.waves(survey)) < 2 or not territories:
         return []
     measures = measures[:20]
     scopes = [(cmp.key_of(t), t.name, t.level, t.code) for t in territories]
@@ -290,7 +289,10 @@ def results(obs: Observatory, territories: list, view: str, lang: str, method: s
     return [
         *([model_note(territories, by_model, lang)] if by_model else []),
         dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
-        *trend_graph(obs, territories, view, list(wide["measure"]), labels, lang),
+        # The change between waves is the survey's: a model's estimates are not followed across waves.
+        *trend_graph(
+            obs, [t for t in territories if cmp.key_of(t) not in by_model], view, list(wide["measure"]), labels, lang
+        ),
         dash_table.DataTable(
             id="compare-table",
             data=records,
@@ -321,11 +323,11 @@ def model_note(territories: list, by_model: set[str], lang: str) -> html.P:
     text = (
         f"Estimation sur petits domaines (modèle) pour {names} : l'intervalle vient de l'erreur quadratique "
         "moyenne du modèle et γ est la part de l'enquête dans l'estimation. Ces chiffres ne sont testés contre "
-        "aucun autre : les tests deux à deux ne portent que sur des estimations directes."
+        "aucun autre ni suivis entre vagues : les tests deux à deux ne portent que sur des estimations directes."
         if fr
         else f"Small-area estimation (model) for {names}: the interval comes from the model's mean squared error "
-        "and γ is the survey's share in the estimate. These figures are tested against none other: the pairwise "
-        "tests apply between direct estimates only."
+        "and γ is the survey's share in the estimate. These figures are tested against none other nor followed "
+        "across waves: the pairwise tests apply between direct estimates only."
     )
     return html.P(
         text, id="compare-model-note", className="pairwise-note", **{"data-model": ",".join(sorted(by_model))}

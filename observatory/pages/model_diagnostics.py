@@ -160,7 +160,7 @@ def model_section(view: md.DiagnosticsView, lang: str) -> html.Section:
 def shape_section(view: md.DiagnosticsView, lang: str) -> html.Section:
     """Skewness, kurtosis and Shapiro–Wilk p of residuals and random effects, and how to read them."""
     fr = lang == "fr"
-    head = ["", "Asymétrie" if fr else "Skewness", "Aplatissement" if fr else "Kurtosis", "Shapiro–Wilk p"]
+    head = ["Distribution", "Asymétrie" if fr else "Skewness", "Aplatissement" if fr else "Kurtosis", "Shapiro–Wilk p"]
     head.append("Lecture" if fr else "Reading")
     rows = [
         [

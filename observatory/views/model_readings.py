@@ -109,7 +109,7 @@ def model_rows(row: dict, lang: str) -> list[tuple[str, str]]:
         ("R² des covariables" if fr else "R² of the covariates", _sig(row.get("r2"), lang, 2)),
         (
             f"Corrélation directe – modèle (EPCI avec n ≥ {CORRELATION_N})" if fr else f"Direct – model correlation (EPCIs with n ≥ {CORRELATION_N})",
-            f"{_sig(row.get('correlation'), lang, 2)} ({_count(row.get('correlation_areas'))} EPCI)",
+            f"{_sig(row.get('correlation'), lang, 2)} ({_count(row.get('correlation_areas'))} EPCI{'' if fr else 's'})",
         ),
         ("EPCI avec des répondants" if fr else "EPCIs with respondents", _count(row.get("areas"))),
         ("EPCI calés sur un chiffre direct (benchmarking)" if fr else "EPCIs benchmarked to a direct figure", _count(row.get("benchmarked_areas"))),

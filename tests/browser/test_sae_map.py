@@ -1,8 +1,11 @@
 """The small-area model's EPCI map in Chromium: drawn over every EPCI with covariates, hatched,
-titled as a model, with the model's tooltip (interval from the MSE, γ, status, no test) and the
-legend's hatching entry; the method control greyed away from the EPCI level."""
+titled as a model, with the model's tooltip (interval from the MSE, γ, status, no test), the
+legend's hatching entry, a map image that says "modèle" (audit E16) and the link to the model's
+diagnostics; the method control greyed away from the EPCI level."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -25,6 +28,20 @@ def test_epci_model_map_is_drawn_hatched_and_labelled(live_server, page):
     text = hover_until(page, 0.45, 0.45, "γ")
     assert "erreur quadratique moyenne" in text and "pas de test" in text
     shot(page, "fragilites-epci-modele")
+    # E16: the legend and the map image say "modèle"; the grey entry says why (no covariates)
+    legend = page.inner_text("#legend")
+    assert "estimation par modèle" in page.inner_text("#legend .legend-method")
+    assert "pas de covariables" in legend and "effectif insuffisant" not in legend and "estompé" not in legend
+    with page.expect_download():
+        page.click("#map-image")
+    page.wait_for_function("() => document.querySelector('#map-image').dataset.lastExport")
+    lines = json.loads(page.get_attribute("#map-image", "data-last-export"))["lines"]
+    drawn = "\n".join(lines)
+    assert "Hachuré : estimation par modèle" in drawn and "estimation par modèle (petits" in drawn
+    assert any(line.startswith("sans estimation par modèle (pas de covariables)") for line in lines)  # never cut
+    assert "effectif insuffisant" not in drawn
+    link = page.get_attribute("#sae-diagnostics-link", "href")
+    assert link.startswith("/modele/diagnostics?survey=citoyens&wave=2019&indicator=fragility&measure=emploi")
     assert not page.errors
 
 

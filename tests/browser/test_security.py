@@ -10,7 +10,7 @@ from tests.browser.conftest import wait_for_map
 pytestmark = pytest.mark.browser
 
 PAGES = ["/fragilites", "/partenariats", "/co-construction", "/comparer?territories=42,13", "/territoire/21",
-         "/methodologie", "/api"]  # fmt: skip
+         "/methodologie", "/api", "/modele/diagnostics"]  # fmt: skip
 INJECTIONS = ["'; DROP TABLE respondents; --", "../../etc/passwd", "<script>alert(1)</script>", "1 OR 1=1"]
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import duckdb
 import numpy as np
 import pytest
+from dash import html
 
 from observatory.config import get_settings
 from observatory.export import download_request
@@ -102,7 +103,8 @@ def test_the_table_legend_url_and_download_say_model(obs):
     labels = [r["reliability"] for r in table]
     assert set(labels) <= {"modèle", "non diffusé"}  # never "bonne": a model's figure says so
     assert labels.count("modèle") == int(pv.view.rows["model"].sum()) > 1200
-    assert any("Hachuré" in n for n in legend._notes(pv.view, {}, "fr"))
+    entries = html.Div(legend.legend(pv.view, pv.colours, 30, "fr", False)).to_plotly_json()
+    assert "Hachuré : estimation par modèle" in str(entries)  # an entry of the legend: the map image has it
     assert "method=sae" in mapspec.url_search(values, "fr")
     assert "method" not in mapspec.url_search({**values, "method": "direct"}, "fr")
     assert download_request(page, values).method == "sae"
