@@ -13,6 +13,7 @@ from pathlib import Path
 from dash import dash_table, dcc, html
 
 from observatory.config import PROJECT_ROOT
+from observatory.views import model_diagnostics
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "sae.json"
 OFFMODEL = PROJECT_ROOT / "benchmarks" / "results" / "sae_offmodel.json"
@@ -276,6 +277,15 @@ def section(lang: str, path: Path = RESULTS, offmodel: Path = OFFMODEL) -> html.
     children: list = [
         html.H2("Estimation sur petits domaines" if fr else "Small-area estimation"),
         dcc.Markdown(TEXT_FR if fr else TEXT_EN),
+        html.P(
+            dcc.Link(
+                "Diagnostics du modèle, indicateur par indicateur (résidus, test de Brown, directe contre modèle)"
+                if fr
+                else "The model's diagnostics, indicator by indicator (residuals, Brown's test, direct against model)",
+                href=model_diagnostics.index_href("fr" if fr else "en"),
+                id="sae-diagnostics-index-link",
+            )
+        ),
     ]
     if results is None:
         children.append(

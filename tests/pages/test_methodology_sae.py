@@ -24,7 +24,9 @@ def test_section_shows_the_benchmark_file(tmp_path):
     assert en.children[0].children == "Small-area estimation"
     assert "84 à 88 %" in fr.children[1].children and "4,6 points" in fr.children[1].children
     assert "84 to 88%" in en.children[1].children
-    row_fr, row_en = fr.children[2].data[0], en.children[2].data[0]
+    assert fr.children[2].children.href == "/modele/diagnostics"  # the diagnostics, cell by cell
+    assert en.children[2].children.href == "/modele/diagnostics?lang=en"
+    row_fr, row_en = fr.children[3].data[0], en.children[3].data[0]
     assert (row_fr["model_coverage"], row_fr["model_rmse"], row_fr["direct_coverage"]) == (
         "95\u00a0%",
         "0,344",
@@ -32,7 +34,7 @@ def test_section_shows_the_benchmark_file(tmp_path):
     )
     assert (row_en["model_coverage"], row_en["model_rmse"]) == ("95%", "0.344")
     assert row_fr["label"].startswith("Note") and row_en["label"].startswith("citizens")
-    assert "276 modèles en 1,9 s" in fr.children[3].children
+    assert "276 modèles en 1,9 s" in fr.children[4].children
 
 
 def test_section_without_the_benchmark_files_says_how_to_make_them(tmp_path):
