@@ -1,7 +1,10 @@
 /* Accessibility fixes for third-party Dash components, applied as they appear in the page.
  * - dcc.Dropdown (Dash 4) keeps a focusable input marked aria-hidden: expose it, named by the
- *   control's label, so keyboard and screen-reader users reach the same control.
+ *   control's label (and described by its help, pages/mappage.py, when it has one: why a disabled
+ *   control is disabled), so keyboard and screen-reader users reach the same control.
  * - dash_table's pager buttons are icons without text: give them names.
+ * - plotly's maps are MapLibre canvases named "Map" (in English, all alike): each takes the name
+ *   its container gives in data-map-label (pages/fragility.py's small multiples).
  * - the <html lang> follows the language of the page (?lang=en).
  */
 (function () {
@@ -16,11 +19,17 @@
         if (!label.id) { label.id = "label-" + (control.id || Math.random().toString(36).slice(2)); }
         el.setAttribute("aria-labelledby", label.id);
       }
+      var help = control && control.querySelector(".control-help[id]");
+      if (help) { el.setAttribute("aria-describedby", help.id); }
     });
     Object.keys(PAGER).forEach(function (cls) {
       root.querySelectorAll("button." + cls + ":not([aria-label])").forEach(function (b) {
         b.setAttribute("aria-label", PAGER[cls]);
       });
+    });
+    root.querySelectorAll("[data-map-label] canvas.maplibregl-canvas").forEach(function (c) {
+      var name = c.closest("[data-map-label]").dataset.mapLabel;
+      if (c.getAttribute("aria-label") !== name) { c.setAttribute("aria-label", name); }
     });
     var lang = new URLSearchParams(window.location.search).get("lang") === "en" ? "en" : "fr";
     if (document.documentElement.lang !== lang) { document.documentElement.lang = lang; }

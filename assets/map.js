@@ -28,8 +28,23 @@
     if (value === "drawn" && data) {
       el.dataset.values = data.id;
       el.dataset.count = String(data.codes.length);
+      label(data.level);  // once drawn: the page's title has its new text by then
     }
     el.dataset.state = value;
+  }
+
+  // MapLibre's canvas is the map's landmark (role "region"), named "Map" in English by default:
+  // name it in the page's language after what it shows, the view's title and its level
+  // (#map's data-levels, pages/mappage.py), so that it differs from the page's other maps.
+  function label(level) {
+    var el = container(), map = state.map;
+    if (!el || !map) { return; }
+    var levels = JSON.parse(el.dataset.levels || "{}");
+    var title = document.getElementById("view-title");
+    var text = (title ? title.innerText.trim() : "");
+    var by = levels[level] || levels[""] || "";
+    map.getCanvas().setAttribute("aria-label", text ? text + " — " + by : by);
+    if (el.dataset.describedby) { map.getCanvas().setAttribute("aria-describedby", el.dataset.describedby); }
   }
 
   // The worker runs from a blob: URL, so tile URLs must be absolute (and keep their {z}/{x}/{y}).
@@ -251,9 +266,8 @@
     map.touchZoomRotate.disableRotation();
     map.keyboard.disableRotation();
     map.addControl(new window.maplibregl.NavigationControl({showCompass: false}), "top-left");
-    var canvas = map.getCanvas();
-    canvas.setAttribute("aria-label", el.getAttribute("aria-label") || "Carte");
     state.map = map;
+    label(spec.level);
     state.ready = false;
     state.level = null;
     state.index = {};

@@ -102,11 +102,20 @@ def _schema_text(schema: dict, lang: str = "fr") -> str:
     return text
 
 
+def _breakable(text: str) -> str:
+    """``text`` as HTML that may break after an underscore.
+
+    A value list such as ``developpement_economique | …`` then wraps on a phone instead of widening
+    the page (audit E7).
+    """
+    return escape(text).replace("_", "_<wbr>")
+
+
 def _endpoint(path: str, item: dict, lang: str) -> str:
     op = item["get"]
     rows = "".join(
-        f"<tr><th scope='row'><code>{escape(p['name'])}</code></th><td>{escape(_schema_text(p['schema'], lang))}</td>"
-        f"<td>{escape(p['description'])}</td></tr>"
+        f"<tr><th scope='row'><code>{escape(p['name'])}</code></th><td>{_breakable(_schema_text(p['schema'], lang))}</td>"
+        f"<td>{_breakable(p['description'])}</td></tr>"
         for p in op["parameters"]
     )
     table = (
@@ -143,9 +152,9 @@ def page(obs: Observatory, lang: str = "fr") -> str:
 <title>API — {_t("app", lang)}</title>
 <link rel="stylesheet" href="/assets/style.css"></head>
 <body><div class="api-doc">
-<header class="header"><a href="/{keep}" class="brand">{_t("app", lang)}</a>
-<a href="{switch}" class="lang" lang="{other}">{_t("switch", lang)}</a></header>
-{synthetic}
+<header><div class="header"><a href="/{keep}" class="brand">{_t("app", lang)}</a>
+<a href="{switch}" class="lang" lang="{other}">{_t("switch", lang)}</a></div>
+{synthetic}</header>
 <main id="main">
 <h1>{_t("title", lang)}</h1>
 <p>{_t("intro", lang)}</p>

@@ -34,7 +34,12 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
         serve_locally=True,
     )
-    app.index_string = app.index_string.replace("<html>", '<html lang="fr">', 1)
+    # Dash wraps its scripts in a <footer>: a second "contentinfo" landmark beside the page's own.
+    app.index_string = (
+        app.index_string.replace("<html>", '<html lang="fr">', 1)
+        .replace("<footer>", "<div>", 1)
+        .replace("</footer>", "</div>", 1)
+    )
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
     register_health(app.server, obs.db)

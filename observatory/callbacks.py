@@ -210,17 +210,26 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Input(profile.PROFILE_KEY, "data"),
         State(snippets.SNIPPET_CODE, "children"),
     )
-    # The map view's iframe code, from the URL the map callback keeps in step with the controls.
+    # The map view's iframe code (layout/snippets.py), its address from the URL the map callback
+    # keeps in step with the controls.
     app.clientside_callback(
-        """function(search, path) {
+        """function(search, path, code) {
             var esc = function (s) { return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;'); };
             var src = window.location.origin + '/embed' + (path || '') + (search || '');
-            return '<iframe src="' + esc(src) + '" title="Observatoire des fragilités et des partenariats" '
-                + 'width="100%" height="560" style="border:0" loading="lazy"></iframe>';
+            return (code || '').replace(/src="[^"]*"/, function () { return 'src="' + esc(src) + '"'; });
         }""",
         Output(ids.MAP_EMBED_CODE, "children"),
         Input(ids.URL, "search"),
         State(ids.URL, "pathname"),
+        State(ids.MAP_EMBED_CODE, "children"),
+    )
+    # A control none of whose options may be chosen is disabled (mappage.inapplicable, audit E17).
+    app.clientside_callback(
+        """function(options) {
+            return options.map(function (o) { return o.length > 0 && o.every(function (x) { return x.disabled; }); });
+        }""",
+        Output(CONTROLS, "disabled"),
+        Input(CONTROLS, "options"),
     )
     app.clientside_callback(
         "function(_) { return {width: window.innerWidth, height: window.innerHeight}; }",

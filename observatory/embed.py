@@ -29,6 +29,8 @@ from observatory.figures import profile as figures
 from observatory.views import profile as pv
 
 EMBED_PREFIX = "/embed/"
+# Posts the page's height to the snippet's frame (audit E6); a map view, a Dash page, has it already.
+HEIGHT_SCRIPT = "/assets/embed.js"
 BLOCKS = ("key-findings", "locator", "fragilite", "partenariats", "maires", "innovation")
 SHELL_CSS = """body{font-family:system-ui,Arial,sans-serif;font-size:14px;color:#222;margin:8px;}
 h1{font-size:1.1rem;margin:0 0 .4rem}h2{font-size:1rem}h3{font-size:.95rem;margin:.6rem 0 .2rem}
@@ -49,7 +51,7 @@ def _shell(title: str, body: str, back: str, lang: str) -> str:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{SHELL_CSS}</style></head>"
-        f'<body class="embed"><main>{body}</main>{link}</body></html>'
+        f'<body class="embed"><main>{body}</main>{link}<script src="{HEIGHT_SCRIPT}"></script></body></html>'
     )
 
 

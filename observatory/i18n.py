@@ -41,6 +41,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Garder les mêmes seuils de classes quand les filtres changent, pour comparer les cartes",
         "Keep the same class breaks while filters change, so that maps stay comparable",
     ),
+    # The help of a map page's control, by its URL parameter (pages/mappage.py: its title and description)
+    "control_help_base": (
+        "La part d'un type de partenariat parmi les partenaires (convention de PHARE) ou parmi tous les "
+        "répondants. Sans objet pour « Au moins un partenariat », toujours calculé parmi tous les répondants.",
+        "The share of a kind of partnership among partners (PHARE's convention) or among all respondents. "
+        "Not applicable to “At least one partnership”, always computed among all respondents.",
+    ),
     "suppressed_legend": ("effectif insuffisant (n < {min_n})", "too few respondents (n < {min_n})"),
     "low_legend": ("fiabilité faible (n < 100 ou CV > 30 %) : estompé", "low reliability (n < 100 or CV > 30%): faded"),
     "breaks_on_low": (

@@ -24,8 +24,11 @@ def layout() -> html.Div:
             dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Store(id=ids.BREAKS_STORE, storage_type="session"),
             dcc.Store(id=ids.VIEWPORT),
-            html.Header(id="header", className="header"),
-            html.Div(id=ids.BANNER, className="banner", role="note"),
+            # The synthetic-data banner is part of the page's banner landmark (axe: "region").
+            html.Header(
+                [html.Div(id="header", className="header"), html.Div(id=ids.BANNER, className="banner", role="note")],
+                className="site-header",
+            ),
             html.Div(id=ids.NOTICES, className="notices", role="status", **{"aria-live": "polite"}),
             html.Main(id=ids.PAGE, className="page"),
             html.Footer(id="footer", className="footer"),

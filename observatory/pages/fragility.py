@@ -95,9 +95,12 @@ def extras(obs: Observatory, pv, lang: str, width: int | None) -> list:
     out.append(
         html.Div(
             [
+                # data-map-label: the name assets/a11y.js gives the small map's canvas (MapLibre
+                # names every map "Map", in English)
                 html.Div(
                     [html.H3(name), dcc.Graph(figure=fig, className="small-map", config={"displayModeBar": False})],
                     className="small-multiple",
+                    **{"data-map-label": ("Carte par type d'acteur : " if fr else "Map by type of actor: ") + name},
                 )
                 for name, fig in maps
             ],

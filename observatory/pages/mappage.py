@@ -8,11 +8,15 @@ every page.
 
 from __future__ import annotations
 
+import json
+
 from dash import dash_table, dcc, html
 
 from observatory import ids
+from observatory import reference as ref
 from observatory.figures.choropleth import map_spec
-from observatory.i18n import t
+from observatory.i18n import STRINGS, t
+from observatory.layout import snippets
 from observatory.service import Observatory
 from observatory.urlstate import ViewState
 from observatory.views.mapspec import (  # re-exported: the page modules import them from here
@@ -32,14 +36,28 @@ from observatory.views.mapspec import (  # re-exported: the page modules import 
 
 __all__ = [
     "NO_COMPARE", "Control", "MapPage", "Options", "all_controls", "common_controls", "compare_control",
-    "compare_param", "control_component", "describe", "layout", "level_options", "method_param",
-    "ranking_graph", "toggle_button", "view_title",
+    "compare_param", "control_component", "describe", "inapplicable", "layout", "level_options", "map_labels",
+    "method_param", "ranking_graph", "toggle_button", "view_title",
 ]  # fmt: skip
 
 
-def control_component(c: Control, value: str) -> html.Div:
-    """A labelled dropdown (keyboard usable) for one control."""
+def inapplicable(c: Control) -> bool:
+    """A control none of whose options may be chosen (« Parmi » for the partner rate): disabled.
+
+    The callbacks keep ``disabled`` in step with the options they send (observatory/callbacks.py).
+    """
+    return bool(c.options) and all(v in c.disabled for v, _label in c.options)
+
+
+def control_component(c: Control, value: str, lang: str = "fr") -> html.Div:
+    """A labelled dropdown (keyboard usable) for one control, with its help when it has one.
+
+    The help (i18n ``control_help_<name>``) is the control's title and, through assets/a11y.js, the
+    description of its focusable part: it says why a disabled control is disabled.
+    """
     cid = {"type": "control", "name": c.name}
+    key = f"control_help_{c.name}"
+    help_text = t(key, lang) if key in STRINGS else None
     return html.Div(
         [
             html.Label(c.label, htmlFor=f"control-{c.name}", className="control-label"),
@@ -49,11 +67,18 @@ def control_component(c: Control, value: str) -> html.Div:
                 value=value,
                 clearable=False,
                 searchable=False,
+                disabled=inapplicable(c),
                 className="control-dropdown",
+            ),
+            *(
+                [html.Span(help_text, id=f"control-{c.name}-help", className="control-help visually-hidden")]
+                if help_text
+                else []
             ),
         ],
         className="control",
         id=f"control-{c.name}",
+        **({"title": help_text} if help_text else {}),
         # As wide as its longest option allows (a truncated "Indice composit…" hides the choice).
         style={"flexBasis": f"{min(max((len(lbl) for _v, lbl in c.options), default=10), 46) + 4}ch"},
     )
@@ -69,6 +94,14 @@ def toggle_button(component_id: str, label_key: str, help_key: str, lang: str, p
         title=t(help_key, lang),
         **{"aria-pressed": "true" if pressed else "false"},
     )
+
+
+def map_labels(lang: str) -> dict[str, str]:
+    """The end of the map's accessible name, by level ("carte par département"; key "": "Carte")."""
+    fr = lang == "fr"
+    by = "carte par " if fr else "map by "
+    names = {lv.code: lv.fr if fr else lv.en for lv in ref.LEVELS}
+    return {"": "Carte" if fr else "Map", **{k: by + n[:1].lower() + n[1:] for k, n in names.items()}}
 
 
 def ranking_graph(figure: dict) -> dcc.Graph:
@@ -94,7 +127,7 @@ def layout(
                 **{"aria-expanded": "false", "aria-controls": ids.CONTROLS},
             ),
             html.Div(
-                [control_component(c, values[c.name]) for c in controls],
+                [control_component(c, values[c.name], lang) for c in controls],
                 className="controls",
                 id=ids.CONTROLS,
             ),
@@ -140,8 +173,14 @@ def layout(
                         "and a link back to the observatory.",
                         className="note",
                     ),
-                    # Filled in the browser from the page's URL, which follows every control.
-                    html.Pre(html.Code(id=ids.MAP_EMBED_CODE), className="embed-code", tabIndex="0"),
+                    # Its address follows the page's URL (every control), in the browser.
+                    html.Pre(
+                        html.Code(
+                            snippets.snippet("/embed" + page.path, height=snippets.MAP_HEIGHT), id=ids.MAP_EMBED_CODE
+                        ),
+                        className="embed-code",
+                        tabIndex="0",
+                    ),
                 ],
                 className="embed-snippet",
             ),
@@ -152,14 +191,18 @@ def layout(
                     html.Div(
                         [
                             # MapLibre draws here (assets/map.js); data-state says "drawn" once
-                            # the current values are painted, data-values which ones.
+                            # the current values are painted, data-values which ones. Its canvas
+                            # is the map's landmark, named from the title and data-levels.
                             html.Div(
                                 id=ids.MAP,
                                 className="map",
-                                role="region",
-                                **{"aria-label": t("map_alt", lang), "data-state": "loading"},
+                                **{
+                                    "data-state": "loading",
+                                    "data-levels": json.dumps(map_labels(lang), ensure_ascii=False),
+                                    "data-describedby": f"{ids.MAP}-alt",
+                                },
                             ),
-                            html.P(t("map_alt", lang), className="visually-hidden"),
+                            html.P(t("map_alt", lang), id=f"{ids.MAP}-alt", className="visually-hidden"),
                             html.Div(t("map_loading", lang), className="map-loading", role="status"),
                         ],
                         className="map-panel",

@@ -7,7 +7,9 @@ their sampling design.
 
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
+from urllib.parse import urlsplit
+
+from dash import dcc, html
 
 from observatory import reference as ref
 from observatory.i18n import colon
@@ -16,7 +18,7 @@ from observatory.service import Observatory
 from observatory.stats.finalize import LOW_N, MAX_RSE
 
 TEXT_FR = """
-### Ce que mesure l'observatoire
+## Ce que mesure l'observatoire
 Les **fragilités perçues** d'un territoire dans 16 domaines (notes de 0 à 10 données par les
 citoyens, les entreprises et les associations), la **pratique des partenariats** des entreprises
 et des associations (mécénat, pratiques responsables, coopération économique, innovation
@@ -24,7 +26,7 @@ sociétale), et la **dynamique de co-construction** vue par les maires (question
 qu'ils donnent aux collectivités (Q8, réponses multiples). Il reprend pour tout territoire la
 démarche du programme PHARE de l'Observatoire des partenariats (Le RAMEAU, Caisse des Dépôts).
 
-### Estimation
+## Estimation
 Chaque chiffre est une **estimation pondérée** (moyenne ou proportion), calculée dans la base de
 données pour tous les territoires d'un échelon à la fois. Chaque territoire est un *domaine*
 (sous-population) de l'échantillon complet de son enquête et de sa vague. La variance est
@@ -42,19 +44,19 @@ vérifiés contre la bibliothèque *samplics* dans les tests.
   de l'espace (ou sur les 16), puis estimation pondérée de cette moyenne.
 - **Fragilité prioritaire** : note ≥ 7 sur 10.
 
-### Règles de fiabilité (les mêmes partout : carte, infobulle, tableau, exports)
+## Règles de fiabilité (les mêmes partout : carte, infobulle, tableau, exports)
 - **Non diffusé** quand moins de *{min_n}* répondants (n < {min_n}, réglable) : aucune valeur
   n'est montrée ni exportée, seul le statut et l'effectif.
 - **Fiabilité faible** quand n < {low_n} ou que le coefficient de variation dépasse {rse:.0f} % :
   la valeur est montrée estompée.
 - **Bonne** sinon. Les classes de la carte sont calculées sur les seules cellules de bonne fiabilité.
 
-### Significativité
+## Significativité
 Chaque territoire est comparé au **reste de la France** (tous les répondants hors du territoire,
 deux échantillons disjoints) : test z sur la différence des estimations avec la somme des
 variances ; « significativement supérieur / inférieur » au seuil de 5 %, avec la p-valeur.
 
-### Comparer des territoires : différences deux à deux et ajustement de Holm
+## Comparer des territoires : différences deux à deux et ajustement de Holm
 La page « Comparer » teste chaque paire de territoires sur chaque mesure de la vue : différence
 a − b des deux estimations, son IC à 95 % (différence ± 1,96 erreur type ; en points de % pour
 les parts, en points de note sur 10 pour les notes) et un test z. Deux territoires disjoints sont
@@ -80,7 +82,7 @@ Les deux p-valeurs sont affichées et exportées (`p_value`, `p_holm`) ; changer
 territoires change la famille. Les tests contre le reste de la France (cartes, profils) ne sont
 pas ajustés : ils se lisent un territoire et une mesure à la fois.
 
-### Évolution entre deux vagues
+## Évolution entre deux vagues
 Chaque vague est un échantillon indépendant. L'évolution d'une cellule est la différence des deux
 estimations ; son erreur type est la racine de la somme des deux variances, son IC à 95 % la
 différence ± 1,96 erreur type, et un test z dit si elle est significative au seuil de 5 %
@@ -92,7 +94,7 @@ chaque vague, sans ligne : les vagues sont espacées de plusieurs années. Un pa
 répondants réinterrogés) demanderait en plus la covariance entre vagues : l'observatoire suppose
 des échantillons indépendants, comme ceux de PHARE et d'IMPACT.
 
-### Les données de démonstration sont synthétiques
+## Les données de démonstration sont synthétiques
 Les micro-données de PHARE ne sont pas publiques. L'observatoire est livré avec un **échantillon
 synthétique**, tiré au hasard (graine fixée) sur la **géographie réelle** : ses estimations
 nationales sont calées sur les chiffres publiés par PHARE (par exemple 37 % d'entreprises
@@ -115,14 +117,14 @@ enquêtes avec `python -m etl load DOSSIER` (voir le contrat de données dans le
 """
 
 TEXT_EN = """
-### What the observatory measures
+## What the observatory measures
 **Perceived fragilities** of a territory in 16 domains (0-10 scores given by citizens,
 companies and associations), the **practice of partnerships** by companies and associations,
 and the **co-construction dynamic** seen by mayors (Q4) with the role they give local
 authorities (Q8, multiple answers). It follows the PHARE programme of the Observatoire des
 partenariats (Le RAMEAU, Caisse des Dépôts) for any territory.
 
-### Estimation
+## Estimation
 Every figure is a **weighted estimate** computed in the database for all territories of a level
 at once, each territory being a *domain* of the whole sample of its survey and wave. Variance by
 **Taylor linearisation** (strata as given, one per survey and wave when absent; respondents as
@@ -130,14 +132,14 @@ primary units; no finite population correction; single-respondent strata add no 
 cross-checked against *samplics* in the tests. 95% CI: ± 1.96 SE for mean scores; logit-scale
 interval for proportions (always inside 0-100%), Wilson with the effective n at 0 or 1.
 
-### Reliability rules (the same on the map, tooltips, tables, API and exports)
+## Reliability rules (the same on the map, tooltips, tables, API and exports)
 Suppressed when n < {min_n} (no value anywhere); low when n < {low_n} or CV > {rse:.0f}% (faded);
 good otherwise. Map classes are computed on good cells only.
 
-### Significance
+## Significance
 Each territory is compared with **the rest of France** (z-test, 5% level, p-value shown).
 
-### Comparing territories: pairwise differences and Holm's adjustment
+## Comparing territories: pairwise differences and Holm's adjustment
 The "Compare" page tests every pair of territories on every measure of the view: the difference
 a − b of the two estimates, its 95% CI (± 1.96 SE; in percentage points for shares, in points out
 of 10 for scores) and a z-test. Disjoint territories are independent samples (the variance of the
@@ -161,7 +163,7 @@ and exported (`p_value`, `p_holm`); another view or other territories make anoth
 against the rest of France (maps, profiles) are not adjusted: they are read one territory and one
 measure at a time.
 
-### Change between two waves
+## Change between two waves
 Waves are independent samples: a cell's change is the difference of its two estimates, with a
 standard error of √(se₁² + se₂²), a 95% CI of ± 1.96 SE and a z-test at 5% ("significant
 increase / decrease"). It is suppressed when the cell is suppressed at either wave, and of low
@@ -171,7 +173,7 @@ each wave, no line: the waves are years apart. A panel (the same respondents int
 would also need the covariance between waves: the observatory assumes independent samples, as
 PHARE's and IMPACT's were.
 
-### The demonstration data are synthetic
+## The demonstration data are synthetic
 PHARE's micro-data are not public: the app ships a **synthetic sample** over the real geography,
 calibrated on PHARE's published national figures; everything else is plausible but invented.
 
@@ -187,7 +189,7 @@ independently at each wave: they are not the same people. That is what the chang
 
 # --- issue 19: ranks among peers, with their uncertainty (observatory/portrait.py) ---------------
 RANKS_FR = """
-### L'essentiel d'un profil
+## L'essentiel d'un profil
 Le bloc « L'essentiel » en tête d'un profil est écrit par le programme à partir des estimations,
 jamais à la main. **Tous les tests qu'un portrait pourrait énoncer forment une seule famille** :
 chaque cellule de **bonne fiabilité** testée contre le reste de la France et contre le reste du
@@ -214,7 +216,7 @@ vient surtout de ses covariables). Validé par simulation (tests/test_portrait.p
 aucun écart réel, moins de 10 % énoncent quoi que ce soit (5 % mesuré), contre plus de la moitié
 sans la procédure.
 
-### Rang parmi les territoires du même échelon, et son incertitude
+## Rang parmi les territoires du même échelon, et son incertitude
 Le profil donne le rang d'un territoire parmi ceux de son échelon dont l'estimation est fiable
 (« 12e sur 83 départements dont l'estimation est fiable (sur 101) »), 1er étant la valeur la plus
 élevée, et l'**ensemble de confiance à 95 % de ce rang** (« rang entre le 5e et le 24e ») de Mogstad,
@@ -232,7 +234,7 @@ l'ensemble couvre plus de la moitié des territoires, le profil dit « classemen
 d'un rang ; quand il tient dans le premier ou le dernier quart, il le dit (« parmi les 20 premiers »).
 """
 RANKS_EN = """
-### A profile's key findings
+## A profile's key findings
 The "Key findings" block at the top of a profile is written by the program from the estimates,
 never by hand. **Every test a portrait could state is one family**: each cell of **good
 reliability** tested against the rest of France and against the rest of the parent, each reliable
@@ -257,7 +259,7 @@ Validated by simulation (tests/test_portrait.py): of 400 portraits of 54 correla
 real difference, fewer than 10% state anything (5% measured), against more than half without the
 procedure.
 
-### Rank among the territories of the same level, and its uncertainty
+## Rank among the territories of the same level, and its uncertainty
 The profile gives a territory's rank among those of its level with a reliable estimate ("12th of 83
 départements with a reliable estimate (of 101)"), 1st being the highest value, and the **95%
 confidence set of that rank** ("rank between 5th and 24th") of Mogstad, Romano, Shaikh and Wilhelm
@@ -274,6 +276,27 @@ set (tests/stats/test_ranks.py). When the set spans more than half the territori
 "uncertain ranking" instead of a rank; when it lies in the first or last quarter, it says so ("among
 the top 20").
 """
+
+
+def _source_link(url: str) -> html.A:
+    """A source's link, named by its site (a whole address made the column one word wide)."""
+    site = urlsplit(url).netloc.removeprefix("www.") or url
+    return html.A(site, href=url, title=url)
+
+
+def _table(table_id: str, headers: tuple[str, ...], rows: list[tuple]) -> html.Table:
+    """A plain table whose text wraps, so that it fits a phone's width (audit E7).
+
+    Its codes and links (addresses) break anywhere (assets/style.css).
+    """
+    return html.Table(
+        [
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+        ],
+        id=table_id,
+        className="method-table",
+    )
 
 
 def layout(obs: Observatory, lang: str) -> html.Div:
@@ -313,25 +336,16 @@ def layout(obs: Observatory, lang: str) -> html.Div:
                 if fr
                 else "Only the count (16) is confirmed by PHARE publications; the last column says whether the label is attested."
             ),
-            dash_table.DataTable(
-                id="domains-table",
-                data=domains,
-                columns=[
-                    {"id": c, "name": n}
-                    for c, n in zip(
-                        ("code", "label", "espace", "attested"),
-                        ("Code", "Domaine" if fr else "Domain", "Espace", "Source"),
-                        strict=True,
-                    )
-                ],
-                style_cell={"textAlign": "left", "fontFamily": "inherit"},
+            _table(
+                "domains-table",
+                ("Code", "Domaine" if fr else "Domain", "Espace", "Source"),
+                [(html.Code(d["code"]), d["label"], d["espace"], d["attested"]) for d in domains],
             ),
             html.H2("Chiffres publiés par PHARE" if fr else "Figures published by PHARE"),
-            dash_table.DataTable(
-                id="published-table",
-                data=pub_rows,
-                columns=[{"id": c, "name": c} for c in ("figure", "value", "wave", "source")],
-                style_cell={"textAlign": "left", "fontFamily": "inherit", "whiteSpace": "normal", "height": "auto"},
+            _table(
+                "published-table",
+                ("Chiffre", "Valeur", "Vague", "Source") if fr else ("Figure", "Value", "Wave", "Source"),
+                [(r["figure"], r["value"], r["wave"], _source_link(r["source"])) for r in pub_rows],
             ),
             html.H2("Questions aux maires" if fr else "Questions to mayors"),
             html.P(["Q4" + colon(lang), ref.Q4_WORDING]),

@@ -13,6 +13,16 @@ from observatory.urlstate import Param
 
 KINDS = (ref.PARTNER.code, *ref.KIND_CODES)
 ALL_SIZES = "all"
+# "Parmi" (base) applies to the kinds of partnership only: the partner rate is a share of all
+# respondents. For it, base is left out of the URL ("") or is "all" (the model's diagnostics link
+# there with base=all, which says the same thing); "partners" gets a notice (audit E17).
+NOT_APPLICABLE = ""
+BASES = ("partners", "all")
+
+
+def base_applies(kind: str) -> bool:
+    """Whether "among partners / among all respondents" means anything for ``kind``."""
+    return kind != ref.PARTNER.code
 
 
 def _surveys(obs: Observatory) -> tuple[str, ...]:
@@ -28,12 +38,18 @@ def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
     wave = given.get("wave") if given.get("wave") in waves else waves[-1]
     # A size class without any respondent in this wave is not offered (its map would be all grey).
     sizes = (ALL_SIZES, *obs.size_classes_with_respondents(survey, int(wave)))
+    kind = given.get("kind") if given.get("kind") in KINDS else ref.PARTNER.code
+    base = (
+        Param("base", BASES, "partners")
+        if base_applies(kind)
+        else Param("base", (NOT_APPLICABLE, "all"), NOT_APPLICABLE)
+    )
     return [
         Param("survey", surveys, surveys[0]),
         Param("wave", waves, waves[-1]),
         Param("level", ref.LEVEL_CODES, obs.default_level(survey, int(wave))),
         Param("kind", KINDS, ref.PARTNER.code),
-        Param("base", ("partners", "all"), "partners"),
+        base,
         Param("size_class", sizes, ALL_SIZES),
         method_param(),
     ]
@@ -41,7 +57,7 @@ def params(obs: Observatory, given: dict[str, str]) -> list[Param]:
 
 def statistic_of(values: dict[str, str]) -> str:
     """'share' for the partner rate; a kind among partners (PHARE's convention) or among all."""
-    if values["kind"] == ref.PARTNER.code or values["base"] == "all":
+    if not base_applies(values["kind"]) or values["base"] == "all":
         return "share"
     return "share_among_partners"
 
@@ -51,6 +67,24 @@ def query(values: dict[str, str]) -> tuple[Query, str, str]:
     size = None if values["size_class"] == ALL_SIZES else values["size_class"]
     q = Query("partnerships", int(values["wave"]), values["survey"], values["level"], size_class=size)
     return q, values["kind"], statistic_of(values)
+
+
+def base_control(values: dict[str, str], lang: str) -> Control:
+    """The "Parmi / Among" control: no choosable option (the page disables it) for the partner rate."""
+    fr = lang == "fr"
+    label = "Parmi" if fr else "Among"
+    if base_applies(values["kind"]):
+        return Control(
+            "base",
+            label,
+            [
+                ("partners", "les partenaires" if fr else "partners"),
+                ("all", "tous les répondants" if fr else "all respondents"),
+            ],
+        )
+    na = "sans objet (tous les répondants)" if fr else "not applicable (all respondents)"
+    options = [(NOT_APPLICABLE, na), ("all", na)]
+    return Control("base", label, options, frozenset(v for v, _label in options))
 
 
 def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Control]:
@@ -68,14 +102,7 @@ def controls(obs: Observatory, values: dict[str, str], lang: str) -> list[Contro
         Control("wave", t("wave", lang), [(str(w), str(w)) for w in obs.waves(values["survey"])]),
         Control("level", t("level", lang), level_options(lang)),
         Control("kind", "Partenariat" if fr else "Partnership", [(k, ref.label(k, lang)) for k in KINDS]),
-        Control(
-            "base",
-            "Parmi" if fr else "Among",
-            [
-                ("partners", "les partenaires" if fr else "partners"),
-                ("all", "tous les répondants" if fr else "all respondents"),
-            ],
-        ),
+        base_control(values, lang),
         Control("size_class", "Taille" if fr else "Size", sizes, empty),
     ]
 

@@ -224,7 +224,7 @@ def indicator_sections(
                 table, labels, stat, t, obs.settings.min_n, lang, _survey_ranks(ranks, survey),
                 pv.survey_model(model, survey),
             )  # fmt: skip
-            section.append(table_block(view, title))
+            section.append(table_block(view, title, f"{titles[block][0 if fr else 1]} — {title}"))
         summary = html.Summary(html.H2(titles[block][0 if fr else 1]))
         out.append(
             html.Section(html.Details([summary, *section], open=True), className="profile-block", id=f"block-{block}")
@@ -277,10 +277,12 @@ def with_published(obs: Observatory, table, survey: str, lang: str):
     return out, [("published", name)]
 
 
-def table_block(view: pv.TableView, caption: str) -> html.Div:
+def table_block(view: pv.TableView, caption: str, region_name: str | None = None) -> html.Div:
     """The table of a block, in a container that scrolls sideways on a narrow screen.
 
-    The reason for suppressed values comes once, above the table.
+    The reason for suppressed values comes once, above the table. ``region_name`` names the
+    scrolling region (the caption when None): it must differ between blocks, two of which may show
+    the same survey (axe: landmark-unique).
     """
     head = html.Thead(html.Tr([html.Th(name, scope="col") for _id, name in view.columns]))
     body = html.Tbody(
@@ -299,7 +301,7 @@ def table_block(view: pv.TableView, caption: str) -> html.Div:
         className="table-scroll",
         tabIndex="0",  # a scrolling region must be reachable with the keyboard
         role="region",
-        **{"aria-label": caption},
+        **{"aria-label": region_name or caption},
     )
     return html.Div([*note, scroller], className="profile-table-block")
 
@@ -596,7 +598,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
                 ],
                 className="actions",
             ),
-            snippets.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang, 420),
+            snippets.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang),
             *indicator_sections(obs, t, lang, rows, p.ranks),
             *([section] if (section := model_section(obs, t, lang)) is not None else []),
             trend_section(lang),

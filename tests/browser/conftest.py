@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,6 +55,35 @@ def page(browser):
     pg.errors = errors
     yield pg
     context.close()
+
+
+@pytest.fixture
+def other_site(tmp_path):
+    """Another origin (another port) serving the files of ``tmp_path``: an embed's host page."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SimpleHTTPRequestHandler, directory=tmp_path))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+# axe-core's moderate rules the pages pass too (audit E19), beside every serious or critical rule:
+# one footer and one banner landmark, all content in landmarks, landmarks named apart (MapLibre's
+# canvases are "region" landmarks), no skipped heading level.
+AXE_MODERATE = (
+    "landmark-no-duplicate-contentinfo", "landmark-no-duplicate-banner", "landmark-no-duplicate-main",
+    "landmark-one-main", "landmark-unique", "region", "heading-order", "page-has-heading-one",
+)  # fmt: skip
+
+
+def axe_violations(pg) -> list:
+    """axe-core's serious and critical violations, and those of the moderate rules above (axe-core
+    is injected from the axe-playwright-python package: nothing is fetched)."""
+    results = Axe().run(pg)
+    bad = [
+        v for v in results.response["violations"] if v["impact"] in ("serious", "critical") or v["id"] in AXE_MODERATE
+    ]
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
 
 
 def wait_for_map(pg, timeout: float = 60_000) -> None:
