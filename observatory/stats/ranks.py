@@ -86,8 +86,6 @@ def marginal_holm(estimates, ses, target: int, level: float = LEVEL) -> RankSet:
     Each difference θ̂ⱼ − θ̂ᵢ gets its two-sided p-value against σᵢⱼ = √(seᵢ² + seⱼ²); peer j is
     surely above (or below) when its Holm-adjusted p-value is below 1 − ``level``.
     """
-    from scipy.special import ndtr
-
     est = np.asarray(estimates, float)
     se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
     p = len(est)
@@ -95,15 +93,8 @@ def marginal_holm(estimates, ses, target: int, level: float = LEVEL) -> RankSet:
     others = np.flatnonzero(np.arange(p) != target)
     if len(others) == 0:
         return RankSet(1, 1, 1, 1)
-    sigma = np.sqrt(se[others] ** 2 + se[target] ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(sigma > 0, (est[others] - est[target]) / sigma, np.sign(est[others] - est[target]) * np.inf)
-    pvalues = 2 * ndtr(-np.abs(np.nan_to_num(t)))
-    order = np.argsort(pvalues, kind="stable")
-    m = len(order)
-    adjusted = np.maximum.accumulate(np.minimum(1.0, pvalues[order] * (m - np.arange(m))))
-    rejected = np.zeros(m, dtype=bool)
-    rejected[order] = adjusted < 1 - level
+    t = _t(est[others] - est[target], np.sqrt(se[others] ** 2 + se[target] ** 2))
+    rejected = _holm_rejected(t, level)
     higher = int((rejected & (t > 0)).sum())
     lower = int((rejected & (t < 0)).sum())
     return RankSet(rank, 1 + higher, p - lower, p)
@@ -156,23 +147,14 @@ def simultaneous_holm(estimates, ses, level: float = LEVEL) -> list[RankSet]:
     Valid under any dependence between the estimates (the small-area model's), deterministic, and
     O(p² log p): for the 1,248 modelled EPCIs, 777,000 pairs in well under a second.
     """
-    from scipy.special import ndtr
-
     est = np.asarray(estimates, float)
     se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
     p = len(est)
     if p == 1:
         return [RankSet(1, 1, 1, 1)]
     i, j = np.triu_indices(p, k=1)
-    sigma = np.sqrt(se[i] ** 2 + se[j] ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(sigma > 0, (est[i] - est[j]) / sigma, np.sign(est[i] - est[j]) * np.inf)
-    pvalues = 2 * ndtr(-np.abs(np.nan_to_num(t)))
-    order = np.argsort(pvalues, kind="stable")
-    m = len(order)
-    adjusted = np.maximum.accumulate(np.minimum(1.0, pvalues[order] * (m - np.arange(m))))
-    rejected = np.zeros(m, dtype=bool)
-    rejected[order] = adjusted < 1 - level
+    t = _t(est[i] - est[j], np.sqrt(se[i] ** 2 + se[j] ** 2))
+    rejected = _holm_rejected(t, level)
     higher_than = np.zeros(p, dtype=int)
     lower_than = np.zeros(p, dtype=int)
     np.add.at(higher_than, i[rejected & (t > 0)], 1)
@@ -181,3 +163,19 @@ def simultaneous_holm(estimates, ses, level: float = LEVEL) -> list[RankSet]:
     np.add.at(lower_than, i[rejected & (t < 0)], 1)
     ranks = 1 + (est[None, :] > est[:, None]).sum(axis=1)
     return [RankSet(int(ranks[k]), 1 + int(lower_than[k]), p - int(higher_than[k]), p) for k in range(p)]
+
+
+def _t(diff: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Standardised differences; a difference with no error is infinitely sure (0 stays 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sigma > 0, diff / sigma, np.sign(diff) * np.inf)
+
+
+def _holm_rejected(t: np.ndarray, level: float) -> np.ndarray:
+    """Which two-sided z-tests Holm's step-down rejects at 1 − ``level`` (the one Holm of
+    :func:`observatory.stats.pairwise.holm`)."""
+    from scipy.special import ndtr
+
+    from observatory.stats.pairwise import holm
+
+    return holm(2 * ndtr(-np.abs(np.nan_to_num(t)))) < 1 - level
