@@ -2,7 +2,7 @@
 # The test command of the README and of CI: installs what the suite needs when it is missing, then
 # runs pytest with the arguments given.
 #
-#   bash tests/run.sh                 # everything (CI): about 20 minutes on 2 cores
+#   bash tests/run.sh                 # everything (CI): about 17 minutes on 2 cores
 #   bash tests/run.sh -m "not slow"   # the developer's tier: under 2 minutes
 #
 # System packages (Debian, as root or with sudo): Chromium and its driver for the browser tests,
