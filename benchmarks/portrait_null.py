@@ -88,8 +88,10 @@ def portraits(obs: Observatory) -> list[dict]:
 
 
 def summary(rows: list[dict]) -> dict:
-    """Per level and kind of test: mean and max statements, share of portraits stating anything,
-    under the app's rule (fdr) and each test at 5 % (raw)."""
+    """Per level and kind of test: mean and max statements, share of portraits stating anything.
+
+    Under the app's rule (fdr) and with each test at 5 % (raw).
+    """
     out = {}
     for level in sorted({r["level"] for r in rows}):
         part = [r for r in rows if r["level"] == level]

@@ -22,8 +22,8 @@ import pandas as pd
 from etl.atomic import check_free_space, exclusive, temp_path_beside
 from etl.geography import epci_natures
 from observatory.stats import sae
-from observatory.stats.sae_diagnostics import DIAGNOSTIC_COLUMNS
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
+from observatory.stats.sae_diagnostics import DIAGNOSTIC_COLUMNS
 
 Progress = Callable[[str], None]
 # Two surveys at a time: on 2 cores, 11.9 s instead of 18.4 s for the demonstration sample.
@@ -87,8 +87,9 @@ def sae_parents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def write_sae_estimates(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame, say: Progress | None = None) -> int:
-    """Fit the small-area model on the EPCI cells of ``estimates``; store ``sae_estimates`` and
-    ``sae_diagnostics`` (one row per modelled cell).
+    """Fit the small-area model on the EPCI cells of ``estimates``; store its two tables.
+
+    ``sae_estimates`` (every EPCI × cell) and ``sae_diagnostics`` (one row per modelled cell).
 
     Returns:
         The number of rows stored in ``sae_estimates`` (EPCIs with covariates × EPCI cells).
@@ -97,7 +98,12 @@ def write_sae_estimates(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame,
     start = time.perf_counter()
     tables = sae.sae_tables(estimates, sae_covariates(con), sae_parents(con))
     for name, frame, columns, order in (
-        ("sae_estimates", tables.estimates, sae.SAE_COLUMNS, "indicator, survey, wave, measure, statistic, territory_code"),
+        (
+            "sae_estimates",
+            tables.estimates,
+            sae.SAE_COLUMNS,
+            "indicator, survey, wave, measure, statistic, territory_code",
+        ),
         ("sae_diagnostics", tables.diagnostics, DIAGNOSTIC_COLUMNS, "indicator, survey, wave, measure, statistic"),
     ):
         con.register("sae_frame", frame)

@@ -109,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown territory code(s) at level {req.level}: {', '.join(unknown)}", file=sys.stderr)
         return 2
     try:
-        data = render(rank_table(obs, req), args.format, args.dialect) if ranks else export_file(
-            obs, req, args.format, args.dialect
+        data = (
+            render(rank_table(obs, req), args.format, args.dialect)
+            if ranks
+            else export_file(obs, req, args.format, args.dialect)
         )
     except InvalidQuery as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -140,8 +140,10 @@ def _sae_table(
 
 
 def rank_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
-    """The ranks of every ranked territory of an export's table (:mod:`observatory.views.ranks`),
-    cached per data version: the sets of a level take a second or two."""
+    """The ranks of every ranked territory of an export's table (:mod:`observatory.views.ranks`).
+
+    Cached per data version: the sets of a level take a second or two.
+    """
     from observatory.views.ranks import rank_rows
 
     cache = obs.view_cache("ranks", 64)

@@ -337,8 +337,12 @@ def test_a_statement_names_the_rest_it_was_tested_against_with_the_difference_an
     f = next(f for f in kf.findings["france"] if f.measure == "emploi")
     se_d = np.hypot(se, se_rest)
     assert f.rest and f.reference == pytest.approx(rest)
-    assert (f.difference_low, f.difference_high) == pytest.approx((0.5 - 1.959964 * se_d, 0.5 + 1.959964 * se_d), abs=1e-5)
-    assert (f.reference_low, f.reference_high) == pytest.approx((rest - 1.959964 * se_rest, rest + 1.959964 * se_rest), abs=1e-5)
+    assert (f.difference_low, f.difference_high) == pytest.approx(
+        (0.5 - 1.959964 * se_d, 0.5 + 1.959964 * se_d), abs=1e-5
+    )
+    assert (f.reference_low, f.reference_high) == pytest.approx(
+        (rest - 1.959964 * se_rest, rest + 1.959964 * se_rest), abs=1e-5
+    )
     text = portrait.finding_text(f, "France", "departement", "fr")
     assert "supérieur au reste de la France (6,1 / 10" in text and "écart +0,50 [" in text
     assert "higher than the rest of France" in portrait.finding_text(f, "France", "departement", "en")

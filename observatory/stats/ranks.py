@@ -54,30 +54,25 @@ def _draws(ses: np.ndarray, draws: int, seed: int) -> np.ndarray:
 
 def marginal(estimates, ses, target: int, draws: int = DRAWS, seed: int = SEED, level: float = LEVEL) -> RankSet:
     """The marginal confidence set of ``estimates[target]``'s rank (two-sided, step-down)."""
-    est = np.asarray(estimates, float)
-    se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
-    p = len(est)
-    rank = 1 + int((est > est[target]).sum())
-    others = np.flatnonzero(np.arange(p) != target)
-    if len(others) == 0:
-        return RankSet(1, 1, 1, 1)
-    sigma = np.sqrt(se[others] ** 2 + se[target] ** 2)
-    sigma = np.where(sigma > 0, sigma, np.finfo(float).tiny)
-    t = (est[others] - est[target]) / sigma
-    z = _draws(se, draws, seed)
-    zt = np.abs((z[:, others] - z[:, [target]]) / sigma)  # draws × (p − 1)
-    active = np.ones(len(others), dtype=bool)
-    rejected = np.zeros(len(others), dtype=bool)
-    while active.any():
-        c = np.quantile(zt[:, active].max(axis=1), level)
-        new = active & (np.abs(t) > c)
-        if not new.any():
-            break
-        rejected |= new
-        active &= ~new
-    higher = int((rejected & (t > 0)).sum())
-    lower = int((rejected & (t < 0)).sum())
-    return RankSet(rank, 1 + higher, p - lower, p)
+
+    def rejected_of(est: np.ndarray, se: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sigma = np.sqrt(se[others] ** 2 + se[target] ** 2)
+        sigma = np.where(sigma > 0, sigma, np.finfo(float).tiny)
+        t = (est[others] - est[target]) / sigma
+        z = _draws(se, draws, seed)
+        zt = np.abs((z[:, others] - z[:, [target]]) / sigma)  # draws × (p − 1)
+        active = np.ones(len(others), dtype=bool)
+        rejected = np.zeros(len(others), dtype=bool)
+        while active.any():
+            c = np.quantile(zt[:, active].max(axis=1), level)
+            new = active & (np.abs(t) > c)
+            if not new.any():
+                break
+            rejected |= new
+            active &= ~new
+        return t, rejected
+
+    return _marginal(estimates, ses, target, rejected_of)
 
 
 def marginal_holm(estimates, ses, target: int, level: float = LEVEL) -> RankSet:
@@ -86,6 +81,16 @@ def marginal_holm(estimates, ses, target: int, level: float = LEVEL) -> RankSet:
     Each difference θ̂ⱼ − θ̂ᵢ gets its two-sided p-value against σᵢⱼ = √(seᵢ² + seⱼ²); peer j is
     surely above (or below) when its Holm-adjusted p-value is below 1 − ``level``.
     """
+
+    def rejected_of(est: np.ndarray, se: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = _t(est[others] - est[target], np.sqrt(se[others] ** 2 + se[target] ** 2))
+        return t, _holm_rejected(t, level)
+
+    return _marginal(estimates, ses, target, rejected_of)
+
+
+def _marginal(estimates, ses, target: int, rejected_of) -> RankSet:
+    """A marginal set from the differences with the target that ``rejected_of`` finds sure."""
     est = np.asarray(estimates, float)
     se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
     p = len(est)
@@ -93,8 +98,7 @@ def marginal_holm(estimates, ses, target: int, level: float = LEVEL) -> RankSet:
     others = np.flatnonzero(np.arange(p) != target)
     if len(others) == 0:
         return RankSet(1, 1, 1, 1)
-    t = _t(est[others] - est[target], np.sqrt(se[others] ** 2 + se[target] ** 2))
-    rejected = _holm_rejected(t, level)
+    t, rejected = rejected_of(est, se, others)
     higher = int((rejected & (t > 0)).sum())
     lower = int((rejected & (t < 0)).sum())
     return RankSet(rank, 1 + higher, p - lower, p)
@@ -172,8 +176,10 @@ def _t(diff: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 
 
 def _holm_rejected(t: np.ndarray, level: float) -> np.ndarray:
-    """Which two-sided z-tests Holm's step-down rejects at 1 − ``level`` (the one Holm of
-    :func:`observatory.stats.pairwise.holm`)."""
+    """Which two-sided z-tests Holm's step-down rejects at 1 − ``level``.
+
+    The one Holm of the project: :func:`observatory.stats.pairwise.holm`.
+    """
     from scipy.special import ndtr
 
     from observatory.stats.pairwise import holm

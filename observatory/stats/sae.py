@@ -332,8 +332,10 @@ def share_design_effect(var: np.ndarray, n: np.ndarray, n_eff: np.ndarray, p: np
 def _estimate_cell(
     cell: dict[str, np.ndarray], designs: dict[str, np.ndarray], is_share: bool, bench: tuple | None = None
 ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
-    """The columns of :func:`epci_estimates` for arrays aligned with the designs' rows, and the
-    cell's diagnostics (empty without a model)."""
+    """The columns of :func:`epci_estimates` and the cell's diagnostics (empty without a model).
+
+    The arrays are aligned with the designs' rows (NaN: no respondent).
+    """
     m = len(next(iter(designs.values())))
     n = np.nan_to_num(cell["n"], nan=0.0)
     est = cell["estimate"]

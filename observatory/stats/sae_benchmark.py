@@ -63,7 +63,8 @@ def benchmark_for(epcis: pd.DataFrame, departements: pd.DataFrame, regions: pd.D
 
     Args:
         epcis: territory_code, departement_code, region_code, weight (every EPCI with covariates).
-        departements, regions: The cell's direct estimates: territory_code, n, estimate, var.
+        departements: The cell's direct estimates of the départements: territory_code, n, estimate, var.
+        regions: The same for the régions.
     """
     e = epcis.set_index("territory_code")
     weight = e["weight"].astype(float)
@@ -91,11 +92,11 @@ def groups(
     """The rule of :func:`benchmark_for` on arrays: each EPCI's group and each group's target.
 
     Args:
-        dep_pos, reg_pos: Each EPCI's département and région, as positions in ``dep_value`` and
-            ``reg_value`` (−1: none).
+        dep_pos: Each EPCI's département, as a position in ``dep_value`` (−1: none).
+        reg_pos: Each EPCI's région, as a position in ``reg_value`` (−1: none).
         weight: Each EPCI's weight.
-        dep_value, reg_value: The direct estimate of each département and région where it is
-            reliable, NaN elsewhere.
+        dep_value: The direct estimate of each département where it is reliable, NaN elsewhere.
+        reg_value: The same for each région.
 
     Returns:
         The group of each EPCI (the département's position, len(dep_value) + the région's
@@ -125,7 +126,8 @@ def apply(
     """The benchmarked estimates of one cell (arrays aligned on the EPCIs).
 
     Args:
-        est, mse: The model estimates and their MSE.
+        est: The model estimates.
+        mse: Their MSE.
         weight: Each EPCI's weight in its group's mean.
         group: Each EPCI's group index (−1: not benchmarked).
         target: The target of each group index.

@@ -19,12 +19,12 @@ import pandas as pd
 from observatory import i18n
 from observatory.service import Observatory
 from observatory.stats import Query
+from observatory.stats.sae import MODEL_STATUSES  # the statuses with a figure
 from observatory.views import model_diagnostics
 from observatory.views.mapview import MapView, build_map_view
 
 DIRECT, SAE = "direct", "sae"
 ESTIMATIONS: tuple[str, ...] = (DIRECT, SAE)
-MODEL_STATUSES: tuple[str, ...] = ("model", "model_adjusted", "synthetic")
 SAE_LEVEL = "epci"
 
 

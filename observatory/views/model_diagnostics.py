@@ -30,13 +30,13 @@ from observatory import i18n
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats.measures import INDICATORS, MEASURES, STATISTICS
+from observatory.stats.sae import MODEL_STATUSES  # the statuses with a figure
 from observatory.urlstate import Notice, Param, parse, raw_values
 from observatory.views.model_readings import Brown, Shape, brown, model_rows, shapes
 
 PATH = "/modele/diagnostics"
 PARAMS: tuple[str, ...] = ("survey", "wave", "indicator", "measure", "statistic")
 SURVEY_ORDER: tuple[str, ...] = ("citoyens", "entreprises", "associations", "elus")
-MODEL_STATUSES: tuple[str, ...] = ("model", "model_adjusted", "synthetic")  # the statuses with a figure
 # Respondent bands of the CV chart: label, fewest and most respondents (inclusive).
 BANDS: tuple[tuple[str, int, float], ...] = (
     ("0", 0, 0), ("1–9", 1, 9), ("10–29", 10, 29), ("30–99", 30, 99), ("≥ 100", 100, math.inf),

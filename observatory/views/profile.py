@@ -379,7 +379,9 @@ def _thin_note(table: pd.DataFrame, t: Territory, min_n: int, model: pd.DataFram
         text = f"{t.name} : trop peu de répondants pour une estimation directe (n = {counts} < {min_n}). "
         if model is not None:
             text += f"La colonne « modèle » est l'estimation sur petits domaines de {model['epci_name'].iloc[0]}. "
-        return text + (f"{parent} et la France sont là pour comparaison." if parent else "La France est là pour comparaison.")
+        return text + (
+            f"{parent} et la France sont là pour comparaison." if parent else "La France est là pour comparaison."
+        )
     text = f"{t.name}: too few respondents for a direct estimate (n = {counts} < {min_n}). "
     if model is not None:
         text += f"The 'model' column is the small-area estimate of {model['epci_name'].iloc[0]}. "

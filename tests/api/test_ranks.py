@@ -48,7 +48,9 @@ def test_model_ranks_rank_every_modelled_epci(client):
     body = client.get("/api/v1/ranks/mayors?level=epci&measure=q4_oui&method=sae").get_json()
     assert body["method"] == "sae" and body["total"] > 1200
     assert {r["peers"] for r in body["rows"]} == {body["total"]}
-    assert all(r["simultaneous_low"] <= r["rank_low"] and r["rank_high"] <= r["simultaneous_high"] for r in body["rows"])
+    assert all(
+        r["simultaneous_low"] <= r["rank_low"] and r["rank_high"] <= r["simultaneous_high"] for r in body["rows"]
+    )
 
 
 @pytest.mark.parametrize(

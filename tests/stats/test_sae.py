@@ -20,8 +20,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import minimize_scalar
 from scipy.integrate import quad
+from scipy.optimize import minimize_scalar
 from scipy.special import expit
 from scipy.stats import norm
 
@@ -196,8 +196,8 @@ def test_share_back_transformation_checked_by_numerical_integration():
     eta, sd = (lo + hi) / 2, (hi - lo) / (2 * z)
     for e, s, est, mse in list(zip(eta, sd, out["estimate"], out["mse"], strict=True))[::15]:
         density = norm(e, s).pdf
-        mean = quad(lambda t: expit(t) * density(t), e - 12 * s, e + 12 * s)[0]
-        second = quad(lambda t: (expit(t) - est) ** 2 * density(t), e - 12 * s, e + 12 * s)[0]
+        mean = quad(lambda t, f=density: expit(t) * f(t), e - 12 * s, e + 12 * s)[0]
+        second = quad(lambda t, f=density, c=est: (expit(t) - c) ** 2 * f(t), e - 12 * s, e + 12 * s)[0]
         assert min(expit(e), mean) - 1e-9 <= est <= max(expit(e), mean) + 1e-9
         assert mse == pytest.approx(second, rel=1e-4)
     # Asymmetric where it should be: a share below one half has a longer upper arm.
@@ -288,7 +288,9 @@ def test_api_method_sae_and_its_400s(api, obs):
     rows = pd.DataFrame(r.get_json()["rows"])
     expected = export_table(obs, ExportRequest("partnerships", level="epci", method="sae", measures=("mecenat",)))
     assert r.get_json()["total"] == len(expected) == len(rows)
-    np.testing.assert_allclose(rows["estimate"].astype(float), expected["estimate"], rtol=1e-9, atol=1e-9)  # the API writes 10 decimals
+    np.testing.assert_allclose(
+        rows["estimate"].astype(float), expected["estimate"], rtol=1e-9, atol=1e-9
+    )  # the API writes 10 decimals
     for url in (
         "/api/v1/partnerships?level=departement&method=sae",
         "/api/v1/partnerships?level=commune&method=sae",
@@ -398,8 +400,10 @@ def test_stored_estimates_meet_every_departement_and_region_benchmark(demo_db):
                 inside = rows[rows["region_code"] == region]  # every EPCI of the région is benchmarked
                 w_all = (inside["communes"] if cell[1] == "elus" else inside["population"]).astype(float)
                 covered = inside["departement_code"].isin(dep.index)
-                target = (w_all.sum() * reg[region] - (w_all[covered] * inside.loc[covered, "departement_code"].map(dep.to_dict()).astype(float)).sum()) / w_all[~covered].sum()
+                target = (
+                    w_all.sum() * reg[region]
+                    - (w_all[covered] * inside.loc[covered, "departement_code"].map(dep.to_dict()).astype(float)).sum()
+                ) / w_all[~covered].sum()
                 assert mean == pytest.approx(target, abs=1e-9), (cell, group)
             checked += 1
     assert checked > 100
-

@@ -186,7 +186,7 @@ def test_a_thin_territory_shows_its_model_not_the_parents_values_beside_its_n(ob
     column = next(i for i, h in enumerate(header) if "modèle" in h)
     values = [row[column] for row in citizens[1:]]
     assert sum(v != "—" for v in values) >= len(values) - 1  # the model has a figure for every cell
-    assert any(w.startswith(f"Creuse Sud Ouest : trop peu de répondants pour une estimation directe (n = ") and
+    assert any(w.startswith("Creuse Sud Ouest : trop peu de répondants pour une estimation directe (n = ") and
                "estimation sur petits domaines de Creuse Sud Ouest" in w and "Creuse et la France" in w
                for w in texts(layout))  # fmt: skip
     # A village (Vallière, 0 respondents) shows its EPCI's model, labelled with the EPCI's name.
