@@ -106,25 +106,35 @@ def _marginal(estimates, ses, target: int, rejected_of) -> RankSet:
 
 def simultaneous(estimates, ses, draws: int = DRAWS, seed: int = SEED, level: float = LEVEL) -> list[RankSet]:
     """Every territory's confidence set, jointly at ``level`` (all pairs one family, step-down)."""
+
+    def rejected_of(est: np.ndarray, se: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sigma = np.sqrt(se[i] ** 2 + se[j] ** 2)
+        sigma = np.where(sigma > 0, sigma, np.finfo(float).tiny)
+        t = (est[i] - est[j]) / sigma  # > 0: i higher than j
+        z = _draws(se, draws, seed)
+        active = np.ones(len(i), dtype=bool)
+        rejected = np.zeros(len(i), dtype=bool)
+        while active.any():
+            c = np.quantile(_max_abs(z, i[active], j[active], sigma[active]), level)
+            new = active & (np.abs(t) > c)
+            if not new.any():
+                break
+            rejected |= new
+            active &= ~new
+        return t, rejected
+
+    return _simultaneous(estimates, ses, rejected_of)
+
+
+def _simultaneous(estimates, ses, rejected_of) -> list[RankSet]:
+    """Every territory's set from the pairs (i < j) that ``rejected_of`` finds sure."""
     est = np.asarray(estimates, float)
     se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
     p = len(est)
     if p == 1:
         return [RankSet(1, 1, 1, 1)]
     i, j = np.triu_indices(p, k=1)
-    sigma = np.sqrt(se[i] ** 2 + se[j] ** 2)
-    sigma = np.where(sigma > 0, sigma, np.finfo(float).tiny)
-    t = (est[i] - est[j]) / sigma  # > 0: i higher than j
-    z = _draws(se, draws, seed)
-    active = np.ones(len(i), dtype=bool)
-    rejected = np.zeros(len(i), dtype=bool)
-    while active.any():
-        c = np.quantile(_max_abs(z, i[active], j[active], sigma[active]), level)
-        new = active & (np.abs(t) > c)
-        if not new.any():
-            break
-        rejected |= new
-        active &= ~new
+    t, rejected = rejected_of(est, se, i, j)
     higher_than = np.zeros(p, dtype=int)  # how many peers each territory is surely above
     lower_than = np.zeros(p, dtype=int)  # how many peers are surely above it
     np.add.at(higher_than, i[rejected & (t > 0)], 1)
@@ -151,22 +161,12 @@ def simultaneous_holm(estimates, ses, level: float = LEVEL) -> list[RankSet]:
     Valid under any dependence between the estimates (the small-area model's), deterministic, and
     O(p² log p): for the 1,248 modelled EPCIs, 777,000 pairs in well under a second.
     """
-    est = np.asarray(estimates, float)
-    se = np.clip(np.nan_to_num(np.asarray(ses, float)), 0, None)
-    p = len(est)
-    if p == 1:
-        return [RankSet(1, 1, 1, 1)]
-    i, j = np.triu_indices(p, k=1)
-    t = _t(est[i] - est[j], np.sqrt(se[i] ** 2 + se[j] ** 2))
-    rejected = _holm_rejected(t, level)
-    higher_than = np.zeros(p, dtype=int)
-    lower_than = np.zeros(p, dtype=int)
-    np.add.at(higher_than, i[rejected & (t > 0)], 1)
-    np.add.at(lower_than, j[rejected & (t > 0)], 1)
-    np.add.at(higher_than, j[rejected & (t < 0)], 1)
-    np.add.at(lower_than, i[rejected & (t < 0)], 1)
-    ranks = 1 + (est[None, :] > est[:, None]).sum(axis=1)
-    return [RankSet(int(ranks[k]), 1 + int(lower_than[k]), p - int(higher_than[k]), p) for k in range(p)]
+
+    def rejected_of(est: np.ndarray, se: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = _t(est[i] - est[j], np.sqrt(se[i] ** 2 + se[j] ** 2))
+        return t, _holm_rejected(t, level)
+
+    return _simultaneous(estimates, ses, rejected_of)
 
 
 def _t(diff: np.ndarray, sigma: np.ndarray) -> np.ndarray:
