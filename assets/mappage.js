@@ -153,9 +153,18 @@
     });
   }
 
+  // The file is named after the whole title (the longest are about 130 characters, far from the 255 a
+  // file system allows); a longer one is cut after a whole word, never mid-word ("…-citoyens-2019-e").
+  var MAX_NAME = 150;
+
   function fileName() {
     var t = text("#view-title").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-    return "carte_" + (t.replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 80) || "observatoire") + ".png";
+    var slug = t.replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    if (slug.length > MAX_NAME) {
+      var cut = slug.lastIndexOf("-", MAX_NAME);
+      slug = slug.slice(0, cut > 0 ? cut : MAX_NAME);
+    }
+    return "carte_" + (slug || "observatoire") + ".png";
   }
 
   function exportMap(button) {

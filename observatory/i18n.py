@@ -37,6 +37,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Afficher sur la carte les initiatives réelles citées dans les documents sources",
         "Show the real initiatives named in the source documents on the map",
     ),
+    "frozen": ("classes figées", "classes frozen"),  # the legend's state, where "freeze" is the button's verb
     "freeze_help": (
         "Garder les mêmes seuils de classes quand les filtres changent, pour comparer les cartes",
         "Keep the same class breaks while filters change, so that maps stay comparable",
@@ -171,14 +172,52 @@ def number(x: float | None, decimals: int = 1, lang: str = "fr") -> str:
     return text
 
 
+def count(n: float | None, lang: str = "fr") -> str:
+    """A count as written in a sentence: '1\u202f253' in French (as :func:`number`), '1,253' in English."""
+    return number(n, 0, lang)
+
+
+def plotly_separators(lang: str) -> str:
+    """Plotly's ``layout.separators`` (decimal mark, then thousands separator), as :func:`number` writes.
+
+    Plotly applies them to axis ticks, colour bars and d3 formats in hover templates (``%{x:.1f}``).
+    """
+    return ",\u202f" if lang == "fr" else ".,"
+
+
+P_FLOOR = 0.001  # below it a p-value is shown as "< 0,001": more digits would claim a precision it lacks
+
+
+def p_value(p: object, lang: str = "fr") -> str:
+    """A p-value as shown everywhere: '<\u00a00,001', '0,012', '0,430' (three decimals); '—' when missing.
+
+    The space after '<' is a no-break space, so that a narrow column never splits the value.
+    """
+    try:
+        x = float(p)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(x):
+        return "—"
+    if x < P_FLOOR:
+        return "<\u00a0" + number(P_FLOOR, 3, lang)
+    return number(x, 3, lang)
+
+
+def p_equals(p: object, lang: str = "fr") -> str:
+    """A p-value in a sentence: 'p = 0,042' or 'p\u00a0<\u00a00,001'."""
+    text = p_value(p, lang)
+    return "p\u00a0" + text if text.startswith("<") else f"p = {text}"
+
+
 def colon(lang: str) -> str:
     """The colon of a label: ' : ' in French (a space before it), ': ' in English."""
     return " : " if lang == "fr" else ": "
 
 
-def plural(count: int, singular: str, plural_form: str) -> str:
-    """'1 non diffusé', '2 non diffusés': the number and the form that agrees with it."""
-    return f"{count} {singular if abs(count) < 2 else plural_form}"
+def plural(n: int, singular: str, plural_form: str, lang: str = "fr") -> str:
+    """'1 non diffusé', '2 non diffusés', '1\u202f253 territoires': the count and the form that agrees."""
+    return f"{count(n, lang)} {singular if abs(n) < 2 else plural_form}"
 
 
 # One precision rule per unit, everywhere (text, tooltips, tables, legends): scores out of 10 at 0.1,

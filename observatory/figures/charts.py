@@ -9,7 +9,9 @@ from observatory import i18n
 FONT = {"family": "system-ui, sans-serif", "size": 12}
 
 
-def heatmap(matrix: pd.DataFrame, text: pd.DataFrame, columns: list[str], statistic: str, title: str) -> dict:
+def heatmap(
+    matrix: pd.DataFrame, text: pd.DataFrame, columns: list[str], statistic: str, title: str, lang: str
+) -> dict:
     """Territories (rows) × measures (columns); suppressed cells are blank (None)."""
     scale = 1.0 if statistic == "mean_score" else 100.0
     z = (matrix * scale).round(2)
@@ -35,6 +37,7 @@ def heatmap(matrix: pd.DataFrame, text: pd.DataFrame, columns: list[str], statis
             "xaxis": {"side": "bottom", "tickangle": -30, "automargin": True},
             "yaxis": {"autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
             "font": FONT,
+            "separators": i18n.plotly_separators(lang),  # the colour bar's ticks: "6,5", not "6.5"
         },
     }
 
@@ -102,6 +105,7 @@ def bars_with_ci(
             "xaxis": {"ticksuffix": "" if statistic == "mean_score" else " %", "rangemode": "tozero"},
             "legend": {"orientation": "h", "y": -0.15},
             "font": FONT,
+            "separators": i18n.plotly_separators(lang),
             "showlegend": reference is not None and len(reference) > 0,
         },
     }
@@ -139,5 +143,6 @@ def stacked_100(
             "xaxis": {"range": [0, 100], "ticksuffix": " %"},
             "legend": {"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0, "traceorder": "normal"},
             "font": FONT,
+            "separators": i18n.plotly_separators(lang),
         },
     }

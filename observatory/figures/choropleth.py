@@ -20,6 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from observatory import i18n
 from observatory.classify import class_of
 from observatory.reference import MAX_ZOOM
 
@@ -102,6 +103,7 @@ def draw_map(
     selected: str | None = None,
     revision: str = "",
     viewport_width: int | None = None,
+    lang: str = "fr",
 ) -> dict:
     """The figure dict: one choroplethmap trace (+ an outline trace for the selected territory).
 
@@ -146,6 +148,7 @@ def draw_map(
         "showlegend": False,
         "paper_bgcolor": "#ffffff",
         "dragmode": "pan",
+        "separators": i18n.plotly_separators(lang),
     }
     return {"data": data, "layout": layout}
 

@@ -38,7 +38,7 @@ def direct_model_scatter(points: pd.DataFrame, statistic: str, lang: str, title:
     for i, band in enumerate(bands):
         inside = points[points["band"] == band]
         hover = [
-            f"{r.territory_name}<br>n = {r.n}<br>{'directe' if fr else 'direct'}{i18n.colon(lang)}"
+            f"{r.territory_name}<br>n = {i18n.count(r.n, lang)}<br>{'directe' if fr else 'direct'}{i18n.colon(lang)}"
             f"{i18n.value(r.direct, statistic, lang)}<br>{'modèle' if fr else 'model'}{i18n.colon(lang)}"
             f"{i18n.value(r.model, statistic, lang)}<br>γ = {i18n.number(r.gamma, 2, lang)}"
             for r in inside.itertuples(index=False)
@@ -84,6 +84,7 @@ def direct_model_scatter(points: pd.DataFrame, statistic: str, lang: str, title:
                 "scaleanchor": "x",
             },
             "legend": {"title": {"text": "Répondants" if fr else "Respondents"}},
+            "separators": i18n.plotly_separators(lang),
         },
     }
 
@@ -145,5 +146,6 @@ def cv_boxes(bands: pd.DataFrame, lang: str, title: str) -> dict:
             },
             "yaxis": {"title": {"text": "CV (%)"}, "rangemode": "tozero"},
             "legend": {"orientation": "h", "y": -0.2},
+            "separators": i18n.plotly_separators(lang),
         },
     }

@@ -130,7 +130,7 @@ def draw_ranking(
                 "zerolinecolor": "#444444",
                 "separatethousands": True,
             },
-            "separators": ", " if fr else ".,",
+            "separators": i18n.plotly_separators(lang),
             "showlegend": False,
         },
     }

@@ -24,7 +24,7 @@ def _hover(r, statistic: str, lang: str) -> str:
     text = (
         f"<b>{r.series_label}</b>, {int(r.wave)}<br>"
         f"{i18n.value(r.estimate, statistic, lang, r.ci_low, r.ci_high)} [{i18n.t('ci95', lang)} "
-        f"{i18n.interval(r.ci_low, r.ci_high, statistic, lang)}], n = {int(r.n)}"
+        f"{i18n.interval(r.ci_low, r.ci_high, statistic, lang)}], n = {i18n.count(r.n, lang)}"
         f"<br>{i18n.t('reliability', lang)}{i18n.colon(lang)}{i18n.t(r.reliability, lang)}"
     )
     change = getattr(r, "change", None)
@@ -58,7 +58,15 @@ def trend_figure(
     """
     measures = [m for m in labels if len(rows) and m in set(rows["measure"])]
     if not measures:
-        return {"data": [], "layout": {"height": 40, "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+        return {
+            "data": [],
+            "layout": {
+                "height": 40,
+                "xaxis": {"visible": False},
+                "yaxis": {"visible": False},
+                "separators": i18n.plotly_separators(lang),
+            },
+        }
     waves = sorted({int(w) for w in rows["wave"]} | ({int(w) for w in published["wave"]} if len(published) else set()))
     pos = {w: i for i, w in enumerate(waves)}
     series = list(dict.fromkeys(rows["series"]))
@@ -195,6 +203,7 @@ def trend_figure(
             },
             "annotations": annotations,
             "hovermode": "closest",
+            "separators": i18n.plotly_separators(lang),  # the panels' ticks: "7,5", not "7.5"
         }
     )
     return {"data": data, "layout": layout}

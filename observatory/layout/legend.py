@@ -58,7 +58,7 @@ def legend(
                         className="bar",
                         title=_bar_title(e, lang),
                     ),
-                    html.Span(str(e["count"]), className="count"),
+                    html.Span(i18n.count(e["count"], lang), className="count"),
                 ],
                 className="legend-class",
                 **{
@@ -76,7 +76,7 @@ def legend(
         [
             html.Span(className="swatch", style={"background": _strip(colours), "opacity": faded_opacity}),
             html.Span(faded_text, className="range"),
-            html.Span(str(counts["faded"]), className="count"),
+            html.Span(i18n.count(counts["faded"], lang), className="count"),
         ],
         className="legend-low",
         **{"data-count": str(counts["faded"])},
@@ -88,7 +88,7 @@ def legend(
                 className="swatch hatched", style={"background": SUPPRESSED_COLOUR, "opacity": OPACITY["suppressed"]}
             ),
             html.Span(suppressed_text, className="range"),
-            html.Span(str(counts["suppressed"]), className="count"),
+            html.Span(i18n.count(counts["suppressed"], lang), className="count"),
         ],
         className="legend-suppressed",
         **{"data-count": str(counts["suppressed"])},
@@ -101,7 +101,7 @@ def legend(
         html.Ul(rows, className="legend-classes"),
         html.Ul([*extra, suppressed, *([_initiatives_entry(lang)] if initiatives else [])], className="legend-extra"),
         html.P(
-            i18n.t("legend_total", lang, n=counts["total"]),
+            i18n.t("legend_total", lang, n=i18n.count(counts["total"], lang)),
             className="legend-total",
             **{"data-total": str(counts["total"])},
         ),
@@ -137,7 +137,7 @@ def _model_entry(view: MapView, lang: str) -> html.Li:
         [
             html.Span(className="swatch model-hatch"),
             html.Span(i18n.t("sae_legend", lang), className="range"),
-            html.Span(str(n), className="count"),
+            html.Span(i18n.count(n, lang), className="count"),
         ],
         className="legend-model",
         **{"data-model-count": str(n)},  # not data-count: the counts of the other entries add up to the total
@@ -169,7 +169,7 @@ def _method(view: MapView, lang: str, frozen: bool) -> str:
         return f"{i18n.t('change_classes', lang)}{unit} · {a} → {b}"
     unit = " (/10)" if view.statistic == "mean_score" else " (%)"
     model = " · " + i18n.t("sae_legend_method", lang) if is_model(view) else ""
-    return i18n.t(view.method, lang) + unit + model + (" · " + i18n.t("freeze", lang).lower() if frozen else "")
+    return i18n.t(view.method, lang) + unit + model + (" · " + i18n.t("frozen", lang) if frozen else "")
 
 
 def _notes(view: MapView, counts: dict[str, int], lang: str) -> list[str]:
@@ -181,14 +181,15 @@ def _notes(view: MapView, counts: dict[str, int], lang: str) -> list[str]:
     if view.breaks_basis == "low":
         n_ok = int((view.rows["reliability"] == "ok").sum())
         published = counts["total"] - counts["suppressed"]
-        return [i18n.t("breaks_on_low", lang, ok=n_ok, published=published)]
+        return [i18n.t("breaks_on_low", lang, ok=i18n.count(n_ok, lang), published=i18n.count(published, lang))]
     return []
 
 
 def _bar_title(entry: dict, lang: str) -> str:
+    full, faded = i18n.count(entry["count"], lang), i18n.count(entry["faded"], lang)
     if lang == "fr":
-        return f"{entry['count']} en couleur pleine, {entry['faded']} estompé{'s' if entry['faded'] > 1 else ''}"
-    return f"{entry['count']} in full colour, {entry['faded']} faded"
+        return f"{full} en couleur pleine, {faded} estompé{'s' if entry['faded'] > 1 else ''}"
+    return f"{full} in full colour, {faded} faded"
 
 
 def _strip(colours: list[str]) -> str:

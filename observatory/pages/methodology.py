@@ -217,9 +217,9 @@ aucun écart réel, moins de 10 % énoncent quoi que ce soit (5 % mesuré), cont
 sans la procédure.
 
 ## Rang parmi les territoires du même échelon, et son incertitude
-Le profil donne le rang d'un territoire parmi ceux de son échelon dont l'estimation est fiable
-(« 12e sur 83 départements dont l'estimation est fiable (sur 101) »), 1er étant la valeur la plus
-élevée, et l'**ensemble de confiance à 95 % de ce rang** (« rang entre le 5e et le 24e ») de Mogstad,
+Le profil donne le rang d'un territoire parmi ceux de son échelon dont l'estimation est fiable,
+par exemple « 12e sur 83 départements dont l'estimation est fiable (sur 101) », 1er étant la valeur la
+plus élevée, et l'**ensemble de confiance à 95 % de ce rang** (« rang entre le 5e et le 24e ») de Mogstad,
 Romano, Shaikh et Wilhelm (2024, *Review of Economic Studies* ; le paquet R `csranks`). Un pair est
 *sûrement au-dessus* quand l'écart de son estimation à celle du territoire dépasse c fois l'erreur
 type de cet écart, où c est la valeur critique qui tient pour tous les écarts à la fois (quantile à
@@ -260,8 +260,8 @@ real difference, fewer than 10% state anything (5% measured), against more than 
 procedure.
 
 ## Rank among the territories of the same level, and its uncertainty
-The profile gives a territory's rank among those of its level with a reliable estimate ("12th of 83
-départements with a reliable estimate (of 101)"), 1st being the highest value, and the **95%
+The profile gives a territory's rank among those of its level with a reliable estimate, for instance
+"12th of 83 départements with a reliable estimate (of 101)", 1st being the highest value, and the **95%
 confidence set of that rank** ("rank between 5th and 24th") of Mogstad, Romano, Shaikh and Wilhelm
 (2024, *Review of Economic Studies*; the R package `csranks`). A peer is *surely above* when the
 difference between its estimate and the territory's exceeds c times that difference's standard

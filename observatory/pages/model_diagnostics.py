@@ -167,7 +167,7 @@ def shape_section(view: md.DiagnosticsView, lang: str) -> html.Section:
             s.label,
             readings.number(s.skewness, lang),
             readings.number(s.kurtosis, lang),
-            readings.p_text(s.shapiro_p, lang),
+            i18n.p_value(s.shapiro_p, lang),
             s.reading,
         ]
         for s in view.shapes
@@ -195,7 +195,7 @@ def brown_section(view: md.DiagnosticsView, lang: str) -> html.Section:
     rows = [
         ["W", readings.number(b.w, lang)],
         ["ddl" if fr else "df", str(b.df)],
-        ["p", readings.p_text(b.p, lang)],
+        ["p", i18n.p_value(b.p, lang)],
     ]
     return html.Section(
         [
@@ -214,15 +214,16 @@ def scatter_section(view: md.DiagnosticsView, lang: str) -> html.Section:
     fr = lang == "fr"
     title = "Estimation directe et estimation par modèle" if fr else "Direct and model estimates"
     figure = direct_model_scatter(view.points, view.cell.statistic, lang, title)
+    points = i18n.count(len(view.points), lang)
     return html.Section(
         [
             html.H2("Directe contre modèle" if fr else "Direct against model"),
             html.P(
-                f"Chaque point est un des {len(view.points)} EPCI avec des répondants, coloré selon leur nombre. "
+                f"Chaque point est un des {points} EPCI avec des répondants, coloré selon leur nombre. "
                 "Sur la diagonale, le modèle garde le chiffre de l'enquête ; un petit EPCI (peu de répondants, γ "
                 "petit) en est loin : le modèle l'a ramené vers la prédiction de ses covariables."
                 if fr
-                else f"Each point is one of the {len(view.points)} EPCIs with respondents, coloured by how many. "
+                else f"Each point is one of the {points} EPCIs with respondents, coloured by how many. "
                 "On the diagonal, the model keeps the survey's figure; a small EPCI (few respondents, small γ) lies "
                 "far from it: the model moved it towards its covariates' prediction.",
                 className="note",
@@ -251,18 +252,22 @@ def cv_section(view: md.DiagnosticsView, lang: str) -> html.Section:
         ]
         for r in view.bands.itertuples(index=False)
     ]
-    zero = view.zero_variance
+    zero, zeros = view.zero_variance, i18n.count(view.zero_variance, lang)
     note = (
         "Boîtes : quartiles et médiane ; moustaches : 10 % et 90 % des EPCI. CV direct : √variance / estimation de "
         "l'enquête (aucun pour un EPCI sans répondant"
-        + (f", ni pour les {zero} EPCI dont la variance directe est nulle, leurs répondants ayant tous" if zero else "")
+        + (
+            f", ni pour les {zeros} EPCI dont la variance directe est nulle, leurs répondants ayant tous"
+            if zero
+            else ""
+        )
         + (" répondu pareil" if zero else "")
         + ") ; CV du modèle : √EQM / estimation."
         if fr
         else "Boxes: quartiles and median; whiskers: 10% and 90% of the EPCIs. Direct CV: the survey's √variance / "
         "estimate (none for an EPCI without respondents"
         + (
-            f", nor for the {zero} EPCIs whose direct variance is 0, their respondents all answering alike"
+            f", nor for the {zeros} EPCIs whose direct variance is 0, their respondents all answering alike"
             if zero
             else ""
         )

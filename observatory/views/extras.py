@@ -84,7 +84,7 @@ def fragility_heatmap(obs: Observatory, pv: PageView, lang: str) -> dict:
     if len(counts) > MAX_HEATMAP_ROWS:
         title += " — 50 territoires les plus enquêtés" if fr else " — the 50 most surveyed territories"
     labels = [ref.label(c, lang) for c in cols]
-    fig = heatmap(matrix, hover, labels, pv.statistic, title)
+    fig = heatmap(matrix, hover, labels, pv.statistic, title, lang)
     fig["data"][0]["customdata"] = [cols] * len(matrix)
     return fig
 
@@ -115,7 +115,14 @@ def small_multiples(
     out = []
     for survey, wave, v in views:
         fig = draw_map(
-            v.rows, shared, colours, url, obs.settings.map_style, revision="sm" + pv.query.level, viewport_width=width
+            v.rows,
+            shared,
+            colours,
+            url,
+            obs.settings.map_style,
+            revision="sm" + pv.query.level,
+            viewport_width=width,
+            lang=lang,
         )
         out.append((f"{ref.label(survey, lang)} ({wave})", fig))
     return out
@@ -214,13 +221,14 @@ def q4_stacked(obs: Observatory, pv: PageView, lang: str) -> list:
             names = [english[x] for x in names]
         faded = " · " + ("fiabilité faible" if fr else "low reliability")
         shares.index = [
-            f"{name} (n = {int(k)}{faded if is_low else ''})" for name, k, is_low in zip(names, n, low, strict=True)
+            f"{name} (n = {i18n.count(k, lang)}{faded if is_low else ''})"
+            for name, k, is_low in zip(names, n, low, strict=True)
         ]
         shares.columns = [ref.label(col, lang) for col in shares.columns]
         opacity = [0.45 if is_low else 1.0 for is_low in low]
         out.append(stacked_100(shares, Q4_COLOURS, title, lang, opacity))
         if len(hidden):
-            listed = ", ".join(f"{r.territory_name} (n = {int(r.n)})" for r in hidden.itertuples())
+            listed = ", ".join(f"{r.territory_name} (n = {i18n.count(r.n, lang)})" for r in hidden.itertuples())
             out.append(
                 f"Non diffusés (moins de {obs.settings.min_n} maires){c}{listed}."
                 if fr

@@ -111,7 +111,7 @@ def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> lis
             f"n = {i18n.number(r.n, 0, lang)} (n eff. {i18n.number(r.n_eff, 0, lang)})",
             f"{i18n.t('reliability', lang)}{c}{i18n.t(r.reliability, lang)}",
             f"{i18n.t('significance', lang)}{c}{i18n.t(r.significance, lang)}"
-            + (f" (p = {i18n.number(r.p_value, 3, lang)})" if r.significance != "not_tested" else ""),
+            + (f" ({i18n.p_equals(r.p_value, lang)})" if r.significance != "not_tested" else ""),
         ]
         out.append("<br>".join(lines))
     return out
@@ -180,17 +180,17 @@ def change_hover(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> l
         a, b = int(r.wave_from), int(r.wave_to)
         if r.reliability == "suppressed":
             sep = " ; " if lang == "fr" else "; "
-            detail = f"{a}{c}n = {int(r.n_from)} · {b}{c}n = {int(r.n_to)}{sep}< {min_n}"
+            detail = f"{a}{c}n = {i18n.count(r.n_from, lang)} · {b}{c}n = {i18n.count(r.n_to, lang)}{sep}< {min_n}"
             out.append(i18n.t("change_suppressed", lang, detail=detail))
             continue
         signif = i18n.t(r.significance, lang)
         if r.significance != "not_tested":
-            signif += f" (p = {i18n.number(r.p_value, 3, lang)})"
+            signif += f" ({i18n.p_equals(r.p_value, lang)})"
         lines = [
             f"{i18n.t('change', lang)} {a} → {b}{c}{i18n.signed(r.estimate, statistic, lang)}",
             f"{i18n.t('ci95', lang)}{c}{i18n.signed_interval(r.ci_low, r.ci_high, statistic, lang)}",
-            f"{a}{c}{i18n.value(r.estimate_from, statistic, lang)} (n = {int(r.n_from)}) · "
-            f"{b}{c}{i18n.value(r.estimate_to, statistic, lang)} (n = {int(r.n_to)})",
+            f"{a}{c}{i18n.value(r.estimate_from, statistic, lang)} (n = {i18n.count(r.n_from, lang)}) · "
+            f"{b}{c}{i18n.value(r.estimate_to, statistic, lang)} (n = {i18n.count(r.n_to, lang)})",
             f"{i18n.t('reliability', lang)}{c}{i18n.t(r.reliability, lang)}",
             signif,
         ]

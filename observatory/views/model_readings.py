@@ -64,21 +64,6 @@ def number(x: object, lang: str, decimals: int = 2) -> str:
     return i18n.number(float(x), decimals, lang).replace("-", "−")
 
 
-def p_text(p: object, lang: str) -> str:
-    """A p-value as shown: '< 0,001', '0,042', '—' when missing."""
-    if p is None or pd.isna(p):
-        return "—"
-    if float(p) < 0.001:
-        return "<\u00a00,001" if lang == "fr" else "<\u00a00.001"
-    return i18n.number(float(p), 3, lang)
-
-
-def p_is(p: object, lang: str) -> str:
-    """'p = 0,042' or 'p < 0,001' (in a sentence)."""
-    text = p_text(p, lang)
-    return "p\u00a0" + text if text.startswith("<") else f"p = {text}"
-
-
 def model_rows(row: dict, lang: str) -> list[tuple[str, str]]:
     """The model chosen, as (label, value) pairs: link, design with both AICs, σ²ᵤ, R² and more."""
     fr = lang == "fr"
@@ -147,7 +132,7 @@ def shape_reading(skewness: float, kurtosis: float, shapiro_p: float, lang: str)
         )
     else:
         tails = "queues minces" if fr else "light tails"
-    p = p_is(shapiro_p, lang)
+    p = i18n.p_equals(shapiro_p, lang)
     if shapiro_p < ALPHA:
         test = f"normalité rejetée ({p})" if fr else f"normality rejected ({p})"
     else:
@@ -215,15 +200,15 @@ def brown(row: dict, lang: str) -> Brown:
         )
     elif p < ALPHA:
         reading = (
-            f"Le modèle s'écarte des estimations directes publiées ({p_is(p, lang)}) : à examiner avant d'utiliser ses chiffres."
+            f"Le modèle s'écarte des estimations directes publiées ({i18n.p_equals(p, lang)}) : à examiner avant d'utiliser ses chiffres."
             if fr
-            else f"The model departs from the published direct estimates ({p_is(p, lang)}): look into it before using its figures."
+            else f"The model departs from the published direct estimates ({i18n.p_equals(p, lang)}): look into it before using its figures."
         )
     else:
         reading = (
-            f"Aucun écart détecté entre le modèle et les estimations directes publiées ({p_is(p, lang)})."
+            f"Aucun écart détecté entre le modèle et les estimations directes publiées ({i18n.p_equals(p, lang)})."
             if fr
-            else f"No departure detected between the model and the published direct estimates ({p_is(p, lang)})."
+            else f"No departure detected between the model and the published direct estimates ({i18n.p_equals(p, lang)})."
         )
     return Brown(w, df, p, reading)
 

@@ -169,26 +169,25 @@ def summary(pv: PageView, lang: str, synthetic: bool) -> str:
     fr = lang == "fr"
     c = i18n.colon(lang)
     modelled = "model" in rows and bool(rows["model"].any())
+    total = i18n.plural(len(rows), "territoire" if fr else "territory", "territoires" if fr else "territories", lang)
+    ok, low = i18n.count(n_ok, lang), i18n.count(n_low, lang)
     if modelled and fr:  # a model's figures are not "reliable" cells of the survey: say what they are
         head = (
-            f"{i18n.plural(len(rows), 'territoire', 'territoires')}{c}{n_ok} estimés par le modèle "
-            f"(hachurés, avec l'erreur quadratique moyenne), {i18n.plural(n_sup, 'non diffusé', 'non diffusés')}."
+            f"{total}{c}{ok} estimés par le modèle "
+            f"(hachurés, avec l'erreur quadratique moyenne), {i18n.plural(n_sup, 'non diffusé', 'non diffusés', lang)}."
         )
     elif modelled:
         head = (
-            f"{i18n.plural(len(rows), 'territory', 'territories')}{c}{n_ok} estimated by the model "
-            f"(hatched, with the mean squared error), {n_sup} suppressed."
+            f"{total}{c}{ok} estimated by the model "
+            f"(hatched, with the mean squared error), {i18n.count(n_sup, lang)} suppressed."
         )
     elif fr:
         head = (
-            f"{i18n.plural(len(rows), 'territoire', 'territoires')}{c}{i18n.plural(n_ok, 'fiable', 'fiables')}, "
-            f"{n_low} de fiabilité faible, {i18n.plural(n_sup, 'non diffusé', 'non diffusés')}."
+            f"{total}{c}{i18n.plural(n_ok, 'fiable', 'fiables', lang)}, "
+            f"{low} de fiabilité faible, {i18n.plural(n_sup, 'non diffusé', 'non diffusés', lang)}."
         )
     else:
-        head = (
-            f"{i18n.plural(len(rows), 'territory', 'territories')}{c}{n_ok} reliable, {n_low} of low reliability, "
-            f"{n_sup} suppressed."
-        )
+        head = f"{total}{c}{ok} reliable, {low} of low reliability, {i18n.count(n_sup, lang)} suppressed."
     parts = [head]
     if len(pv.national) and pv.national.iloc[0]["reliability"] != "suppressed":
         r = pv.national.iloc[0]
@@ -233,23 +232,26 @@ def change_summary(pv: PageView, lang: str, synthetic: bool) -> str:
     fr = lang == "fr"
     c = i18n.colon(lang)
     n_sup = len(rows) - len(shown)
+    comparable, total, faded, unchanged, suppressed = (
+        i18n.count(x, lang) for x in (len(shown), len(rows), faded_signif, flat, n_sup)
+    )
     if fr:
         head = (
             f"Évolution {a} → {b} (deux échantillons indépendants, test à 5 %){c}"
-            f"{len(shown)} territoires comparables sur {len(rows)} — "
-            f"{i18n.plural(n_up, 'hausse significative', 'hausses significatives')} et "
-            f"{i18n.plural(n_down, 'baisse significative', 'baisses significatives')}"
-            + (f" (dont {faded_signif} de fiabilité faible, estompées)" if faded_signif else "")
-            + f", {flat} sans changement significatif ; {i18n.plural(n_sup, 'non diffusé', 'non diffusés')} "
+            f"{comparable} territoires comparables sur {total} — "
+            f"{i18n.plural(n_up, 'hausse significative', 'hausses significatives', lang)} et "
+            f"{i18n.plural(n_down, 'baisse significative', 'baisses significatives', lang)}"
+            + (f" (dont {faded} de fiabilité faible, estompées)" if faded_signif else "")
+            + f", {unchanged} sans changement significatif ; {i18n.plural(n_sup, 'non diffusé', 'non diffusés', lang)} "
             "(effectif insuffisant à l'une des vagues)."
         )
     else:
         head = (
-            f"Change {a} → {b} (two independent samples, 5% test){c}{len(shown)} comparable territories of "
-            f"{len(rows)} — {i18n.plural(n_up, 'significant increase', 'significant increases')} and "
-            f"{i18n.plural(n_down, 'significant decrease', 'significant decreases')}"
-            + (f" ({faded_signif} of them of low reliability, faded)" if faded_signif else "")
-            + f", {flat} without significant change; {n_sup} suppressed (too few respondents at either wave)."
+            f"Change {a} → {b} (two independent samples, 5% test){c}{comparable} comparable territories of "
+            f"{total} — {i18n.plural(n_up, 'significant increase', 'significant increases', lang)} and "
+            f"{i18n.plural(n_down, 'significant decrease', 'significant decreases', lang)}"
+            + (f" ({faded} of them of low reliability, faded)" if faded_signif else "")
+            + f", {unchanged} without significant change; {suppressed} suppressed (too few respondents at either wave)."
         )
     parts = [head]
     if len(pv.national) and pv.national.iloc[0]["reliability"] != "suppressed":
