@@ -375,20 +375,7 @@ def register_diagnostics_callbacks(app: Dash, obs: Observatory) -> None:
 
 
 def register_profile_callbacks(app: Dash, obs: Observatory) -> None:
-    """The profile's trend charts, laid out for the screen's width, and its downloads.
-
-    Downloads: CSV, XLSX with one sheet per block, ZIP with one resource per block.
-    """
-
-    @app.callback(
-        Output(profile.PROFILE_TRENDS, "children"),
-        Input(profile.PROFILE_KEY, "data"),
-        State(ids.VIEWPORT, "data"),
-    )
-    def fill_trends(key, viewport):
-        if not key:
-            return no_update
-        return profile.trends_of(obs, key, _width(viewport))
+    """The profile's downloads: CSV, XLSX with one sheet per block, ZIP with one resource per block."""
 
     @app.callback(
         Output(profile.PROFILE_DOWNLOAD, "data"),

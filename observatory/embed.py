@@ -26,6 +26,7 @@ from flask import Flask, Response, abort, request
 from observatory import heavy, i18n, not_found, pdf
 from observatory import reference as ref
 from observatory.figures import profile as figures
+from observatory.figures import svg_charts
 from observatory.views import profile as pv
 
 EMBED_PREFIX = "/embed/"
@@ -64,7 +65,7 @@ def profile_block(obs, key: str, block: str, lang: str) -> str | None:
     if block == "locator":
         point = (t.lon, t.lat) if t.lon is not None and t.lat is not None else None
         svg = figures.locator_svg(obs.settings.geo_dir, (t.level, t.code), pv.parent_of(t), point, t.name)
-        body = f'<img src="{figures.data_uri(svg)}" alt="{html.escape(t.name)}">'
+        body = f'<img src="{svg_charts.data_uri(svg)}" alt="{html.escape(t.name)}">'
     else:
         rows, p = pv.profile_model(obs, t)
         if block == "key-findings":

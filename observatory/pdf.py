@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -23,6 +22,7 @@ import pandas as pd
 from observatory import i18n, portrait
 from observatory import reference as ref
 from observatory.figures import profile as figures
+from observatory.figures import svg_charts
 from observatory.service import Observatory
 from observatory.views import profile as pv
 
@@ -52,6 +52,8 @@ th, td { text-align: left; padding: 0.6mm 1mm; border-bottom: 0.5pt solid #ccc; 
 thead th { border-bottom: 1pt solid #888; } tr { page-break-inside: avoid; }
 caption { text-align: left; font-weight: bold; color: #555; padding-bottom: 1mm; }
 img.chart { width: 100%; max-width: 180mm; }
+img.trend { width: 34mm; margin: 0 1mm 2mm 0; vertical-align: top; }
+.trends h3 { font-size: 10pt; margin: 3mm 0 1mm; }
 """
 
 
@@ -91,25 +93,14 @@ def findings_html(p: pv.Portrait, t: pv.Territory, lang: str) -> str:
     return "".join(out)
 
 
-def _dotplot(table: pd.DataFrame, labels: dict, series: list, statistic: str, title: str) -> str:
-    scale = i18n.scale_of(statistic)
-    rows, bounds = [], []
-    for r in table.itertuples():
-        row = {"label": labels.get(r.measure, r.measure)}
-        for key, _name in series:
-            est = getattr(r, f"estimate_{key}", None)
-            if est is None or pd.isna(est) or (key == "territory" and r.reliability == "suppressed"):
-                continue
-            lo, hi = getattr(r, f"ci_low_{key}"), getattr(r, f"ci_high_{key}")
-            row[key] = (scale * est, scale * lo, scale * hi)
-            bounds += [v for v in row[key] if v is not None and math.isfinite(v)]
-        rows.append(row)
-    if not bounds:
+def _dotplot(table: pd.DataFrame, labels: dict, series: list, statistic: str, title: str, lang: str) -> str:
+    drawn = svg_charts.dotplot_rows(table, labels, series, statistic)
+    if drawn is None:
         return ""
-    lo, hi = min(bounds), max(bounds)
-    pad = (hi - lo) * 0.05 or 1
-    svg = figures.dotplot_svg(rows, series, title, lo - pad, hi + pad)
-    return f'<img class="chart" src="{figures.data_uri(svg)}" alt="{_e(title)}">'
+    rows, lo, hi = drawn
+    unit = "" if statistic == "mean_score" else " %"
+    svg = svg_charts.dotplot_svg(rows, series, title, lo, hi, lang, width=640, unit=unit, labels_left=True)
+    return f'<img class="chart" src="{svg_charts.data_uri(svg)}" alt="{_e(title)}">'
 
 
 def table_html(view: pv.TableView, caption: str) -> str:
@@ -133,12 +124,38 @@ def block_html(
     out = [f"<h2>{_e(BLOCK_TITLES[block][0 if fr else 1])}</h2>"]
     for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
         survey_ranks = ranks[ranks["survey"] == survey] if len(ranks) else None
-        out.append(_dotplot(table, labels, series, stat, title))
+        out.append(_dotplot(table, labels, series, stat, title, lang))
         view = pv.table_view(
             table, labels, stat, t, obs.settings.min_n, lang, survey_ranks, pv.survey_model(model, survey)
         )
         out.append(table_html(view, title))
     return "".join(out)
+
+
+def trends_html(obs: Observatory, t: pv.Territory, lang: str) -> str:
+    """Change between waves: for each survey with several waves, a panel per measure (as on the page)."""
+    fr = lang == "fr"
+    out = []
+    for tb in pv.trend_blocks(obs, t):
+        labels = {m: ref.label(m, lang) for m in tb.measures}
+        drawn = svg_charts.trend_panels(tb.rows, tb.published, labels, tb.statistic or "share", lang)
+        if drawn:
+            images = "".join(
+                f'<img class="trend" src="{svg_charts.data_uri(svg)}" alt="{_e(labels[m])}">' for m, svg in drawn
+            )
+            out.append(f"<h3>{_e(pv.trend_title(tb, lang))}</h3><div>{images}</div>")
+    if not out:
+        return ""
+    key = (
+        "Chaque point : l'estimation d'une vague et son intervalle de confiance à 95 % ; orange : le territoire, "
+        "vert : son territoire parent, gris : la France ; points évidés : fiabilité faible ; losanges noirs : "
+        "chiffres nationaux publiés."
+        if fr
+        else "Each point: one wave's estimate and its 95% confidence interval; orange: the territory, green: its "
+        "parent, grey: France; open points: low reliability; black diamonds: published national figures."
+    )
+    title = "Évolution entre vagues" if fr else "Change between waves"
+    return f'<section class="trends"><h2>{title}</h2><p class="note">{_e(key)}</p>{"".join(out)}</section>'
 
 
 def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
@@ -228,8 +245,8 @@ def document(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> str
         f'<h1>{_e(title)}</h1><p class="meta">{meta}</p>{notice_html(obs, lang)}'
         f'<div class="head"><div>{findings_html(p, t, lang)}</div></div>'
         f"<p>{_e(parents)}{' · ' if parents else ''}{_e(population)}</p>"
-        f'<img class="locator" style="width:62mm" src="{figures.data_uri(locator)}" alt="{_e(t.name)}">'
-        f"{blocks}{method_html(obs, lang, pv.model_epci(t) is not None)}{notice_html(obs, lang)}"
+        f'<img class="locator" style="width:62mm" src="{svg_charts.data_uri(locator)}" alt="{_e(t.name)}">'
+        f"{blocks}{trends_html(obs, t, lang)}{method_html(obs, lang, pv.model_epci(t) is not None)}{notice_html(obs, lang)}"
         "</body></html>"
     )
 

@@ -169,20 +169,21 @@ def rank_text(
     fr = lang == "fr"
     plural = LEVEL_PLURALS.get(level, (level, level))[0 if fr else 1]
     if model:  # every modelled EPCI is ranked: the peer set is named by the model, not by reliability
-        plural += " (estimations du modèle)" if fr else " (model estimates)"
+        plural += ", estimations du modèle," if fr else ", model estimates,"  # no parentheses beside parentheses
         peers_total = None
+    n_peers = i18n.count(peers, lang)
     if high - low + 1 > peers / 2:
         return (
-            f"classement incertain parmi {peers} {plural} (rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)})"
+            f"classement incertain parmi {n_peers} {plural} (rang entre le {ordinal(low, lang)} et le {ordinal(high, lang)})"
             if fr
-            else f"uncertain ranking among {peers} {plural} (rank between {ordinal(low, lang)} and {ordinal(high, lang)})"
+            else f"uncertain ranking among {n_peers} {plural} (rank between {ordinal(low, lang)} and {ordinal(high, lang)})"
         )
-    head = f"{ordinal(rank, lang)} {'sur' if fr else 'of'} {peers} {plural}"
+    head = f"{ordinal(rank, lang)} {'sur' if fr else 'of'} {n_peers} {plural}"
     if peers_total and peers_total > peers:  # the peer set named: only reliable estimates are ranked
         head += (
-            f" dont l'estimation est fiable (sur {peers_total})"
+            f" dont l'estimation est fiable (sur {i18n.count(peers_total, lang)})"
             if fr
-            else f" with a reliable estimate (of {peers_total})"
+            else f" with a reliable estimate (of {i18n.count(peers_total, lang)})"
         )
     if low == high:
         body = "rang sûr à 95 %" if fr else "rank certain at 95%"

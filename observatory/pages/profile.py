@@ -14,7 +14,7 @@ from dash import dcc, html
 from observatory import i18n, portrait
 from observatory import reference as ref
 from observatory.figures import profile as figures
-from observatory.figures.trend import trend_figure
+from observatory.figures import svg_charts
 from observatory.layout import snippets
 from observatory.pages.registry import territory_key
 from observatory.service import Observatory
@@ -25,8 +25,7 @@ PROFILE_CSV = "profile-csv"
 PROFILE_XLSX = "profile-xlsx"
 PROFILE_ZIP = "profile-zip"
 PROFILE_KEY = "profile-key"
-PROFILE_TRENDS = "profile-trends"  # filled by a callback that knows the screen's width
-CHART_CONFIG = {"displayModeBar": False}  # on touch screens the mode bar covers the charts' titles
+PROFILE_TRENDS = "profile-trends"  # the trend panels (a test hook)
 
 
 def _link(level: str, code: str, name: str, lang: str) -> dcc.Link:
@@ -53,7 +52,7 @@ def locator_alt(t: pv.Territory, lang: str) -> str:
 def locator(obs: Observatory, t: pv.Territory, lang: str = "fr") -> html.Img:
     """The locator map as an image (drawn on the server: light, no map library, prints well)."""
     alt = locator_alt(t, lang)
-    return html.Img(src=figures.data_uri(locator_svg(obs, t, lang)), alt=alt, className="locator", id="locator")
+    return html.Img(src=svg_charts.data_uri(locator_svg(obs, t, lang)), alt=alt, className="locator", id="locator")
 
 
 def key_findings(p: pv.Portrait, t: pv.Territory, lang: str) -> html.Section:
@@ -161,7 +160,9 @@ def identity(t: pv.Territory, lang: str) -> html.Div:
     facts = [
         html.Dt("Échelon" if fr else "Level"),
         html.Dd(ref.label(t.level, lang)),
-        html.Dt("Code INSEE" if fr else "INSEE code"),
+        html.Dt(
+            ("Code SIREN" if fr else "SIREN code") if t.level == "epci" else ("Code INSEE" if fr else "INSEE code")
+        ),
         html.Dd(t.code),
         html.Dt("Population municipale" if fr else "Population"),
         html.Dd(i18n.number(t.population, 0, lang)),
@@ -185,7 +186,10 @@ def sub_territories(obs: Observatory, t: pv.Territory, lang: str) -> list:
     """Lists of sub-territories with links."""
     out = []
     for level, (rows, total) in pv.children(obs, t).items():
-        head = f"{ref.label(level, lang)} ({total})"
+        plural = portrait.LEVEL_PLURALS.get(level, (level, level))[0 if lang == "fr" else 1]
+        head = f"{plural[:1].upper()}{plural[1:]} : {i18n.count(total, lang)}"
+        if lang != "fr":
+            head = head.replace(" :", ":")
         items = [html.Li(_link(level, r.code, r.name, lang)) for r in rows.itertuples()]
         more = (
             []
@@ -218,8 +222,7 @@ def indicator_sections(
         section = []
         for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
             plotted, names = _with_reference(obs, table, series, survey, lang)
-            figure = figures.profile_dotplot(plotted, names, labels, stat, title, lang)
-            section.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="dotplot"))
+            section.append(dotplot(plotted, names, labels, stat, title, lang))
             view = pv.table_view(
                 table, labels, stat, t, obs.settings.min_n, lang, _survey_ranks(ranks, survey),
                 pv.survey_model(model, survey),
@@ -230,6 +233,22 @@ def indicator_sections(
             html.Section(html.Details([summary, *section], open=True), className="profile-block", id=f"block-{block}")
         )
     return out
+
+
+def dotplot(table, series: list, labels: dict, statistic: str, title: str, lang: str) -> html.Img | html.Div:
+    """A survey's dot plot (territory, parent, France, published figure), drawn on the server."""
+    drawn = svg_charts.dotplot_rows(table, labels, series, statistic)
+    if drawn is None:
+        return html.Div()
+    rows, lo, hi = drawn
+    unit = "" if statistic == "mean_score" else " %"
+    svg = svg_charts.dotplot_svg(rows, series, title, lo, hi, lang, unit=unit)
+    alt = (
+        f"{title} : chaque estimation avec son intervalle de confiance à 95 % ; les valeurs sont dans le tableau"
+        if lang == "fr"
+        else f"{title}: each estimate with its 95% confidence interval; the values are in the table"
+    )
+    return html.Img(src=svg_charts.data_uri(svg), alt=alt, className="dotplot chart")
 
 
 def _survey_ranks(ranks, survey: str):
@@ -306,25 +325,24 @@ def table_block(view: pv.TableView, caption: str, region_name: str | None = None
     return html.Div([*note, scroller], className="profile-table-block")
 
 
-def trend_section(lang: str) -> html.Section:
-    """The "change between waves" section; its charts come from :func:`trend_graphs`."""
+def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
+    """The "change between waves" section: for each survey with several waves, one panel per measure."""
     fr = lang == "fr"
     intro = (
         "Chaque point est l'estimation d'une vague avec son intervalle de confiance à 95 % (points, pas de "
-        "ligne : les vagues sont espacées de plusieurs années). Le survol donne l'évolution depuis la vague "
-        "précédente et si elle est significative. Losanges noirs : chiffres nationaux publiés."
+        "ligne : les vagues sont espacées de plusieurs années). Points évidés : fiabilité faible. Losanges "
+        "noirs : chiffres nationaux publiés. Les évolutions significatives sont dans l'essentiel, en haut."
         if fr
         else "Each point is one wave's estimate with its 95% confidence interval (points, not lines: waves "
-        "are years apart). Hover for the change since the previous wave and whether it is significant. "
-        "Black diamonds: published national figures."
+        "are years apart). Open points: low reliability. Black diamonds: published national figures. The "
+        "significant changes are in the key findings, at the top."
     )
-    loading = html.P("Calcul des évolutions…" if fr else "Computing the changes…", className="note")
     return html.Section(
         html.Details(
             [
                 html.Summary(html.H2(i18n.t("trend_title", lang))),
                 html.P(intro, className="note"),
-                dcc.Loading(html.Div(loading, id=PROFILE_TRENDS)),
+                html.Div(trend_blocks(obs, t, lang), id=PROFILE_TRENDS),
             ],
             open=True,
         ),
@@ -333,13 +351,46 @@ def trend_section(lang: str) -> html.Section:
     )
 
 
-def trend_columns(width: int | None) -> tuple[int, int]:
-    """(panels per row, characters of a panel's title) for a screen ``width`` px wide."""
-    if width and width < 560:
-        return 2, 22
-    if width and width < 900:
-        return 3, 26
-    return 4, 34
+def trend_blocks(obs: Observatory, t: pv.Territory, lang: str) -> list:
+    """For each survey with several waves: its title, its legend and a panel per measure (SVG images)."""
+    fr = lang == "fr"
+    out = []
+    for tb in pv.trend_blocks(obs, t):
+        labels = {m: ref.label(m, lang) for m in tb.measures}
+        drawn = svg_charts.trend_panels(tb.rows, tb.published, labels, tb.statistic or "share", lang)
+        if not drawn:
+            continue
+        panels = [
+            html.Img(src=svg_charts.data_uri(svg), alt=labels[m], className="trend-panel", **{"data-measure": m})
+            for m, svg in drawn
+        ]
+        series = list(dict.fromkeys(zip(tb.rows["series"], tb.rows["series_label"], strict=True)))
+        if len(tb.published):
+            series.append(
+                ("published", "Chiffre publié (PHARE / IMPACT)" if fr else "Published figure (PHARE / IMPACT)")
+            )
+        out.append(
+            html.Div(
+                [html.H3(pv.trend_title(tb, lang)), series_legend(series), html.Div(panels, className="trend-panels")],
+                className="trend",
+                **{"data-survey": tb.survey},
+            )
+        )
+    return out or [html.P("Une seule vague par enquête." if fr else "One wave per survey.", className="note")]
+
+
+def series_legend(series: list[tuple[str, str]]) -> html.Ul:
+    """The series' names beside their colours (the same colours in every chart of the profile)."""
+    return html.Ul(
+        [
+            html.Li(
+                [html.Span(className=f"swatch swatch-{key}", **{"aria-hidden": "true"}), name],
+                **{"data-series": key},
+            )
+            for key, name in series
+        ],
+        className="series-legend",
+    )
 
 
 def stored_territory(obs: Observatory, key: object) -> pv.Territory | None:
@@ -351,31 +402,6 @@ def stored_territory(obs: Observatory, key: object) -> pv.Territory | None:
         return None
     t = pv.resolve(obs, territory_key(level, code))
     return t if t is not None and t.level == level else None
-
-
-def trends_of(obs: Observatory, key: object, width: int | None) -> list:
-    """The trend charts of the profile whose store holds ``key`` (level, code, lang); none for a bad key."""
-    t = stored_territory(obs, key)
-    lang = "en" if isinstance(key, dict) and key.get("lang") == "en" else "fr"
-    return [] if t is None else trend_graphs(obs, t, lang, width)
-
-
-def trend_graphs(obs: Observatory, t: pv.Territory, lang: str, width: int | None = None) -> list:
-    """For each survey with several waves: the trend of each indicator (territory, parent, France)."""
-    fr = lang == "fr"
-    columns, chars = trend_columns(width)
-    graphs = []
-    for tb in pv.trend_blocks(obs, t):
-        stat = tb.statistic or "share"  # partnerships: the partner rate, and the kinds among partners
-        labels = {m: ref.label(m, lang) for m in tb.measures}
-        title = f"{ref.label(tb.survey, lang)} — {i18n.t(stat, lang)}"
-        if not tb.statistic:
-            title += " (types : parmi les partenaires)" if fr else " (kinds: among partners)"
-        if columns < 4:  # a phone or a narrow window: the title on several lines
-            title = figures.wrap(title, 42)
-        figure = trend_figure(tb.rows, tb.published, labels, stat, lang, title, columns, chars)
-        graphs.append(dcc.Graph(figure=figure, config=CHART_CONFIG, className="trend"))
-    return graphs or [html.P("Une seule vague par enquête." if fr else "One wave per survey.", className="note")]
 
 
 KIND_LABELS = {
@@ -601,7 +627,7 @@ def layout(obs: Observatory, key: str, lang: str) -> html.Div:
             snippets.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang),
             *indicator_sections(obs, t, lang, rows, p.ranks),
             *([section] if (section := model_section(obs, t, lang)) is not None else []),
-            trend_section(lang),
+            trend_section(obs, t, lang),
             initiatives_section(obs, t, lang),
         ],
         className="profile",

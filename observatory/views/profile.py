@@ -448,8 +448,24 @@ class TrendBlock:
     published: pd.DataFrame
 
 
+def trend_title(tb: TrendBlock, lang: str) -> str:
+    """A trend block's title: the survey and the statistic (partnerships: the kinds among partners)."""
+    title = f"{ref.label(tb.survey, lang)} — {i18n.t(tb.statistic or 'share', lang)}"
+    if not tb.statistic:
+        title += " (types : parmi les partenaires)" if lang == "fr" else " (kinds: among partners)"
+    return title
+
+
 def trend_blocks(obs: Observatory, t: Territory) -> list[TrendBlock]:
-    """Every trend chart of the profile: each survey with several waves, each block's measures."""
+    """Every trend chart of the profile: each survey with several waves, each block's measures.
+
+    Computed once per territory and data version (the page, the PDF and the downloads read them).
+    """
+    key = (obs.db.version, obs.settings.min_n, t.level, t.code)
+    return obs.view_cache("trends", PROFILE_CACHE).get(key, lambda: _trend_blocks(obs, t))
+
+
+def _trend_blocks(obs: Observatory, t: Territory) -> list[TrendBlock]:
     parent, name = parent_of(t), parent_name(t)
     scopes = [("territory", t.name, t.level, t.code)]
     if parent and name:

@@ -97,3 +97,21 @@ def shot(pg, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def drawn_svgs(pg, selector: str) -> list:
+    """The SVG pictures of the ``<img>`` matching ``selector`` (charts drawn on the server), parsed.
+
+    Each is an ElementTree root: its marks carry ``data-series``, ``data-measure``, ``data-estimate``.
+    """
+    import base64
+    from xml.etree import ElementTree
+
+    sources = pg.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('src'))")
+    return [ElementTree.fromstring(base64.b64decode(s.split(",", 1)[1])) for s in sources if s]
+
+
+def svg_texts(svg, css_class: str | None = None) -> list[str]:
+    """The texts of an SVG picture (those of class ``css_class`` only, if given)."""
+    ns = "{http://www.w3.org/2000/svg}"
+    return [e.text or "" for e in svg.iter(f"{ns}text") if css_class is None or e.get("class") == css_class]

@@ -10,7 +10,7 @@ import re
 import pytest
 import requests
 
-from tests.browser.conftest import MAP_LOCATIONS, MAP_Z, hover_until, wait_for_map
+from tests.browser.conftest import MAP_LOCATIONS, MAP_Z, drawn_svgs, hover_until, wait_for_map
 from tests.browser.test_fragility_page import choose
 
 pytestmark = pytest.mark.browser
@@ -87,26 +87,38 @@ def test_compare_control_switches_to_the_change_and_back(live_server, page):
 
 
 def test_profile_shows_each_indicator_across_waves_with_cis_and_published_figures(live_server, page):
+    """The trend panels are pictures drawn on the server: each mark is a point (never a line
+    between waves) with its CI, at its wave; published national figures are diamonds."""
     page.goto(live_server + "/territoire/13")
-    page.wait_for_selector("#trends .js-plotly-plot", timeout=90_000)
-    graphs = page.evaluate(
-        """() => [...document.querySelectorAll('#trends .js-plotly-plot')].map(g => ({
-            title: g.layout.title.text,
-            traces: g.data.map(d => ({name: d.name, mode: d.mode, n: d.x.length, err: d.error_y ? d.error_y.array.length : 0,
-                                      ticks: g.layout[(d.xaxis || 'x').replace('x', 'xaxis')].ticktext}))}))"""
+    page.wait_for_selector("#trends img.trend-panel", timeout=90_000)
+    blocks = page.eval_on_selector_all(
+        "#trends .trend", "els => els.map(e => [e.dataset.survey, e.querySelector('h3').innerText])"
     )
-    titles = [g["title"] for g in graphs]
+    titles = [title for _survey, title in blocks]
     assert any(t.startswith("Citoyens") for t in titles) and any(t.startswith("Maires") for t in titles)
-    for g in graphs:
-        points = [t for t in g["traces"] if not t["name"].startswith("Chiffre publié")]
-        assert points and all(t["mode"] == "markers" for t in g["traces"])  # points, never lines
-        assert all(t["err"] == t["n"] >= 1 for t in points)  # every point has its CI
-    citizens = next(g for g in graphs if g["title"].startswith("Citoyens"))
-    assert {"Bouches-du-Rhône", "Provence-Alpes-Côte d'Azur", "France"} <= {t["name"] for t in citizens["traces"]}
-    assert citizens["traces"][0]["ticks"] == ["2015", "2019"]
-    mayors = next(g for g in graphs if "innovation" in g["title"].lower() or g["title"].startswith("Maires"))
-    assert mayors["traces"][0]["ticks"] == ["2016", "2020", "2024"]
-    published = [t for g in graphs for t in g["traces"] if t["name"].startswith("Chiffre publié")]
+    ns = "{http://www.w3.org/2000/svg}"
+    for survey, _title in blocks:
+        panels = drawn_svgs(page, f"#trends .trend[data-survey='{survey}'] img.trend-panel")
+        assert panels, survey
+        for svg in panels:
+            points = [e for e in svg.iter(f"{ns}circle") if e.get("data-series")]
+            lines = list(svg.iter(f"{ns}line"))
+            assert points and not list(svg.iter(f"{ns}polyline"))  # points, never lines between waves
+            # every point has its CI: a vertical segment through it
+            for p in points:
+                x = float(p.get("cx"))
+                assert any(abs(float(seg.get("x1")) - x) < 0.05 and seg.get("x1") == seg.get("x2") for seg in lines)
+        waves = {int(e.get("data-wave")) for svg in panels for e in svg.iter() if e.get("data-wave")}
+        expected = {"citoyens": {2015, 2019}, "elus": {2016, 2020, 2024}}.get(survey)
+        assert expected is None or waves == expected, survey
+    legend = page.eval_on_selector_all(
+        "#trends .trend[data-survey='citoyens'] .series-legend li", "els => els.map(e => e.innerText)"
+    )
+    assert {"Bouches-du-Rhône", "Provence-Alpes-Côte d'Azur", "France"} <= {t.strip() for t in legend}
+    published = [
+        e for svg in drawn_svgs(page, "#trends img.trend-panel") for e in svg.iter(f"{ns}path")
+        if e.get("data-series") == "published"
+    ]  # fmt: skip
     assert published  # the published national figures, at their own waves
     assert not page.errors
 

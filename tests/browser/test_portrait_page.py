@@ -119,7 +119,7 @@ def test_profiles_and_a_comparison_on_a_phone_and_a_desktop(live_server, browser
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(live_server + f"/territoire/{key}")
             page.wait_for_selector("#key-findings", timeout=60_000)
-            page.wait_for_selector(".profile-block .js-plotly-plot", timeout=60_000)
+            page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, key
             top = page.evaluate("document.querySelector('#key-findings').getBoundingClientRect().top")
             assert top < 844, key  # the answer is on the first screen

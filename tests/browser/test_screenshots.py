@@ -89,9 +89,9 @@ def test_screenshot_of_the_profile_trends(live_server, browser):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_server + "/territoire/13")
-    page.wait_for_selector("#trends .js-plotly-plot", timeout=90_000)
-    page.wait_for_function(  # the series are drawn: traces with their points
-        "() => document.querySelectorAll('#trends .js-plotly-plot .scatterlayer .trace path').length > 0",
+    page.wait_for_selector("#trends img.trend-panel", timeout=90_000)
+    page.wait_for_function(  # the panels are loaded and laid out (pictures drawn on the server)
+        "() => [...document.querySelectorAll('#trends img.trend-panel')].every(i => i.complete && i.naturalWidth > 0)",
         timeout=60_000,
     )
     SHOTS.mkdir(parents=True, exist_ok=True)

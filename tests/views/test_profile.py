@@ -233,19 +233,35 @@ def test_a_territorys_own_initiatives_come_first(obs):
     assert "Plateforme RSE Nantes Métropole" in words[:heading]
 
 
-def test_profile_charts_have_no_mode_bar_and_keep_ticks_clear_of_the_legend(commune_page):
-    graphs = find(commune_page, lambda c: type(c).__name__ == "Graph")
-    assert graphs and all(g.config.get("displayModeBar") is False for g in graphs)
-    single = [g.figure for g in graphs if g.figure["data"] and len(g.figure["data"][0].get("y") or []) == 1]
-    assert single  # the innovation block: one row
-    for figure in single:
-        layout = figure["layout"]
-        legend = layout["legend"]
-        if legend.get("yref") == "container":  # its top in pixels from the figure's top
-            top = (1 - legend["y"]) * layout["height"]
-            assert legend["yanchor"] == "top" and top + 2 * 20 <= layout["margin"]["t"]  # two lines fit above
-        else:
-            assert legend["y"] >= 1 and legend["yanchor"] == "bottom"  # above the plot, not over the ticks
+def test_profile_charts_are_drawn_on_the_server_with_the_tables_values(obs, commune_page):
+    """No plotly figure on the profile (no plotly.js to load): each dot plot is an SVG picture
+    whose territory marks are the estimates of the table beside it, with French decimal ticks."""
+    import base64
+    from xml.etree import ElementTree
+
+    assert not find(commune_page, lambda c: type(c).__name__ == "Graph")
+    images = find(commune_page, lambda c: type(c).__name__ == "Img" and "dotplot" in (c.className or ""))
+    assert len(images) >= 4
+    svg = ElementTree.fromstring(base64.b64decode(images[0].src.split(",", 1)[1]))
+    drawn = {
+        e.get("data-measure"): float(e.get("data-estimate"))
+        for e in svg.iter("{http://www.w3.org/2000/svg}circle")
+        if e.get("data-series") == "territory"
+    }
+    t = pv.resolve(obs, "42218")
+    rows, _p = pv.profile_model(obs, t)
+    first = next(iter(pv.survey_tables(obs, rows, "fragilite", ("citoyens",), "mean_score", "fr")))
+    table = first[1]
+    expected = {
+        r.measure: r.estimate_territory
+        for r in table.itertuples()
+        if r.reliability != "suppressed" and pd.notna(r.estimate_territory)
+    }
+    assert drawn.keys() == expected.keys() and drawn
+    for m, v in expected.items():
+        assert abs(drawn[m] - v) < 1e-4 * max(1, abs(v)), m
+    ticks = [e.text for e in svg.iter("{http://www.w3.org/2000/svg}text") if e.get("class") == "tick"]
+    assert ticks and not any("." in t for t in ticks)  # French: a decimal comma, never a point
 
 
 def test_locator_draws_every_region_the_parent_and_the_territory(obs):
