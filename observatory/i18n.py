@@ -267,21 +267,34 @@ def _with_unit(text: str, statistic: str, lang: str) -> str:
     return f"{text}\u202f%" if lang == "fr" else f"{text}%"
 
 
-def value(x: float | None, statistic: str, lang: str = "fr", lo: float | None = None, hi: float | None = None) -> str:
-    """An estimate as shown: '7,1 / 10' for scores, '37 %' for shares (finer when its CI needs it)."""
+def value(
+    x: float | None,
+    statistic: str,
+    lang: str = "fr",
+    lo: float | None = None,
+    hi: float | None = None,
+    decimals: int | None = None,
+) -> str:
+    """An estimate as shown: '7,1 / 10' for scores, '37 %' for shares (finer when its CI needs it).
+
+    ``decimals``: a precision imposed (a table's column: one precision for all its rows).
+    """
     if _missing(x):
         return "—"
-    return _with_unit(number(scale_of(statistic) * x, decimals_for(statistic, lo, hi), lang), statistic, lang)
+    d = decimals_for(statistic, lo, hi) if decimals is None else decimals
+    return _with_unit(number(scale_of(statistic) * x, d, lang), statistic, lang)
 
 
-def interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr") -> str:
+def interval(lo: float | None, hi: float | None, statistic: str, lang: str = "fr", decimals: int | None = None) -> str:
     """A 95 % CI as shown, at the estimate's precision: '6,8 – 7,3' or '33 – 41 %'.
 
-    One more decimal (or two) when the bounds would otherwise read the same ('5,86 – 5,89').
+    One more decimal (or two) when the bounds would otherwise read the same ('5,86 – 5,89');
+    ``decimals``: a precision imposed, as in :func:`value`.
     """
     if _missing(lo, hi):
         return "—"
-    d, scale = decimals_for(statistic, lo, hi), scale_of(statistic)
+    d = decimals_for(statistic, lo, hi) if decimals is None else decimals
+    scale = scale_of(statistic)
     text = f"{number(scale * lo, d, lang)} – {number(scale * hi, d, lang)}"
     if unit_of(statistic) == "score":
         return text

@@ -298,6 +298,7 @@ def table_view(
     fr = lang == "fr"
     modelled = _model_values(model, statistic, lang)
     ranked = {} if ranks is None else {(r.measure, r.statistic): r for r in ranks.itertuples()}
+    digits = {scope: column_decimals(table, scope, statistic) for scope in ("territory", "parent", "france")}
     among = " (parmi les partenaires)" if fr else " (among partners)"
     dash = "—"
     records = []
@@ -306,11 +307,11 @@ def table_view(
         records.append(
             {
                 "measure": labels.get(r.measure, r.measure) + (among if r.statistic == "share_among_partners" else ""),
-                "territory": dash if suppressed else _with_ci(r, "territory", statistic, lang),
+                "territory": dash if suppressed else _with_ci(r, "territory", statistic, lang, digits["territory"]),
                 "n": str(int(r.n_territory)) if pd.notna(r.n_territory) else "0",
                 "reliability": i18n.t(r.reliability, lang) if isinstance(r.reliability, str) else "",
-                "parent": _with_ci(r, "parent", statistic, lang),
-                "france": _with_ci(r, "france", statistic, lang),
+                "parent": _with_ci(r, "parent", statistic, lang, digits["parent"]),
+                "france": _with_ci(r, "france", statistic, lang, digits["france"]),
                 "vs_parent": _verdict(getattr(r, "vs_parent", None), suppressed, lang),
                 "significance": _verdict(r.significance, suppressed, lang),
                 "rank": _rank_cell(ranked.get((r.measure, r.statistic)), lang),
@@ -357,12 +358,17 @@ def _model_values(model: pd.DataFrame | None, statistic: str, lang: str) -> dict
     if model is None or model.empty:
         return {}
     out = {}
-    for r in model.itertuples(index=False):
-        if r.sae_status in sae.MODEL_STATUSES and pd.notna(r.model_estimate):
-            lo, hi = r.model_ci_low, r.model_ci_high
-            out[(r.measure, r.statistic)] = (
-                f"{i18n.value(r.model_estimate, r.statistic, lang, lo, hi)} [{i18n.interval(lo, hi, r.statistic, lang)}]"
-            )
+    shown = model[model["sae_status"].isin(sae.MODEL_STATUSES) & model["model_estimate"].notna()]
+    needs = [
+        i18n.decimals_for(statistic, lo, hi)
+        for lo, hi in zip(shown["model_ci_low"], shown["model_ci_high"], strict=True)
+    ]
+    d = max(needs) if needs else None  # one precision for the column
+    for r in shown.itertuples(index=False):
+        lo, hi = r.model_ci_low, r.model_ci_high
+        out[(r.measure, r.statistic)] = (
+            f"{i18n.value(r.model_estimate, r.statistic, lang, lo, hi, d)} [{i18n.interval(lo, hi, r.statistic, lang, d)}]"
+        )
     return out
 
 
@@ -420,12 +426,26 @@ def suppressed_note(table: pd.DataFrame, min_n: int, lang: str) -> str | None:
     return f"Too few respondents: values not shown (—), n = {counts} < {min_n} respondents in this territory."
 
 
-def _with_ci(r: object, scope: str, statistic: str, lang: str) -> str:
+def column_decimals(table: pd.DataFrame, scope: str, statistic: str) -> int | None:
+    """One precision for a column: the finest any of its shown rows needs (E15: never "6,70" above "6,5")."""
+    lows, highs = table.get(f"ci_low_{scope}"), table.get(f"ci_high_{scope}")
+    if lows is None or highs is None:
+        return None
+    shown = table["reliability"] != "suppressed" if scope == "territory" else pd.Series(True, index=table.index)
+    needs = [
+        i18n.decimals_for(statistic, lo, hi)
+        for lo, hi, keep in zip(lows, highs, shown, strict=True)
+        if keep and pd.notna(lo) and pd.notna(hi)
+    ]
+    return max(needs) if needs else None
+
+
+def _with_ci(r: object, scope: str, statistic: str, lang: str, decimals: int | None = None) -> str:
     est = getattr(r, f"estimate_{scope}", None)
     if est is None or pd.isna(est):
         return "—"
     lo, hi = getattr(r, f"ci_low_{scope}"), getattr(r, f"ci_high_{scope}")
-    return f"{i18n.value(est, statistic, lang, lo, hi)} [{i18n.interval(lo, hi, statistic, lang)}]"
+    return f"{i18n.value(est, statistic, lang, lo, hi, decimals)} [{i18n.interval(lo, hi, statistic, lang, decimals)}]"
 
 
 def _verdict(verdict: object, suppressed: bool, lang: str) -> str:

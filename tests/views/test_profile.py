@@ -355,3 +355,29 @@ def test_table_view_by_hand():
     assert (
         view.suppressed_note == "Too few respondents: values not shown (—), n = 40 < 45 respondents in this territory."
     )
+
+
+def test_one_precision_per_column():
+    """E15: a column never shows "6,70 / 10 [6,67 – 6,73]" above "6,5 / 10 [6,5 – 6,6]": when one row's
+    interval needs a second decimal to read as an interval, every row of that column has two."""
+    t = pv.Territory("departement", "42", "Loire", 1, None, [("region", "84", "Auvergne-Rhône-Alpes")], None, None)
+    table = pd.DataFrame(
+        {
+            "measure": ["a", "b"],
+            "statistic": ["mean_score", "mean_score"],
+            "estimate_territory": [6.5, 6.1],
+            "ci_low_territory": [6.2, 5.8],
+            "ci_high_territory": [6.8, 6.4],
+            "n_territory": [200, 200],
+            "estimate_france": [6.70, 6.52],
+            "ci_low_france": [6.67, 6.45],  # 6,67 – 6,73 reads "6,7 – 6,7" at one decimal
+            "ci_high_france": [6.73, 6.58],
+            "reliability": ["ok", "ok"],
+            "significance": ["not_significant", "not_significant"],
+            "p_value": [0.5, 0.5],
+        }
+    )
+    view = pv.table_view(table, {}, "mean_score", t, 30, "fr")
+    france = [r["france"] for r in view.records]
+    assert france == ["6,70 / 10 [6,67 – 6,73]", "6,52 / 10 [6,45 – 6,58]"]
+    assert [r["territory"] for r in view.records] == ["6,5 / 10 [6,2 – 6,8]", "6,1 / 10 [5,8 – 6,4]"]
