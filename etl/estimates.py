@@ -4,7 +4,7 @@ Load inputs (the survey tables of the database being written) / process (one sca
 wave and indicator, :mod:`observatory.stats.precompute`; then the small-area model of every EPCI
 cell, :mod:`observatory.stats.sae`) / save (the ``estimates`` and ``sae_estimates`` tables, in
 the same database file, before the load swaps it in: readers see the new data and their
-estimates together, or neither).
+estimates together, or neither); then every territory's rank sets (:mod:`etl.ranks`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pandas as pd
 
 from etl.atomic import check_free_space, exclusive, temp_path_beside
 from etl.geography import epci_natures
+from etl.ranks import write_rank_sets
 from observatory.stats import sae
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
 from observatory.stats.sae_diagnostics import DIAGNOSTIC_COLUMNS
@@ -44,6 +45,7 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
     con.execute("DROP TABLE IF EXISTS estimates")
     con.execute("DROP TABLE IF EXISTS sae_estimates")
     con.execute("DROP TABLE IF EXISTS sae_diagnostics")
+    con.execute("DROP TABLE IF EXISTS rank_sets")
     con.execute("CHECKPOINT")
     table = all_estimates(
         ibis.duckdb.from_connection(con),
@@ -65,7 +67,8 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
     report(
         f"estimations : {len(table):,} cellules en {time.perf_counter() - start:.1f} s / estimates".replace(",", " ")
     )
-    write_sae_estimates(con, table, report)
+    model = write_sae_estimates(con, table, report)
+    write_rank_sets(con, table, model, report)
     return len(table)
 
 
@@ -86,13 +89,15 @@ def sae_parents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return sae.epci_parents(epcis, communes)
 
 
-def write_sae_estimates(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame, say: Progress | None = None) -> int:
+def write_sae_estimates(
+    con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame, say: Progress | None = None
+) -> pd.DataFrame:
     """Fit the small-area model on the EPCI cells of ``estimates``; store its two tables.
 
     ``sae_estimates`` (every EPCI × cell) and ``sae_diagnostics`` (one row per modelled cell).
 
     Returns:
-        The number of rows stored in ``sae_estimates`` (EPCIs with covariates × EPCI cells).
+        The rows stored in ``sae_estimates`` (EPCIs with covariates × EPCI cells).
     """
     report = say or (lambda _m: None)
     start = time.perf_counter()
@@ -115,7 +120,7 @@ def write_sae_estimates(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame,
     seconds = time.perf_counter() - start
     rows = len(tables.estimates)
     report(f"petits domaines : {rows:,} lignes en {seconds:.1f} s / small-area estimates".replace(",", " "))
-    return rows
+    return tables.estimates
 
 
 def rewrite_estimates(db_path: Path, say: Progress | None = None) -> int:

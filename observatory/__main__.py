@@ -1,7 +1,7 @@
 """``python -m observatory export INDICATOR [filters]``: the tidy table of any view, as a file.
 
 ``python -m observatory export ranks INDICATOR [filters]``: the ranks of a level's territories
-with their marginal and simultaneous 95 % confidence sets (:mod:`observatory.views.ranks`).
+with their marginal and simultaneous 95 % confidence sets (:mod:`observatory.stats.rank_table`).
 """
 
 from __future__ import annotations

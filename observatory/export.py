@@ -92,6 +92,25 @@ def check_method(req: ExportRequest) -> None:
 
 def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     """The tidy table behind a view; raises InvalidQuery on a parameter outside its allow-list."""
+    survey, wave, min_n = checked(obs, req)
+    query = Query(req.indicator, wave, survey, req.level, req.measures, req.size_class)
+    if req.method == "sae":
+        return _sae_table(obs, query, req.statistic, req.territories).assign(synthetic=obs.is_synthetic(survey))
+    if req.wave_to is not None:
+        table = obs.change(query, req.wave_to, min_n, req.territories)
+        columns = CHANGE_EXPORT_COLUMNS
+    else:
+        table = obs.estimate(query, min_n, req.territories)
+        columns = EXPORT_COLUMNS
+    if req.statistic is not None:
+        table = table[table["statistic"] == req.statistic]
+    table = table.assign(min_n=min_n)[list(columns)].reset_index(drop=True)
+    # Every file says whether its figures are demonstration data, not only the ZIP's descriptor.
+    return table.assign(synthetic=obs.is_synthetic(survey))
+
+
+def checked(obs: Observatory, req: ExportRequest) -> tuple[str, int, int]:
+    """The request's survey, wave and ``min_n`` (defaults filled in); InvalidQuery on a bad one."""
     if req.indicator not in MEASURES:
         raise InvalidQuery("indicator", req.indicator, tuple(MEASURES))
     survey = req.survey if req.survey is not None else DEFAULT_SURVEY[req.indicator]  # "" is not "default"
@@ -113,20 +132,8 @@ def export_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
     if min_n < 1:
         raise InvalidQuery("min_n", min_n, ("an integer ≥ 1",))
     check_method(req)
-    query = Query(req.indicator, wave, survey, req.level, req.measures, req.size_class)
-    if req.method == "sae":
-        return _sae_table(obs, query, req.statistic, req.territories).assign(synthetic=obs.is_synthetic(survey))
-    if req.wave_to is not None:
-        table = obs.change(query, req.wave_to, min_n, req.territories)
-        columns = CHANGE_EXPORT_COLUMNS
-    else:
-        table = obs.estimate(query, min_n, req.territories)
-        columns = EXPORT_COLUMNS
-    if req.statistic is not None:
-        table = table[table["statistic"] == req.statistic]
-    table = table.assign(min_n=min_n)[list(columns)].reset_index(drop=True)
-    # Every file says whether its figures are demonstration data, not only the ZIP's descriptor.
-    return table.assign(synthetic=obs.is_synthetic(survey))
+    Query(req.indicator, wave, survey, req.level, req.measures, req.size_class).check()
+    return survey, wave, min_n
 
 
 def _sae_table(
@@ -140,15 +147,45 @@ def _sae_table(
 
 
 def rank_table(obs: Observatory, req: ExportRequest) -> pd.DataFrame:
-    """The ranks of every ranked territory of an export's table (:mod:`observatory.views.ranks`).
+    """The ranks of every ranked territory of an export's table (:mod:`observatory.stats.rank_table`).
 
     Cached per data version: the sets of a level take a second or two.
     """
-    from observatory.views.ranks import rank_rows
+    from observatory.stats.rank_table import rank_rows
 
+    survey, wave, min_n = checked(obs, req)
+    stored = _stored_ranks(obs, req, survey, wave, min_n)
+    if stored is not None:
+        return stored
     cache = obs.view_cache("ranks", 64)
     key = (obs.db.version, req)
     return cache.get(key, lambda: rank_rows(export_table(obs, req), req.method))
+
+
+def _stored_ranks(obs: Observatory, req: ExportRequest, survey: str, wave: int, min_n: int) -> pd.DataFrame | None:
+    """The request's ranks as stored at load (``rank_sets``); None when they are not the request's.
+
+    Stored: every territory of a level, over all sizes, each survey's latest wave, the app's
+    suppression rule.
+    """
+    from observatory.stats.rank_table import RANK_COLUMNS, STORED_LEVELS, stored_valid_for
+
+    if req.level not in STORED_LEVELS or req.size_class is not None or req.territories or req.wave_to is not None:
+        return None
+    if not stored_valid_for(min_n) or wave != obs.waves(survey)[-1]:  # stored: each survey's latest wave
+        return None
+    rows = obs.stored_ranks(req.level, indicator=req.indicator, survey=survey, wave=wave, method=req.method)
+    if rows is None:
+        return None
+    if req.measures:
+        rows = rows[rows["measure"].isin(req.measures)]
+    if req.statistic is not None:
+        rows = rows[rows["statistic"] == req.statistic]
+    names = obs.territories(req.level)[["code", "name"]].rename(
+        columns={"code": "territory_code", "name": "territory_name"}
+    )
+    rows = rows.merge(names, on="territory_code", how="left")
+    return rows.sort_values(["measure", "statistic", "rank", "territory_code"], ignore_index=True)[list(RANK_COLUMNS)]
 
 
 def export_file(obs: Observatory, req: ExportRequest, fmt: str = "csv", dialect: str = "plain") -> bytes:
@@ -278,12 +315,9 @@ def comparison_tables(obs: Observatory, keys: list[str], view: str, method: str 
     with the difference a − b, its 95 % CI, the raw and the Holm-adjusted p-values (one family:
     every pair × measure of the view) and the verdict on the adjusted p-value. With ``method``
     "sae", the EPCIs' rows are the model's, as on the page: the estimates gain ``method`` (direct
-    or sae), ``sae_status`` and ``gamma``; their pairs are not tested (basis ``model``).
+    or sae), ``sae_status`` and ``gamma``; their pairs are not tested (basis ``model``). Both
+    tables say whether their figures are demonstration data (``synthetic``), as the map's do.
     """
-    pairwise_columns = [
-        *("measure", "statistic", "territory_a", "territory_b", "basis"),
-        *("difference", "se_difference", "ci_low", "ci_high", "p_value", "p_holm", "verdict"),
-    ]
     territories, _unknown = comparison.parse_keys(obs, ",".join(keys))
     if view not in comparison.VIEWS:
         raise InvalidQuery("view", view, tuple(comparison.VIEWS))
@@ -292,14 +326,46 @@ def comparison_tables(obs: Observatory, keys: list[str], view: str, method: str 
     table, pairs = comparison.compare(obs, territories, view, method)
     if table.empty:
         return {"estimates": table, "pairwise": pairs}
+    synthetic = obs.is_synthetic(comparison.VIEWS[view][1])
     table = table.assign(min_n=obs.settings.min_n)
     if len(pairs):
-        pairs = pairs[pairwise_columns]
+        pairs = pairs[list(PAIRWISE_COLUMNS)].assign(synthetic=synthetic)
     columns = ["territory_key", *EXPORT_COLUMNS]
     if method == "sae":
         table = table.assign(method=table["model"].fillna(False).astype(bool).map({True: "sae", False: "direct"}))
         columns += ["method", "sae_status", "gamma"]
-    return {"estimates": table.reindex(columns=columns).reset_index(drop=True), "pairwise": pairs}
+    estimates = table.reindex(columns=columns).assign(synthetic=synthetic).reset_index(drop=True)
+    return {"estimates": estimates, "pairwise": pairs}
+
+
+PAIRWISE_COLUMNS: tuple[str, ...] = (
+    "measure", "statistic", "territory_a", "territory_b", "basis",
+    "difference", "se_difference", "ci_low", "ci_high", "p_value", "p_holm", "verdict",
+)  # fmt: skip
+COMPARISON_ROW_TYPES = {"estimates": "estimate", "pairwise": "difference"}
+
+
+def comparison_csv(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """A comparison as one CSV table: the estimates, then the pairwise differences.
+
+    ``row_type`` tells them apart ("estimate" or "difference"), as ``block`` does in a profile's
+    CSV: a difference row has ``territory_a``, ``territory_b``, ``basis``, ``difference``,
+    ``se_difference``, ``p_holm`` and ``verdict``, and its ``ci_low``, ``ci_high`` and ``p_value``
+    are the difference's (as in the XLSX's and the ZIP's ``pairwise`` table); the columns of the
+    other kind of row are empty. The indicator, survey, wave and ``synthetic`` are on every row.
+    """
+    estimates = tables["estimates"]
+    parts = [
+        tables[name].assign(row_type=row_type) for name, row_type in COMPARISON_ROW_TYPES.items() if len(tables[name])
+    ]
+    if not parts:
+        return pd.DataFrame(columns=["row_type", "synthetic"])
+    stacked = pd.concat(parts, ignore_index=True)
+    for column in ("indicator", "survey", "wave", "min_n"):  # one value per comparison
+        if column in estimates and len(estimates):
+            stacked[column] = estimates[column].iloc[0]
+    first = ["row_type", *(c for c in stacked.columns if c not in ("row_type", "synthetic"))]
+    return stacked[[*first, "synthetic"]]
 
 
 # --- the pages' view as an export request, and its API address -------------------------------------

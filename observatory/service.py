@@ -50,6 +50,7 @@ class Observatory:
         self._respondent_counts = functools.lru_cache(maxsize=64)(self._load_respondent_counts)
         self._sae = functools.lru_cache(maxsize=32)(self._load_sae)
         self._sae_diagnostics = functools.lru_cache(maxsize=2)(self._load_sae_diagnostics)
+        self._has_rank_sets = functools.lru_cache(maxsize=2)(self._load_has_rank_sets)
         self._view_caches: dict[str, LRU] = {}
         self._view_caches_lock = threading.Lock()
 
@@ -134,7 +135,10 @@ class Observatory:
             raise InvalidQuery("statistic", statistic, STATISTICS[indicator])
         if int(wave) not in self.waves(survey):
             raise InvalidQuery("wave", wave, tuple(self.waves(survey)))
-        rows = self._sae(self.db.version, indicator, survey, int(wave))
+        if territories and len(territories) <= 8:  # a profile's EPCI: its rows only, no level read
+            rows = self._load_sae(self.db.version, indicator, survey, int(wave), tuple(territories))
+        else:
+            rows = self._sae(self.db.version, indicator, survey, int(wave))
         keep = np.ones(len(rows), dtype=bool)
         for column, wanted in (("measure", measure), ("statistic", statistic)):
             if wanted is not None:
@@ -143,18 +147,32 @@ class Observatory:
             keep &= rows["territory_code"].isin(territories).to_numpy()
         return rows[keep].reset_index(drop=True)
 
-    def _load_sae(self, version: str, indicator: str, survey: str, wave: int) -> pd.DataFrame:
+    def _load_sae(
+        self, version: str, indicator: str, survey: str, wave: int, territories: tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
         del version
         from observatory.stats import sae
         from observatory.stats.measures import MEASURES, STATISTICS
 
         key = "indicator = ? AND survey = ? AND wave = ?"
-        params = [indicator, survey, wave]
+        params: list = [indicator, survey, wave]
+        epcis = self.territories("epci")[["code", "name"]]
+        if territories:
+            key += f" AND territory_code IN ({', '.join('?' for _ in territories)})"
+            params += list(territories)
+            epcis = epcis[epcis["code"].isin(territories)]
+        modelled = None
         if self.db.has_table("sae_estimates"):
             stored = self.db.query(f"SELECT * FROM sae_estimates WHERE {key}", params)
+            if territories:  # the cells modelled for any EPCI: "no covariates" for the others
+                cells = self.db.query(
+                    "SELECT DISTINCT measure, statistic FROM sae_estimates WHERE indicator = ? AND survey = ? "
+                    "AND wave = ?",
+                    params[:3],
+                )
+                modelled = set(zip(cells["measure"], cells["statistic"], strict=True))
         else:  # a database built before the table: no model ('python -m etl estimates' adds it)
             stored = pd.DataFrame(columns=list(sae.SAE_COLUMNS))
-        epcis = self.territories("epci")[["code", "name"]]
         # The direct table's grid: every statistic of each measure but the partners' share among
         # partners (see StatsEngine._with_all_territories).
         grid = [
@@ -163,7 +181,7 @@ class Observatory:
             for s in sorted(STATISTICS[indicator])
             if not (s == "share_among_partners" and m == ref.PARTNER.code)
         ]
-        return sae.published_rows(stored, epcis, grid).assign(indicator=indicator, survey=survey, wave=wave)
+        return sae.published_rows(stored, epcis, grid, modelled).assign(indicator=indicator, survey=survey, wave=wave)
 
     def sae_diagnostics(self) -> pd.DataFrame:
         """The diagnostics of every modelled cell: the ``sae_diagnostics`` table the ETL writes.
@@ -185,6 +203,32 @@ class Observatory:
         rows = self.db.query("SELECT * FROM sae_diagnostics ORDER BY indicator, survey, wave, measure, statistic")
         # A table written before a column existed: that column stays empty.
         return rows.reindex(columns=list(DIAGNOSTIC_COLUMNS))
+
+    def stored_ranks(self, level: str, territory: str | None = None, **cell: object) -> pd.DataFrame | None:
+        """Rank sets stored at load (``rank_sets``, :mod:`etl.ranks`): a territory's, or a cell's rows.
+
+        ``cell``: equalities on the table's columns (indicator, survey, wave, method, measure,
+        statistic). None when the database has no such table (built before it, or read by Spark)
+        or when the app's ``min_n`` is above what the stored sets hold: the caller computes them.
+        """
+        from observatory.stats.rank_table import STORED_COLUMNS, stored_valid_for
+
+        if not stored_valid_for(self.settings.min_n) or not self._has_rank_sets(self.db.version):
+            return None
+        where, params = ["level = ?"], [level]
+        if territory is not None:
+            where.append("territory_code = ?")
+            params.append(territory)
+        for column, value in cell.items():
+            if column not in STORED_COLUMNS:
+                raise ValueError(f"rank_sets has no column {column!r}")
+            where.append(f"{column} = ?")
+            params.append(value)
+        return self.db.lookup(f"SELECT * FROM rank_sets WHERE {' AND '.join(where)}", params)
+
+    def _load_has_rank_sets(self, version: str) -> bool:
+        del version  # part of the cache key
+        return self.settings.engine != "pyspark" and self.db.has_table("rank_sets")
 
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:

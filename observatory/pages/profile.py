@@ -561,22 +561,40 @@ def model_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section 
     )
 
 
+LAYOUT_CACHE = 16  # rendered profiles one app keeps (each a few hundred kB of pictures)
+
+
 def layout(obs: Observatory, key: str, lang: str) -> html.Div:
-    """The profile page, or a not-found message with a hint to use the search."""
-    fr = lang == "fr"
+    """The profile page, or a not-found message with a hint to use the search.
+
+    Rendered once per territory, language and data version (an LRU per app): the pictures are
+    drawn once, and a second visit costs only the page's serialisation.
+    """
     t = pv.resolve(obs, key)
     if t is None:
-        return html.Div(
-            [
-                html.H1("Territoire introuvable" if fr else "Territory not found"),
-                html.P(
-                    f"Aucun territoire ne correspond à « {key[:40]} ». Utilisez la recherche en haut de la page."
-                    if fr
-                    else f"No territory matches '{key[:40]}'. Use the search at the top of the page."
-                ),
-            ],
-            className="not-found",
-        )
+        return not_found(key, lang)
+    cache_key = (obs.db.version, obs.settings.min_n, t.level, t.code, lang)
+    return obs.view_cache("profile_layout", LAYOUT_CACHE).get(cache_key, lambda: _layout(obs, t, lang))
+
+
+def not_found(key: str, lang: str) -> html.Div:
+    """The profile of a territory that does not exist: say so, and point to the search."""
+    fr = lang == "fr"
+    return html.Div(
+        [
+            html.H1("Territoire introuvable" if fr else "Territory not found"),
+            html.P(
+                f"Aucun territoire ne correspond à « {key[:40]} ». Utilisez la recherche en haut de la page."
+                if fr
+                else f"No territory matches '{key[:40]}'. Use the search at the top of the page."
+            ),
+        ],
+        className="not-found",
+    )
+
+
+def _layout(obs: Observatory, t: pv.Territory, lang: str) -> html.Div:
+    fr = lang == "fr"
     key = territory_key(t.level, t.code)
     permalink = f"/territoire/{key}"
     suffix = "" if fr else "?lang=en"

@@ -550,13 +550,17 @@ PUBLISHED_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def published_rows(stored: pd.DataFrame, epcis: pd.DataFrame, grid: list[tuple[str, str]]) -> pd.DataFrame:
+def published_rows(
+    stored: pd.DataFrame, epcis: pd.DataFrame, grid: list[tuple[str, str]], modelled: set | None = None
+) -> pd.DataFrame:
     """Every EPCI × (measure, statistic) of ``grid``, with its stored model row where there is one.
 
     Args:
         stored: Rows of ``sae_estimates`` (one indicator, survey and wave).
-        epcis: Every EPCI (code, name).
+        epcis: Every EPCI (code, name), or those whose rows ``stored`` holds.
         grid: The (measure, statistic) pairs, in the order the rows should follow.
+        modelled: The (measure, statistic) pairs modelled for some EPCI (default: those of ``stored``,
+            which then holds every EPCI's rows).
 
     Returns:
         ``PUBLISHED_COLUMNS`` (indicator, survey and wave left to the caller), in grid order then by
@@ -569,7 +573,8 @@ def published_rows(stored: pd.DataFrame, epcis: pd.DataFrame, grid: list[tuple[s
     values = [c for c in SAE_COLUMNS if c not in CELL_KEYS or c in keys]
     # A database written before a column existed (link, design, benchmark): those stay empty.
     out = full.merge(stored.reindex(columns=values), on=keys, how="left")
-    modelled = set(zip(stored["measure"], stored["statistic"], strict=True))
+    if modelled is None:
+        modelled = set(zip(stored["measure"], stored["statistic"], strict=True))
     missing = out["sae_status"].isna().to_numpy()
     in_model = np.array([pair in modelled for pair in zip(out["measure"], out["statistic"], strict=True)], dtype=bool)
     # "model_only" is the name a database written before December 2026 gives "model_adjusted".

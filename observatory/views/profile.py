@@ -705,17 +705,54 @@ def profile_model(obs: Observatory, t: Territory) -> tuple[pd.DataFrame, Portrai
 def portrait_of(obs: Observatory, t: Territory, rows: pd.DataFrame | None = None) -> Portrait:
     """The key findings and ranks of a territory (``rows``: its :func:`indicator_rows`, if read)."""
     rows = indicator_rows(obs, t) if rows is None else rows
-    ranked = portrait.ranks(peer_rows(obs, t), t.code, len(obs.territories(t.level)))
+    ranked = territory_ranks(obs, t)
+    findings = portrait.key_findings(rows, change_rows(obs, t), ranked, model_rows(obs, t, rows))
+    return Portrait(findings, ranked)
+
+
+RANKED_COLUMNS = ["survey", "measure", "statistic", "rank", "rank_low", "rank_high", "peers", "peers_total", "method"]
+
+
+def territory_ranks(obs: Observatory, t: Territory) -> pd.DataFrame:
+    """The territory's rank in each of the blocks' cells at the latest wave, with its marginal 95 % set.
+
+    Read from the sets stored at load (``rank_sets``); computed from its level's reliable cells
+    when the database has none. An EPCI whose direct cell is not ranked is ranked among every
+    modelled EPCI by the small-area model (``method`` "sae").
+    """
+    stored = obs.stored_ranks(t.level, t.code)
+    if stored is not None:
+        return _from_stored(obs, stored)
+    ranked = portrait.ranks(peer_rows(obs, t), t.code, len(obs.territories(t.level))).assign(method="direct")
     if t.level == "epci":  # ranked among every EPCI by the model where its direct cell is not ranked
         modelled = model_peer_rows(obs)
         if modelled is not None:
-            extra = portrait.model_ranks(modelled, t.code)
-            keys = ["survey", "measure", "statistic"]
-            seen = set(map(tuple, ranked[keys].to_numpy())) if len(ranked) else set()
-            extra = extra[[tuple(k) not in seen for k in extra[keys].to_numpy()]]
-            ranked = pd.concat([ranked.assign(method="direct"), extra], ignore_index=True) if len(extra) else ranked
-    findings = portrait.key_findings(rows, change_rows(obs, t), ranked, model_rows(obs, t, rows))
-    return Portrait(findings, ranked)
+            ranked = _direct_first(ranked, portrait.model_ranks(modelled, t.code))
+    return ranked[RANKED_COLUMNS].reset_index(drop=True)
+
+
+def _direct_first(direct: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
+    """The direct ranks, and the model's where the cell has no direct rank."""
+    keys = ["survey", "measure", "statistic"]
+    seen = set(map(tuple, direct[keys].to_numpy())) if len(direct) else set()
+    model = model[[tuple(k) not in seen for k in model[keys].to_numpy()]]
+    return pd.concat([direct, model], ignore_index=True) if len(model) else direct
+
+
+def _from_stored(obs: Observatory, stored: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for _block, indicator, survey, statistic in _blocks(obs):
+        cell = stored[
+            (stored["indicator"] == indicator)
+            & (stored["survey"] == survey)
+            & (stored["wave"] == obs.waves(survey)[-1])
+        ]
+        frames.append(_keep(cell, statistic))
+    ranked = pd.concat(frames, ignore_index=True) if frames else stored.iloc[:0]
+    direct, model = ranked[ranked["method"] == "direct"], ranked[ranked["method"] == "sae"]
+    model = model.assign(peers_total=model["peers"])  # the model ranks every modelled EPCI: no other peer
+    out = _direct_first(direct, model)[RANKED_COLUMNS].reset_index(drop=True)
+    return out.astype({c: "int64" for c in ("rank", "rank_low", "rank_high", "peers", "peers_total")})
 
 
 def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:

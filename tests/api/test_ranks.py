@@ -19,7 +19,7 @@ from observatory.__main__ import main
 from observatory.api import register_api
 from observatory.config import get_settings
 from observatory.service import Observatory
-from observatory.views.ranks import RANK_COLUMNS
+from observatory.stats.rank_table import RANK_COLUMNS
 
 
 @pytest.fixture(scope="module")
