@@ -12,6 +12,7 @@ from observatory import ids
 from observatory.datapackage import package, slug
 from observatory.export import (
     api_url,
+    comparison_csv,
     comparison_tables,
     download_request,
     export_file,
@@ -350,7 +351,8 @@ def register_compare_callbacks(app: Dash, obs: Observatory) -> None:
             data = package(obs, {k: v for k, v in tables.items() if not v.empty}, title, filters)
             return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.zip")
         fmt = "xlsx" if ctx.triggered_id == compare.COMPARE_XLSX else "csv"
-        data = render(tables["estimates"], "csv") if fmt == "csv" else render_profile(tables, "xlsx")
+        # the CSV: the estimates, then the pairwise differences (row_type), as the XLSX's two sheets
+        data = render(comparison_csv(tables), "csv") if fmt == "csv" else render_profile(tables, "xlsx")
         return dcc.send_bytes(data, f"observatoire_comparaison_{current['view']}.{fmt}")
 
 

@@ -4,22 +4,27 @@ Every estimate with its CI, whether each pair differs significantly (tested), a 
 table, comparable territories as one-click additions, and downloads. With ``method=sae``
 ("estimation sur petits domaines (modèle)"), the EPCIs show the model's estimate and interval,
 labelled "modèle" and drawn with open markers; pairs with a model side are not tested (the page
-says so). Hooks: ``#compare-method`` (``data-method``), model cells' ``data-model`` columns.
+says so). Each territory keeps one colour and symbol in every chart, named once in a legend above
+them; a 7th or a repeated territory of the URL is said in a notice. Hooks: ``#compare-method``
+(``data-method``), ``#compare-model-note`` (``data-model``), the legend's items (``data-key``,
+``data-colour``, ``data-symbol``), the tables' cells (``data-dash-column``: the column's id).
 """
 
 from __future__ import annotations
 
+from itertools import groupby
 from urllib.parse import urlencode
 
 import pandas as pd
-from dash import dash_table, dcc, html
+from dash import dcc, html
 
 from observatory import i18n
 from observatory import reference as ref
-from observatory.figures.compare import dotplot
+from observatory.figures.compare import SeriesStyle, dotplot, marker_icon, restyle_trend, series_styles
 from observatory.service import Observatory
 from observatory.urlstate import language, raw_values
 from observatory.views import comparison as cmp
+from observatory.views.profile import level_name
 
 COMPARE_ADD = "compare-add"
 COMPARE_ADD_RESULTS = "compare-add-results"
@@ -54,9 +59,11 @@ def href(keys: list[str], view: str, lang: str, method: str = cmp.DIRECT) -> str
 def state(obs: Observatory, search: str | None) -> tuple[list, str, list[str], str]:
     """Territories, view, notices and estimation method of a comparison URL."""
     raw = raw_values(search)
-    territories, unknown = cmp.parse_keys(obs, raw.get("territories"))
+    parsed = cmp.parse_request(obs, raw.get("territories"))
+    territories = parsed.territories
     view = raw.get("view") if raw.get("view") in cmp.VIEWS else "fragilite-citoyens"
-    notices = [f"Territoire inconnu / unknown territory : « {k} »" for k in unknown]
+    notices = [f"Territoire inconnu / unknown territory : « {k} »" for k in parsed.unknown]
+    notices += cmp.input_notices(parsed, language(search))  # a 7th territory, or one given twice
     if raw.get("view") and raw.get("view") not in cmp.VIEWS:
         notices.append(f"Vue inconnue / unknown view : « {raw['view'][:40]} » → {view}")
     method = raw.get("method") if raw.get("method") in cmp.METHODS else cmp.DIRECT
@@ -85,7 +92,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
         html.Li(
             [
                 dcc.Link(t.name, href=f"/territoire/{cmp.key_of(t)}" + ("?lang=en" if lang == "en" else "")),
-                f" ({ref.label(t.level, lang).lower()}) ",
+                f" ({level_name(t.level, lang)}) ",  # 'intercommunalité', not '(intercommunalité (epci))'
                 dcc.Link(
                     # the cross is hidden from screen readers, which read "Retirer Loire" instead
                     [
@@ -218,7 +225,15 @@ def downloads(count: int, lang: str) -> html.Div:
     )
 
 
-def trend_graph(obs: Observatory, territories: list, view: str, measures: list, labels: dict, lang: str) -> list:
+def trend_graph(
+    obs: Observatory,
+    territories: list,
+    view: str,
+    measures: list,
+    labels: dict,
+    lang: str,
+    styles: dict[str, SeriesStyle],
+) -> list:
     """The territories' estimates across the survey's waves (nothing with one wave or no territory)."""
     from observatory.figures.trend import trend_figure
     from observatory.views import trends
@@ -236,11 +251,12 @@ def trend_graph(obs: Observatory, territories: list, view: str, measures: list, 
         " : évolution entre vagues (IC à 95 %)" if fr else ": change between waves (95% CI)"
     )
     figure = trend_figure(rows, published, {m: labels[m] for m in measures}, statistic or "share", lang, title)
+    figure = restyle_trend(figure, styles, lang)  # each territory as in the dot plot and the legend
     return [dcc.Graph(id="compare-trend", figure=figure, config={"displaylogo": False}, className="trend")]
 
 
 def results(obs: Observatory, territories: list, view: str, lang: str, method: str = cmp.DIRECT) -> list:
-    """The dot plot, the estimates table and the pairwise table."""
+    """The legend, the dot plot, the trend panels, the estimates table and the pairwise table."""
     fr = lang == "fr"
     table, pairs = cmp.compare(obs, territories, view, method)
     by_model = {cmp.key_of(t) for t in cmp.modelled(territories, method)}
@@ -260,10 +276,11 @@ def results(obs: Observatory, territories: list, view: str, lang: str, method: s
     labels = {m: ref.label(m, lang) for m in wide["measure"]}
     model_word = i18n.t("model", lang)
     series = [(cmp.key_of(t), f"{t.name} ({model_word})" if cmp.key_of(t) in by_model else t.name) for t in territories]
+    styles = series_styles([key for key, _name in series])  # one colour and symbol per territory, URL order
     waves = obs.waves(cmp.VIEWS[view][1])
     wave = f", {waves[-1]}" if waves else ""
     title = VIEW_LABELS[view][0 if fr else 1] + wave + (" (IC à 95 %)" if fr else " (95% CI)")
-    figure = dotplot(wide, series, labels, stat, title, lang, wrap=LABEL_WRAP, modelled=by_model)
+    figure = dotplot(wide, series, labels, stat, title, lang, wrap=LABEL_WRAP, modelled=by_model, styles=styles)
     records = []
     for m in wide["measure"]:
         row = {"measure": labels[m]}
@@ -280,31 +297,82 @@ def results(obs: Observatory, territories: list, view: str, lang: str, method: s
                 )
         records.append(row)
     names = {cmp.key_of(t): t.name for t in territories}
-    headers = {k: f"{n} ({model_word})" if k in by_model else n for k, n in names.items()}
-    cell = {"textAlign": "left", "fontFamily": "inherit", "fontSize": 13, "whiteSpace": "normal", "height": "auto"}
-    # A model's column reads apart from the direct ones: italic on a pale green (the model's colour).
-    model_style = [
-        {"if": {"column_id": k}, "fontStyle": "italic", "backgroundColor": "#eef7f3"} for k in sorted(by_model)
-    ]
+    headers = dict(series)
     return [
+        legend(series, styles, by_model, lang),
         *([model_note(territories, by_model, lang)] if by_model else []),
         dcc.Graph(id="compare-chart", figure=figure, config={"displaylogo": False}),
         # The change between waves is the survey's: a model's estimates are not followed across waves.
         *trend_graph(
-            obs, [t for t in territories if cmp.key_of(t) not in by_model], view, list(wide["measure"]), labels, lang
+            obs,
+            [t for t in territories if cmp.key_of(t) not in by_model],
+            view,
+            list(wide["measure"]),
+            labels,
+            lang,
+            styles,
         ),
-        dash_table.DataTable(
-            id="compare-table",
-            data=records,
-            columns=[{"id": "measure", "name": "Mesure" if fr else "Measure"}]
-            + [{"id": k, "name": n} for k, n in headers.items()],
-            style_cell=cell,
-            style_data_conditional=model_style,
-            style_header={"fontWeight": "600"},
-            style_table={"overflowX": "auto"},  # a phone scrolls the table, not the page
-        ),
-        *pairwise_section(pairs, names, labels, view, lang, cell, bool(by_model)),
+        estimates_table(records, headers, by_model, lang),
+        *pairwise_section(pairs, names, labels, view, lang, bool(by_model)),
     ]
+
+
+def legend(series: list[tuple[str, str]], styles: dict[str, SeriesStyle], modelled: set[str], lang: str) -> html.Ul:
+    """Each territory's marker (colour and symbol), once, above every chart of the page."""
+    items = [
+        html.Li(
+            [html.Img(src=marker_icon(styles[key], key in modelled), alt="", width=14, height=14), name],
+            className="legend-item",
+            **{"data-key": key, "data-colour": styles[key].colour, "data-symbol": styles[key].symbol},
+        )
+        for key, name in series
+    ]
+    label = "Légende des graphiques" if lang == "fr" else "Charts' legend"
+    return html.Ul(items, id="compare-legend", className="compare-legend", **{"aria-label": label})
+
+
+def scrolling(table: html.Table, label: str, tall: bool = False) -> html.Div:
+    """A table in its own box, which a phone scrolls sideways (and a long table downwards)."""
+    return html.Div(
+        table,
+        className="table-scroll tall" if tall else "table-scroll",
+        tabIndex="0",  # a scrolling region must be reachable with the keyboard
+        role="region",
+        **{"aria-label": label},
+    )
+
+
+def estimates_table(records: list[dict], headers: dict[str, str], modelled: set[str], lang: str) -> html.Div:
+    """One row per measure, one column per territory: the estimate, its CI and n (or why none).
+
+    A model's column reads apart from the direct ones (``col-model``: italic on a pale green).
+    Cells carry ``data-dash-column`` (the territory's key), the hook the DataTable gave them.
+    """
+    fr = lang == "fr"
+
+    def column(key: str) -> str:
+        return "col-model" if key in modelled else "col-direct"
+
+    head = html.Thead(
+        html.Tr(
+            [html.Th("Mesure" if fr else "Measure", scope="col")]
+            + [html.Th(name, scope="col", className=column(k)) for k, name in headers.items()]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [html.Th(r["measure"], scope="row")]
+                + [html.Td(r[k], className=column(k), **{"data-dash-column": k}) for k in headers]
+            )
+            for r in records
+        ]
+    )
+    caption = "Estimations, IC à 95 % et effectifs" if fr else "Estimates, 95% CIs and sample sizes"
+    return scrolling(
+        html.Table([html.Caption(caption), head, body], id="compare-table", className="profile-table compare-table"),
+        caption,
+    )
 
 
 def model_cell(r, lang: str) -> str:
@@ -334,17 +402,21 @@ def model_note(territories: list, by_model: set[str], lang: str) -> html.P:
     )
 
 
+PAIR_COLUMNS = ("pair", "difference", "p_value", "p_holm")
+
+
 def pairwise_section(
     pairs: pd.DataFrame,
     names: dict[str, str],
     labels: dict[str, str],
     view: str,
     lang: str,
-    cell: dict,
     model: bool = False,
 ) -> list:
     """The heading, the multiple-testing note and the table of pairwise differences.
 
+    The table has one group of rows per measure (the measure once, in a row header over the
+    group); a row whose difference is significant after Holm's adjustment is ``significant``.
     Without any test (every pair has a model side, or too few respondents), one sentence instead
     of a table of "not tested" rows.
     """
@@ -361,16 +433,14 @@ def pairwise_section(
     )
     model_words = model_words if model else ""
     method = dcc.Link("Méthodologie" if fr else "Methodology", href="/methodologie" + ("" if fr else "?lang=en"))
+    heading = html.H2("Différences deux à deux" if fr else "Pairwise differences")
     if tested == 0:
         none = (
             "Aucun test sur cette page : aucune paire n'a deux estimations directes diffusées."
             if fr
             else "No test on this page: no pair has two published direct estimates."
         )
-        return [
-            html.H2("Différences deux à deux" if fr else "Pairwise differences"),
-            html.P([none + model_words, " ", method], className="pairwise-note", id="compare-pairs-none"),
-        ]
+        return [heading, html.P([none + model_words, " ", method], className="pairwise-note", id="compare-pairs-none")]
     note = (
         f"Chaque ligne teste une différence (test z à 5 %). Les {tested} tests de cette page (toutes les paires "
         "× toutes les mesures de la vue) forment une seule famille : leurs p-valeurs sont ajustées par la "
@@ -381,25 +451,44 @@ def pairwise_section(
         "means significant after adjustment (adjusted p < 0.05)."
     )
     unit = cmp.difference_unit(view, lang)
+    titles = {
+        "pair": "Comparaison (a, b)" if fr else "Comparison (a, b)",
+        "difference": f"Différence a − b, IC à 95 % ({unit})" if fr else f"Difference a − b, 95% CI ({unit})",
+        "p_value": "p",
+        "p_holm": "p ajustée (Holm)" if fr else "adjusted p (Holm)",
+    }
+    head = html.Thead(
+        html.Tr(
+            [html.Th("Mesure" if fr else "Measure", scope="col")]
+            + [html.Th(titles[c], scope="col") for c in PAIR_COLUMNS]
+        )
+    )
+    rows = cmp.pair_rows(pairs, names, labels, lang)
+    significant = pairs["verdict"].isin(["a_higher", "b_higher"]).tolist()
+    # one group per measure, in the pairs' order (measure, then pair)
+    groups = [
+        (measure, list(group))
+        for measure, group in groupby(zip(rows, significant, strict=True), key=lambda rs: rs[0]["measure"])
+    ]
+    bodies = [
+        html.Tbody(
+            [
+                html.Tr(
+                    ([html.Th(measure, scope="rowgroup", rowSpan=len(group))] if j == 0 else [])
+                    + [html.Td(r[c], className=f"col-{c}", **{"data-dash-column": c}) for c in PAIR_COLUMNS],
+                    className="significant" if sig else None,
+                )
+                for j, (r, sig) in enumerate(group)
+            ]
+        )
+        for measure, group in groups
+    ]
+    caption = "Différences deux à deux, par mesure" if fr else "Pairwise differences, by measure"
+    table = html.Table(
+        [html.Caption(caption), head, *bodies], id="compare-pairs", className="profile-table compare-pairs"
+    )
     return [
-        html.H2("Différences deux à deux" if fr else "Pairwise differences"),
+        heading,
         html.P([note + model_words, " ", method], className="pairwise-note"),
-        dash_table.DataTable(
-            id="compare-pairs",
-            data=cmp.pair_rows(pairs, names, labels, lang),
-            columns=[
-                {"id": "measure", "name": "Mesure" if fr else "Measure"},
-                {"id": "pair", "name": "Comparaison (a, b)" if fr else "Comparison (a, b)"},
-                {
-                    "id": "difference",
-                    "name": f"Différence a − b, IC à 95 % ({unit})" if fr else f"Difference a − b, 95% CI ({unit})",
-                },
-                {"id": "p_value", "name": "p"},
-                {"id": "p_holm", "name": "p ajustée (Holm)" if fr else "adjusted p (Holm)"},
-            ],
-            style_cell=cell,
-            style_table={"overflowX": "auto"},
-            sort_action="native",
-            page_size=30,
-        ),
+        scrolling(table, caption, True),
     ]

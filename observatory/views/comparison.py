@@ -10,6 +10,8 @@ Pure functions of the :class:`~observatory.service.Observatory`; no Dash.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,7 @@ from observatory import i18n
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
+from observatory.stats.finalize import ALPHA
 from observatory.stats.pairwise import adjust_family, pairwise
 from observatory.views import model
 from observatory.views.profile import Territory, resolve
@@ -38,19 +41,92 @@ VIEWS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def parse_keys(obs: Observatory, raw: str | None) -> tuple[list[Territory], list[str]]:
-    """Territories of a ``territories=`` parameter, and the keys that match no territory.
+@dataclass(frozen=True)
+class ParsedKeys:
+    """What a ``territories=`` parameter asks for, and what of it the page cannot take.
 
-    Keys are comma-separated profile keys; duplicates are dropped; at most six are kept.
+    ``territories``: the first six distinct territories, in the URL's order; ``unknown``: keys
+    that name no territory; ``duplicates``: territories given more than once (kept once);
+    ``over_limit``: what comes after the sixth territory, as 'name (key)', then any key past the
+    ones read (the URL's own text, cut to 40 characters).
     """
-    found, unknown = [], []
-    for key in [k.strip() for k in (raw or "").split(",") if k.strip()][: MAX_TERRITORIES * 2]:
+
+    territories: list[Territory]
+    unknown: list[str]
+    duplicates: list[Territory]
+    over_limit: list[str]
+
+
+def parse_request(obs: Observatory, raw: str | None) -> ParsedKeys:
+    """The territories of a ``territories=`` parameter, with what was dropped and why.
+
+    At most ``MAX_TERRITORIES * 2`` keys are looked up (a forged URL of a thousand keys costs a
+    dozen look-ups); any further key is reported as over the limit without being looked up.
+    """
+    keys = [k.strip() for k in (raw or "").split(",") if k.strip()]
+    read = MAX_TERRITORIES * 2
+    found: list[Territory] = []
+    unknown: list[str] = []
+    duplicates: list[Territory] = []
+    over: list[str] = []
+    for key in keys[:read]:
         t = resolve(obs, key)
         if t is None:
             unknown.append(key[:40])
-        elif (t.level, t.code) not in {(x.level, x.code) for x in found} and len(found) < MAX_TERRITORIES:
+        elif (t.level, t.code) in {(x.level, x.code) for x in found}:
+            if (t.level, t.code) not in {(x.level, x.code) for x in duplicates}:
+                duplicates.append(t)
+        elif len(found) < MAX_TERRITORIES:
             found.append(t)
-    return found, unknown
+        elif f"{t.name} ({key_of(t)})" not in over:
+            over.append(f"{t.name} ({key_of(t)})")
+    over += [k[:40] for k in keys[read:]]
+    return ParsedKeys(found, unknown, duplicates, over)
+
+
+def parse_keys(obs: Observatory, raw: str | None) -> tuple[list[Territory], list[str]]:
+    """Territories of a ``territories=`` parameter, and the keys that match no territory.
+
+    Keys are comma-separated profile keys; duplicates are dropped; at most six are kept
+    (:func:`parse_request` says what was dropped).
+    """
+    parsed = parse_request(obs, raw)
+    return parsed.territories, parsed.unknown
+
+
+NOTICE_NAMES = 6  # a notice names this many dropped territories, then counts the rest
+
+
+def _names(items: list[str], lang: str) -> str:
+    shown = ", ".join(items[:NOTICE_NAMES])
+    rest = len(items) - NOTICE_NAMES
+    if rest <= 0:
+        return shown
+    return shown + (f" et {rest} autre{'s' if rest > 1 else ''}" if lang == "fr" else f" and {rest} more")
+
+
+def input_notices(parsed: ParsedKeys, lang: str) -> list[str]:
+    """What the page says about territories it did not take: over the limit, or given twice."""
+    fr = lang == "fr"
+    out = []
+    if parsed.over_limit:
+        many = len(parsed.over_limit) > 1
+        names = _names(parsed.over_limit, lang)
+        out.append(
+            f"On compare {MAX_TERRITORIES} territoires au plus. Territoire{'s' if many else ''} "
+            f"non retenu{'s' if many else ''} : {names}."
+            if fr
+            else f"At most {MAX_TERRITORIES} territories are compared. Not added: {names}."
+        )
+    if parsed.duplicates:
+        many = len(parsed.duplicates) > 1
+        names = _names([t.name for t in parsed.duplicates], lang)
+        out.append(
+            f"Territoire{'s' if many else ''} en double, gardé{'s' if many else ''} une seule fois : {names}."
+            if fr
+            else f"Duplicate territor{'ies' if many else 'y'}, kept once: {names}."
+        )
+    return out
 
 
 def key_of(t: Territory) -> str:
@@ -187,13 +263,15 @@ VERDICT = {
 def p_text(p: float, lang: str) -> str:
     """A p-value as shown: '< 0,001', '0,042' (French decimal comma), '' when not tested.
 
-    The space after '<' is a no-break space, so that a narrow column never splits the value.
+    The space after '<' is a no-break space, so that a narrow column never splits the value. A p
+    just below the 5 % threshold that three decimals would round up to it ('0,050' beside a
+    significant verdict) gets a fourth: '0,0497'.
     """
     if p != p:  # NaN: the test was not performed
         return ""
     if p < 0.001:
         return "<\u00a00,001" if lang == "fr" else "<\u00a00.001"
-    return i18n.number(p, 3, lang)
+    return i18n.number(p, 4 if ALPHA - 0.0005 <= p < ALPHA else 3, lang)
 
 
 def difference_unit(view: str, lang: str) -> str:
