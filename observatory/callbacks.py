@@ -242,20 +242,22 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
         Output(ids.DOWNLOAD, "data"),
         Input(ids.DOWNLOAD_CSV, "n_clicks"),
         Input(ids.DOWNLOAD_EXCEL, "n_clicks"),
+        Input(ids.DOWNLOAD_XLSX, "n_clicks"),
         Input(ids.DOWNLOAD_ZIP, "n_clicks"),
         State(CONTROLS, "value"),
         State(ids.URL, "pathname"),
         prevent_initial_call=True,
     )
-    def download(_csv, _excel, _zip, control_values, pathname):
+    def download(_csv, _excel, _xlsx, _zip, control_values, pathname):
         page = registry.PAGES.get(registry.canonical(_text(pathname)))
         if page is None:
             return no_update
         names = [i["id"]["name"] for i in ctx.states_list[0]]
         values = mapspec.resolve_values(obs, page, dict(zip(names, control_values, strict=True)))
         req = download_request(page, values)
-        if ctx.triggered_id == ids.DOWNLOAD_ZIP:
-            return dcc.send_bytes(export_file(obs, req, "zip"), filename(req, "zip"))
+        if ctx.triggered_id in (ids.DOWNLOAD_ZIP, ids.DOWNLOAD_XLSX):  # the API's renderers, as files
+            fmt = "zip" if ctx.triggered_id == ids.DOWNLOAD_ZIP else "xlsx"
+            return dcc.send_bytes(export_file(obs, req, fmt), filename(req, fmt))
         dialect = "excel-fr" if ctx.triggered_id == ids.DOWNLOAD_EXCEL else "plain"
         data = render(export_table(obs, req), "csv", dialect)
         name = filename(req, "csv").replace(".csv", "_excel-fr.csv" if dialect == "excel-fr" else ".csv")

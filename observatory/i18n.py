@@ -103,6 +103,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "territory": ("Territoire", "Territory"),
     "download_csv": ("Télécharger (CSV)", "Download (CSV)"),
     "download_excel": ("CSV pour Excel (FR)", "CSV for French Excel"),
+    "download_xlsx": ("Classeur (XLSX)", "Workbook (XLSX)"),
     "download_zip": ("ZIP avec description (datapackage)", "ZIP with description (datapackage)"),
     "france": ("France entière", "All France"),
     "map_alt": (

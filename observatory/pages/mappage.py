@@ -139,6 +139,7 @@ def layout(
                     ),
                     html.Button(t("download_csv", lang), id=ids.DOWNLOAD_CSV, className="button"),
                     html.Button(t("download_excel", lang), id=ids.DOWNLOAD_EXCEL, className="button secondary"),
+                    html.Button(t("download_xlsx", lang), id=ids.DOWNLOAD_XLSX, className="button secondary"),
                     html.Button(
                         t("download_zip", lang),
                         id=ids.DOWNLOAD_ZIP,

@@ -43,3 +43,23 @@ def test_zip_download_of_a_view_is_a_valid_data_package(live_server, page, tmp_p
     assert desc["observatoire"]["filters"]["measures"] == ["q4_oui"]
     assert validate(str(tmp_path / "datapackage.json")).valid
     assert len(Path(tmp_path / "data.csv").read_text(encoding="utf-8").splitlines()) == 19  # header + 18 régions
+
+
+def test_xlsx_download_of_a_map_view_keeps_the_codes_and_the_rows_of_the_map(live_server, page):
+    """E11: the map pages offer a workbook; its codes stay text ("01", not 1) and it holds the
+    rows of the view, the same as the page's CSV."""
+    import pandas as pd
+
+    page.goto(live_server + "/fragilites?level=departement&domain=logement")
+    wait_for_map(page)
+    with page.expect_download() as info:
+        page.click("#download-xlsx")
+    assert info.value.suggested_filename.endswith(".xlsx")
+    book = pd.read_excel(info.value.path(), sheet_name=None)
+    table = next(iter(book.values()))
+    assert "01" in set(table["territory_code"].astype(str)) and "2A" in set(table["territory_code"].astype(str))
+    assert set(table["measure"]) == {"logement"} and table["territory_code"].nunique() == 101
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    csv = pd.read_csv(info.value.path(), dtype={"territory_code": str})
+    assert sorted(csv["territory_code"]) == sorted(table["territory_code"].astype(str))
