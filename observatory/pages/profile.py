@@ -19,6 +19,7 @@ from observatory.layout import snippets
 from observatory.pages.registry import territory_key
 from observatory.service import Observatory
 from observatory.views import profile as pv
+from observatory.views.comparison import similar
 
 PROFILE_DOWNLOAD = "profile-download"
 PROFILE_CSV = "profile-csv"
@@ -152,6 +153,29 @@ def _finding_item(f, reference: str, level: str, lang: str) -> html.Li:
         data |= {"data-rank": str(f.rank.rank), "data-rank-low": str(f.rank.low), "data-rank-high": str(f.rank.high)}
     kind = f"finding {f.direction}" + (" model" if f.source == "model" else "")
     return html.Li(portrait.finding_text(f, reference, level, lang), className=kind, **data)
+
+
+def compare_links(obs: Observatory, t: pv.Territory, lang: str) -> html.P:
+    """'Comparer avec : son parent · des territoires comparables' (links to the comparison page)."""
+    fr = lang == "fr"
+    suffix = "" if fr else "&lang=en"
+    key = territory_key(t.level, t.code)
+    others = [(lv, code, name) for lv, code, name in t.parents[:1]]
+    others += [(r.level, r.code, r.name) for r in similar(obs, t, 3).itertuples()]
+    links: list = []
+    for level, code, name in others:
+        href = f"/comparer?territories={key},{territory_key(level, code)}{suffix}"
+        links += [*([" · "] if links else []), dcc.Link(name, href=href)]
+    if not links:
+        return html.P()
+    everyone = ",".join([key, *(territory_key(lv, c) for lv, c, _ in others)])
+    links += [
+        " · ",
+        dcc.Link("tous ensemble" if fr else "all together", href=f"/comparer?territories={everyone}{suffix}"),
+    ]
+    return html.P(
+        [("Comparer avec : " if fr else "Compare with: "), *links], className="compare-links", id="profile-compare"
+    )
 
 
 def identity(t: pv.Territory, lang: str) -> html.Div:
@@ -642,6 +666,7 @@ def _layout(obs: Observatory, t: pv.Territory, lang: str) -> html.Div:
                 ],
                 className="actions",
             ),
+            compare_links(obs, t, lang),
             snippets.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang),
             *indicator_sections(obs, t, lang, rows, p.ranks),
             *([section] if (section := model_section(obs, t, lang)) is not None else []),

@@ -381,3 +381,20 @@ def test_one_precision_per_column():
     france = [r["france"] for r in view.records]
     assert france == ["6,70 / 10 [6,67 – 6,73]", "6,52 / 10 [6,45 – 6,58]"]
     assert [r["territory"] for r in view.records] == ["6,5 / 10 [6,2 – 6,8]", "6,1 / 10 [5,8 – 6,4]"]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_profile_links_to_a_comparison_with_its_parent_and_similar_territories(obs, lang):
+    """E9: 'Comparer avec…' its parent first, then territories of the same level like it, and all
+    together; each link opens the comparison with the territory first, in the page's language."""
+    layout = page.layout(obs, "42", lang)
+    block = find(layout, lambda c: getattr(c, "id", None) == "profile-compare")[0]
+    hrefs = [c.href for c in find(block, lambda c: type(c).__name__ == "Link")]
+    assert hrefs[0] == "/comparer?territories=42,reg-84" + ("&lang=en" if lang == "en" else "")
+    codes = [h.split("territories=")[1].split("&")[0].split(",") for h in hrefs]
+    assert all(c[0] == "42" for c in codes)
+    similar = [c[1] for c in codes[1:-1]]
+    deps = set(obs.territories("departement")["code"])
+    assert len(similar) == 3 and set(similar) <= deps and "42" not in similar  # same level, not itself
+    assert codes[-1] == ["42", "reg-84", *similar]  # all together: at most 6 territories
+    assert all(h.endswith("&lang=en") == (lang == "en") for h in hrefs)
