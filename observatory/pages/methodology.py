@@ -232,6 +232,13 @@ garantie : sur une vérité connue, il couvrait le vrai rang de certains territo
 seulement, contre 97 % au moins pour l'ensemble de confiance (tests/stats/test_ranks.py). Quand
 l'ensemble couvre plus de la moitié des territoires, le profil dit « classement incertain » au lieu
 d'un rang ; quand il tient dans le premier ou le dernier quart, il le dit (« parmi les 20 premiers »).
+Là où plusieurs rangs sont lus ensemble (un classement, le tableau des rangs de l'API et des
+exports), l'**ensemble simultané** couvre tous les rangs à la fois dans au moins 95 % des cas
+(`simultaneous_low`, `simultaneous_high`). Les ensembles sont **calculés au chargement des données**,
+pour chaque échelon et la dernière vague de chaque enquête (table `rank_sets`) ; une intercommunalité
+sans estimation directe fiable est classée parmi toutes les intercommunalités modélisées, sur
+l'estimation du modèle et son EQM, avec la procédure de Holm (valable quelle que soit la corrélation
+des erreurs du modèle), et le rang est marqué « modèle ».
 """
 RANKS_EN = """
 ## A profile's key findings
@@ -274,7 +281,13 @@ distribution and reading the quantiles of the ranks) has no such guarantee: on a
 covered some territories' true rank only 75% of the time, against at least 97% for the confidence
 set (tests/stats/test_ranks.py). When the set spans more than half the territories, the profile says
 "uncertain ranking" instead of a rank; when it lies in the first or last quarter, it says so ("among
-the top 20").
+the top 20"). Where several ranks are read together (a ranking, the API's and the exports' rank
+table), the **simultaneous set** covers every rank at once at least 95% of the time
+(`simultaneous_low`, `simultaneous_high`). The sets are **computed when the data are loaded**, for
+every level and each survey's latest wave (table `rank_sets`); an intercommunality without a
+reliable direct estimate is ranked among every modelled intercommunality on the model's estimate
+and its MSE, with Holm's procedure (valid whatever the correlation of the model's errors), and the
+rank is labelled "model".
 """
 
 
