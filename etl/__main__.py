@@ -75,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _main(argv: list[str] | None = None) -> int:
-    settings = get_settings()
+def _parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the database: geography, reference tables, demonstration sample")
@@ -107,48 +106,70 @@ def _main(argv: list[str] | None = None) -> int:
     p_sample.add_argument("--scale", type=float, default=1.0)
     p_sample.add_argument("--format", choices=["csv", "parquet"], default="parquet")
     p_sample.add_argument("--db", type=Path, default=settings.db_path, help="database holding the geography")
-    args = parser.parse_args(argv)
-    say = _progress(time.perf_counter())
+    return parser
 
-    if args.command == "build":
-        geo_dir = settings.geo_dir if args.db == settings.db_path else args.db.parent / "geo"
-        build(args.db, geo_dir, args.seed, args.scale, with_sample=not args.no_sample, say=say)
-        if not args.no_parquet:
-            _write_parquet(settings, args.db, say)
-        return 0
-    if args.command == "geometry":
-        rebuild_geometry(args.geo_dir, say)
-        say(f"géométrie / geometry → {args.geo_dir}")
-        return 0
-    if args.command == "parquet":
-        if not args.db.exists():
-            print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
-            return 2
-        rows = write_parquet(
-            args.db,
-            args.out or parquet_dir(settings, args.db),
-            progress=say,
-            engine=settings.engine,
-            spark_master=settings.spark_master,
-        )
-        for table, n in rows.items():
-            say(f"  {table}: {n:,}".replace(",", " "))
-        return 0
-    if args.command == "estimates":
-        if not args.db.exists():
-            print(f"error: {args.db}: no database; run 'python -m etl build' first", file=sys.stderr)
-            return 2
-        rewrite_estimates(args.db, say)
-        return 0
-    if args.command == "sample":
-        if not args.db.exists():
-            print(f"error: {args.db}: no database; run 'python -m etl build --no-sample' first", file=sys.stderr)
-            return 2
-        tables = generate_sample(communes_for_sample(args.db), seed=args.seed, scale=args.scale)
-        paths = write_sample(tables, args.out, fmt=args.format, seed=args.seed)
-        rows = sum(len(t) for t in tables.values())
-        say(f"{rows:,} rows written: " + ", ".join(p.name for p in paths))
-        return 0
+
+def _main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    args = _parser(settings).parse_args(argv)
+    return COMMANDS[args.command](args, settings, _progress(time.perf_counter()))
+
+
+def _no_database(db: Path, first: str = "python -m etl build") -> bool:
+    """Say so and return True when ``db`` does not exist (the command needs it)."""
+    if db.exists():
+        return False
+    print(f"error: {db}: no database; run '{first}' first", file=sys.stderr)
+    return True
+
+
+def _build(args: argparse.Namespace, settings: Settings, say) -> int:
+    geo_dir = settings.geo_dir if args.db == settings.db_path else args.db.parent / "geo"
+    build(args.db, geo_dir, args.seed, args.scale, with_sample=not args.no_sample, say=say)
+    if not args.no_parquet:
+        _write_parquet(settings, args.db, say)
+    return 0
+
+
+def _geometry(args: argparse.Namespace, _settings: Settings, say) -> int:
+    rebuild_geometry(args.geo_dir, say)
+    say(f"géométrie / geometry → {args.geo_dir}")
+    return 0
+
+
+def _parquet(args: argparse.Namespace, settings: Settings, say) -> int:
+    if _no_database(args.db):
+        return 2
+    rows = write_parquet(
+        args.db,
+        args.out or parquet_dir(settings, args.db),
+        progress=say,
+        engine=settings.engine,
+        spark_master=settings.spark_master,
+    )
+    for table, n in rows.items():
+        say(f"  {table}: {n:,}".replace(",", " "))
+    return 0
+
+
+def _estimates(args: argparse.Namespace, _settings: Settings, say) -> int:
+    if _no_database(args.db):
+        return 2
+    rewrite_estimates(args.db, say)
+    return 0
+
+
+def _sample(args: argparse.Namespace, _settings: Settings, say) -> int:
+    if _no_database(args.db, "python -m etl build --no-sample"):
+        return 2
+    tables = generate_sample(communes_for_sample(args.db), seed=args.seed, scale=args.scale)
+    paths = write_sample(tables, args.out, fmt=args.format, seed=args.seed)
+    rows = sum(len(t) for t in tables.values())
+    say(f"{rows:,} rows written: " + ", ".join(p.name for p in paths))
+    return 0
+
+
+def _load(args: argparse.Namespace, settings: Settings, say) -> int:
     try:
         report = load_dataset(args.folder, args.db, replace=args.replace, progress=say)
     except ContractError as exc:
@@ -165,6 +186,17 @@ def _main(argv: list[str] | None = None) -> int:
     if not args.no_parquet:
         _write_parquet(settings, args.db, say)
     return 0
+
+
+# One handler per sub-command: (parsed arguments, settings, progress printer) → exit status.
+COMMANDS = {
+    "build": _build,
+    "geometry": _geometry,
+    "parquet": _parquet,
+    "estimates": _estimates,
+    "sample": _sample,
+    "load": _load,
+}
 
 
 if __name__ == "__main__":
