@@ -34,8 +34,15 @@ UI_AND_WEB = {
     "observatory.paging", "observatory.embed", "observatory.geo_routes", "observatory.security",
     "observatory.memory", "observatory.app_factory", "observatory.health", "observatory.heavy",
     "observatory.ids", "observatory.not_found",
+    "observatory.api_http", "observatory.api_params", "observatory.api_ranks", "observatory.api_reference",
+    "observatory.api_tables", "observatory.api_territories",
+    "observatory.callbacks_compare", "observatory.callbacks_diagnostics", "observatory.callbacks_inputs",
+    "observatory.callbacks_map", "observatory.callbacks_profile", "observatory.callbacks_search",
 }  # fmt: skip
-EXPORTS = {"observatory.export", "observatory.datapackage", "observatory.formats", "observatory.pdf"}
+EXPORTS = {
+    "observatory.export", "observatory.export_columns", "observatory.export_tables", "observatory.datapackage",
+    "observatory.datapackage_fields", "observatory.formats", "observatory.pdf",
+}  # fmt: skip
 
 
 def modules() -> dict[str, Path]:
