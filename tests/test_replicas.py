@@ -115,7 +115,7 @@ def journey(replicas, browser):
         # a territory's profile and its spreadsheet
         page.goto(base + "/territoire/reg-84")  # (a région: the cheapest profile to compute)
         page.wait_for_selector("#profile-xlsx", timeout=90_000)
-        page.wait_for_selector(".profile-block .js-plotly-plot", timeout=60_000)
+        page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
         seen["profile_xlsx"] = download("#profile-xlsx")
         # a comparison and its ZIP
         page.goto(base + "/comparer?territories=42,13,reg-84&view=fragilite-citoyens")

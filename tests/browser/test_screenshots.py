@@ -52,8 +52,8 @@ def test_screenshot(live_server, browser, name, width):
         )
     else:
         page.wait_for_selector("h1", timeout=60_000)
-        if "methodologie" not in path:
-            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+        if "methodologie" not in path:  # a chart: plotly's, or the profile's drawn on the server
+            page.wait_for_selector(".js-plotly-plot, img.dotplot", timeout=60_000)
     page.wait_for_load_state("networkidle")  # the panels' small maps and heat-map have their data
     out = shot(page, f"{name}{'' if width > 800 else '-mobile'}")
     assert not errors
