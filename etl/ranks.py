@@ -1,8 +1,8 @@
 """``rank_sets``: every ranked territory's rank and 95 % confidence sets, written with the estimates.
 
 Load inputs (the estimates and small-area tables just computed, the territories' counts) /
-process (for every cell of each survey's latest wave, the one the portraits rank, other waves being
-computed on demand; at every level: the territories whose direct estimate is reliable, ranked
+process (for every cell the portraits show, :mod:`observatory.stats.blocks`, at each survey's
+latest wave — the others are computed on demand; at every level: the territories whose direct estimate is reliable, ranked
 with their marginal and simultaneous sets; and every modelled EPCI on the small-area model's
 estimates: :mod:`observatory.stats.rank_table`) / save (the ``rank_sets`` table, in the database
 being written, before the load swaps it in). The portraits, the API's ranks and the exports read
@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from observatory.stats.blocks import portrait_cells
 from observatory.stats.finalize import LOW_N, finalize
 from observatory.stats.rank_table import STORED_COLUMNS, STORED_LEVELS, cell_sets
 from observatory.stats.sae import MODEL_STATUSES
@@ -38,14 +39,14 @@ def rank_sets_table(estimates: pd.DataFrame, model: pd.DataFrame | None, totals:
     ``estimates``: the estimates table (raw columns); ``model``: the small-area table (SAE_COLUMNS),
     or None; ``totals``: the number of territories of each level (``peers_total``).
     """
-    estimates = latest_waves(estimates)
+    estimates = portrait_cells(latest_waves(estimates))
     direct = estimates[
         estimates["level"].isin(STORED_LEVELS) & estimates["size_class"].isna() & (estimates["n"] >= LOW_N)
     ]
     shown = finalize(direct, direct["statistic"].to_numpy() != "mean_score", LOW_N)
     frames = [_ranked(shown[(shown["reliability"] == "ok") & shown["estimate"].notna()], "direct", totals)]
     if model is not None and len(model):
-        model = latest_waves(model)
+        model = portrait_cells(latest_waves(model))
         modelled = model[model["sae_status"].isin(MODEL_STATUSES) & model["estimate"].notna()]
         frames.append(_ranked(modelled.assign(level="epci"), "sae", totals))
     frames = [f for f in frames if len(f)]

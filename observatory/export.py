@@ -182,13 +182,17 @@ def _stored_ranks(obs: Observatory, req: ExportRequest, survey: str, wave: int, 
     """The request's ranks as stored at load (``rank_sets``); None when they are not the request's.
 
     Stored: every territory of a level, over all sizes, each survey's latest wave, the app's
-    suppression rule.
+    suppression rule, the cells the portraits show (one statistic asked for).
     """
+    from observatory.stats.blocks import is_portrait_cell
     from observatory.stats.rank_table import RANK_COLUMNS, STORED_LEVELS, stored_valid_for
 
     if req.level not in STORED_LEVELS or req.size_class is not None or req.territories or req.wave_to is not None:
         return None
     if not stored_valid_for(min_n) or wave != obs.waves(survey)[-1]:  # stored: each survey's latest wave
+        return None
+    measures = req.measures or MEASURES[req.indicator]  # stored: the cells the portraits show
+    if not all(is_portrait_cell(req.indicator, survey, m, req.statistic) for m in measures):
         return None
     rows = obs.stored_ranks(req.level, indicator=req.indicator, survey=survey, wave=wave, method=req.method)
     if rows is None:

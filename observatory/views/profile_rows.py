@@ -14,25 +14,10 @@ from observatory import i18n
 from observatory import reference as ref
 from observatory.service import Observatory
 from observatory.stats import Query
+from observatory.stats.blocks import BLOCKS, block_cells
 from observatory.stats.engine import GROUPS_LEVEL
 from observatory.stats.pairwise import pairwise
 from observatory.views.profile_territory import Territory, parent_of
-
-BLOCKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    # (block, indicator, surveys, statistic kept)
-    ("fragilite", "fragility", ("citoyens", "entreprises", "associations"), "mean_score"),
-    ("partenariats", "partnerships", ref.PARTNERSHIP_SURVEYS, ""),
-    ("maires", "mayors", ("elus",), "share"),
-    ("innovation", "innovation", ref.INNOVATION_SURVEYS, "share"),
-)
-
-
-def block_cells(table: pd.DataFrame, statistic: str) -> pd.DataFrame:
-    """The cells of ``table`` a block keeps: its ``statistic``, or (none) the partnerships' cells."""
-    if statistic:
-        return table[table["statistic"] == statistic]
-    # partnerships: the partner rate, and the kinds among partners (PHARE's convention)
-    return table[(table["measure"] == ref.PARTNER.code) | (table["statistic"] == "share_among_partners")]
 
 
 def loaded_blocks(obs: Observatory):

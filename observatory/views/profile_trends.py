@@ -14,8 +14,8 @@ import pandas as pd
 from observatory import i18n
 from observatory import reference as ref
 from observatory.service import Observatory
+from observatory.stats.blocks import BLOCKS
 from observatory.views import trends
-from observatory.views.profile_rows import BLOCKS
 from observatory.views.profile_territory import Territory, parent_name, parent_of
 
 # The measures of each block drawn in the trend charts (the profile's table has them all).

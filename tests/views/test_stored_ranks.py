@@ -57,16 +57,18 @@ def test_the_build_stores_every_levels_sets(demo_db):
 
 
 @pytest.mark.parametrize(
-    "indicator,survey,level,method",
+    "indicator,survey,level,method,statistic",
     [
-        ("fragility", "citoyens", "departement", "direct"),
-        ("partnerships", "entreprises", "region", "direct"),
-        ("fragility", "citoyens", "commune", "direct"),
-        ("mayors", "elus", "epci", "sae"),
+        ("fragility", "citoyens", "departement", "direct", "mean_score"),
+        ("partnerships", "entreprises", "region", "direct", "share_among_partners"),
+        ("fragility", "citoyens", "commune", "direct", "mean_score"),
+        ("mayors", "elus", "epci", "sae", "share"),
     ],
 )
-def test_stored_sets_are_the_sets_computed_on_demand(obs, indicator, survey, level, method):
-    req = export.ExportRequest(indicator=indicator, survey=survey, level=level, method=method)
+def test_stored_sets_are_the_sets_computed_on_demand(obs, indicator, survey, level, method, statistic):
+    req = export.ExportRequest(indicator=indicator, survey=survey, level=level, method=method, statistic=statistic)
+    wave = obs.waves(survey)[-1]
+    assert export._stored_ranks(obs, req, survey, wave, obs.settings.min_n) is not None  # read from the store
     stored = export.rank_table(obs, req)
     computed = rank_rows(export.export_table(obs, req), method)
     assert list(stored.columns) == list(RANK_COLUMNS) and len(stored) > 0
@@ -78,6 +80,17 @@ def test_stored_sets_are_the_sets_computed_on_demand(obs, indicator, survey, lev
         assert (a[column].astype(int) == b[column].astype(int)).all(), column
     assert (a["estimate"] - b["estimate"]).abs().max() < 1e-12
     assert (a["territory_name"] == b["territory_name"]).all()
+
+
+@pytest.mark.parametrize(
+    "statistic,wave", [(None, None), ("priority_share", None), ("mean_score", 2015)], ids=["all", "other", "old"]
+)
+def test_cells_the_portraits_do_not_show_are_computed_on_demand(obs, statistic, wave):
+    """Stored: the portraits' cells at each survey's latest wave; any other request is computed."""
+    req = export.ExportRequest(indicator="fragility", survey="citoyens", level="region", statistic=statistic, wave=wave)
+    assert export._stored_ranks(obs, req, "citoyens", wave or obs.waves("citoyens")[-1], obs.settings.min_n) is None
+    ranked = export.rank_table(obs, req)
+    assert len(ranked) and set(ranked["statistic"]) == ({statistic} if statistic else {"mean_score", "priority_share"})
 
 
 @pytest.mark.parametrize("key", ["reg-84", "42", "244200770", "200067189", "13055"])
