@@ -235,7 +235,8 @@ d'un rang ; quand il tient dans le premier ou le dernier quart, il le dit (« pa
 Là où plusieurs rangs sont lus ensemble (un classement, le tableau des rangs de l'API et des
 exports), l'**ensemble simultané** couvre tous les rangs à la fois dans au moins 95 % des cas
 (`simultaneous_low`, `simultaneous_high`). Les ensembles sont **calculés au chargement des données**,
-pour chaque échelon et la dernière vague de chaque enquête (table `rank_sets`) ; une intercommunalité
+pour les cellules que montrent les portraits, à chaque échelon et à la dernière vague de chaque
+enquête (table `rank_sets`) ; une intercommunalité
 sans estimation directe fiable est classée parmi toutes les intercommunalités modélisées, sur
 l'estimation du modèle et son EQM, avec la procédure de Holm (valable quelle que soit la corrélation
 des erreurs du modèle), et le rang est marqué « modèle ».
@@ -284,7 +285,7 @@ set (tests/stats/test_ranks.py). When the set spans more than half the territori
 the top 20"). Where several ranks are read together (a ranking, the API's and the exports' rank
 table), the **simultaneous set** covers every rank at once at least 95% of the time
 (`simultaneous_low`, `simultaneous_high`). The sets are **computed when the data are loaded**, for
-every level and each survey's latest wave (table `rank_sets`); an intercommunality without a
+the cells the portraits show, at every level and each survey's latest wave (table `rank_sets`); an intercommunality without a
 reliable direct estimate is ranked among every modelled intercommunality on the model's estimate
 and its MSE, with Holm's procedure (valid whatever the correlation of the model's errors), and the
 rank is labelled "model".
