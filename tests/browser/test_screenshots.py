@@ -33,8 +33,15 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-@pytest.mark.parametrize("width", [1280, 390])
+# Every page at 1280 px; at 390 px the map page the README shows, the others in the exhaustive tier
+# (the phone layout of every page is checked by tests/browser/test_phone_layout.py).
+CASES = [(1280, name) for name in PAGES] + [
+    pytest.param(390, name, marks=() if name == "fragilites" else pytest.mark.exhaustive, id=f"390-{name}")
+    for name in PAGES
+]
+
+
+@pytest.mark.parametrize("width,name", CASES)
 def test_screenshot(live_server, browser, name, width):
     path, has_map = PAGES[name]
     context = browser.new_context(viewport={"width": width, "height": 800})
