@@ -20,7 +20,10 @@ def rgb(colour: str) -> str:
 
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("", "Territoire non retenu : Ardèche (07)."), ("&lang=en", "Not added: Ardèche (07).")],
+    [  # English: the same notice, worded in tests/test_compare_readability.py; here in the exhaustive tier
+        ("", "Territoire non retenu : Ardèche (07)."),
+        pytest.param("&lang=en", "Not added: Ardèche (07).", marks=pytest.mark.exhaustive),
+    ],
 )
 def test_a_seventh_territory_is_refused_with_a_visible_notice(live_server, page, lang, words):
     page.goto(live_server + SEVEN + lang)
