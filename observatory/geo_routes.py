@@ -127,6 +127,17 @@ class TileCache:
                 self.levels[(level, key)] = LevelTiles(self.geo_dir / f"{level}.geojson")
             return self.levels[(level, key)]
 
+    def modified(self, level: str) -> float | None:
+        """When the level's GeoJSON was written: the tiles' ``Last-Modified``, the same on every replica.
+
+        Not the tile file's own time: replicas sharing a cache may each cut the same tile, a second
+        apart, and a client must not see two dates for one version.
+        """
+        try:
+            return (self.geo_dir / f"{level}.geojson").stat().st_mtime
+        except OSError:
+            return None
+
     def tile(self, level: str, z: int, x: int, y: int) -> tuple[Path | bytes, str] | None:
         """The gzipped tile (its file, cut and written atomically if not yet on disk) and its ETag.
 
@@ -211,6 +222,12 @@ def register_tile_routes(server: Flask, geo_dir: Path) -> None:
             abort(404)
         body, etag = found
         file = io.BytesIO(body) if isinstance(body, bytes) else body
-        resp = send_file(file, mimetype="application/vnd.mapbox-vector-tile", etag=etag, max_age=CACHE_SECONDS)
+        resp = send_file(
+            file,
+            mimetype="application/vnd.mapbox-vector-tile",
+            etag=etag,
+            max_age=CACHE_SECONDS,
+            last_modified=cache.modified(level),
+        )
         resp.headers["Content-Encoding"] = "gzip"  # every browser accepts it; MapLibre's fetch inflates it
         return resp

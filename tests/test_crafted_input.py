@@ -12,6 +12,7 @@ import errno
 import gzip
 import json
 import logging
+import os
 import shutil
 
 import pytest
@@ -325,3 +326,20 @@ def test_a_tile_the_cache_cannot_write_is_served_from_memory(demo_db, tmp_path, 
     assert any("served from memory" in rec.getMessage() for rec in caplog.records)
     written = sorted(p.relative_to(geo / "tiles").parts[1:] for p in (geo / "tiles").rglob("*.pbf*"))
     assert written == [("departement", "0", "0", "0.pbf.gz")]  # and no temporary file left
+
+
+def test_a_tiles_date_is_its_geometrys_not_when_a_replica_cut_it(demo_db, tmp_path):
+    """Two replicas sharing a cache may each cut one tile a second apart: one date for one version."""
+    geo = tmp_path / "geo"
+    (geo / "tiles").mkdir(parents=True)
+    shutil.copy(demo_db.parent / "geo" / "departement.geojson", geo)
+    os.utime(geo / "departement.geojson", (1_700_000_000, 1_700_000_000))
+    server = Flask(__name__)
+    geo_routes.register_tile_routes(server, geo)
+    client = server.test_client()
+    first = client.get("/tiles/departement/0/0/0.pbf")
+    (cut,) = (geo / "tiles").rglob("0.pbf.gz")
+    os.utime(cut, (1_800_000_000, 1_800_000_000))  # rewritten later by another replica
+    again = client.get("/tiles/departement/0/0/0.pbf")
+    assert first.status_code == again.status_code == 200
+    assert first.headers["Last-Modified"] == again.headers["Last-Modified"] == "Tue, 14 Nov 2023 22:13:20 GMT"
