@@ -9,7 +9,7 @@ refuses to start, with the reason and the command to run, when it is missing or 
 from __future__ import annotations
 
 from observatory import create_app
-from observatory.config import get_settings
+from observatory.core.config import get_settings
 from observatory.startup import ensure_database, open_message, require_engine
 
 require_engine(get_settings())  # pyspark is optional: a clear message, not a traceback at first use

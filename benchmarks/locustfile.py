@@ -21,7 +21,7 @@ try:
 except ImportError:  # locust puts this file's folder on sys.path, not the repository's
     import dash_bodies
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 
 DOMAINS = [d.code for d in ref.DOMAINS]
 LEVELS = ["region", "departement", "epci"]

@@ -63,9 +63,9 @@ import requests
 
 from benchmarks import dash_bodies
 from benchmarks.run import ROOT, free_port
-from observatory import reference as ref
-from observatory.heavy import code_version
-from observatory.reference import MAX_ZOOM
+from observatory.core import reference as ref
+from observatory.core.reference import MAX_ZOOM
+from observatory.web.heavy import code_version
 
 TARGET_P95 = 2.0  # seconds, every kind but the first-time PDFs
 TIMEOUT = 60.0  # client timeout, seconds (connect, and between two reads)

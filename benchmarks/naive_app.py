@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.express as px
 from dash import Dash, Input, Output, dcc, html
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 
 LEVEL_COLUMN = {"departement": "departement_code", "epci": "epci_code", "commune": "commune_code"}
 

@@ -32,8 +32,8 @@ import duckdb
 import numpy as np
 
 from etl.estimates import rewrite_estimates
-from observatory.config import get_settings
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
 from observatory.views import profile as pv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -203,9 +203,9 @@ def stats_times(db: Path, runs: int) -> tuple[list[float], list[float]]:
     """Ours (empty caches each run) and the baseline pandas group-by, all domains × départements."""
     import duckdb
 
-    from observatory import reference as ref
-    from observatory.config import get_settings
-    from observatory.service import Observatory
+    from observatory.core import reference as ref
+    from observatory.core.config import get_settings
+    from observatory.data.service import Observatory
     from observatory.stats import Query
 
     settings = dataclasses.replace(get_settings(), db_path=db, geo_dir=db.parent / "geo")

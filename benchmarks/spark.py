@@ -40,10 +40,10 @@ def timed(fn) -> tuple[float, object]:
 def measure_scale(db: Path, session, runs: int) -> dict:
     """Parquet writing, then the statistics on DuckDB and on Spark, for one database."""
     from etl.parquet import write_parquet
-    from observatory import reference as ref
-    from observatory.config import get_settings
-    from observatory.service import Observatory
-    from observatory.spark_db import SparkDatabase
+    from observatory.core import reference as ref
+    from observatory.core.config import get_settings
+    from observatory.data.service import Observatory
+    from observatory.data.spark_db import SparkDatabase
     from observatory.stats import Query
 
     parquet = db.parent / "parquet"
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     load_average = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="obs-spark-bench-") as tmp:
         dbs, growth = build_scales(Path(tmp), scales)
-        from observatory.spark_db import spark_session
+        from observatory.data.spark_db import spark_session
 
         master = "local[2]"
         session_start_s, session = timed(lambda: spark_session(master))

@@ -20,7 +20,7 @@ wsgi_app = "app:server"
 bind = f"{os.environ.get('OBSERVATORY_HOST', '127.0.0.1')}:{os.environ.get('OBSERVATORY_PORT', '8050')}"
 
 # Processes: one per core. Each worker holds its own DuckDB connection (one DuckDB thread, see
-# observatory/db.py) and caches (0.3 to 1 GB once every level has been shown), and the requests
+# observatory/data/db.py) and caches (0.3 to 1 GB once every level has been shown), and the requests
 # are CPU-bound (statistics, figures): more processes than cores would only add memory.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads: a worker keeps answering cached requests (pages, geometry, API) while another thread
@@ -30,7 +30,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # Import Dash, plotly and pandas once in the master and fork: less memory, faster restarts. The
 # master checks and reads the database at start (a damaged one stops it with the reason), then
-# every DuckDB handle is closed before each fork (os.register_at_fork in observatory/db.py): a
+# every DuckDB handle is closed before each fork (os.register_at_fork in observatory/data/db.py): a
 # worker that inherited the master's would be handed the file the master had opened, not the one a
 # load swapped in (tests/test_load_under_gunicorn.py).
 preload_app = True
@@ -45,7 +45,7 @@ keepalive = 75
 # No max_requests: a recycled worker starts with cold caches (a profile then takes 20 to 30 s).
 max_requests = 0
 
-# The API accepts up to 200 territory codes in the query string (observatory/api.py): let its own
+# The API accepts up to 200 territory codes in the query string (observatory/web/api.py): let its own
 # limit answer (400 with a JSON body) rather than gunicorn's 4094-byte request line.
 limit_request_line = 8190
 # Trust X-Forwarded-For/-Proto only from the local reverse proxy.

@@ -17,7 +17,7 @@ from etl.estimates import rewrite_estimates
 from etl.load import load_dataset
 from etl.parquet import default_parquet_dir, write_parquet
 from etl.sample import generate_sample, write_sample
-from observatory.config import Settings, get_settings
+from observatory.core.config import Settings, get_settings
 
 
 def _progress(start: float):

@@ -26,9 +26,9 @@ from etl.contract import ContractError
 from etl.load import load_into
 from etl.sample import generate_sample, write_sample
 from etl.schema import create_schema
-from observatory import reference as ref
-from observatory.config import PROJECT_ROOT
-from observatory.reference import SCHEMA_VERSION
+from observatory.core import reference as ref
+from observatory.core.config import PROJECT_ROOT
+from observatory.core.reference import SCHEMA_VERSION
 
 PUBLISHED_FIGURES = PROJECT_ROOT / "data" / "reference" / "published_figures.csv"
 INITIATIVES = PROJECT_ROOT / "data" / "reference" / "initiatives.csv"

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from observatory.files import write_gzip
+from observatory.core.files import write_gzip
 
 Affine = tuple[float, float, float, float, float, float]
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 
 COLUMNS: tuple[str, ...] = (
     "initiative_id", "name", "description_fr", "description_en", "level", "territory_codes", "kind", "role",

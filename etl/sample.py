@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from etl import sample_model as m
-from observatory.reference import DOMAIN_CODES, KIND_CODES, PRIORITY_THRESHOLD
+from observatory.core.reference import DOMAIN_CODES, KIND_CODES, PRIORITY_THRESHOLD
 
 SIDECAR = {
     "name": "Échantillon de démonstration synthétique / synthetic demonstration sample",

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from observatory.spark_db import connect, spark_session
+from observatory.data.spark_db import connect, spark_session
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
 
 Progress = Callable[[str], None]

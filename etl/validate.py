@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from etl.contract import KIND_COLUMNS, Problem, SourceFile
-from observatory.reference import (
+from observatory.core.reference import (
     DOMAIN_CODES,
     INNOVATION_SURVEYS,
     PARTNERSHIP_SURVEYS,

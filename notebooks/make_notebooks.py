@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "observatory").is_dir())
 sys.path.insert(0, str(ROOT))
 
-from observatory.config import get_settings
+from observatory.core.config import get_settings
 from observatory.startup import ensure_database
 
 settings = get_settings()
@@ -50,7 +50,7 @@ con = ibis.duckdb.connect(str(settings.db_path), read_only=True)
 respondents.filter(respondents.survey == "entreprises").head(5).to_pandas()'''),
     ("md", """## Le chiffre de l'application / *the app's figure*
 Le même tableau que la page « Partenariats », l'API et la commande `python -m observatory export`."""),
-    ("code", '''from observatory.service import Observatory
+    ("code", '''from observatory.data.service import Observatory
 from observatory.stats import Query
 
 obs = Observatory(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def __getattr__(name: str):
-    # Lazy, so that the ETL can import observatory.reference without loading Dash.
+    # Lazy, so that the ETL can import observatory.core.reference without loading Dash.
     if name == "create_app":
         from observatory.app_factory import create_app
 

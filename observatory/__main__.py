@@ -11,8 +11,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from observatory.config import ENGINES, get_settings
-from observatory.export import (
+from observatory.core.config import ENGINES, get_settings
+from observatory.data.service import Observatory
+from observatory.exports.export import (
     DIALECTS,
     FILE_FORMATS,
     LEVELS_FOR_EXPORT,
@@ -23,7 +24,6 @@ from observatory.export import (
     render,
     unknown_territories,
 )
-from observatory.service import Observatory
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
 

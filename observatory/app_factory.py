@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dash import Dash
 
-from observatory import heavy
-from observatory.api import register_api
-from observatory.apidoc import register_apidoc
-from observatory.callbacks import register_callbacks
-from observatory.config import PROJECT_ROOT, Settings, get_settings
-from observatory.embed import register_embed_routes
-from observatory.geo_routes import register_geo_routes
-from observatory.health import register_health
-from observatory.layout import shell
-from observatory.memory import limit_arenas, register_trim
-from observatory.not_found import register_not_found
-from observatory.pages import registry
-from observatory.security import register_security
-from observatory.service import Observatory
+from observatory.core.config import PROJECT_ROOT, Settings, get_settings
+from observatory.data.service import Observatory
+from observatory.ui.callbacks import register_callbacks
+from observatory.ui.layout import shell
+from observatory.ui.pages import registry
+from observatory.web import heavy
+from observatory.web.api import register_api
+from observatory.web.apidoc import register_apidoc
+from observatory.web.embed import register_embed_routes
+from observatory.web.geo_routes import register_geo_routes
+from observatory.web.health import register_health
+from observatory.web.memory import limit_arenas, register_trim
+from observatory.web.not_found import register_not_found
+from observatory.web.security import register_security
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = shell.layout()
     register_geo_routes(app.server, settings.geo_dir)
     register_health(app.server, obs.db)
-    register_not_found(app, obs)
+    register_not_found(app, obs, set(registry.PAGES), registry.canonical)
     register_api(app.server, obs)
     register_apidoc(app.server, obs)
     register_embed_routes(app, obs, registry.PAGES)

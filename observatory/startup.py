@@ -12,7 +12,7 @@ import importlib.util
 import sys
 import time
 
-from observatory.config import Settings
+from observatory.core.config import Settings
 
 SPARK_REQUIREMENTS = "requirements-spark.txt"
 
@@ -37,7 +37,7 @@ def require_engine(settings: Settings) -> None:
 
 def open_message(settings: Settings) -> str:
     """Which URL to open once the app serves (the address it listens on, the first page)."""
-    from observatory.pages.registry import DEFAULT_PATH
+    from observatory.ui.pages.registry import DEFAULT_PATH
 
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104  (all interfaces: open it locally)
     host = f"[{host}]" if ":" in host else host

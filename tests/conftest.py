@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from etl.build import vocabulary_rows
 from etl.schema import create_schema
-from observatory.reference import SCHEMA_VERSION
+from observatory.core.reference import SCHEMA_VERSION
 
 # (commune, epci, departement, region): real INSEE codes.
 MINI_COMMUNES = [
@@ -198,7 +198,7 @@ def live_server(demo_db):
 @pytest.fixture(scope="session")
 def spark():
     """A local Spark session on 2 cores for the whole test session (it takes seconds to start)."""
-    from observatory.spark_db import spark_session
+    from observatory.data.spark_db import spark_session
 
     session = spark_session("local[2]")
     yield session
@@ -222,13 +222,13 @@ ENGINES = ["duckdb", pytest.param("pyspark", marks=pytest.mark.spark)]
 
 def stats_engine(request, db_path: Path, tmp_path_factory):
     """A StatsEngine on ``db_path`` (DuckDB) or on its Parquet copy (Spark), by ``request.param``."""
-    from observatory.db import Database
+    from observatory.data.db import Database
     from observatory.stats import StatsEngine
 
     if request.param == "duckdb":
         return StatsEngine(Database(db_path))
     from etl.parquet import write_parquet
-    from observatory.spark_db import SparkDatabase
+    from observatory.data.spark_db import SparkDatabase
 
     folder = tmp_path_factory.mktemp("parquet") / "parquet"
     write_parquet(db_path, folder)

@@ -235,7 +235,7 @@ def same_json(a, b, where: str = "") -> str | None:
             if diff := same_json(x, y, f"{where}[{i}]"):
                 return diff
         return None
-    # exact, floats included: the sums are deterministic (see observatory.db)
+    # exact, floats included: the sums are deterministic (see observatory.data.db)
     return None if (a, type(a)) == (b, type(b)) else f"{where}: {str(a)[:80]!r} != {str(b)[:80]!r}"
 
 

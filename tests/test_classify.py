@@ -8,7 +8,7 @@ import mapclassify
 import numpy as np
 import pytest
 
-from observatory.classify import equal_interval_bins, quantile_bins
+from observatory.core.classify import equal_interval_bins, quantile_bins
 
 
 def samples():

@@ -17,12 +17,12 @@ import os
 import pandas as pd
 import pytest
 
-from observatory import i18n
-from observatory.config import get_settings
-from observatory.export import comparison_csv, comparison_tables
+from observatory.core import i18n
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.export import comparison_csv, comparison_tables
 from observatory.figures import compare as figures
-from observatory.pages import compare
-from observatory.service import Observatory
+from observatory.ui.pages import compare
 from observatory.views import comparison as cmp
 
 MIXED = "42,13,reg-84"  # Loire, Bouches-du-Rhône, Auvergne-Rhône-Alpes (audit E9)

@@ -19,9 +19,9 @@ import pytest
 import requests
 from flask import Flask
 
-from observatory import geo_routes
-from observatory.callbacks import UNREADABLE_QUERY
-from observatory.pages.profile import source_date
+from observatory.ui.callbacks import UNREADABLE_QUERY
+from observatory.ui.pages.profile import source_date
+from observatory.web import geo_routes
 
 CALLBACK = "/_dash-update-component"
 ROUTE_OUTPUT = "..header.children...synthetic-banner.children...notices.children...page.children...footer.children.."
@@ -318,7 +318,7 @@ def test_a_tile_the_cache_cannot_write_is_served_from_memory(demo_db, tmp_path, 
     kept = client.get("/tiles/departement/0/0/0.pbf")  # a tile written as usual, for comparison
     assert kept.status_code == 200
     monkeypatch.setattr(geo_routes, "write_atomically", disk_full)
-    with caplog.at_level(logging.WARNING, logger="observatory.geo_routes"):
+    with caplog.at_level(logging.WARNING, logger="observatory.web.geo_routes"):
         r = client.get("/tiles/departement/1/1/0.pbf")
     assert r.status_code == 200 and r.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(r.data)  # a real tile, not a hole in the map

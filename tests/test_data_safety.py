@@ -27,9 +27,9 @@ from etl.__main__ import main as etl_main
 from etl.atomic import WORK_PREFIX, InsufficientSpace, check_free_space, exclusive
 from etl.estimates import rewrite_estimates
 from etl.load import load_dataset
-from observatory.config import get_settings
-from observatory.db import QueryTimeout
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.db import QueryTimeout
+from observatory.data.service import Observatory
 from observatory.startup import ensure_database
 from observatory.stats import Query
 from tests.etl.test_contract import digest
@@ -344,7 +344,7 @@ def test_the_database_does_not_grow_across_loads_of_the_same_wave(user_db, tmp_p
 
 
 def test_a_new_geometry_version_removes_the_old_tiles_of_the_same_folder(tmp_path):
-    from observatory.geo_routes import TileCache
+    from observatory.web.geo_routes import TileCache
 
     geo = tmp_path / "geo"
     (geo / "tiles").mkdir(parents=True)  # a deployment that keeps its tiles beside the geometry

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from observatory.security import MAX_REQUEST_BYTES
+from observatory.web.security import MAX_REQUEST_BYTES
 from tests.conftest import _free_port
 from tests.replicas import start_replica, stop_replica, wait_ready
 
@@ -30,7 +30,7 @@ NGINX_SITE = DEPLOY / "nginx" / "observatoire.conf"
 UNIT = DEPLOY / "observatoire.service"
 DOCKERFILE = DEPLOY / "Dockerfile"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-# The headers observatory/security.py sets on every answer, except the CSP (its hashes are the app's).
+# The headers observatory/web/security.py sets on every answer, except the CSP (its hashes are the app's).
 STATIC_SECURITY_HEADERS = (
     "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options", "Cross-Origin-Opener-Policy", "Permissions-Policy",
 )  # fmt: skip

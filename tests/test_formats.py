@@ -13,7 +13,7 @@ import io
 import pandas as pd
 import pytest
 
-from observatory.formats import excel_text_codes, render
+from observatory.exports.formats import excel_text_codes, render
 
 BOM = "\ufeff"
 
@@ -75,9 +75,9 @@ def test_the_api_and_the_command_write_codes_as_text(demo_db, tmp_path) -> None:
     from flask import Flask
 
     from observatory.__main__ import main
-    from observatory.api import register_api
-    from observatory.config import get_settings
-    from observatory.service import Observatory
+    from observatory.core.config import get_settings
+    from observatory.data.service import Observatory
+    from observatory.web.api import register_api
 
     obs = Observatory(dataclasses.replace(get_settings(), db_path=demo_db, geo_dir=demo_db.parent / "geo"))
     server = Flask(__name__)

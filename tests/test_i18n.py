@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from observatory import i18n
+from observatory.core import i18n
 
 
 def _decimals(text: str) -> list[int]:

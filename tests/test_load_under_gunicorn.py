@@ -19,7 +19,7 @@ import duckdb
 import pytest
 import requests
 
-from observatory.db import Database
+from observatory.data.db import Database
 from tests.conftest import random_survey, write_dataset
 from tests.replicas import start_replica, stop_replica, wait_ready
 

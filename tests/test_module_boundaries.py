@@ -1,17 +1,17 @@
 """The rules of the house, checked on every module of ``observatory/`` and ``etl/`` (as owid/etl does).
 
 Every import counts, lazy ones included (an import inside a function is a dependency too). The
-layers, bottom to top: core (vocabulary, settings, formatting) ← stats ← the data interface ←
-views and figures ← exports ← web routes and Dash pages ← the app factory. What is checked:
+packages are layers, bottom to top: ``core`` (vocabulary, settings, formatting) ← ``stats`` ←
+``data`` (the read-only data interface) ← ``figures`` and ``views`` ← ``exports`` ← ``web`` (Flask
+routes) and ``ui`` (Dash) ← the app factory and the entry points. What is checked:
 
-- no circle between modules;
-- core imports nothing of the project but core;
-- stats imports only core and stats (the data handle is a Protocol, ``stats.engine.DataSource``);
-- figures import only core and figures;
-- views import no Dash, no Flask, nothing of the pages, the web routes or the exports;
+- every module of the app is in a layer, or is one of the four on top;
+- each layer imports only the layers below it (``LAYERS``), and no circle between modules;
+- no Dash and no Flask below ``web`` and ``ui``; no plotly outside ``figures``, ``web`` and ``ui`` (``web``
+  receives the Dash app, for its CSP hashes and its page shell, but imports nothing of ``ui``);
 - the app imports ``etl`` from ``observatory/startup.py`` only (the first start);
 - ``etl`` imports only core, stats and the Spark reader;
-- export.py and datapackage.py do not import each other (the file formats live in formats.py).
+- the export and the data package do not import each other (the file formats live in ``formats``).
 """
 
 from __future__ import annotations
@@ -24,25 +24,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = ("observatory", "etl")
 
-CORE = {
-    "observatory.config", "observatory.reference", "observatory.i18n", "observatory.classify",
-    "observatory.urlstate", "observatory.lru", "observatory.files",
-}  # fmt: skip
-UI_AND_WEB = {
-    "observatory.pages", "observatory.layout", "observatory.callbacks", "observatory.callback_guard",
-    "observatory.api", "observatory.api_findings", "observatory.apidoc", "observatory.openapi",
-    "observatory.paging", "observatory.embed", "observatory.geo_routes", "observatory.security",
-    "observatory.memory", "observatory.app_factory", "observatory.health", "observatory.heavy",
-    "observatory.ids", "observatory.not_found",
-    "observatory.api_http", "observatory.api_params", "observatory.api_ranks", "observatory.api_reference",
-    "observatory.api_tables", "observatory.api_territories",
-    "observatory.callbacks_compare", "observatory.callbacks_diagnostics", "observatory.callbacks_inputs",
-    "observatory.callbacks_map", "observatory.callbacks_profile", "observatory.callbacks_search",
-}  # fmt: skip
-EXPORTS = {
-    "observatory.export", "observatory.export_columns", "observatory.export_tables", "observatory.datapackage",
-    "observatory.datapackage_fields", "observatory.formats", "observatory.pdf",
-}  # fmt: skip
+# The packages by layer, bottom to top, and what each may import of the project (besides itself).
+LAYERS: dict[str, set[str]] = {
+    "core": set(),
+    "stats": {"core"},
+    "data": {"core", "stats"},
+    "figures": {"core"},
+    "views": {"core", "stats", "data", "figures"},
+    "exports": {"core", "stats", "data", "figures", "views"},
+    "web": {"core", "stats", "data", "figures", "views", "exports"},
+    "ui": {"core", "stats", "data", "figures", "views", "exports"},
+}
+TOP = {"observatory", "observatory.__main__", "observatory.app_factory", "observatory.startup"}
+CORE = {"observatory.core"}
+
+
+def layer(name: str) -> str | None:
+    """The layer of a module of ``observatory`` (None for the app factory and the entry points)."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "observatory" and len(parts) > 1 and parts[1] in LAYERS else None
 
 
 def modules() -> dict[str, Path]:
@@ -85,7 +85,7 @@ def within(name: str, group: set[str]) -> bool:
 
 
 def test_the_graph_is_read():
-    assert len(MODULES) > 60 and "observatory.stats.engine" in GRAPH["observatory.service"]
+    assert len(MODULES) > 60 and "observatory.stats.engine" in GRAPH["observatory.data.service"]
 
 
 def test_no_circle_between_modules():
@@ -119,26 +119,31 @@ def test_no_circle_between_modules():
     assert circles == []
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if within(n, CORE)))
-def test_core_imports_nothing_of_the_project_but_core(name):
-    assert {m for m in GRAPH[name] if not within(m, CORE)} == set()
+def test_every_module_of_the_app_is_in_a_layer_or_on_top():
+    loose = {n for n in MODULES if n.startswith("observatory") and n not in TOP and layer(n) not in LAYERS}
+    assert loose == set()
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("observatory.stats")))
-def test_stats_import_only_core_and_stats(name):
-    assert {m for m in GRAPH[name] if not (within(m, CORE) or m.startswith("observatory.stats"))} == set()
-    assert not EXTERNAL[name] & {"dash", "flask", "plotly"}
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("observatory") and n not in TOP))
+def test_each_layer_imports_only_the_layers_below(name):
+    own = layer(name)
+    allowed = LAYERS[own] | {own}
+    above = {m for m in GRAPH[name] if m.startswith("observatory") and layer(m) not in allowed}
+    assert above == set(), f"{name} ({own}) imports {sorted(above)}"
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("observatory.figures")))
-def test_figures_import_only_core_and_figures(name):
-    assert {m for m in GRAPH[name] if not (within(m, CORE) or m.startswith("observatory.figures"))} == set()
-
-
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("observatory.views")))
-def test_views_are_pure_view_models(name):
+@pytest.mark.parametrize(
+    "name", sorted(n for n in MODULES if layer(n) in {"core", "stats", "figures", "views", "data"})
+)
+def test_below_the_web_no_dash_and_no_flask(name):
     assert not EXTERNAL[name] & {"dash", "flask"}
-    assert {m for m in GRAPH[name] if within(m, UI_AND_WEB | EXPORTS)} == set()
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in MODULES if layer(n) in {"core", "stats", "data", "views", "exports"})
+)
+def test_no_plotly_below_the_figures(name):
+    assert "plotly" not in EXTERNAL[name]
 
 
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("observatory")))
@@ -149,15 +154,15 @@ def test_the_app_imports_the_etl_only_at_first_start(name):
 
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("etl")))
 def test_the_etl_imports_only_core_stats_and_the_spark_reader(name):
-    allowed = CORE | {"observatory.stats", "observatory.spark_db"}
+    allowed = {"observatory.core", "observatory.stats", "observatory.data.spark_db"}
     assert {m for m in GRAPH[name] if m.startswith("observatory") and not within(m, allowed)} == set()
     assert not EXTERNAL[name] & {"dash", "flask", "plotly"}
 
 
 def test_datapackage_does_not_import_export():
-    assert "observatory.export" not in GRAPH["observatory.datapackage"]
+    assert "observatory.exports.export" not in GRAPH["observatory.exports.datapackage"]
 
 
 def test_both_render_through_formats():
-    assert "observatory.formats" in GRAPH["observatory.datapackage"]
-    assert "observatory.formats" in GRAPH["observatory.export"]
+    assert "observatory.exports.formats" in GRAPH["observatory.exports.datapackage"]
+    assert "observatory.exports.formats" in GRAPH["observatory.exports.export"]

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from dash import html
 
-from observatory import i18n
+from observatory.core import i18n
 from observatory.figures.charts import bars_with_ci, heatmap, stacked_100
 from observatory.figures.choropleth import draw_map, palette
 from observatory.figures.diagnostics import cv_boxes, direct_model_scatter
 from observatory.figures.ranking import draw_ranking
 from observatory.figures.trend import trend_figure
-from observatory.layout.legend import legend
 from observatory.stats import Query
+from observatory.ui.layout.legend import legend
 from observatory.views import pageview
 from observatory.views.mapview import build_map_view, change_hover, hover_text
 from tests.views.test_mapview import table
@@ -176,7 +176,7 @@ def _nested(text: str) -> bool:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_no_nested_parentheses_in_the_methodology(lang):
-    from observatory.pages import methodology
+    from observatory.ui.pages import methodology
 
     prose = methodology.TEXT_FR + methodology.RANKS_FR if lang == "fr" else methodology.TEXT_EN + methodology.RANKS_EN
     paragraphs = [p for p in re.split(r"\n\s*\n", prose) if _nested(p.replace("\n", " "))]

@@ -1,4 +1,4 @@
-"""observatory.portrait: rank intervals against cases known analytically and an exact computation
+"""observatory.views.portrait: rank intervals against cases known analytically and an exact computation
 (numerical integration, scipy), and the key findings chosen from hand-made estimate rows."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from observatory import portrait
+from observatory.views import portrait
 
 
 def exact_rank_distribution(mu: np.ndarray, sigma: np.ndarray, target: int) -> np.ndarray:

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from etl.load import load_dataset
-from observatory.config import get_settings
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
 from observatory.stats import Query
 from tests.conftest import random_survey, write_dataset
 from tests.etl.test_contract import digest

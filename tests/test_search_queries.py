@@ -17,9 +17,9 @@ import dataclasses
 
 import pytest
 
-from observatory.config import get_settings
-from observatory.search import TerritoryIndex
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.search import TerritoryIndex
+from observatory.data.service import Observatory
 
 FIRST, TOP3 = 1, 3
 # query, level, code, the rank it must have at worst

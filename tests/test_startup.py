@@ -18,7 +18,7 @@ import pytest
 from etl import build as build_module
 from etl.build import heartbeat
 from observatory import startup
-from observatory.config import PROJECT_ROOT, get_settings
+from observatory.core.config import PROJECT_ROOT, get_settings
 
 BEAT = "en cours / still working"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from observatory.urlstate import Param, ViewState, notice_texts, parse, to_search, view_state
+from observatory.core.urlstate import Param, ViewState, notice_texts, parse, to_search, view_state
 
 PARAMS = [Param("level", ("region", "departement"), "departement"), Param("stat", ("mean", "share"), "mean")]
 WORDS = {("level", None): "« Échelon »", ("level", "departement"): "« Département »"}

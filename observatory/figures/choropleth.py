@@ -1,12 +1,12 @@
 """The choropleth map: what MapLibre needs to colour a level's vector tiles, as plain data.
 
 The map pages draw with MapLibre GL JS (``assets/map.js``) from the vector tiles of
-``/tiles/<level>/...`` (:mod:`observatory.tiles`): the geometry never travels with the values. A view is
+``/tiles/<level>/...`` (:mod:`observatory.data.tiles`): the geometry never travels with the values. A view is
 :func:`map_data`, a dict aligned on the territories' codes (class, opacity, tooltip), which the
 browser applies with ``setFeatureState``: a recolour is a repaint, not a new GeoJSON. Colours are
 discrete classes; suppressed territories are grey (class "effectif insuffisant"), low-reliability
 ones faded. The colour of each territory is its class on the legend: both come from
-:func:`observatory.classify.class_of`.
+:func:`observatory.core.classify.class_of`.
 
 :func:`draw_map` (a plotly figure dict) remains for the small multiples below some maps.
 """
@@ -20,9 +20,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
-from observatory.classify import class_of
-from observatory.reference import MAX_ZOOM
+from observatory.core import i18n
+from observatory.core.classify import class_of
+from observatory.core.reference import MAX_ZOOM
 
 SUPPRESSED_COLOUR = "#9e9e9e"
 INITIATIVES_COLOUR = "#7b3294"  # the markers of real initiatives, and their legend entry

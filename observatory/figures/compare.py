@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 
 # Okabe & Ito's blue, vermillion, bluish green and reddish purple, then an indigo and a brown (Tol):
 # each at least 3:1 against white (WCAG 1.4.11) and, under simulated protan-, deutan- and tritanopia

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 
 # Sequential blues, light (few respondents) to dark (many): the bands 1–9 … ≥ 100.
 BAND_COLOURS: tuple[str, ...] = ("#9ecae1", "#4292c6", "#08519c", "#08306b")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 
 MAX_ROWS = 25
 

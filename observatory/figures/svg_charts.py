@@ -23,7 +23,7 @@ import textwrap
 
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 
 SVG_FONT = "DejaVu Sans, Arial, sans-serif"
 SERIES_COLOURS = {"territory": "#d95f02", "parent": "#1b9e77", "france": "#555555", "published": "#000000"}

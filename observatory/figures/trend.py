@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 
 SERIES_COLOURS = ["#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
 PUBLISHED_COLOUR = "#111111"

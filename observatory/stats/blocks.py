@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 
 BLOCKS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     # (block, indicator, surveys, statistic kept)

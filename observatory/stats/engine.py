@@ -19,7 +19,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 from observatory.stats import measures as ms
 from observatory.stats.finalize import finalize, z_test
 from observatory.stats.precompute import PARENT_LEVEL, RAW_COLUMNS, STORED_LEVELS
@@ -102,7 +102,7 @@ CATEGORICAL = ("territory_code", "territory_name", "measure", "statistic", "indi
 class DataSource(Protocol):
     """What the engine reads from: a read-only handle on the data.
 
-    ``observatory.db.Database`` or ``observatory.spark_db.SparkDatabase``: the statistics depend on
+    ``observatory.data.db.Database`` or ``observatory.data.spark_db.SparkDatabase``: the statistics depend on
     this protocol, not on the app's classes.
     """
 

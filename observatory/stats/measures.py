@@ -20,7 +20,7 @@ from collections.abc import Callable
 import ibis
 import ibis.expr.types as ir
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 
 INDICATORS: tuple[str, ...] = ("fragility", "partnerships", "mayors", "innovation")
 

@@ -27,7 +27,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from observatory import reference as ref
+from observatory.core import reference as ref
 from observatory.stats import measures as ms
 
 STORED_LEVELS: tuple[str, ...] = (

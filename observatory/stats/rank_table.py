@@ -1,6 +1,6 @@
 """The ranks of a whole level: stored at load (``rank_sets``), served to analysts and the portraits.
 
-For every (measure, statistic) of a level's tidy table (an export's, :func:`observatory.export.export_table`,
+For every (measure, statistic) of a level's tidy table (an export's, :func:`observatory.exports.export.export_table`,
 with its filters, checks and suppression; or the stored estimates, :mod:`etl.ranks`), each
 ranked territory's rank (1 = the highest estimate), its marginal 95 % confidence set (the set for
 one territory's sentence) and its simultaneous one (every rank of the table at once: what a

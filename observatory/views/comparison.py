@@ -5,7 +5,7 @@ interval from the MSE instead of its direct one (most EPCIs have too few respond
 published direct figure), marked ``model``. The pairwise tests apply between direct cells only: a
 pair with a model side is never tested (``basis`` ``model``) and is not in Holm's family.
 
-Pure functions of the :class:`~observatory.service.Observatory`; no Dash.
+Pure functions of the :class:`~observatory.data.service.Observatory`; no Dash.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
-from observatory import reference as ref
-from observatory.service import Observatory
+from observatory.core import i18n
+from observatory.core import reference as ref
+from observatory.data.service import Observatory
 from observatory.stats import Query
 from observatory.stats.finalize import ALPHA
 from observatory.stats.pairwise import adjust_family, pairwise

@@ -13,12 +13,12 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
-from observatory import reference as ref
-from observatory.classify import breaks
+from observatory.core import i18n
+from observatory.core import reference as ref
+from observatory.core.classify import breaks
+from observatory.data.service import Observatory
 from observatory.figures.charts import bars_with_ci, heatmap, stacked_100
 from observatory.figures.choropleth import draw_map, palette
-from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.views.mapview import build_map_view
 from observatory.views.pageview import PageView

@@ -3,7 +3,7 @@
 A page is a :class:`MapPage`: its URL parameters (allow-lists and defaults), how they become a
 statistics query, and its palette. :func:`resolve` reads a query string into the page's values
 (with the notices for replaced ones), :func:`url_search` writes a view back into one. The Dash
-layout that shows a page is :mod:`observatory.pages.mappage`.
+layout that shows a page is :mod:`observatory.ui.pages.mappage`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from observatory import reference as ref
-from observatory.classify import METHODS
-from observatory.i18n import t
-from observatory.service import Observatory
+from observatory.core import reference as ref
+from observatory.core.classify import METHODS
+from observatory.core.i18n import t
+from observatory.core.urlstate import Param, ViewState, parse, raw_values, to_search
+from observatory.data.service import Observatory
 from observatory.stats import Query
-from observatory.urlstate import Param, ViewState, parse, raw_values, to_search
 from observatory.views import model
 
 Options = list[tuple[str, str]]  # (value, label)
@@ -159,7 +159,7 @@ def resolve_values(obs: Observatory, page: MapPage, given: dict[str, str]) -> di
 def url_search(values: dict[str, str], lang: str, state: ViewState | None = None) -> str:
     """The query string of a map view, with its frozen classes, layers and selection.
 
-    No ``compare`` when none; the rest is :class:`~observatory.urlstate.ViewState`.
+    No ``compare`` when none; the rest is :class:`~observatory.core.urlstate.ViewState`.
     """
     kept = {**values, "lang": "en" if lang == "en" else None}
     if kept.get("compare") == NO_COMPARE:

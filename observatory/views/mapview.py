@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
-from observatory.classify import DEFAULT_K, breaks, class_of, class_ranges
+from observatory.core import i18n
+from observatory.core.classify import DEFAULT_K, breaks, class_of, class_ranges
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Small-area (model) estimates on the map pages: the EPCI map with ``method=sae``.
 
-The rows come from :meth:`observatory.service.Observatory.sae` (the Fay–Herriot model of
+The rows come from :meth:`observatory.data.service.Observatory.sae` (the Fay–Herriot model of
 :mod:`observatory.stats.sae`, stored at load) and are shaped like the direct table, so that the
 map, legend, ranking and table draw them the same way, with three differences that keep them
 honest: every model row is marked ``model`` (hatched on the map, "modèle" in the table and the
@@ -16,8 +16,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
-from observatory.service import Observatory
+from observatory.core import i18n
+from observatory.data.service import Observatory
 from observatory.stats import Query
 from observatory.stats.sae import MODEL_STATUSES  # the statuses with a figure
 from observatory.views import model_diagnostics

@@ -13,7 +13,7 @@ from the two tables the load stores (``sae_diagnostics``, ``sae_estimates``):
   both by respondent band (:data:`BANDS`, :func:`cv_bands`).
 
 :func:`href` is the page's address for any cell: the map, the methodology page and the tests
-link to it. The page is :mod:`observatory.pages.model_diagnostics`; the figures
+link to it. The page is :mod:`observatory.ui.pages.model_diagnostics`; the figures
 :mod:`observatory.figures.diagnostics`.
 """
 
@@ -26,12 +26,12 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 
-from observatory import i18n
-from observatory import reference as ref
-from observatory.service import Observatory
+from observatory.core import i18n
+from observatory.core import reference as ref
+from observatory.core.urlstate import Notice, Param, parse, raw_values
+from observatory.data.service import Observatory
 from observatory.stats.measures import INDICATORS, MEASURES, STATISTICS
 from observatory.stats.sae import MODEL_STATUSES  # the statuses with a figure
-from observatory.urlstate import Notice, Param, parse, raw_values
 from observatory.views.model_readings import Brown, Shape, brown, model_rows, shapes
 
 PATH = "/modele/diagnostics"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 from observatory.stats.finalize import ALPHA
 from observatory.stats.sae_diagnostics import CORRELATION_N, PUBLISHED_N
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from observatory.lru import LRU
-from observatory.service import Observatory
-from observatory.urlstate import ViewState
+from observatory.core.lru import LRU
+from observatory.core.urlstate import ViewState
+from observatory.data.service import Observatory
 from observatory.views import mapspec
 from observatory.views.mapspec import MapPage
 from observatory.views.pageview_compute import PageView, compute, compute_view, published_reference, select

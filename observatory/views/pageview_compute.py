@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import reference as ref
+from observatory.core import reference as ref
+from observatory.data.service import Observatory
 from observatory.figures.choropleth import CHANGE_PALETTES, initiative_points, map_data, map_spec, palette
 from observatory.figures.ranking import draw_ranking
-from observatory.service import Observatory
 from observatory.stats import Query
 from observatory.views import model
 from observatory.views.mapspec import MapPage, compare_wave

@@ -7,7 +7,7 @@ suppressed, as the legend counts them) and one for a map of change between two w
 
 from __future__ import annotations
 
-from observatory import i18n
+from observatory.core import i18n
 from observatory.views.pageview_compute import PageView
 from observatory.views.pageview_table import MAX_TABLE_ROWS
 

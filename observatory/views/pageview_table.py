@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import i18n
+from observatory.core import i18n
 from observatory.views.pageview_compute import PageView
 
 MAX_TABLE_ROWS = 2_000  # above this (communes) the table lists only the published cells
@@ -36,7 +36,7 @@ def table_rows(pv: PageView, lang: str) -> tuple[list[dict], list[dict]]:
     """Columns and rows of the data table (the text alternative to the map).
 
     Values are in the unit of the map (scores out of 10, shares in %), with the precision rule of
-    the rest of the page (:mod:`observatory.i18n`).
+    the rest of the page (:mod:`observatory.core.i18n`).
     """
     if pv.change:
         return change_table_rows(pv, lang)

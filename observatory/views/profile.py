@@ -2,7 +2,7 @@
 
 Identity, and every indicator for the territory, its parent and France, each with its CI, n,
 reliability and significance; the portrait at the top (key findings and ranks); the trend charts.
-Pure functions of the :class:`~observatory.service.Observatory`; no Dash.
+Pure functions of the :class:`~observatory.data.service.Observatory`; no Dash.
 
 Here: the cached view models (:func:`profile_model`, :func:`trend_blocks`), the territory's ranks,
 and the tables of the findings and ranks (the downloads). The parts live beside it, and every
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import portrait
-from observatory.service import Observatory
+from observatory.data.service import Observatory
+from observatory.views import portrait
 from observatory.views.profile_initiatives import NATIONAL, initiatives
 from observatory.views.profile_rows import (
     BLOCKS,

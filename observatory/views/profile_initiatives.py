@@ -1,6 +1,6 @@
 """The initiatives shown on a profile: the territory's own, and apart the national programmes open to it.
 
-Pure functions of the :class:`~observatory.service.Observatory`; re-exported by
+Pure functions of the :class:`~observatory.data.service.Observatory`; re-exported by
 :mod:`observatory.views.profile`.
 """
 
@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from observatory.service import Observatory
+from observatory.data.service import Observatory
 from observatory.views.profile_territory import Territory
 
 NATIONAL = "france"  # initiative_places.level of the programmes coded at the national level

@@ -3,16 +3,16 @@
 The blocks of the profile and the cells each keeps; the indicator rows with the tests against the
 rest of France and of the parent; each survey's comparison table; the peers of the ranks; the
 changes since the previous wave; the small-area model's rows. Pure functions of the
-:class:`~observatory.service.Observatory`, no SQL; re-exported by :mod:`observatory.views.profile`.
+:class:`~observatory.data.service.Observatory`, no SQL; re-exported by :mod:`observatory.views.profile`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from observatory import i18n
-from observatory import reference as ref
-from observatory.service import Observatory
+from observatory.core import i18n
+from observatory.core import reference as ref
+from observatory.data.service import Observatory
 from observatory.stats import Query
 from observatory.stats.blocks import BLOCKS, block_cells
 from observatory.stats.engine import GROUPS_LEVEL

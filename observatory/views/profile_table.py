@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import i18n, portrait
+from observatory.core import i18n
 from observatory.stats import sae
+from observatory.views import portrait
 from observatory.views.profile_territory import Territory, parent_name
 
 

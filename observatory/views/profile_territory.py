@@ -2,7 +2,7 @@
 
 :class:`Territory` from a profile URL key (:func:`resolve`), the parent it is compared with, its
 sub-territories, and the names of levels and parents as the profile writes them. Pure functions
-of the :class:`~observatory.service.Observatory`; re-exported by :mod:`observatory.views.profile`.
+of the :class:`~observatory.data.service.Observatory`; re-exported by :mod:`observatory.views.profile`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import portrait
-from observatory.service import Observatory
+from observatory.data.service import Observatory
+from observatory.views import portrait
 
 PARENT_LEVEL = {"commune": "departement", "epci": "departement", "departement": "region"}
 CHILD_LEVELS = {"region": ("departement",), "departement": ("epci", "commune"), "epci": ("commune",)}

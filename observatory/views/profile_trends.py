@@ -1,7 +1,7 @@
 """The profile's trend charts: each survey with several waves, for the territory, its parent and France.
 
 What each chart draws (:class:`TrendBlock`: the rows across waves and the published points) and
-its title. Pure functions of the :class:`~observatory.service.Observatory`; the cached
+its title. Pure functions of the :class:`~observatory.data.service.Observatory`; the cached
 :func:`observatory.views.profile.trend_blocks` is what the page, the PDF and the downloads read.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from observatory import i18n
-from observatory import reference as ref
-from observatory.service import Observatory
+from observatory.core import i18n
+from observatory.core import reference as ref
+from observatory.data.service import Observatory
 from observatory.stats.blocks import BLOCKS
 from observatory.views import trends
 from observatory.views.profile_territory import Territory, parent_name, parent_of

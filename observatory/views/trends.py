@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from observatory import reference as ref
-from observatory.service import Observatory
+from observatory.core import reference as ref
+from observatory.data.service import Observatory
 from observatory.stats import Query
 from observatory.stats.change import compare_waves
 

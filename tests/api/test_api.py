@@ -10,9 +10,9 @@ import json
 import pandas as pd
 import pytest
 
-from observatory.config import get_settings
-from observatory.export import ExportRequest, export_table
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.export import ExportRequest, export_table
 
 INJECTIONS = [
     "'; DROP TABLE respondents; --",
@@ -168,8 +168,8 @@ def test_reference_endpoints(client):
 def test_spec_lists_every_parameter_the_server_accepts(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    from observatory.api import COMMON_PARAMS
-    from observatory.export import MEASURE_PARAM
+    from observatory.exports.export import MEASURE_PARAM
+    from observatory.web.api import COMMON_PARAMS
 
     for indicator, measure_param in MEASURE_PARAM.items():
         names = {p["name"] for p in spec["paths"][f"/api/v1/{indicator}"]["get"]["parameters"]}

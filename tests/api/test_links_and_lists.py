@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from flask import Flask
 
-from observatory.api import TERRITORY_PARAMS, register_api
-from observatory.config import get_settings
-from observatory.openapi import spec
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.web.api import TERRITORY_PARAMS, register_api
+from observatory.web.openapi import spec
 
 PUBLIC = "https://observatoire.example.org"
 

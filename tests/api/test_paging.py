@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from flask import Flask
 
-from observatory.api import register_api
-from observatory.config import get_settings
-from observatory.db import QueryTimeout, ReadOnlyData
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.db import QueryTimeout, ReadOnlyData
+from observatory.data.service import Observatory
+from observatory.web.api import register_api
 
 FRAGILITY_CELLS = 20 * 2  # measures × statistics of a territory
 PARTNERSHIP_CELLS = 5 * 2 - 1

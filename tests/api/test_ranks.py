@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 
 from observatory.__main__ import main
-from observatory.api import register_api
-from observatory.config import get_settings
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
 from observatory.stats.rank_table import RANK_COLUMNS
+from observatory.web.api import register_api
 
 
 @pytest.fixture(scope="module")

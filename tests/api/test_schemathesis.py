@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from observatory.openapi import spec
+from observatory.web.openapi import spec
 
 schema = schemathesis.openapi.from_dict(spec())
 

@@ -8,12 +8,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from observatory.classify import class_of
-from observatory.config import get_settings
+from observatory.core.classify import class_of
+from observatory.core.config import get_settings
+from observatory.core.urlstate import parse, raw_values
+from observatory.data.service import Observatory
 from observatory.figures.choropleth import SUPPRESSED_COLOUR
-from observatory.pages import registry
-from observatory.service import Observatory
-from observatory.urlstate import parse, raw_values
+from observatory.ui.pages import registry
 from observatory.views import pageview
 
 

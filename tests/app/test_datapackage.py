@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from frictionless import validate
 
-from observatory.config import get_settings
-from observatory.datapackage import package
-from observatory.export import comparison_tables, profile_tables
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.datapackage import package
+from observatory.exports.export import comparison_tables, profile_tables
 from tests.app.test_export import run
 
 

@@ -121,7 +121,7 @@ def test_export_on_loaded_dataset_without_strata(mini_db, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_formula_injection_is_neutralised(fmt):
-    from observatory.export import render
+    from observatory.exports.export import render
 
     table = pd.DataFrame(
         {

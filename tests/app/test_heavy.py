@@ -3,7 +3,7 @@ rendered once however many ask at once, and at most ``heavy_slots`` heavy render
 process (past them: 503 with Retry-After, cached PDFs and cheap requests still answered); WeasyPrint
 fetches only ``data:`` URIs, and the permalink is on OBSERVATORY_PUBLIC_URL, not on the Host header.
 
-Renderings are counted by replacing ``observatory.pdf.render``; nothing here asserts a duration.
+Renderings are counted by replacing ``observatory.exports.pdf.render``; nothing here asserts a duration.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from observatory import heavy, pdf
-from observatory.config import get_settings
+from observatory.core.config import get_settings
+from observatory.exports import pdf
+from observatory.web import heavy
 
 PUBLIC = "https://observatoire.example.org"
 

@@ -12,7 +12,7 @@ from observatory import create_app
 def client(demo_db):
     import dataclasses
 
-    from observatory.config import get_settings
+    from observatory.core.config import get_settings
 
     settings = dataclasses.replace(get_settings(), db_path=demo_db, geo_dir=demo_db.parent / "geo")
     return create_app(settings).server.test_client()

@@ -136,7 +136,7 @@ def test_pdf_in_english_and_unknown_territory(client, tmp_path):
 def test_profile_page_offers_the_pdf_and_the_embed(client):
     from plotly.utils import PlotlyJSONEncoder
 
-    from observatory.pages import profile
+    from observatory.ui.pages import profile
 
     page = profile.layout(client.application.config["OBSERVATORY"], "42", "en")
     layout = json.dumps(page, cls=PlotlyJSONEncoder)
@@ -158,8 +158,8 @@ def _items(component) -> list:
 
 
 def test_profile_downloads_hold_the_key_findings_and_ranks_shown(client):
-    from observatory.export import profile_tables
-    from observatory.pages import profile
+    from observatory.exports.export import profile_tables
+    from observatory.ui.pages import profile
 
     obs = client.application.config["OBSERVATORY"]
     tables = profile_tables(obs, "departement", "42")
@@ -183,7 +183,7 @@ def test_profile_downloads_hold_the_key_findings_and_ranks_shown(client):
 
 
 def test_findings_api_gives_the_whole_family_and_what_the_page_states(client):
-    from observatory.pages import profile
+    from observatory.ui.pages import profile
 
     body = client.get("/api/v1/findings/42").get_json()
     assert body["procedure"] == "benjamini-hochberg" and body["false_discovery_rate"] == 0.05

@@ -17,12 +17,12 @@ from datetime import datetime
 
 import pandas as pd
 
-from observatory import geo_routes
-from observatory.config import get_settings
-from observatory.datapackage import package
-from observatory.db import Database
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.db import Database
+from observatory.data.service import Observatory
+from observatory.exports.datapackage import package
 from observatory.stats import Query
+from observatory.web import geo_routes
 
 
 def test_gzip_copy_is_atomic_and_readable_by_all(tmp_path):

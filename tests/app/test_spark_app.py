@@ -12,8 +12,8 @@ import math
 import pytest
 
 from observatory import create_app
-from observatory.config import get_settings
-from observatory.spark_db import SparkDatabase
+from observatory.core.config import get_settings
+from observatory.data.spark_db import SparkDatabase
 
 pytestmark = pytest.mark.spark
 

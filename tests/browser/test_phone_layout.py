@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from observatory.layout.shell import NAV
-from observatory.pages import registry
+from observatory.ui.layout.shell import NAV
+from observatory.ui.pages import registry
 from tests.browser.conftest import SHOTS, wait_for_map
 
 pytestmark = pytest.mark.browser

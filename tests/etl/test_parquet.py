@@ -130,7 +130,7 @@ def test_cli_writes_parquet_after_a_load_and_on_demand(mini_db, tmp_path):
 def test_first_start_with_spark_writes_the_missing_parquet(loaded_db, tmp_path):
     import dataclasses
 
-    from observatory.config import get_settings
+    from observatory.core.config import get_settings
     from observatory.startup import ensure_database
 
     geo = tmp_path / "geo"

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from etl.build import PUBLISHED_FIGURES
-from observatory.config import get_settings
-from observatory.db import Database
+from observatory.core.config import get_settings
+from observatory.data.db import Database
 from observatory.stats import Query, StatsEngine
 
 PUBLISHED = pd.read_csv(PUBLISHED_FIGURES, dtype={"region_code": str, "size_class": str})

@@ -11,7 +11,7 @@ import mapbox_vector_tile
 import pytest
 import shapely
 
-from observatory.tiles import EXTENT, LAYER, LevelTiles
+from observatory.data.tiles import EXTENT, LAYER, LevelTiles
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[float, float]:

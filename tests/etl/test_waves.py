@@ -11,7 +11,7 @@ import pytest
 
 from etl.contract import ContractError
 from etl.load import load_dataset
-from observatory.db import Database
+from observatory.data.db import Database
 from observatory.stats import Query, StatsEngine
 from observatory.stats.change import change
 from tests.conftest import random_survey, write_dataset

@@ -6,7 +6,7 @@ import numpy as np
 from dash import html
 
 from observatory.figures.choropleth import OPACITY, palette
-from observatory.layout.legend import class_labels, legend
+from observatory.ui.layout.legend import class_labels, legend
 from observatory.views.mapview import build_map_view
 from tests.views.test_mapview import table
 

@@ -9,9 +9,9 @@ import dataclasses
 
 import pytest
 
-from observatory.config import get_settings
-from observatory.pages import compare
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.ui.pages import compare
 from observatory.views import comparison as cmp
 from tests.views.test_profile import find, tables, texts
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from observatory.config import get_settings
-from observatory.pages import mappage, registry
-from observatory.service import Observatory
-from observatory.urlstate import notice_texts, parse, raw_values
+from observatory.core.config import get_settings
+from observatory.core.urlstate import notice_texts, parse, raw_values
+from observatory.data.service import Observatory
+from observatory.ui.pages import mappage, registry
 from observatory.views import mapspec
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from observatory.pages import methodology_sae
+from observatory.ui.pages import methodology_sae
 
 
 def result(coverage: float) -> dict:

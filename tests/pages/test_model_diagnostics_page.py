@@ -10,9 +10,9 @@ import dataclasses
 import pytest
 
 from observatory import create_app
-from observatory.config import get_settings
-from observatory.pages import model_diagnostics as page
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.ui.pages import model_diagnostics as page
 from observatory.views import model_diagnostics as md
 from tests.test_crafted_input import ROUTE_OUTPUT, body, dependency
 from tests.views.test_profile import find, tables, texts

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from observatory.db import Database
+from observatory.data.db import Database
 from observatory.stats import Query, StatsEngine
 from observatory.stats.engine import GROUPS_LEVEL
 

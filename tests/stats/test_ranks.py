@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from observatory import portrait
 from observatory.stats import ranks
+from observatory.views import portrait
 
 P = 30
 REPLICATES = 200

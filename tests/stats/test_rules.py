@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from etl.load import load_dataset
-from observatory.db import Database
+from observatory.data.db import Database
 from observatory.stats import InvalidQuery, Query, StatsEngine
 from observatory.stats.finalize import finalize
 from tests.conftest import write_dataset

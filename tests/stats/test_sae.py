@@ -237,8 +237,8 @@ def test_benchmarking_meets_every_group_target_and_counts_its_move():
 
 @pytest.fixture(scope="module")
 def obs(demo_db):
-    from observatory.config import get_settings
-    from observatory.service import Observatory
+    from observatory.core.config import get_settings
+    from observatory.data.service import Observatory
 
     return Observatory(dataclasses.replace(get_settings(), db_path=demo_db, geo_dir=demo_db.parent / "geo"))
 
@@ -247,7 +247,7 @@ def obs(demo_db):
 def api(obs):
     from flask import Flask
 
-    from observatory.api import register_api
+    from observatory.web.api import register_api
 
     app = Flask("sae-test")
     register_api(app, obs)
@@ -262,7 +262,7 @@ def epci_codes(demo_db) -> set[str]:
 
 
 def test_export_sae_has_a_row_per_epci_measure_and_statistic(obs, demo_db):
-    from observatory.export import ExportRequest, export_table
+    from observatory.exports.export import ExportRequest, export_table
 
     table = export_table(obs, ExportRequest("mayors", survey="elus", level="epci", method="sae", measures=("q4_oui",)))
     assert list(table.columns)[:16] == [
@@ -281,7 +281,7 @@ def test_export_sae_has_a_row_per_epci_measure_and_statistic(obs, demo_db):
 
 
 def test_api_method_sae_and_its_400s(api, obs):
-    from observatory.export import ExportRequest, export_table
+    from observatory.exports.export import ExportRequest, export_table
 
     r = api.get("/api/v1/partnerships?level=epci&method=sae&kind=mecenat&page_size=5000")
     assert r.status_code == 200
@@ -326,8 +326,8 @@ def test_write_estimates_writes_sae_estimates_in_the_same_database(small_db, dem
     import duckdb
 
     import etl.estimates
-    from observatory.config import get_settings
-    from observatory.service import Observatory
+    from observatory.core.config import get_settings
+    from observatory.data.service import Observatory
 
     with duckdb.connect(str(demo_db), read_only=True) as con:
         cells = con.execute("SELECT * FROM estimates WHERE indicator = 'mayors' AND wave = 2016").df()

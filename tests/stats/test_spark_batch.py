@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from etl.parquet import write_parquet
-from observatory.db import Database
-from observatory.spark_db import SparkDatabase, connect
+from observatory.data.db import Database
+from observatory.data.spark_db import SparkDatabase, connect
 from observatory.stats import Query, StatsEngine
 from observatory.stats.precompute import PARENT_COLUMNS, RAW_COLUMNS, survey_estimates
 

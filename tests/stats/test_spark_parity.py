@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatory.db import Database
-from observatory.spark_db import SparkDatabase
+from observatory.data.db import Database
+from observatory.data.spark_db import SparkDatabase
 from observatory.stats import Query, StatsEngine
 from observatory.stats.change import compare_waves
 from observatory.stats.engine import SURVEYS_OF

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from observatory.db import Database
+from observatory.data.db import Database
 from observatory.stats import Query, StatsEngine
 
 with warnings.catch_warnings():

@@ -13,10 +13,10 @@ import pytest
 from scipy.stats import norm
 from statsmodels.stats.multitest import multipletests
 
-from observatory.config import get_settings
-from observatory.datapackage import descriptor
-from observatory.export import comparison_tables
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.datapackage import descriptor
+from observatory.exports.export import comparison_tables
 from observatory.views import comparison as cmp
 
 URL_ORDER = "42,13,reg-84"  # Loire, Bouches-du-Rhône, Auvergne-Rhône-Alpes (which contains the Loire)

@@ -10,10 +10,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from observatory.config import get_settings
-from observatory.datapackage import descriptor
-from observatory.export import comparison_tables
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.datapackage import descriptor
+from observatory.exports.export import comparison_tables
 from observatory.stats.pairwise import holm
 from observatory.views import comparison as cmp
 

@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
-from observatory.config import get_settings
-from observatory.pages import compare, profile
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.ui.pages import compare, profile
 
 
 @pytest.fixture(scope="module")

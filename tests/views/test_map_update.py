@@ -8,11 +8,11 @@ import dataclasses
 
 import pytest
 
-from observatory.config import get_settings
-from observatory.lru import LRU
-from observatory.pages import registry
-from observatory.service import Observatory
-from observatory.urlstate import ViewState
+from observatory.core.config import get_settings
+from observatory.core.lru import LRU
+from observatory.core.urlstate import ViewState
+from observatory.data.service import Observatory
+from observatory.ui.pages import registry
 from observatory.views import pageview
 
 PAGE = registry.PAGES["/fragilites"]

@@ -8,10 +8,10 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from observatory.config import get_settings
-from observatory.pages import registry
-from observatory.service import Observatory
-from observatory.urlstate import ViewState
+from observatory.core.config import get_settings
+from observatory.core.urlstate import ViewState
+from observatory.data.service import Observatory
+from observatory.ui.pages import registry
 from observatory.views import mapspec
 
 
@@ -62,14 +62,21 @@ def test_views_never_import_pages_nor_dash():
             if isinstance(n, ast.ImportFrom | ast.Import)
             for a in n.names
         ]
-        assert not [m for m in imported if m and (m.startswith("observatory.pages") or m.split(".")[0] == "dash")]
+        assert not [m for m in imported if m and (m.startswith("observatory.ui.pages") or m.split(".")[0] == "dash")]
 
 
 def test_etl_imports_no_web_module():
     import ast
     from pathlib import Path
 
-    web = ("flask", "dash", "observatory.geo_routes", "observatory.api", "observatory.callbacks", "observatory.pages")
+    web = (
+        "flask",
+        "dash",
+        "observatory.web.geo_routes",
+        "observatory.web.api",
+        "observatory.ui.callbacks",
+        "observatory.ui.pages",
+    )
     for path in (Path(mapspec.__file__).parents[2] / "etl").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

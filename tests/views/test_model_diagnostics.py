@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from observatory.config import get_settings
-from observatory.pages import registry
-from observatory.service import Observatory
-from observatory.urlstate import notice_texts
+from observatory.core.config import get_settings
+from observatory.core.urlstate import notice_texts
+from observatory.data.service import Observatory
+from observatory.ui.pages import registry
 from observatory.views import mapspec, model
 from observatory.views import model_diagnostics as md
 from observatory.views import model_readings as readings

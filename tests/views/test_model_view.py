@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from dash import html
 
-from observatory.config import get_settings
-from observatory.export import download_request
-from observatory.layout import legend
-from observatory.pages import registry
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.export import download_request
+from observatory.ui.layout import legend
+from observatory.ui.pages import registry
 from observatory.views import mapspec, pageview
 
 GIVEN = "?survey=citoyens&wave=2019&level=epci&domain=emploi&stat=mean_score&method=sae"

@@ -12,10 +12,10 @@ import re
 import numpy as np
 import pytest
 
-from observatory.config import get_settings
-from observatory.pages import registry
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
 from observatory.stats import Query
+from observatory.ui.pages import registry
 from observatory.views import pageview
 from observatory.views.mapspec import resolve
 

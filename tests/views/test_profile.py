@@ -16,11 +16,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from observatory import i18n
-from observatory.config import get_settings
-from observatory.export import profile_tables, render_profile
-from observatory.pages import profile as page
-from observatory.service import Observatory
+from observatory.core import i18n
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports.export import profile_tables, render_profile
+from observatory.ui.pages import profile as page
 from observatory.views import profile as pv
 from tests.etl.test_initiatives import geo
 

@@ -9,10 +9,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from observatory import reference as ref
-from observatory.config import get_settings
-from observatory.pages import profile as pages
-from observatory.service import Observatory
+from observatory.core import reference as ref
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.ui.pages import profile as pages
 from observatory.views import profile as pv
 
 

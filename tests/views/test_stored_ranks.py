@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from observatory import export
-from observatory.config import get_settings
-from observatory.service import Observatory
+from observatory.core.config import get_settings
+from observatory.data.service import Observatory
+from observatory.exports import export
 from observatory.stats.rank_table import RANK_COLUMNS, rank_rows
 from observatory.views import profile as pv
 

@@ -1,0 +1,1 @@
+"""Vocabulary, settings and formatting: imports nothing else of the project."""

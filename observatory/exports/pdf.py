@@ -1,0 +1,276 @@
+"""``/territoire/<code>.pdf``: the printable portrait of a territory, made on the server.
+
+An HTML document of the profile (title, key findings, locator, each block's dot plot and table,
+method, sources, the synthetic-data notice, date, data version and permalink) laid out by
+WeasyPrint: no browser, text extractable. The HTML fragments also serve the embeds
+(:mod:`observatory.web.embed`).
+
+WeasyPrint fetches nothing but ``data:`` URIs (the charts and the locator are embedded): no local
+file, no network address, whatever the document holds. The permalink is built on the base URL the
+caller gives (the configured public address, ``OBSERVATORY_PUBLIC_URL``), never read from the
+request here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from observatory.core import i18n
+from observatory.core import reference as ref
+from observatory.data.service import Observatory
+from observatory.figures import profile as figures
+from observatory.figures import svg_charts
+from observatory.views import portrait
+from observatory.views import profile as pv
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher
+
+BLOCK_TITLES = {
+    "fragilite": ("Fragilités perçues", "Perceived fragilities"),
+    "partenariats": ("Partenariats", "Partnerships"),
+    "maires": ("Co-construction (maires)", "Co-construction (mayors)"),
+    "innovation": ("Les alliances, source d'innovation", "Alliances as a source of innovation"),
+}
+CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm;
+  @bottom-left { content: string(footer); font-size: 7.5pt; color: #555; }
+  @bottom-right { content: counter(page) " / " counter(pages); font-size: 7.5pt; color: #555; } }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9pt; color: #222; }
+h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 2mm; border-bottom: 1px solid #aab2bd; }
+h3 { font-size: 10pt; margin: 3mm 0 1mm; }
+.footer { string-set: footer content(); display: none; }
+.notice { border: 1px solid #b26b00; background: #fff4e0; padding: 2mm; margin: 2mm 0; }
+.meta { color: #555; font-size: 8pt; } .note { color: #555; font-size: 8pt; }
+.head { display: flex; gap: 6mm; } .head .locator { width: 62mm; }
+ul.findings { margin: 0 0 2mm 4mm; padding: 0; } ul.findings li { margin-bottom: 1mm; }
+table { border-collapse: collapse; width: 100%; font-size: 7.2pt; margin: 1mm 0 3mm; page-break-inside: auto; }
+th, td { text-align: left; padding: 0.6mm 1mm; border-bottom: 0.5pt solid #ccc; vertical-align: top; }
+thead th { border-bottom: 1pt solid #888; } tr { page-break-inside: avoid; }
+caption { text-align: left; font-weight: bold; color: #555; padding-bottom: 1mm; }
+img.chart { width: 100%; max-width: 180mm; }
+img.trend { width: 34mm; margin: 0 1mm 2mm 0; vertical-align: top; }
+.trends h3 { font-size: 10pt; margin: 3mm 0 1mm; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def findings_html(p: pv.Portrait, t: pv.Territory, lang: str) -> str:
+    """The key findings: the headline and each comparison's statements."""
+    fr, parent = lang == "fr", pv.parent_name(t)
+    label = pv.parent_label(t, lang)
+    heads = {
+        "france": ("Par rapport au reste de la France", "Compared with the rest of France"),
+        "parent": (f"Par rapport au reste {portrait.with_de(label or '')}", f"Compared with the rest of {parent}"),
+        "previous_wave": ("Depuis la vague précédente", "Since the previous wave"),
+    }
+    out = ["<h2>" + ("L'essentiel" if fr else "Key findings") + "</h2>"]
+    out.append(f'<p class="headline">{_e(portrait.headline(p.findings, t.name, label, lang))}</p>')
+    out.append(f'<p class="note">{_e(portrait.family_text(p.findings, lang))}.</p>')
+    for versus in portrait.VERSUS:
+        if versus == "parent" and not parent:
+            continue
+        reference = "France" if versus == "france" else label or ""
+        items = [f"<li>{_e(portrait.finding_text(f, reference, t.level, lang))}</li>" for f in p.findings.shown(versus)]
+        more = p.findings.more(versus)
+        out.append(f"<h3>{_e(heads[versus][0 if fr else 1])}</h3>")
+        out.append(f'<ul class="findings">{"".join(items)}</ul>' if items else "")
+        if more:
+            out.append(
+                f'<p class="note">… {"et" if fr else "and"} {more} '
+                f"{'autres différences significatives fiables' if fr else 'more reliable significant differences'}.</p>"
+            )
+        if not items and not more:
+            out.append(
+                f'<p class="note">{"Aucune différence significative fiable." if fr else "No reliable significant difference."}</p>'
+            )
+    return "".join(out)
+
+
+def _dotplot(table: pd.DataFrame, labels: dict, series: list, statistic: str, title: str, lang: str) -> str:
+    drawn = svg_charts.dotplot_rows(table, labels, series, statistic)
+    if drawn is None:
+        return ""
+    rows, lo, hi = drawn
+    unit = "" if statistic == "mean_score" else " %"
+    svg = svg_charts.dotplot_svg(rows, series, title, lo, hi, lang, width=640, unit=unit, labels_left=True)
+    return f'<img class="chart" src="{svg_charts.data_uri(svg)}" alt="{_e(title)}">'
+
+
+def table_html(view: pv.TableView, caption: str) -> str:
+    """A block's table: every value with its CI, n, reliability, tests and rank."""
+    head = "".join(f"<th>{_e(name)}</th>" for _id, name in view.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_e(r[c])}</td>" for c, _name in view.columns) + "</tr>" for r in view.records
+    )
+    note = f'<p class="note">{_e(view.suppressed_note)}</p>' if view.suppressed_note else ""
+    return f"{note}<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def block_html(
+    obs: Observatory, t: pv.Territory, block: str, lang: str, rows: pd.DataFrame, ranks: pd.DataFrame
+) -> str:
+    """One indicator block: for each survey, its dot plot (with CIs) and its table."""
+    fr, parent = lang == "fr", pv.parent_name(t)
+    series = [("territory", t.name)] + ([("parent", parent)] if parent else []) + [("france", "France")]
+    _block, _indicator, surveys, statistic = next(b for b in pv.BLOCKS if b[0] == block)
+    model = pv.model_comparison(obs, t)
+    out = [f"<h2>{_e(BLOCK_TITLES[block][0 if fr else 1])}</h2>"]
+    for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
+        survey_ranks = ranks[ranks["survey"] == survey] if len(ranks) else None
+        out.append(_dotplot(table, labels, series, stat, title, lang))
+        view = pv.table_view(
+            table, labels, stat, t, obs.settings.min_n, lang, survey_ranks, pv.survey_model(model, survey)
+        )
+        out.append(table_html(view, title))
+    return "".join(out)
+
+
+def trends_html(obs: Observatory, t: pv.Territory, lang: str) -> str:
+    """Change between waves: for each survey with several waves, a panel per measure (as on the page)."""
+    fr = lang == "fr"
+    out = []
+    for tb in pv.trend_blocks(obs, t):
+        labels = {m: ref.label(m, lang) for m in tb.measures}
+        drawn = svg_charts.trend_panels(tb.rows, tb.published, labels, tb.statistic or "share", lang)
+        if drawn:
+            images = "".join(
+                f'<img class="trend" src="{svg_charts.data_uri(svg)}" alt="{_e(labels[m])}">' for m, svg in drawn
+            )
+            out.append(f"<h3>{_e(pv.trend_title(tb, lang))}</h3><div>{images}</div>")
+    if not out:
+        return ""
+    key = (
+        "Chaque point : l'estimation d'une vague et son intervalle de confiance à 95 % ; orange : le territoire, "
+        "vert : son territoire parent, gris : la France ; points évidés : fiabilité faible ; losanges noirs : "
+        "chiffres nationaux publiés."
+        if fr
+        else "Each point: one wave's estimate and its 95% confidence interval; orange: the territory, green: its "
+        "parent, grey: France; open points: low reliability; black diamonds: published national figures."
+    )
+    title = "Évolution entre vagues" if fr else "Change between waves"
+    return f'<section class="trends"><h2>{title}</h2><p class="note">{_e(key)}</p>{"".join(out)}</section>'
+
+
+def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
+    """How the figures are made, and their sources, in a few lines."""
+    fr = lang == "fr"
+    text = (
+        "Estimations pondérées des enquêtes, intervalles de confiance à 95 % par linéarisation de Taylor. "
+        f"Cellules de moins de {obs.settings.min_n} répondants non diffusées ; fiabilité faible sous 100 répondants "
+        "ou au-delà de 30 % d'erreur relative. Tests z contre le reste de la France, le reste du territoire parent "
+        "et la vague précédente (échantillons indépendants), formant une seule famille par portrait : seuls les "
+        "écarts qui passent la procédure de Benjamini–Hochberg (taux de fausses découvertes contrôlé à 5 %) sont "
+        "énoncés ; les cellules du modèle sur petits domaines sont testées contre la France avec l'erreur "
+        "quadratique moyenne du modèle. Rangs parmi les cellules fiables de l'échelon, "
+        "ensemble de confiance à 95 % du rang (Mogstad, Romano, Shaikh et Wilhelm 2024), qui couvre le vrai "
+        "rang avec cette garantie ; « classement incertain » quand il couvre plus de la moitié des territoires."
+        if fr
+        else "Weighted survey estimates, 95% confidence intervals by Taylor linearisation. Cells with fewer than "
+        f"{obs.settings.min_n} respondents are not shown; low reliability below 100 respondents or above 30% "
+        "relative error. z-tests against the rest of France, the rest of the parent and the previous wave "
+        "(independent samples), one family per portrait: only the differences that pass the Benjamini–Hochberg "
+        "procedure (false-discovery rate controlled at 5%) are stated; small-area model cells are tested against "
+        "France with the model's mean squared error. Ranks among the level's reliable cells, with the 95% "
+        "confidence set of the rank (Mogstad, Romano, Shaikh and Wilhelm 2024), which covers the true rank with "
+        "that guarantee; 'uncertain ranking' when it spans more than half the territories."
+    )
+    sources = i18n.t("footer_sources", lang)
+    model = f"<p>{_e(MODEL_METHOD[0 if fr else 1])}</p>" if with_model else ""
+    return (
+        f"<h2>{'Méthode et sources' if fr else 'Method and sources'}</h2><p>{_e(text)}</p>{model}<p>{_e(sources)}</p>"
+    )
+
+
+MODEL_METHOD = (
+    "Colonne « modèle » : estimation sur petits domaines de l'intercommunalité (les communes ne sont pas "
+    "modélisées). Notes : modèle de Fay–Herriot ; proportions : modèle binomial logit-normal ; covariables "
+    "région, densité (linéaire ou spline, au choix de l'AIC), population et nature de l'EPCI ; la moyenne des EPCI "
+    "d'un département dont l'estimation directe est fiable lui est égale (calage). Intervalle à 95 % tiré de "
+    "l'erreur quadratique moyenne, qui compte le calage ; pas de test de significativité sur une estimation par "
+    "modèle sauf contre la France, dans la famille des tests du portrait. Validation : méthodologie de "
+    "l'observatoire et benchmarks/results/sae_offmodel.md.",
+    "'Model' column: the intercommunality's small-area estimate (communes are not modelled). Scores: "
+    "Fay–Herriot model; shares: binomial logit-normal model; covariates région, density (linear or spline, as "
+    "AIC chooses), population and EPCI nature; the EPCIs of a département whose direct estimate is reliable "
+    "average to it (benchmarking). 95% interval from the mean squared error, which counts the benchmarking; no "
+    "significance test on a model estimate but against France, within the portrait's family of tests. "
+    "Validation: the observatory's methodology and benchmarks/results/sae_offmodel.md.",
+)
+
+
+def notice_html(obs: Observatory, lang: str) -> str:
+    """The synthetic-data notice, when the data shown are synthetic."""
+    if not obs.is_synthetic():
+        return ""
+    text = (
+        "Données de démonstration synthétiques : ces chiffres ne sont pas des résultats de PHARE."
+        if lang == "fr"
+        else "Synthetic demonstration data: these figures are not PHARE results."
+    )
+    return f'<p class="notice">{_e(text)}</p>'
+
+
+def document(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> str:
+    """The whole portrait as one HTML document (what WeasyPrint lays out)."""
+    fr = lang == "fr"
+    rows, p = pv.profile_model(obs, t)
+    key = ref.territory_key(t.level, t.code)
+    permalink = f"{base_url.rstrip('/')}/territoire/{key}" + ("" if fr else "?lang=en")
+    today = dt.date.today().isoformat()
+    version = obs.db.version
+    level = pv.level_name(t.level, lang)
+    parents = " · ".join(f"{name} ({pv.level_name(lv, lang)})" for lv, _code, name in t.parents)
+    locator = figures.locator_svg(obs.settings.geo_dir, (t.level, t.code), pv.parent_of(t), _point(t), t.name)
+    meta = (
+        f"{'Édité le' if fr else 'Made on'} {today} · {'version des données' if fr else 'data version'} {_e(version)} · "
+        f'<a href="{_e(permalink)}">{_e(permalink)}</a>'
+    )
+    footer = f"{t.name} — {'portrait de territoire' if fr else 'territory portrait'} — {today} — {permalink}"
+    population = f"{'Population municipale' if fr else 'Population'} : {i18n.number(t.population, 0, lang)}"
+    if not fr:
+        population = population.replace(" :", ":")
+    blocks = "".join(block_html(obs, t, b[0], lang, rows, p.ranks) for b in pv.BLOCKS)
+    title = f"{'Portrait de territoire' if fr else 'Territory portrait'} — {t.name} ({level})"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f"<style>{CSS}</style></head><body>"
+        f'<div class="footer">{_e(footer)}</div>'
+        f'<h1>{_e(title)}</h1><p class="meta">{meta}</p>{notice_html(obs, lang)}'
+        f'<div class="head"><div>{findings_html(p, t, lang)}</div></div>'
+        f"<p>{_e(parents)}{' · ' if parents else ''}{_e(population)}</p>"
+        f'<img class="locator" style="width:62mm" src="{svg_charts.data_uri(locator)}" alt="{_e(t.name)}">'
+        f"{blocks}{trends_html(obs, t, lang)}{method_html(obs, lang, pv.model_epci(t) is not None)}{notice_html(obs, lang)}"
+        "</body></html>"
+    )
+
+
+def _point(t: pv.Territory) -> tuple[float, float] | None:
+    return (t.lon, t.lat) if t.lon is not None and t.lat is not None else None
+
+
+def data_only_fetcher() -> URLFetcher:
+    """A WeasyPrint URL fetcher that opens ``data:`` URIs only (``file:``, ``http:``... refused)."""
+    from weasyprint.urls import URLFetcher  # imported on first use: the app starts without paying for it
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+
+def write_pdf(document_html: str) -> bytes:
+    """An HTML document as PDF bytes, with nothing fetched but ``data:`` URIs."""
+    from weasyprint import HTML
+
+    # No base_url: a relative address resolves to nothing rather than to a file or the request's host.
+    return HTML(string=document_html, url_fetcher=data_only_fetcher()).write_pdf()
+
+
+def render(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> bytes:
+    """The portrait as PDF bytes; ``base_url`` (the site's public address) makes its permalink."""
+    return write_pdf(document(obs, t, lang, base_url))

@@ -1,0 +1,1 @@
+"""Dash: component ids, the layout, the pages and their callbacks."""

@@ -1,0 +1,51 @@
+"""The place search in the header: options as the user types; a choice opens the profile."""
+
+from __future__ import annotations
+
+from dash import Dash, Input, Output, State, dcc, html
+
+from observatory.core.urlstate import language
+from observatory.data.search import hit_label, more_results_text
+from observatory.data.service import Observatory
+from observatory.ui import ids
+from observatory.ui.callbacks.inputs import text
+from observatory.ui.pages import registry
+
+
+def register_search_callbacks(app: Dash, obs: Observatory) -> None:
+    """The place search in the header: options as the user types; a choice opens the profile."""
+
+    @app.callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH, "value"), State(ids.URL, "search"))
+    def search_results(typed, search):
+        return search_items(obs, typed, search)
+
+
+def search_items(obs: Observatory, typed: object, search: object) -> list:
+    """The list items of the territories matching ``typed``, and a line saying how many more."""
+    if not isinstance(typed, str) or not typed.strip():
+        return []
+    lang = language(text(search))
+    found = obs.search_with_total(typed, limit=10)
+    if not found.hits:
+        empty = "Aucun territoire trouvé" if lang == "fr" else "No territory found"
+        return [html.Li(empty, className="search-empty")]
+    keep = "?lang=en" if lang == "en" else ""
+    items = [
+        html.Li(
+            dcc.Link(
+                search_label(h, lang),
+                href=f"/territoire/{registry.territory_key(h.level, h.code)}{keep}",
+                className="search-hit",
+            )
+        )
+        for h in found.hits
+    ]
+    more = found.total - len(found.hits)
+    if more > 0:  # a line, not a link: the keyboard navigation (assets/search.js) skips it
+        items.append(html.Li(more_results_text(more, lang), className="search-more"))
+    return items
+
+
+def search_label(hit, lang: str = "fr") -> str:
+    """'Le Havre — commune 76351, Seine-Maritime (76) · 170 147 hab.' (see search.hit_label)."""
+    return hit_label(hit, lang)

@@ -1,0 +1,1 @@
+"""Flask routes, no Dash: the API, embeds, tiles, health, security headers and memory."""
