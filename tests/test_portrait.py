@@ -177,7 +177,7 @@ def test_changes_since_the_previous_wave():
 def test_no_reliable_cell_says_so():
     rows = _rows().assign(reliability="suppressed")
     kf = portrait.key_findings(rows, None, None)
-    assert "aucune cellule assez fiable" in portrait.headline(kf, "Commune X", "Loire", "fr")
+    assert "aucune estimation assez fiable" in portrait.headline(kf, "Commune X", "Loire", "fr")  # not "cellule"
 
 
 def _model(measures, estimates, ses, n=60) -> pd.DataFrame:

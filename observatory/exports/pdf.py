@@ -24,7 +24,7 @@ from observatory.core import reference as ref
 from observatory.data.service import Observatory
 from observatory.figures import profile as figures
 from observatory.figures import svg_charts
-from observatory.views import portrait
+from observatory.views import findings_blocks, trend_panels
 from observatory.views import profile as pv
 
 if TYPE_CHECKING:
@@ -54,7 +54,11 @@ thead th { border-bottom: 1pt solid #888; } tr { page-break-inside: avoid; }
 caption { text-align: left; font-weight: bold; color: #555; padding-bottom: 1mm; }
 img.chart { width: 100%; max-width: 180mm; }
 img.trend { width: 34mm; margin: 0 1mm 2mm 0; vertical-align: top; }
-.trends h3 { font-size: 10pt; margin: 3mm 0 1mm; }
+.trends h3 { font-size: 10pt; margin: 3mm 0 1mm; break-after: avoid; }
+ul.series-legend { list-style: none; margin: 0 0 1mm; padding: 0; font-size: 7.5pt; break-after: avoid; }
+ul.series-legend li { display: inline-block; margin-right: 3mm; }
+.swatch { display: inline-block; width: 2.4mm; height: 2.4mm; border-radius: 50%; margin-right: 1mm; }
+.swatch-published { border-radius: 0; transform: rotate(45deg); }
 """
 
 
@@ -63,35 +67,26 @@ def _e(text: object) -> str:
 
 
 def findings_html(p: pv.Portrait, t: pv.Territory, lang: str) -> str:
-    """The key findings: the headline and each comparison's statements."""
-    fr, parent = lang == "fr", pv.parent_name(t)
-    label = pv.parent_label(t, lang)
-    heads = {
-        "france": ("Par rapport au reste de la France", "Compared with the rest of France"),
-        "parent": (f"Par rapport au reste {portrait.with_de(label or '')}", f"Compared with the rest of {parent}"),
-        "previous_wave": ("Depuis la vague précédente", "Since the previous wave"),
-    }
-    out = ["<h2>" + ("L'essentiel" if fr else "Key findings") + "</h2>"]
-    out.append(f'<p class="headline">{_e(portrait.headline(p.findings, t.name, label, lang))}</p>')
-    out.append(f'<p class="note">{_e(portrait.family_text(p.findings, lang))}.</p>')
-    for versus in portrait.VERSUS:
-        if versus == "parent" and not parent:
-            continue
-        reference = "France" if versus == "france" else label or ""
-        items = [f"<li>{_e(portrait.finding_text(f, reference, t.level, lang))}</li>" for f in p.findings.shown(versus)]
-        more = p.findings.more(versus)
-        out.append(f"<h3>{_e(heads[versus][0 if fr else 1])}</h3>")
-        out.append(f'<ul class="findings">{"".join(items)}</ul>' if items else "")
-        if more:
-            out.append(
-                f'<p class="note">… {"et" if fr else "and"} {more} '
-                f"{'autres différences significatives fiables' if fr else 'more reliable significant differences'}.</p>"
+    """The key findings, as the page says them (:func:`observatory.views.findings_blocks.findings_block`)."""
+    block = findings_blocks.findings_block(p.findings, t.name, t.level, pv.parent_label(t, lang), lang)
+    out = [f"<h2>{_e(block.title)}</h2>", f'<p class="headline">{_e(block.headline)}</p>']
+    if block.family:
+        out.append(f'<p class="note family">{_e(block.family)}</p>')
+    out += [f'<p class="{n.kind}">{_e(n.text)}</p>' for n in block.notes]
+    for group in block.groups:
+        out.append(f"<h3>{_e(group.heading)}</h3>")
+        if group.statements:
+            items = "".join(
+                f'<li class="{s.kind}"{_attributes(s.attributes())}>{_e(s.text)}</li>' for s in group.statements
             )
-        if not items and not more:
-            out.append(
-                f'<p class="note">{"Aucune différence significative fiable." if fr else "No reliable significant difference."}</p>'
-            )
+            out.append(f'<ul class="findings">{items}</ul>')
+        out += [f'<p class="note {n.kind}">{_e(n.text)}</p>' for n in group.notes]
+    out.append(f'<p class="note">{_e(block.method)}.</p>')
     return "".join(out)
+
+
+def _attributes(data: dict[str, str]) -> str:
+    return "".join(f' {name}="{_e(value)}"' for name, value in data.items())
 
 
 def _dotplot(table: pd.DataFrame, labels: dict, series: list, statistic: str, title: str, lang: str) -> str:
@@ -134,29 +129,24 @@ def block_html(
 
 
 def trends_html(obs: Observatory, t: pv.Territory, lang: str) -> str:
-    """Change between waves: for each survey with several waves, a panel per measure (as on the page)."""
-    fr = lang == "fr"
+    """Change between waves: the page's panels (:func:`observatory.views.trend_panels.trend_panels`)."""
     out = []
-    for tb in pv.trend_blocks(obs, t):
-        labels = {m: ref.label(m, lang) for m in tb.measures}
-        drawn = svg_charts.trend_panels(tb.rows, tb.published, labels, tb.statistic or "share", lang)
-        if drawn:
-            images = "".join(
-                f'<img class="trend" src="{svg_charts.data_uri(svg)}" alt="{_e(labels[m])}">' for m, svg in drawn
-            )
-            out.append(f"<h3>{_e(pv.trend_title(tb, lang))}</h3><div>{images}</div>")
+    for tp in trend_panels.trend_panels(obs, t, lang):
+        legend = "".join(
+            f'<li><span class="swatch swatch-{_e(key)}" style="background:{svg_charts.SERIES_COLOURS.get(key, "#333")}">'
+            f"</span>{_e(name)}</li>"
+            for key, name in tp.series
+        )
+        images = "".join(
+            f'<img class="trend" src="{svg_charts.data_uri(p.svg)}" alt="{_e(p.label)}">' for p in tp.panels
+        )
+        out.append(f'<h3>{_e(tp.title)}</h3><ul class="series-legend">{legend}</ul><div>{images}</div>')
     if not out:
         return ""
-    key = (
-        "Chaque point : l'estimation d'une vague et son intervalle de confiance à 95 % ; orange : le territoire, "
-        "vert : son territoire parent, gris : la France ; points évidés : fiabilité faible ; losanges noirs : "
-        "chiffres nationaux publiés."
-        if fr
-        else "Each point: one wave's estimate and its 95% confidence interval; orange: the territory, green: its "
-        "parent, grey: France; open points: low reliability; black diamonds: published national figures."
+    return (
+        f'<section class="trends"><h2>{_e(trend_panels.trend_title(lang))}</h2>'
+        f'<p class="note">{_e(trend_panels.trend_note(lang))}</p>{"".join(out)}</section>'
     )
-    title = "Évolution entre vagues" if fr else "Change between waves"
-    return f'<section class="trends"><h2>{title}</h2><p class="note">{_e(key)}</p>{"".join(out)}</section>'
 
 
 def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:

@@ -68,6 +68,15 @@ def _svg(width: float, height: float, body: list[str], label: str) -> str:
     )
 
 
+def mark_attributes(series: str, measure: str, estimate: float, wave: int | None = None) -> str:
+    """What a mark shows, for a test to read back: its series, measure, wave and estimate (display scale)."""
+    at_wave = f' data-wave="{int(wave)}"' if wave is not None else ""
+    return (
+        f'data-series="{html.escape(series)}" data-measure="{html.escape(str(measure))}"{at_wave} '
+        f'data-estimate="{estimate:.6g}"'
+    )
+
+
 def _mark(x: float, y: float, segment: tuple | None, colour: str, faded: bool, attrs: str) -> list[str]:
     """An estimate (a circle; open and faded when of low reliability) with its interval.
 
@@ -182,10 +191,7 @@ def dotplot_svg(
                 else y0 + label_h + dot_gap * j + 3
             )
             colour = SERIES_COLOURS.get(key, "#333")
-            attrs = (
-                f'data-series="{key}" data-measure="{html.escape(str(row.get("measure", "")))}" '
-                f'data-estimate="{est:.6g}"'
-            )
+            attrs = mark_attributes(key, row.get("measure", ""), est)
             segment = (x(clo), yy, x(chi), yy) if _finite(clo, chi) else None
             out += _mark(x(est), yy, segment, colour, faded, attrs)
     return _svg(width, height, out, title)
@@ -287,7 +293,7 @@ def trend_panel_svg(
             continue
         j = series.index(s)
         xx = xw(int(wave)) + (j - (len(series) - 1) / 2) * slot - (slot / 2 if len(pub) else 0)
-        attrs = f'data-series="{s}" data-measure="{html.escape(measure)}" data-wave="{int(wave)}" data-estimate="{scale * est:.6g}"'
+        attrs = mark_attributes(s, measure, scale * est, wave)
         segment = (xx, y(scale * ci_low), xx, y(scale * ci_high)) if _finite(ci_low, ci_high) else None
         out += _mark(xx, y(scale * est), segment, SERIES_COLOURS[s], reliability == "low", attrs)
     for r in pub.itertuples() if len(pub) else []:
@@ -296,8 +302,7 @@ def trend_panel_svg(
         xx, yy = xw(int(r.wave)) + (len(series) / 2) * slot, y(scale * r.value)
         out.append(
             f'<path d="M{xx:.1f} {yy - 5:.1f} L{xx + 5:.1f} {yy:.1f} L{xx:.1f} {yy + 5:.1f} L{xx - 5:.1f} {yy:.1f}Z" '
-            f'fill="{SERIES_COLOURS["published"]}" data-series="published" data-measure="{html.escape(measure)}" '
-            f'data-wave="{int(r.wave)}" data-estimate="{scale * r.value:.6g}"/>'
+            f'fill="{SERIES_COLOURS["published"]}" {mark_attributes("published", measure, scale * r.value, r.wave)}/>'
         )
     return _svg(width, height, out, label)
 

@@ -15,7 +15,9 @@ Pure functions of the estimates (tidy frames of :mod:`observatory.stats`); no Da
   rank with a guarantee; the parametric bootstrap of the ranks used before
   (:func:`bootstrap_rank_interval`) is kept for comparison.
 - **In words** (:mod:`observatory.views.portrait_words`): the statements, the headline and the family
-  of tests in French and English.
+  of tests in French and English; a cell stated against both rests the same way is one sentence.
+- **The block as drawn** (:mod:`observatory.views.findings_blocks`, imported from there): headings,
+  statements with their data, notes and counts, which the page, the PDF and the embeds lay out.
 
 This module gathers their public names: ``portrait.key_findings``, ``portrait.rank_text``, … (the
 parts import each other bottom up, ranks ← findings ← words, and never this module).

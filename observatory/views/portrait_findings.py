@@ -5,6 +5,7 @@ and against the rest of its parent, each reliable change since the previous wave
 EPCI, each small-area model cell against France (a z-test whose variance counts the model's MSE)
 — and only the tests that survive Benjamini–Hochberg at 5 % over the whole family are stated, each
 with its value, interval, n, reliability and raw and adjusted p-values. The family's size is said.
+A cell stated against both rests the same way is one sentence (both tests stay in the family).
 The significant differences of low-reliability cells are counted, not stated. Pure functions of
 the estimates; re-exported by :mod:`observatory.views.portrait`.
 """
@@ -96,17 +97,48 @@ class KeyFindings:
         """How many tests of the family survive the procedure (all stated, some folded)."""
         return sum(len(v) for v in self.findings.values())
 
+    def joint_of(self, f: Finding) -> Finding | None:
+        """The parent's statement on the cell of a France statement, the same way (one sentence says both)."""
+        if f.versus != "france" or f.source != "direct":
+            return None
+        return next((g for g in self.findings.get("parent", []) if _same_claim(f, g)), None)
+
+    def _own(self, versus: str) -> list[Finding]:
+        """A comparison's own statements: the parent's, less those said with France's shown ones."""
+        found = self.findings.get(versus, [])
+        if versus != "parent":
+            return found
+        said = [g for f in self.findings.get("france", [])[:MAX_PER_GROUP] if (g := self.joint_of(f))]
+        return [f for f in found if not any(f is g for g in said)]
+
     def shown(self, versus: str) -> list[Finding]:
-        """The statements shown for a comparison: the ``MAX_PER_GROUP`` smallest p-values."""
-        return self.findings.get(versus, [])[:MAX_PER_GROUP]
+        """The statements shown for a comparison: the ``MAX_PER_GROUP`` smallest p-values.
+
+        The parent's statements already said with France's (same cell, same way) are not repeated.
+        """
+        return self._own(versus)[:MAX_PER_GROUP]
 
     def more(self, versus: str) -> int:
         """How many reliable significant differences of a comparison are not stated."""
-        return max(0, len(self.findings.get(versus, [])) - MAX_PER_GROUP)
+        return max(0, len(self._own(versus)) - MAX_PER_GROUP)
+
+    def joined(self, versus: str) -> int:
+        """How many of a comparison's statements are said with another's (the parent's, with France's)."""
+        return len(self.findings.get(versus, [])) - len(self._own(versus))
+
+    def statements(self, versus: str) -> list[tuple[Finding, Finding | None]]:
+        """The statements shown for a comparison, each with the parent's said in the same sentence."""
+        return [(f, self.joint_of(f)) for f in self.shown(versus)]
 
     def all_shown(self) -> list[Finding]:
-        """Every statement shown, France first, then the parent, then the changes."""
+        """Every statement shown, France first, then the parent, then the changes (one per sentence)."""
         return [f for versus in VERSUS for f in self.shown(versus)]
+
+
+def _same_claim(f: Finding, g: Finding) -> bool:
+    """Two statements of one cell of the territory, pointing the same way."""
+    cell = ("indicator", "survey", "wave", "measure", "statistic", "direction")
+    return g.source == "direct" and all(getattr(f, a) == getattr(g, a) for a in cell)
 
 
 def _rank_of(ranked: pd.DataFrame, survey: str, measure: str, statistic: str) -> Rank | None:
@@ -157,23 +189,11 @@ def _differences(rows: pd.DataFrame, versus: str, ranked: pd.DataFrame | None) -
     reliable = reliable[reliable[p_column].notna()]
     reliable = reliable.assign(_p=reliable[p_column].fillna(1.0)).sort_values(["_p", "measure"], kind="stable")
     out = [
-        Finding(
-            versus=versus,
-            direction=r[column],
-            indicator=r["indicator"],
-            survey=r["survey"],
-            wave=int(r["wave"]),
-            measure=r["measure"],
-            statistic=r["statistic"],
-            estimate=float(r["estimate"]),
-            ci_low=float(r["ci_low"]),
-            ci_high=float(r["ci_high"]),
-            n=int(r["n"]),
-            reliability=r["reliability"],
+        _finding(
+            r,
+            versus,
+            r[column],
             p_value=float(r["_p"]),
-            reference=_num(r["reference"]),
-            reference_low=_num(r["reference_low"]),
-            reference_high=_num(r["reference_high"]),
             source=r["source"] if "source" in r and isinstance(r["source"], str) else "direct",
             rank=_rank_of(ranked, r["survey"], r["measure"], r["statistic"]),
             difference=_num(r["difference"]),
@@ -236,20 +256,15 @@ def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
     low = int(((tested["reliability"] == "low") & tested["significance"].isin(["increase", "decrease"])).sum())
     reliable = reliable.sort_values(["p_value", "measure"], kind="stable")
     out = [
-        Finding(
-            versus="previous_wave",
-            direction=r["significance"],
-            indicator=r["indicator"],
-            survey=r["survey"],
+        _finding(
+            r,
+            "previous_wave",
+            r["significance"],
             wave=int(r["wave_to"]),
-            measure=r["measure"],
-            statistic=r["statistic"],
             estimate=float(r["estimate_to"]),
             ci_low=np.nan,
             ci_high=np.nan,
             n=int(r["n_to"]),
-            reliability=r["reliability"],
-            p_value=float(r["p_value"]),
             reference=float(r["estimate_from"]),
             reference_low=None,
             reference_high=None,
@@ -265,6 +280,31 @@ def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
 
 def _num(x: object) -> float | None:
     return float(x) if x is not None and pd.notna(x) else None
+
+
+# How each field of a Finding is read from a row of estimates (a test's own fields are overridden).
+_FROM_ROW = {
+    "indicator": lambda r: r["indicator"],
+    "survey": lambda r: r["survey"],
+    "wave": lambda r: int(r["wave"]),
+    "measure": lambda r: r["measure"],
+    "statistic": lambda r: r["statistic"],
+    "estimate": lambda r: float(r["estimate"]),
+    "ci_low": lambda r: float(r["ci_low"]),
+    "ci_high": lambda r: float(r["ci_high"]),
+    "n": lambda r: int(r["n"]) if pd.notna(r["n"]) else 0,
+    "reliability": lambda r: r["reliability"],
+    "p_value": lambda r: float(r["p_value"]),
+    "reference": lambda r: _num(r["reference"]),
+    "reference_low": lambda r: _num(r["reference_low"]),
+    "reference_high": lambda r: _num(r["reference_high"]),
+}
+
+
+def _finding(r: pd.Series, versus: str, direction: str, **overrides: object) -> Finding:
+    """A test of a row of estimates: its cell, value and reference read from the row, unless overridden."""
+    fields = {name: overrides.pop(name) if name in overrides else read(r) for name, read in _FROM_ROW.items()}
+    return Finding(versus=versus, direction=direction, **fields, **overrides)
 
 
 def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding]:
@@ -295,9 +335,9 @@ def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding
         (r.survey, r.measure, r.statistic): getattr(r, "significance", None) for r in parent.itertuples()
     }
     out = []
-    for r, p, d in zip(m.itertuples(), p_value, diff, strict=True):
+    for (_, r), p, d in zip(m.iterrows(), p_value, diff, strict=True):
         direction = "above" if d > 0 else "below"
-        key = (r.survey, r.measure, r.statistic)
+        key = (r["survey"], r["measure"], r["statistic"])
         if key not in parent_says:
             source = "model_unchecked"
         elif parent_says[key] in ("above", "below") and parent_says[key] != direction:
@@ -305,26 +345,7 @@ def _model_tests(rows: pd.DataFrame, model: pd.DataFrame | None) -> list[Finding
         else:
             source = "model"
         out.append(
-            Finding(
-                versus="france",
-                direction=direction,
-                indicator=r.indicator,
-                survey=r.survey,
-                wave=int(r.wave),
-                measure=r.measure,
-                statistic=r.statistic,
-                estimate=float(r.estimate),
-                ci_low=float(r.ci_low),
-                ci_high=float(r.ci_high),
-                n=int(r.n) if pd.notna(r.n) else 0,
-                reliability="model",
-                p_value=float(p),
-                reference=_num(r.reference),
-                reference_low=_num(r.reference_low),
-                reference_high=_num(r.reference_high),
-                difference=float(d),
-                source=source,
-            )
+            _finding(r, "france", direction, reliability="model", p_value=float(p), difference=float(d), source=source)
         )
     return out
 

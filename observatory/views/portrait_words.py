@@ -32,17 +32,17 @@ ACTORS = {
 
 
 def family_text(kf: KeyFindings, lang: str) -> str:
-    """'9 écarts significatifs sur 108 comparaisons (taux de fausses découvertes contrôlé à 5 %)'."""
+    """'9 écarts significatifs sur 108 comparaisons : en moyenne, au plus 5 % des écarts retenus…'."""
     if lang == "fr":
         return (
             f"{kf.stated} écart{'s' if kf.stated > 1 else ''} significatif{'s' if kf.stated > 1 else ''} sur "
-            f"{kf.family} comparaison{'s' if kf.family > 1 else ''} (taux de fausses découvertes contrôlé à "
-            f"{FDR:.0%}, procédure de Benjamini–Hochberg)".replace("%", " %")
-        )
+            f"{kf.family} comparaison{'s' if kf.family > 1 else ''} : en moyenne, au plus {FDR:.0%} des écarts "
+            "ainsi retenus seraient dus au hasard (procédure de Benjamini–Hochberg)"
+        ).replace("%", " %")
     return (
         f"{kf.stated} significant difference{'s' if kf.stated != 1 else ''} out of {kf.family} "
-        f"comparison{'s' if kf.family != 1 else ''} (false-discovery rate controlled at {FDR:.0%}, "
-        "Benjamini–Hochberg procedure)"
+        f"comparison{'s' if kf.family != 1 else ''}: on average, at most {FDR:.0%} of the differences so "
+        "retained would be due to chance (Benjamini–Hochberg procedure)"
     )
 
 
@@ -106,79 +106,112 @@ def _value_ci(est: float | None, lo: float | None, hi: float | None, statistic: 
     return f"{i18n.value(est, statistic, lang, lo, hi)} [{i18n.interval(lo, hi, statistic, lang)}]"
 
 
-def finding_text(f: Finding, reference_name: str, level: str, lang: str) -> str:
+def finding_text(
+    f: Finding, reference_name: str, level: str, lang: str, joint: tuple[Finding, str] | None = None
+) -> str:
     """A statement in plain words, with the values, their intervals, n, reliability and rank.
 
-    ``reference_name``: 'la France' / 'France', or the parent's name.
+    ``reference_name``: 'France', or the parent's name. ``joint``: the parent's statement on the
+    same cell, the same way, and the parent's name: one sentence says both comparisons.
     """
     fr = lang == "fr"
-    stat = f.statistic
-    tail = ""
-    if f.source != "model":
-        reliability = i18n.t(f.reliability, lang)
-        tail = f"fiabilité {reliability}, n = {f.n}" if fr else f"{reliability} reliability, n = {f.n}"
     if f.versus == "previous_wave":
-        change = f"{i18n.signed(f.difference, stat, lang)} {i18n.signed_interval(f.difference_low, f.difference_high, stat, lang)}"
-        words = DIRECTION_WORDS[f.direction][0 if fr else 1]
-        since = f"depuis {f.wave_from}" if fr else f"since {f.wave_from}"
-        values = f"{i18n.value(f.reference, stat, lang)} → {i18n.value(f.estimate, stat, lang)}"
-        return (
-            f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}), "
-            f"{meaning(f, lang)} — {tail}."
-        )
+        return _change_text(f, lang)
     words = (MODEL_WORDS if f.source == "model" else DIRECTION_WORDS)[f.direction][0 if fr else 1]
-    if fr:
-        name = "la France" if reference_name == "France" else reference_name
-        words += " " + (with_a_rest(name) if f.rest else with_a(name))
-    else:
-        words += " " + (f"the rest of {reference_name}" if f.rest else reference_name)
+    compared = f"{words} {_versus(f, reference_name, lang)}"
+    if joint:
+        compared += f" {'et' if fr else 'and than'} {_versus(joint[0], joint[1], lang)}"
     if f.source == "model":
         tail = (
             f"estimation du modèle sur petits domaines (n = {f.n} répondants), test z avec l'erreur du modèle"
             if fr
             else f"small-area model estimate (n = {f.n} respondents), z-test with the model's error"
         )
-    own = _value_ci(f.estimate, f.ci_low, f.ci_high, stat, lang)
+    else:
+        tail = _reliability(f, lang)
+    own = _value_ci(f.estimate, f.ci_low, f.ci_high, f.statistic, lang)
+    rank = ""
+    if f.rank:
+        r = f.rank
+        rank = (" ; " if fr else "; ") + rank_text(r.rank, r.low, r.high, r.peers, level, lang, r.peers_total, r.model)
+    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {compared}, {meaning(f, lang)} — {tail}{rank}."
+
+
+def _reliability(f: Finding, lang: str) -> str:
+    reliability = i18n.t(f.reliability, lang)
+    return f"fiabilité {reliability}, n = {f.n}" if lang == "fr" else f"{reliability} reliability, n = {f.n}"
+
+
+def _versus(f: Finding, reference_name: str, lang: str) -> str:
+    """'au reste de la France (7,3 / 10 [7,2 – 7,4], écart +0,98 [+0,76 ; +1,20])': what it was tested against."""
+    stat = f.statistic
+    if lang == "fr":
+        name = "la France" if reference_name == "France" else reference_name
+        target = with_a_rest(name) if f.rest else with_a(name)
+    else:
+        target = f"the rest of {reference_name}" if f.rest else reference_name
     other = _value_ci(f.reference, f.reference_low, f.reference_high, stat, lang)
-    rank = (
-        f" ; {rank_text(f.rank.rank, f.rank.low, f.rank.high, f.rank.peers, level, lang, f.rank.peers_total, f.rank.model)}"
-        if f.rank
-        else ""
-    )
-    if not fr and rank:
-        rank = rank.replace(" ; ", "; ", 1)
     gap = ""
     if f.rest and f.difference is not None:
         interval = i18n.signed_interval(f.difference_low, f.difference_high, stat, lang)
-        gap = f", {'écart' if fr else 'difference'} {i18n.signed(f.difference, stat, lang)} {interval}"
-    return f"{measure_name(f, lang)}{i18n.colon(lang)}{own}, {words} ({other}{gap}), {meaning(f, lang)} — {tail}{rank}."
+        gap = f", {'écart' if lang == 'fr' else 'difference'} {i18n.signed(f.difference, stat, lang)} {interval}"
+    return f"{target} ({other}{gap})"
+
+
+def _change_text(f: Finding, lang: str) -> str:
+    """A change since the previous wave: its direction, size with its interval, and both waves' values."""
+    fr, stat = lang == "fr", f.statistic
+    change = f"{i18n.signed(f.difference, stat, lang)} {i18n.signed_interval(f.difference_low, f.difference_high, stat, lang)}"
+    words = DIRECTION_WORDS[f.direction][0 if fr else 1]
+    since = f"depuis {f.wave_from}" if fr else f"since {f.wave_from}"
+    values = f"{i18n.value(f.reference, stat, lang)} → {i18n.value(f.estimate, stat, lang)}"
+    return (
+        f"{measure_name(f, lang)}{i18n.colon(lang)}{words} {since}, {change} ({values}), "
+        f"{meaning(f, lang)} — {_reliability(f, lang)}."
+    )
 
 
 def headline(kf: KeyFindings, name: str, parent: str | None, lang: str) -> str:
-    """One sentence: how many reliable cells differ from France and from the parent, each way."""
+    """One sentence: of the indicators reliable enough to compare, how many differ from each rest, each way.
+
+    'Loire : sur 63 indicateurs assez fiables pour être comparés au reste de la France, 20 en
+    diffèrent significativement (14 au-dessus, 6 en dessous) ; sur 63 comparés au reste de la
+    région (Auvergne-Rhône-Alpes), 17 (14 au-dessus, 3 en dessous).'
+    """
     fr = lang == "fr"
     parts = []
-    for versus, label in (("france", "la France" if fr else "France"), ("parent", parent)):
-        if versus == "parent" and not parent:
+    for versus, label in (("france", "France"), ("parent", parent)):
+        tested = kf.tested.get(versus, 0) + kf.modelled.get(versus, 0)
+        if not label or not tested:
             continue
         found = kf.findings.get(versus, [])
         above = sum(f.direction == "above" for f in found)
-        below, tested = len(found) - above, kf.tested.get(versus, 0) + kf.modelled.get(versus, 0)
-        if not tested:
-            continue
-        if fr:
-            parts.append(f"{above} au-dessus et {below} en dessous {with_de(label)}, sur {tested}")
-        else:
-            parts.append(f"{above} above and {below} below {label}, of {tested}")
+        parts.append(_headline_part(tested, above, len(found) - above, label, not parts, lang))
     if not parts:
         return (
-            f"{name}{i18n.colon(lang)}aucune cellule assez fiable pour une comparaison (voir le détail ci-dessous)."
+            f"{name}{i18n.colon(lang)}aucune estimation assez fiable pour une comparaison."
             if fr
-            else f"{name}{i18n.colon(lang)}no cell reliable enough for a comparison (see the detail below)."
+            else f"{name}{i18n.colon(lang)}no estimate reliable enough for a comparison."
         )
-    body = " ; ".join(parts) if fr else "; ".join(parts)
-    lead = ", indicateurs significativement différents" if fr else ", indicators significantly different"
-    return f"{name}{lead}{i18n.colon(lang)}{body}."
+    return f"{name}{i18n.colon(lang)}{(' ; ' if fr else '; ').join(parts)}."
+
+
+def _headline_part(tested: int, above: int, below: int, label: str, first: bool, lang: str) -> str:
+    """'sur 63 indicateurs assez fiables pour être comparés au reste de la France, 20 en diffèrent (…)'."""
+    n = above + below
+    ways = [(above, "au-dessus", "higher"), (below, "en dessous", "lower")]
+    if lang == "fr":
+        rest = with_a_rest("la France" if label == "France" else label)
+        plural = "s" if tested > 1 else ""
+        lead = f"indicateur{plural} assez fiable{plural} pour être comparé{plural}" if first else f"comparé{plural}"
+        counts = ", ".join(f"{k} {word}" for k, word, _en in ways if k)
+        differ = "en diffèrent" if n > 1 else "en diffère"
+        said = f"{n} {differ} significativement ({counts})" if n else "aucun n'en diffère significativement"
+        return f"sur {tested} {lead} {rest}, {said}"
+    lead = "indicators reliable enough to compare with" if first else "compared with"
+    counts = ", ".join(f"{k} {word}" for k, _fr, word in ways if k)
+    said = f"{n} differ{'s' if n == 1 else ''} significantly ({counts})" if n else "none differs significantly"
+    return f"of {tested} {lead} the rest of {label}, {said}"
 
 
 def with_de(name: str) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from observatory.data.service import Observatory
 from observatory.views import portrait
+from observatory.views.findings_blocks import findings_block
 from observatory.views.profile_initiatives import NATIONAL, initiatives
 from observatory.views.profile_rows import (
     BLOCKS,
@@ -191,9 +192,16 @@ def _from_stored(obs: Observatory, stored: pd.DataFrame) -> pd.DataFrame:
 
 
 def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
-    """The key findings as a table (the downloads): one row per statement shown, in both languages."""
+    """The key findings as a table (the downloads): one row per statement shown, in both languages.
+
+    The sentences are the page's and the PDF's (:func:`~observatory.views.findings_blocks.findings_block`):
+    a cell stated against both rests the same way is one row, its parent test in the ``also_*`` columns.
+    """
     names = {"france": "France", "parent": parent_name(t) or "", "previous_wave": ""}
-    labels = {lang: {**names, "parent": parent_label(t, lang) or ""} for lang in ("fr", "en")}
+    said = {
+        lang: findings_block(p.findings, t.name, t.level, parent_label(t, lang), lang).statements()
+        for lang in ("fr", "en")
+    }
     rows = [
         {
             "block": "key_findings",
@@ -230,10 +238,15 @@ def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
             "peers": f.rank.peers if f.rank else None,
             "peers_total": f.rank.peers_total if f.rank else None,
             "rank_method": "mogstad-romano-shaikh-wilhelm-marginal" if f.rank else None,
-            "text_fr": portrait.finding_text(f, labels["fr"][f.versus], t.level, "fr"),
-            "text_en": portrait.finding_text(f, labels["en"][f.versus], t.level, "en"),
+            "also_versus": s.joint.versus if s.joint else None,
+            "also_p_value": s.joint.p_value if s.joint else None,
+            "also_p_adjusted": s.joint.p_adjusted if s.joint else None,
+            "also_reference": s.joint.reference if s.joint else None,
+            "text_fr": s.text,
+            "text_en": en.text,
         }
-        for f in p.findings.all_shown()
+        for s, en in zip(said["fr"], said["en"], strict=True)
+        for f in (s.finding,)
     ]
     return pd.DataFrame(rows)
 

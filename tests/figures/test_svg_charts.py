@@ -104,3 +104,28 @@ def test_trend_panel_puts_each_point_at_its_wave_with_its_ci_and_published_figur
 def test_trend_panel_without_a_measure_draws_its_title_only():
     svg = svg_charts.trend_panel_svg(trend_rows(), pd.DataFrame(), "absent", "Absent", "share", "fr")
     assert not marks(svg) and "Absent" in svg
+
+
+def element(attributes: str) -> dict:
+    return ElementTree.fromstring("<m " + attributes + "/>").attrib
+
+
+def test_every_mark_says_what_it_shows_in_one_format():
+    """Dot plots, trend points and published diamonds write their data-* attributes alike (one helper)."""
+    quoted = 'a&"b'
+    assert element(svg_charts.mark_attributes("france", quoted, 46.0, 2019)) == {
+        "data-series": "france", "data-measure": quoted, "data-wave": "2019", "data-estimate": "46",
+    }  # fmt: skip
+    assert "data-wave" not in element(svg_charts.mark_attributes("parent", "a", 0.5))
+    series = [("territory", "Loire"), ("france", "France")]
+    rows, lo, hi = svg_charts.dotplot_rows(table(), {}, series, "share")
+    published = pd.DataFrame({"measure": ["m"], "wave": [2019], "value": [6.3]})
+    drawn = marks(svg_charts.dotplot_svg(rows, series, "T", lo, hi, "fr")) + marks(
+        svg_charts.trend_panel_svg(trend_rows(), published, "m", "M", "mean_score", "fr", [2015, 2019])
+    )
+    assert {m["data-series"] for m in drawn} == {"territory", "france", "published"}
+    for m in drawn:
+        data = {k: v for k, v in m.items() if k.startswith("data-")}
+        wave = int(data["data-wave"]) if "data-wave" in data else None
+        estimate = float(data["data-estimate"])
+        assert data == element(svg_charts.mark_attributes(data["data-series"], data["data-measure"], estimate, wave))

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from dash import html
 
-from observatory.core import i18n
-from observatory.core import reference as ref
 from observatory.data.service import Observatory
 from observatory.figures import svg_charts
 from observatory.views import profile as pv
+from observatory.views import trend_panels
 
 PROFILE_TRENDS = "profile-trends"  # the trend panels (a test hook)
 
 
 def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
     """The "change between waves" section: for each survey with several waves, one panel per measure."""
-    fr = lang == "fr"
-    intro = (
-        "Chaque point est l'estimation d'une vague avec son intervalle de confiance à 95 % (points, pas de "
-        "ligne : les vagues sont espacées de plusieurs années). Points évidés : fiabilité faible. Losanges "
-        "noirs : chiffres nationaux publiés. Les évolutions significatives sont dans l'essentiel, en haut."
-        if fr
-        else "Each point is one wave's estimate with its 95% confidence interval (points, not lines: waves "
-        "are years apart). Open points: low reliability. Black diamonds: published national figures. The "
-        "significant changes are in the key findings, at the top."
-    )
     return html.Section(
         html.Details(
             [
-                html.Summary(html.H2(i18n.t("trend_title", lang))),
-                html.P(intro, className="note"),
+                html.Summary(html.H2(trend_panels.trend_title(lang))),
+                html.P(trend_panels.trend_note(lang), className="note"),
                 html.Div(trend_blocks(obs, t, lang), id=PROFILE_TRENDS),
             ],
             open=True,
@@ -40,31 +29,24 @@ def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
 
 
 def trend_blocks(obs: Observatory, t: pv.Territory, lang: str) -> list:
-    """For each survey with several waves: its title, its legend and a panel per measure (SVG images)."""
-    fr = lang == "fr"
-    out = []
-    for tb in pv.trend_blocks(obs, t):
-        labels = {m: ref.label(m, lang) for m in tb.measures}
-        drawn = svg_charts.trend_panels(tb.rows, tb.published, labels, tb.statistic or "share", lang)
-        if not drawn:
-            continue
-        panels = [
-            html.Img(src=svg_charts.data_uri(svg), alt=labels[m], className="trend-panel", **{"data-measure": m})
-            for m, svg in drawn
-        ]
-        series = list(dict.fromkeys(zip(tb.rows["series"], tb.rows["series_label"], strict=True)))
-        if len(tb.published):
-            series.append(
-                ("published", "Chiffre publié (PHARE / IMPACT)" if fr else "Published figure (PHARE / IMPACT)")
-            )
-        out.append(
-            html.Div(
-                [html.H3(pv.trend_title(tb, lang)), series_legend(series), html.Div(panels, className="trend-panels")],
-                className="trend",
-                **{"data-survey": tb.survey},
-            )
-        )
-    return out or [html.P("Une seule vague par enquête." if fr else "One wave per survey.", className="note")]
+    """For each survey with several waves: its title, its legend and a panel per measure (SVG images).
+
+    The panels are drawn once for the page and the PDF (:func:`observatory.views.trend_panels.trend_panels`).
+    """
+    out = [_survey(tp) for tp in trend_panels.trend_panels(obs, t, lang)]
+    return out or [html.P(trend_panels.no_trend_note(lang), className="note")]
+
+
+def _survey(tp: trend_panels.TrendPanels) -> html.Div:
+    images = [
+        html.Img(src=svg_charts.data_uri(p.svg), alt=p.label, className="trend-panel", **{"data-measure": p.measure})
+        for p in tp.panels
+    ]
+    return html.Div(
+        [html.H3(tp.title), series_legend(list(tp.series)), html.Div(images, className="trend-panels")],
+        className="trend",
+        **{"data-survey": tp.survey},
+    )
 
 
 def series_legend(series: list[tuple[str, str]]) -> html.Ul:
