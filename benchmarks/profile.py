@@ -9,11 +9,13 @@ Usage: ``python -m benchmarks.profile [--runs 5] [--db PATH] [--baseline REF] [-
 - **Server**: the page's layout answered by the router's callback over HTTP, as the browser asks
   it ('first': a territory never shown since the app started).
 - **PDF**: ``/territoire/<code>.pdf`` requested over HTTP, the time until the last byte.
+- **Memory**: the app process's resident memory (VmRSS) after every map page (each at its
+  départements, communes and EPCIs, the map drawn in Chromium) and the four profiles.
 - ``--baseline REF``: the same page measured on a previous version of the code (``git archive
   REF``, in a temporary folder) in the same run, on the same database.
 
 Writes ``<out>/profile.md`` and ``<out>/profile.json`` (medians, min, max). Targets (issue 25):
-profile settled ≤ 1.5 s on an idle machine, server ≤ 0.2 s, PDF ≤ 3 s.
+profile settled ≤ 1.5 s on an idle machine, server ≤ 0.2 s (first visit), PDF ≤ 3 s, RSS ≤ 450 MB.
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.run import ARGS, CHROMIUM, ROOT, free_port, start
+from benchmarks.run import ARGS, CHROMIUM, ROOT, free_port, navigation, rss_mb, start
 
 PROFILES = {"commune": "42218", "epci": "244200770", "departement": "42", "region": "reg-84"}
-TARGETS = {"profile": 1.5, "pdf": 3.0, "server": 0.2}  # seconds (issue 25: settled ≤ 1.5 s, server ≤ 0.2 s)
+TARGETS = {"profile": 1.5, "pdf": 3.0, "server": 0.2}
+RSS_TARGET = 450  # MB, after every map page and the four profiles (issue 25)
+MAP_PAGES = ("/fragilites", "/partenariats", "/coconstruction", "/innovation")
+MAP_LEVELS = ("departement", "commune", "epci")  # seconds (issue 25: settled ≤ 1.5 s, server ≤ 0.2 s)
 # The router's callback, as the browser sends it on opening a page: its answer is the page's layout.
 ROUTE_OUTPUT = "..header.children...synthetic-banner.children...notices.children...page.children...footer.children.."
 
@@ -99,6 +104,16 @@ def measure(base: str, browser, runs: int, pdf: bool) -> dict:
     return out
 
 
+def memory(base: str, browser, pid: int) -> float:
+    """The app's resident memory (MB) after every map page at three levels and the four profiles."""
+    for path in MAP_PAGES:
+        for level in MAP_LEVELS:
+            navigation(browser, f"{base}{path}?level={level}")
+    for key in PROFILES.values():
+        settle(browser, f"{base}/territoire/{key}")
+    return rss_mb(pid)
+
+
 def baseline_tree(ref: str, folder: Path) -> Path:
     """The code of ``ref`` exported into ``folder`` (git archive: the work tree is not touched)."""
     archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
@@ -137,6 +152,13 @@ def markdown(results: dict) -> str:
             if b
             else f"| {key} | {r['first']:.2f} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | ≤ {target:g} s {ok} | — |"
         )
+    if "rss_mb" in results:
+        ok = "✓" if results["rss_mb"] <= RSS_TARGET else "✗"
+        b = results.get("baseline_rss_mb")
+        lines.append(
+            f"| app RSS after every map page and the four profiles (MB) | | {results['rss_mb']:.0f} | | | "
+            f"≤ {RSS_TARGET} MB {ok} | {f'{b:.0f}' if b else '—'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -163,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         proc = serve(ROOT, args.db, port)
         try:
             results["ours"] = measure(f"http://127.0.0.1:{port}", browser, args.runs, pdf=True)
+            results["rss_mb"] = memory(f"http://127.0.0.1:{port}", browser, proc.pid)
         finally:
             proc.terminate()
             proc.wait()
@@ -172,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             proc = serve(code, args.db, port)
             try:
                 results["baseline"] = measure(f"http://127.0.0.1:{port}", browser, args.runs, pdf=False)
+                results["baseline_rss_mb"] = memory(f"http://127.0.0.1:{port}", browser, proc.pid)
                 results["baseline_ref"] = args.baseline
             finally:
                 proc.terminate()

@@ -49,6 +49,7 @@ class Observatory:
         self._shared = functools.lru_cache(maxsize=256)(self._load_shares_communes)
         self._respondent_counts = functools.lru_cache(maxsize=64)(self._load_respondent_counts)
         self._sae = functools.lru_cache(maxsize=32)(self._load_sae)
+        self._sae_cells = functools.lru_cache(maxsize=2)(self._load_sae_cells)
         self._sae_diagnostics = functools.lru_cache(maxsize=2)(self._load_sae_diagnostics)
         self._has_rank_sets = functools.lru_cache(maxsize=2)(self._load_has_rank_sets)
         self._view_caches: dict[str, LRU] = {}
@@ -162,15 +163,11 @@ class Observatory:
             params += list(territories)
             epcis = epcis[epcis["code"].isin(territories)]
         modelled = None
-        if self.db.has_table("sae_estimates"):
+        every_cell = self._sae_cells(self.db.version)
+        if every_cell is not None:
             stored = self.db.query(f"SELECT * FROM sae_estimates WHERE {key}", params)
             if territories:  # the cells modelled for any EPCI: "no covariates" for the others
-                cells = self.db.query(
-                    "SELECT DISTINCT measure, statistic FROM sae_estimates WHERE indicator = ? AND survey = ? "
-                    "AND wave = ?",
-                    params[:3],
-                )
-                modelled = set(zip(cells["measure"], cells["statistic"], strict=True))
+                modelled = {(m, s) for i, v, w, m, s in every_cell if (i, v, w) == (indicator, survey, wave)}
         else:  # a database built before the table: no model ('python -m etl estimates' adds it)
             stored = pd.DataFrame(columns=list(sae.SAE_COLUMNS))
         # The direct table's grid: every statistic of each measure but the partners' share among
@@ -182,6 +179,14 @@ class Observatory:
             if not (s == "share_among_partners" and m == ref.PARTNER.code)
         ]
         return sae.published_rows(stored, epcis, grid, modelled).assign(indicator=indicator, survey=survey, wave=wave)
+
+    def _load_sae_cells(self, version: str) -> set[tuple[str, str, int, str, str]] | None:
+        """Every modelled cell (indicator, survey, wave, measure, statistic); None without the table."""
+        del version  # part of the cache key
+        if not self.db.has_table("sae_estimates"):
+            return None
+        cells = self.db.query("SELECT DISTINCT indicator, survey, wave, measure, statistic FROM sae_estimates")
+        return {(i, v, int(w), m, s) for i, v, w, m, s in cells.itertuples(index=False)}
 
     def sae_diagnostics(self) -> pd.DataFrame:
         """The diagnostics of every modelled cell: the ``sae_diagnostics`` table the ETL writes.

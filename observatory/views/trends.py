@@ -7,8 +7,10 @@ of the statistics layer with their CIs, and the change from the previous wave wi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from observatory.core import reference as ref
@@ -32,33 +34,57 @@ def series_rows(
     The estimate comes with its CI, n and reliability; ``change``, ``change_low``, ``change_high``
     and ``change_significance`` are empty at the first wave or when suppressed.
     """
+    waves = obs.waves(survey)
     frames = []
     for key, label, level, code in scopes:
-        previous = None
-        for wave in obs.waves(survey):
-            if level == ref.FRANCE_LEVEL:
-                table = obs.estimate(Query(indicator, wave, survey, level, measures))
-            elif level == "commune":  # one commune: do not compute (and cache) the 35,000 others
-                table = obs.estimate(Query(indicator, wave, survey, level, measures, territories=(code,)))
-            else:  # whole levels: the same cached tables as the maps and the profiles
-                table = obs.estimate(Query(indicator, wave, survey, level, measures), territories=(code,))
-            table = keep(table)
+        for wave in waves:
+            table = keep(_estimate(obs, Query(indicator, wave, survey, level, measures), code))
             if measures:
                 table = table[table["measure"].isin(measures)]
-            out = table.assign(series=key, series_label=label)
-            if previous is not None:
-                ch = compare_waves(previous, table).set_index(["measure", "statistic"])
-                idx = pd.MultiIndex.from_frame(out[["measure", "statistic"]])
-                out = out.assign(
-                    change=ch["difference"].reindex(idx).to_numpy(),
-                    change_low=ch["ci_low"].reindex(idx).to_numpy(),
-                    change_high=ch["ci_high"].reindex(idx).to_numpy(),
-                    change_significance=ch["significance"].reindex(idx).to_numpy(),
-                    previous_wave=previous["wave"].iloc[0] if len(previous) else None,
-                )
-            frames.append(out)
-            previous = table
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            frames.append(table.assign(series=key, series_label=label))
+    if not frames:
+        return pd.DataFrame()
+    return _with_changes(pd.concat(frames, ignore_index=True), waves)
+
+
+def _estimate(obs: Observatory, query: Query, code: str | None) -> pd.DataFrame:
+    """A series' table at one wave: France, one commune, or one territory of a whole level."""
+    if query.level == ref.FRANCE_LEVEL:
+        return obs.estimate(query)
+    if query.level == "commune":  # one commune: do not compute (and cache) the 35,000 others
+        return obs.estimate(dataclasses.replace(query, territories=(code,)))
+    return obs.estimate(query, territories=(code,))  # the same cached tables as the maps and the profiles
+
+
+def _with_changes(rows: pd.DataFrame, waves: list[int]) -> pd.DataFrame:
+    """Each row's change since its series' previous wave: one :func:`compare_waves` for all of them.
+
+    Each row of a wave is paired with its series' row of the previous wave (the pair's key in
+    ``territory_code``: series and wave), so that the test is the one of every change.
+    """
+    previous_of = dict(zip(waves[1:], waves[:-1], strict=True))
+    if not previous_of:
+        return rows
+    if rows.empty:
+        changes = ("change", "change_low", "change_high", "change_significance", "previous_wave")
+        return rows.assign(**dict.fromkeys(changes, np.nan))
+    wave = rows["wave"].astype(int)
+    after = rows[wave.isin(previous_of.keys())]
+    after = after.assign(territory_code=after["series"] + "|" + after["wave"].astype(int).astype(str))
+    next_of = {v: k for k, v in previous_of.items()}
+    before = rows[wave.isin(next_of.keys())]
+    before = before.assign(territory_code=before["series"] + "|" + before["wave"].astype(int).map(next_of).astype(str))
+    ch = compare_waves(before, after).set_index(["territory_code", "measure", "statistic"])
+    key = pd.MultiIndex.from_arrays([rows["series"] + "|" + wave.astype(str), rows["measure"], rows["statistic"]])
+    found = ch.reindex(key)
+    later = wave.isin(previous_of.keys()).to_numpy()
+    return rows.assign(
+        change=found["difference"].to_numpy(),
+        change_low=found["ci_low"].to_numpy(),
+        change_high=found["ci_high"].to_numpy(),
+        change_significance=found["significance"].to_numpy(),
+        previous_wave=np.where(later, wave.map(previous_of).to_numpy(dtype=float), np.nan),
+    )
 
 
 def published_points(obs: Observatory, survey: str, indicator: str | None = None) -> pd.DataFrame:
