@@ -21,6 +21,7 @@ import pytest
 
 from etl.estimates import write_estimates
 from tests.browser.conftest import wait_for_map
+from tests.browser.folds import open_sections
 from tests.browser.test_fragility_page import MAP_LOCATIONS, choose
 from tests.replicas import (
     RoundRobinProxy,
@@ -115,6 +116,7 @@ def journey(replicas, browser):
         # a territory's profile and its spreadsheet
         page.goto(base + "/territoire/reg-84")  # (a région: the cheapest profile to compute)
         page.wait_for_selector("#profile-xlsx", timeout=90_000)
+        open_sections(page)  # the detail sections are folded (audit E12)
         page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
         seen["profile_xlsx"] = download("#profile-xlsx")
         # a comparison and its ZIP

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.browser.conftest import MAP_LOCATIONS, MAP_Z, drawn_svgs, hover_until, wait_for_map
+from tests.browser.folds import open_sections
 from tests.browser.test_fragility_page import choose
 
 pytestmark = pytest.mark.browser
@@ -90,6 +91,7 @@ def test_profile_shows_each_indicator_across_waves_with_cis_and_published_figure
     """The trend panels are pictures drawn on the server: each mark is a point (never a line
     between waves) with its CI, at its wave; published national figures are diamonds."""
     page.goto(live_server + "/territoire/13")
+    open_sections(page, "trends", timeout=90_000)  # folded by default (audit E12)
     page.wait_for_selector("#trends img.trend-panel", timeout=90_000)
     blocks = page.eval_on_selector_all(
         "#trends .trend", "els => els.map(e => [e.dataset.survey, e.querySelector('h3').innerText])"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import SHOTS
+from tests.browser.folds import open_sections
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +120,7 @@ def test_profiles_and_a_comparison_on_a_phone_and_a_desktop(live_server, browser
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(live_server + f"/territoire/{key}")
             page.wait_for_selector("#key-findings", timeout=60_000)
+            open_sections(page)  # folded by default (audit E12); open, nothing may widen the page
             page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, key
             top = page.evaluate("document.querySelector('#key-findings').getBoundingClientRect().top")

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.browser.conftest import axe_violations
+from tests.browser.folds import open_sections
 from tests.etl.test_initiatives import geo
 
 pytestmark = pytest.mark.browser
@@ -22,6 +23,7 @@ PARENTS = {"42218": ("departement", "42"), "244200770": ("departement", "42"), "
 def open_profile(page, live_server, key: str) -> None:
     page.goto(live_server + f"/territoire/{key}")
     page.wait_for_selector("#profile-title", timeout=60_000)
+    open_sections(page)  # folded by default (audit E12): every section open, as "Tout déplier" does
     page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
 
 

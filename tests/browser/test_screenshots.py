@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import SHOTS, shot, wait_for_map
+from tests.browser.folds import open_sections
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +60,8 @@ def test_screenshot(live_server, browser, name, width):
         )
     else:
         page.wait_for_selector("h1", timeout=60_000)
+        if path.startswith("/territoire/"):  # its detail sections are folded (audit E12): open them all
+            open_sections(page)
         if "methodologie" not in path:  # a chart: plotly's, or the profile's drawn on the server
             page.wait_for_selector(".js-plotly-plot, img.dotplot", timeout=60_000)
     page.wait_for_load_state("networkidle")  # the panels' small maps and heat-map have their data
@@ -96,6 +99,7 @@ def test_screenshot_of_the_profile_trends(live_server, browser):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_server + "/territoire/13")
+    open_sections(page, "trends", timeout=90_000)  # folded by default (audit E12)
     page.wait_for_selector("#trends img.trend-panel", timeout=90_000)
     page.wait_for_function(  # the panels are loaded and laid out (pictures drawn on the server)
         "() => [...document.querySelectorAll('#trends img.trend-panel')].every(i => i.complete && i.naturalWidth > 0)",

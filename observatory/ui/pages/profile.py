@@ -1,9 +1,11 @@
 """``/territoire/<code>``: a territory's profile.
 
-Identity, every indicator against its parent and France with CIs and significance, its
-sub-territories, a download and a permalink. This module holds the page's ids and its assembly;
-each section is built in a ``profile_*`` module beside it (findings, identity, sections, trends,
-initiatives), whose public names are re-exported here.
+The key findings first, then the identity, its sub-territories, a download and a permalink; then
+the detail sections (a reading guide, every indicator against its parent and France with CIs and
+significance, the small-area model, the trends, the initiatives), each folded under a line of
+counts (audit E12). This module holds the page's ids and its assembly; each section is built in a
+``profile_*`` module beside it (findings, identity, sections, trends, initiatives), whose public
+names are re-exported here; the folds and the reading guide are ``profile_folds`` and ``profile_guide``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dash import dcc, html
 
 from observatory.data.service import Observatory
 from observatory.ui.layout import snippets
+from observatory.ui.pages import profile_folds as folds
 from observatory.ui.pages.profile_findings import key_findings
+from observatory.ui.pages.profile_guide import guide
 from observatory.ui.pages.profile_identity import (
     compare_links,
     identity,
@@ -118,6 +122,7 @@ def not_found(key: str, lang: str) -> html.Div:
 
 
 def _layout(obs: Observatory, t: pv.Territory, lang: str) -> html.Div:
+    """The key findings first, then what the territory is, then the detail sections, each folded (E12)."""
     key = territory_key(t.level, t.code)
     rows, p = pv.profile_model(obs, t)
     return html.Div(
@@ -135,12 +140,17 @@ def _layout(obs: Observatory, t: pv.Territory, lang: str) -> html.Div:
             actions(key, lang),
             compare_links(obs, t, lang),
             snippets.snippet_block(f"/embed/territoire/{key}", {"block": "key-findings", "lang": lang}, lang),
-            *indicator_sections(obs, t, lang, rows, p.ranks),
+            folds.expand_all(lang),
+            guide(obs.settings.min_n, lang),
+            *indicator_sections(obs, t, lang, rows, p.ranks, findings=p.findings),
             *([section] if (section := model_section(obs, t, lang)) is not None else []),
-            trend_section(obs, t, lang),
+            trend_section(obs, t, lang, p.findings),
             initiatives_section(obs, t, lang),
         ],
         className="profile",
+        # the territory of the page: assets/profile.js opens a section named in the address only
+        # once this page (not the previous one, still shown) is drawn
+        **{"data-territory": key},
     )
 
 

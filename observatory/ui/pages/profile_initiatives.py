@@ -8,6 +8,7 @@ import re
 from dash import html
 
 from observatory.data.service import Observatory
+from observatory.ui.pages import profile_folds as folds
 from observatory.views import profile as pv
 
 KIND_LABELS = {
@@ -73,15 +74,14 @@ def _initiative(r, lang: str) -> html.Li:
 
 
 def initiatives_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
-    """Real initiatives from the source documents (never synthetic).
+    """Real initiatives from the source documents (never synthetic), in a closed fold.
 
     The territory's own (located here, below or above it), and apart the national programmes
-    open to it.
+    open to it; the fold's line counts both.
     """
     fr = lang == "fr"
     own, national = pv.initiatives(obs, t)
-    content: list = [html.H2("Initiatives (données réelles)" if fr else "Initiatives (real data)")]
-    content.append(html.H3("Initiatives du territoire" if fr else "Initiatives in the territory"))
+    content: list = [html.H3("Initiatives du territoire" if fr else "Initiatives in the territory")]
     if own.empty:
         content.append(html.P("Aucune initiative du catalogue ici." if fr else "No catalogued initiative here."))
     else:
@@ -91,4 +91,17 @@ def initiatives_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Se
             html.H3("Programmes nationaux accessibles à ce territoire" if fr else "National programmes open to it"),
             html.Ul([_initiative(r, lang) for r in national.itertuples()], className="initiatives national"),
         ]
-    return html.Section(content, className="profile-block", id="initiatives")
+    line = folds.SEP.join(
+        [
+            folds.counted(
+                len(own), "initiative du territoire", "initiatives du territoire", "initiative in the territory",
+                "initiatives in the territory", lang,
+            ),
+            folds.counted(
+                len(national), "programme national", "programmes nationaux", "national programme",
+                "national programmes", lang,
+            ),
+        ]
+    )  # fmt: skip
+    title = "Initiatives (données réelles)" if fr else "Initiatives (real data)"
+    return folds.fold("initiatives", title, line, content)

@@ -8,13 +8,24 @@ from observatory.core import i18n
 from observatory.core import reference as ref
 from observatory.data.service import Observatory
 from observatory.figures import svg_charts
+from observatory.ui.pages import profile_folds as folds
 from observatory.views import profile as pv
 
 
 def indicator_sections(
-    obs: Observatory, t: pv.Territory, lang: str, rows=None, ranks=None, blocks: tuple[str, ...] | None = None
+    obs: Observatory,
+    t: pv.Territory,
+    lang: str,
+    rows=None,
+    ranks=None,
+    blocks: tuple[str, ...] | None = None,
+    findings=None,
 ) -> list:
-    """For each block and survey: a dot plot (territory, parent, France) and a table, in a fold."""
+    """For each block and survey: a dot plot (territory, parent, France) and a table, in a closed fold.
+
+    The fold's line counts the block's measures, the reliable ones, and the cells the key findings
+    (``findings``, the portrait's) state against the rest of France or of the parent.
+    """
     fr = lang == "fr"
     rows = pv.indicator_rows(obs, t) if rows is None else rows
     model = pv.model_comparison(obs, t)
@@ -27,10 +38,10 @@ def indicator_sections(
         "innovation": ("Les alliances, source d'innovation", "Alliances as a source of innovation"),
     }
     out = []
-    for block, _indicator, surveys, statistic in pv.BLOCKS:
+    for block, indicator, surveys, statistic in pv.BLOCKS:
         if blocks is not None and block not in blocks:
             continue
-        section = []
+        section, shown, statuses = [], [], []
         for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
             plotted, names = _with_reference(obs, table, series, survey, lang)
             section.append(dotplot(plotted, names, labels, stat, title, lang))
@@ -39,10 +50,11 @@ def indicator_sections(
                 pv.survey_model(model, survey),
             )  # fmt: skip
             section.append(table_block(view, title, f"{titles[block][0 if fr else 1]} — {title}"))
-        summary = html.Summary(html.H2(titles[block][0 if fr else 1]))
-        out.append(
-            html.Section(html.Details([summary, *section], open=True), className="profile-block", id=f"block-{block}")
-        )
+            shown.append(ref.label(survey, lang))
+            statuses += [r["status"] for r in view.records]
+        significant = folds.significant_cells(findings, indicator, folds.TERRITORIAL)
+        line = folds.block_line(shown, statuses, significant, lang)
+        out.append(folds.fold(f"block-{block}", titles[block][0 if fr else 1], line, section))
     return out
 
 
@@ -137,7 +149,11 @@ def table_block(view: pv.TableView, caption: str, region_name: str | None = None
 
 
 def model_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section | None:
-    """Direct and small-area model estimates of the EPCI side by side (folded; EPCI and commune)."""
+    """Direct and small-area model estimates of the EPCI side by side (folded; EPCI and commune).
+
+    The fold's line counts the cells, and those whose direct estimate is not reliable (where the
+    model matters).
+    """
     table = pv.model_comparison(obs, t)
     if table is None or table.empty:
         return None
@@ -195,17 +211,21 @@ def model_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section 
             r.status_fr if fr else r.status_en,
         ]
         body.append(html.Tr([html.Td(c) for c in cells]))
-    return html.Section(
-        html.Details(
-            [
-                html.Summary(html.H2(f"{title} — {name}")),
-                html.P(note, className="note"),
-                html.Div(
-                    html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)]),
-                    className="table-scroll",
-                ),
-            ]
-        ),
-        className="profile-block",
-        id="block-model",
+    measures = folds.counted(len(table), "mesure", "mesures", "measure", "measures", lang)
+    unreliable = int((table["reliability"] != "ok").sum())
+    line = (
+        f"{measures} : directe et modèle côte à côte{folds.SEP}{unreliable} sans estimation directe fiable"
+        if fr
+        else f"{measures}: direct and model side by side{folds.SEP}{unreliable} without a reliable direct estimate"
     )
+    content = [
+        html.P(note, className="note"),
+        html.Div(
+            html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)]),
+            className="table-scroll",
+            tabIndex="0",  # a scrolling region must be reachable with the keyboard (axe, once opened)
+            role="region",
+            **{"aria-label": f"{title} — {name}"},
+        ),
+    ]
+    return folds.fold("block-model", f"{title} — {name}", line, content)

@@ -6,26 +6,21 @@ from dash import html
 
 from observatory.data.service import Observatory
 from observatory.figures import svg_charts
+from observatory.ui.pages import profile_folds as folds
 from observatory.views import profile as pv
 from observatory.views import trend_panels
 
 PROFILE_TRENDS = "profile-trends"  # the trend panels (a test hook)
 
 
-def trend_section(obs: Observatory, t: pv.Territory, lang: str) -> html.Section:
-    """The "change between waves" section: for each survey with several waves, one panel per measure."""
-    return html.Section(
-        html.Details(
-            [
-                html.Summary(html.H2(trend_panels.trend_title(lang))),
-                html.P(trend_panels.trend_note(lang), className="note"),
-                html.Div(trend_blocks(obs, t, lang), id=PROFILE_TRENDS),
-            ],
-            open=True,
-        ),
-        className="profile-block",
-        id="trends",
-    )
+def trend_section(obs: Observatory, t: pv.Territory, lang: str, findings=None) -> html.Section:
+    """The "change between waves" section, folded: for each survey with several waves, one panel per measure.
+
+    Its line counts the panels and the changes the key findings state (``findings``).
+    """
+    panels = html.Div(trend_blocks(obs, t, lang), id=PROFILE_TRENDS)
+    content = [html.P(trend_panels.trend_note(lang), className="note"), panels]
+    return folds.fold("trends", trend_panels.trend_title(lang), folds.trend_line(panels, findings, lang), content)
 
 
 def trend_blocks(obs: Observatory, t: pv.Territory, lang: str) -> list:
