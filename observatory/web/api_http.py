@@ -42,7 +42,18 @@ def not_found(path: str) -> Response:
             "error": "not found",
             "path": str(path)[:100],
             "endpoints": [
-                f"{PREFIX}/{e}" for e in (*MEASURES, "territories", "domains", "waves", "meta", "openapi.json")
+                f"{PREFIX}/{e}"
+                for e in (
+                    *MEASURES,
+                    "territories",
+                    "ranks",
+                    "findings",
+                    "zones",
+                    "domains",
+                    "waves",
+                    "meta",
+                    "openapi.json",
+                )
             ],
         }
     )
