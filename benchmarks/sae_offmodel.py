@@ -48,6 +48,7 @@ from scipy.special import expit, ndtr
 from scipy.stats import binom
 
 from etl.geography import epci_natures
+from observatory.core import reference as ref
 from observatory.stats import finalize, precompute, sae
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,7 +261,7 @@ def area_truth(geo: Geography, values: dict[str, np.ndarray], weighting: str) ->
     w = c["population"].to_numpy(float) if weighting == "population" else np.ones(len(c))
     frames = []
     for level in LEVELS:
-        codes = c[precompute.COLUMN[level]]
+        codes = c[ref.LEVEL_COLUMNS[level]]
         total = pd.Series(w).groupby(codes.to_numpy()).sum()
         for measure, v in values.items():
             mean = pd.Series(w * v).groupby(codes.to_numpy()).sum() / total
@@ -346,7 +347,7 @@ def agreement(model: pd.DataFrame, direct: pd.DataFrame, geo: Geography, weighti
     w = geo.weights(weighting).to_numpy()
     frames = []
     for level in LEVELS[1:]:
-        group = geo.epcis[precompute.COLUMN[level]].to_numpy()[ok]
+        group = geo.epcis[ref.LEVEL_COLUMNS[level]].to_numpy()[ok]
         mean = pd.Series(w[ok] * est.to_numpy()[ok]).groupby(group).sum() / pd.Series(w[ok]).groupby(group).sum()
         d = direct[direct["level"] == level].set_index("territory_code")
         se = np.sqrt(d["var"].clip(lower=0))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from observatory.core import reference as ref
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENGINES: tuple[str, ...] = ("duckdb", "pyspark")
 Number = TypeVar("Number", int, float)
@@ -60,6 +62,9 @@ class Settings:
     cache_dir: Path | None = None
     """OBSERVATORY_CACHE_DIR: where deterministic heavy answers (PDFs) are kept per data version
     (None: this user's temporary folder, beside the tile cache)."""
+    zones_dir: Path | None = None
+    """OBSERVATORY_ZONES_DIR: where custom zones' definitions are kept (writable, shared by every
+    worker and replica; None: ``<cache_dir>/zones``, or this user's temporary folder)."""
     precomputed: bool = True
     """OBSERVATORY_PRECOMPUTED: read the estimates table written at load (1, the default), or compute
     every figure from the micro-data on request (0: the benchmarks' baseline, the engine before it)."""
@@ -94,7 +99,7 @@ def get_settings() -> Settings:
         host=_env("OBSERVATORY_HOST", "127.0.0.1"),
         port=int(_env("OBSERVATORY_PORT", "8050")),
         debug=_env("OBSERVATORY_DEBUG", "0").lower() in {"1", "true", "yes"},
-        min_n=int(_env("OBSERVATORY_MIN_N", "30")),
+        min_n=int(_env("OBSERVATORY_MIN_N", str(ref.DEFAULT_MIN_N))),
         map_style=_env("OBSERVATORY_MAP_STYLE", "white-bg"),
         sample_seed=int(_env("OBSERVATORY_SAMPLE_SEED", "2015")),
         engine=engine,
@@ -105,6 +110,7 @@ def get_settings() -> Settings:
         public_url=_env("OBSERVATORY_PUBLIC_URL", "").strip().rstrip("/") or None,
         heavy_slots=_positive("OBSERVATORY_HEAVY_SLOTS", int(_env("OBSERVATORY_HEAVY_SLOTS", "1"))),
         cache_dir=Path(_env("OBSERVATORY_CACHE_DIR", "")) if _env("OBSERVATORY_CACHE_DIR", "") else None,
+        zones_dir=Path(_env("OBSERVATORY_ZONES_DIR", "")) if _env("OBSERVATORY_ZONES_DIR", "") else None,
         precomputed=_env("OBSERVATORY_PRECOMPUTED", "1").lower() not in {"0", "false", "no"},
     )
 

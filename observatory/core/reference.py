@@ -173,6 +173,27 @@ Q8_CODES: tuple[str, ...] = tuple(r.code for r in Q8_ROLES)
 ESPACE_CODES: tuple[str, ...] = tuple(e.code for e in ESPACES)
 PARTNERSHIP_SURVEYS: tuple[str, ...] = ("entreprises", "associations")
 
+# The surveys that ask each indicator's questions (the indicators of observatory/stats/measures.py).
+SURVEYS_OF: dict[str, tuple[str, ...]] = {
+    "fragility": ("citoyens", "entreprises", "associations", "elus"),
+    "partnerships": PARTNERSHIP_SURVEYS,
+    "mayors": ("elus",),
+    "innovation": INNOVATION_SURVEYS,
+}
+# The column holding each level's code, in ``respondents`` and ``territories``.
+LEVEL_COLUMNS: dict[str, str] = {
+    "region": "region_code",
+    "departement": "departement_code",
+    "epci": "epci_code",
+    "commune": "commune_code",
+}
+# The parent a territory is compared with ("vs the rest of the parent"); an EPCI's is the
+# département of most of its communes (``territories.departement_code``).
+PARENT_LEVEL: dict[str, str] = {"commune": "departement", "epci": "departement", "departement": "region"}
+# Cells with fewer respondents are suppressed: the default of OBSERVATORY_MIN_N (core/config.py)
+# and of every statistics function's ``min_n``.
+DEFAULT_MIN_N = 30
+
 
 def domains_of_espace(espace: str) -> tuple[str, ...]:
     """The domain codes grouped in one espace."""

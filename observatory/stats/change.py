@@ -18,6 +18,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from observatory.core import reference as ref
 from observatory.stats.engine import InvalidQuery, Query, StatsEngine
 from observatory.stats.finalize import Z95, z_test
 
@@ -34,7 +35,7 @@ def change(
     engine: StatsEngine,
     query: Query,
     wave_to: int,
-    min_n: int = 30,
+    min_n: int = ref.DEFAULT_MIN_N,
     territories: tuple[str, ...] | None = None,
     measures: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
@@ -56,8 +57,7 @@ def compare_waves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     rel_from, rel_to = m["reliability_from"].to_numpy(), m["reliability_to"].to_numpy()
     suppressed = (rel_from == "suppressed") | (rel_to == "suppressed")
     low = (rel_from == "low") | (rel_to == "low")
-    p_value, signif = z_test(diff, se, "increase", "decrease")
-    testable = ~suppressed & np.isfinite(p_value)
+    p_value, signif = z_test(diff, se, "increase", "decrease", testable=~suppressed)
     out = pd.DataFrame(
         {
             "indicator": m["indicator"].to_numpy(),
@@ -81,8 +81,8 @@ def compare_waves(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
             "reliability_from": rel_from,
             "reliability_to": rel_to,
             "reliability": np.where(suppressed, "suppressed", np.where(low, "low", "ok")),
-            "significance": np.where(testable, signif, "not_tested"),
-            "p_value": np.where(testable, p_value, np.nan),
+            "significance": signif,
+            "p_value": p_value,
         }
     )
     return out[list(CHANGE_COLUMNS)]

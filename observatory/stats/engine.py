@@ -20,32 +20,16 @@ import numpy as np
 import pandas as pd
 
 from observatory.core import reference as ref
+from observatory.core.reference import LEVEL_COLUMNS, SURVEYS_OF  # read here by data.service and the tests
 from observatory.stats import measures as ms
-from observatory.stats.finalize import finalize, z_test
-from observatory.stats.precompute import PARENT_LEVEL, RAW_COLUMNS, STORED_LEVELS
+from observatory.stats import territory_table as tt
+from observatory.stats.finalize import OUTPUT_COLUMNS, finalize, z_test
+from observatory.stats.precompute import RAW_COLUMNS, STORED_LEVELS
 from observatory.stats.taylor import domain_estimates
 
-PARENT_LEVELS = tuple(PARENT_LEVEL)
-
-LEVEL_COLUMNS: dict[str, str] = {
-    "region": "region_code",
-    "departement": "departement_code",
-    "epci": "epci_code",
-    "commune": "commune_code",
-}
+PARENT_LEVELS = tuple(ref.PARENT_LEVEL)
 GROUPS_LEVEL = "groups"
 ALL_LEVELS: tuple[str, ...] = (ref.FRANCE_LEVEL, *LEVEL_COLUMNS, ref.SIZE_BAND_LEVEL, GROUPS_LEVEL)
-SURVEYS_OF: dict[str, tuple[str, ...]] = {
-    "fragility": ("citoyens", "entreprises", "associations", "elus"),
-    "partnerships": ref.PARTNERSHIP_SURVEYS,
-    "mayors": ("elus",),
-    "innovation": ref.INNOVATION_SURVEYS,
-}
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    "indicator", "wave", "survey", "level", "size_class", "territory_code", "territory_name",
-    "measure", "statistic", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "reliability",
-    "significance", "p_value", "estimate_rest",
-)  # fmt: skip
 
 
 class InvalidQuery(ValueError):
@@ -131,13 +115,17 @@ class StatsEngine:
         self._cached = functools.lru_cache(maxsize=cache_size)(self._compute)
         self._looked_up = functools.lru_cache(maxsize=64)(self._compute)
         self._has_estimates = functools.lru_cache(maxsize=4)(self._load_has_estimates)
+        # A profile asks one territory's cells indicator by indicator and wave by wave (about a
+        # hundred lookups): they are read and finalised at once, one query per territory.
+        self._territory_table = functools.lru_cache(maxsize=tt.TERRITORY_TABLES)(self._load_territory_table)
+        self._stored_queries = functools.lru_cache(maxsize=4)(self._load_stored_queries)
         # One query per level and data version (on Spark, each query is a job).
         self._territory_names = functools.lru_cache(maxsize=8)(self._load_territory_names)
 
     def estimate(
         self,
         query: Query,
-        min_n: int = 30,
+        min_n: int = ref.DEFAULT_MIN_N,
         territories: tuple[str, ...] | None = None,
         measures: tuple[str, ...] | None = None,
     ) -> pd.DataFrame:
@@ -150,6 +138,9 @@ class StatsEngine:
         query.check()
         version = self.db.version
         kept = tuple(m for m in query.measures or ms.MEASURES[query.indicator] if not measures or m in measures)
+        one = territories or query.territories
+        if self._storable(version, query) and kept and one and len(one) == 1 and query.size_class is None:
+            return self._from_territory_table(version, query, min_n, one[0], kept)
         if self._storable(version, query) and kept:
             # A lookup of the stored table, the filters in its SQL: a few rows per call, cached
             # small (every domain of the communes, cached whole, held 1.4 million rows per query).
@@ -164,7 +155,8 @@ class StatsEngine:
         is_share = raw["statistic"].to_numpy() != "mean_score"
         out = finalize(raw, is_share, min_n)[list(OUTPUT_COLUMNS)].reset_index(drop=True)
         for col in CATEGORICAL:  # stored as categories in the cache (memory); handed out as text
-            out[col] = _decategorise(out[col])
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = _decategorise(out[col])
         return out
 
     def waves(self, survey: str | None = None) -> list[int]:
@@ -208,7 +200,32 @@ class StatsEngine:
         columns = "territory_code AS territory, measure, statistic, " + ", ".join(RAW_COLUMNS)
         return self.db.lookup(f"SELECT {columns} FROM estimates WHERE {' AND '.join(where)}", params)
 
-    def vs_parent(self, query: Query, min_n: int = 30, territories: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def _load_stored_queries(self, version: str) -> list[tuple[str, str, int]]:
+        """The (indicator, survey, wave) of the stored table: those France has (every one)."""
+        del version  # part of the cache key only
+        sql = "SELECT DISTINCT indicator, survey, wave FROM estimates WHERE level = ? ORDER BY ALL"
+        return [(i, s, int(w)) for i, s, w in self.db.lookup(sql, [ref.FRANCE_LEVEL]).itertuples(index=False)]
+
+    def _load_territory_table(self, version: str, level: str, code: str, min_n: int) -> dict:
+        """Every stored cell of one territory (all sizes), finalised, by (indicator, survey, wave).
+
+        One query and one :func:`finalize` for the ~800 cells of every indicator, survey and wave
+        (:func:`observatory.stats.territory_table.territory_table`).
+        """
+        keys = "indicator, survey, wave, measure, statistic, "
+        sql = f"SELECT {keys}{', '.join(RAW_COLUMNS)} FROM estimates "
+        cells = self.db.lookup(sql + "WHERE level = ? AND territory_code = ? AND size_class IS NULL", [level, code])
+        names = self._names_of(level, (code,))
+        name = names["territory_name"].iloc[0] if len(names) else None
+        return tt.territory_table(cells, level, code, name, self._stored_queries(version), min_n)
+
+    def _from_territory_table(self, version: str, q: Query, min_n: int, code: str, kept: tuple[str, ...]):
+        """A one-territory query's table, taken from the territory's (in the order of ``kept``)."""
+        return tt.slice_of(self._territory_table(version, q.level, code, min_n), q.indicator, q.survey, q.wave, kept)
+
+    def vs_parent(
+        self, query: Query, min_n: int = ref.DEFAULT_MIN_N, territories: tuple[str, ...] | None = None
+    ) -> pd.DataFrame:
         """Each territory of a level against the rest of its parent (département, or région).
 
         From the stored complements: ``territory_code, measure, statistic, n_rest_parent,
@@ -272,17 +289,7 @@ class StatsEngine:
 
     @staticmethod
     def _values(con: ibis.BaseBackend, q: Query, measures: tuple[str, ...]):
-        def of(table: str):
-            t = con.table(table)
-            return t.filter((t.wave == q.wave) & (t.survey == q.survey))
-
-        if q.indicator == "fragility":
-            return ms.fragility_values(of("fragility"), measures)
-        if q.indicator == "partnerships":
-            return ms.partnership_values(of("partnerships"), measures)
-        if q.indicator == "innovation":
-            return ms.innovation_values(of("opinions"), measures)
-        return ms.mayor_values(of("mayors"), of("mayor_roles"), measures)
+        return ms.indicator_values(con, q.indicator, q.survey, q.wave, measures)
 
     def _load_territory_names(self, version: str, level: str) -> pd.DataFrame:
         del version  # part of the cache key only
@@ -291,14 +298,11 @@ class StatsEngine:
             [level],
         )
 
-    def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
-        if q.level == ref.FRANCE_LEVEL:
+    def _names_of(self, level: str, codes: tuple[str, ...] | None) -> pd.DataFrame:
+        """``territory_code, territory_name`` of a level's territories (only ``codes`` if given)."""
+        if level == ref.FRANCE_LEVEL:
             terr = pd.DataFrame({"territory_code": [ref.FRANCE_CODE], "territory_name": ["France"]})
-        elif q.level == GROUPS_LEVEL:
-            terr = pd.DataFrame(
-                {"territory_code": [g[0] for g in q.groups or ()], "territory_name": [g[0] for g in q.groups or ()]}
-            )
-        elif q.level == ref.SIZE_BAND_LEVEL:
+        elif level == ref.SIZE_BAND_LEVEL:
             terr = pd.DataFrame(
                 {
                     "territory_code": [b.code for b, _, _ in ref.SIZE_BANDS],
@@ -306,9 +310,19 @@ class StatsEngine:
                 }
             )
         else:
-            terr = self._territory_names(self.db.version, q.level)
-        if q.territories:
-            terr = terr[terr["territory_code"].isin(q.territories)]
+            terr = self._territory_names(self.db.version, level)
+        return terr[terr["territory_code"].isin(codes)] if codes else terr
+
+    def _with_all_territories(self, frame: pd.DataFrame, q: Query, measures: tuple[str, ...]) -> pd.DataFrame:
+        if q.level == GROUPS_LEVEL:
+            terr = pd.DataFrame(
+                {"territory_code": [g[0] for g in q.groups or ()], "territory_name": [g[0] for g in q.groups or ()]}
+            )
+            terr = terr[terr["territory_code"].isin(q.territories)] if q.territories else terr
+        else:
+            terr = self._names_of(q.level, q.territories)
+            if len(terr) <= tt.FEW_TERRITORIES:
+                return tt.few_territories(frame, terr, q.indicator, q.wave, q.survey, q.level, q.size_class, measures)
         stats = ms.STATISTICS[q.indicator]
         grid = pd.DataFrame(
             [(m, s) for m in measures for s in stats if not (s == "share_among_partners" and m == ref.PARTNER.code)],
@@ -330,10 +344,9 @@ def parent_test(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     est, rest = rows["estimate"].to_numpy(float), rows["estimate_rest_parent"].to_numpy(float)
     se = np.sqrt(np.clip(rows["var"].to_numpy(float), 0, None))
     se_rest = np.sqrt(np.clip(rows["var_rest_parent"].to_numpy(float), 0, None))
-    p, verdict = z_test(est - rest, np.sqrt(se**2 + se_rest**2))
     n_rest = rows["n_rest_parent"].fillna(0).to_numpy(float)
-    testable = (rows["n"].to_numpy(float) >= min_n) & (n_rest >= min_n) & np.isfinite(p)
     shown = n_rest >= min_n
+    p, verdict = z_test(est - rest, np.sqrt(se**2 + se_rest**2), testable=shown & (rows["n"].to_numpy(float) >= min_n))
     return pd.DataFrame(
         {
             "territory_code": rows["territory_code"].astype(str).to_numpy(),
@@ -342,8 +355,8 @@ def parent_test(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
             "n_rest_parent": n_rest.astype("int64"),
             "estimate_rest_parent": np.where(shown, rest, np.nan),
             "se_rest_parent": np.where(shown, se_rest, np.nan),
-            "p_value_parent": np.where(testable, p, np.nan),
-            "vs_parent": np.where(testable, verdict, "not_tested"),
+            "p_value_parent": p,
+            "vs_parent": verdict,
         }
     )
 

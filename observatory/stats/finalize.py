@@ -17,22 +17,41 @@ ALPHA = 0.05
 RELIABILITY = ("ok", "low", "suppressed")
 SIGNIFICANCE = ("above", "below", "not_significant", "not_tested")
 VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n_eff", "p_value")
+# The columns of every estimates table the statistics layer hands out (StatsEngine.estimate).
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "indicator", "wave", "survey", "level", "size_class", "territory_code", "territory_name",
+    "measure", "statistic", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "reliability",
+    "significance", "p_value", "estimate_rest",
+)  # fmt: skip
+
+
+def decide(
+    p: np.ndarray, diff: np.ndarray, higher: str = "above", lower: str = "below", testable: np.ndarray | bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The verdicts at :data:`ALPHA` of tests, from their p-values and the signs of their differences.
+
+    Returns the p-values of the tests made (NaN elsewhere) and their verdicts: ``higher``,
+    ``lower`` or ``not_significant``; ``not_tested`` where ``testable`` is False (a side below
+    ``min_n``, a suppressed cell) or the p-value is not a number.
+    """
+    p, diff = np.asarray(p, dtype=float), np.asarray(diff, dtype=float)
+    tested = np.asarray(testable, dtype=bool) & np.isfinite(p)
+    verdict = np.where(p < ALPHA, np.where(diff > 0, higher, lower), "not_significant")
+    return np.where(tested, p, np.nan), np.where(tested, verdict, "not_tested")
 
 
 def z_test(
-    diff: np.ndarray, se: np.ndarray, higher: str = "above", lower: str = "below"
+    diff: np.ndarray, se: np.ndarray, higher: str = "above", lower: str = "below", testable: np.ndarray | bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """The one z-test of the observatory: a difference against its standard error, two-sided.
 
-    Returns the p-values and the verdicts at :data:`ALPHA` (``higher``, ``lower`` or
-    ``not_significant``; a p-value that is NaN gives ``not_significant``: the caller says which
-    rows were testable). Every test against a reference (the rest of France, the rest of the
-    parent, the previous wave, another territory) goes through it.
+    Returns the p-values and the verdicts of :func:`decide`. Every test against a reference (the
+    rest of France, the rest of the parent, the previous wave, another territory) goes through it.
     """
     diff = np.asarray(diff, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * ndtr(-np.abs(diff / np.asarray(se, dtype=float)))
-    return p, np.where(p < ALPHA, np.where(diff > 0, higher, lower), "not_significant")
+    return decide(p, diff, higher, lower, testable)
 
 
 def _logit_ci(p: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,12 +103,10 @@ def finalize(cells: pd.DataFrame, is_share: np.ndarray, min_n: int) -> pd.DataFr
     out["reliability"] = np.where(suppressed, "suppressed", np.where(low, "low", "ok"))
 
     se_rest = np.sqrt(np.clip(out["var_rest"].to_numpy(float), 0, None))
-    p_value, signif = z_test(est - out["estimate_rest"].to_numpy(float), np.sqrt(se**2 + se_rest**2))
-    testable = ~suppressed & np.isfinite(p_value) & (out["n_rest"].to_numpy(float) >= min_n)
-    out["significance"] = np.where(testable, signif, "not_tested")
-
-    out["se"], out["ci_low"], out["ci_high"], out["n_eff"] = se, lo, hi, n_eff
-    out["p_value"] = np.where(testable, p_value, np.nan)
+    diff = est - out["estimate_rest"].to_numpy(float)
+    testable = ~suppressed & (out["n_rest"].to_numpy(float) >= min_n)
+    p_value, out["significance"] = z_test(diff, np.sqrt(se**2 + se_rest**2), testable=testable)
+    out["se"], out["ci_low"], out["ci_high"], out["n_eff"], out["p_value"] = se, lo, hi, n_eff, p_value
     for col in VALUE_COLUMNS:
         out[col] = out[col].where(~suppressed, np.nan)
     out["n"] = out["n"].astype("int64")

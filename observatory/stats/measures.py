@@ -151,3 +151,28 @@ def mayor_values(mayors: ir.Table, roles: ir.Table, measures: tuple[str, ...]) -
 def innovation_values(opinions: ir.Table, measures: tuple[str, ...]) -> ir.Table:
     """The 0/1 item among the respondents who answered it."""
     return _melt(opinions, [(m, "share", lambda t, m=m: t[m], lambda t, m=m: t[m].notnull()) for m in measures])
+
+
+# Each indicator's long table: its builder and the tables it reads, in the builder's order.
+VALUES: dict[str, tuple[Callable[..., ir.Table], tuple[str, ...]]] = {
+    "fragility": (fragility_values, ("fragility",)),
+    "partnerships": (partnership_values, ("partnerships",)),
+    "mayors": (mayor_values, ("mayors", "mayor_roles")),
+    "innovation": (innovation_values, ("opinions",)),
+}
+
+
+def indicator_values(
+    con: ibis.BaseBackend, indicator: str, survey: str, wave: int, measures: tuple[str, ...] | None = None
+) -> ir.Table:
+    """The measures of an indicator (all of them by default) in one survey's wave, as a long table.
+
+    The one dispatch from an indicator to its tables, for the on-demand engine and the stored table alike.
+    """
+    build, tables = VALUES[indicator]
+
+    def of(table: str) -> ir.Table:
+        t = con.table(table)
+        return t.filter((t.wave == wave) & (t.survey == survey))
+
+    return build(*(of(t) for t in tables), MEASURES[indicator] if measures is None else measures)

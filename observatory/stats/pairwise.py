@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from observatory.core import reference as ref
 from observatory.stats.engine import GROUPS_LEVEL, Query, StatsEngine
-from observatory.stats.finalize import ALPHA, Z95, z_test
+from observatory.stats.finalize import Z95, decide, z_test
 
 Territory = tuple[str, str]  # (level, code)
 
@@ -26,7 +27,7 @@ def pairwise(
     base: Query,
     estimates: dict[Territory, pd.DataFrame],
     overlaps: dict[frozenset, Territory],
-    min_n: int = 30,
+    min_n: int = ref.DEFAULT_MIN_N,
 ) -> pd.DataFrame:
     """Every pair's difference with its 95 % CI, p-value and verdict, per measure and statistic.
 
@@ -63,9 +64,9 @@ def pairwise(
                     ea, basis = rest, "rest_of_a"
             diff = ea["estimate"] - eb["estimate"]
             se = np.sqrt(ea["se"] ** 2 + eb["se"] ** 2)
-            p, tested = z_test(diff.to_numpy(float), se.to_numpy(float), "a_higher", "b_higher")
-            testable = (ea["reliability"] != "suppressed") & (eb["reliability"] != "suppressed") & np.isfinite(p)
-            verdict = np.where(~testable, "not_tested", tested)
+            shown = (ea["reliability"] != "suppressed") & (eb["reliability"] != "suppressed")
+            p, verdict = z_test(diff.to_numpy(float), se.to_numpy(float), "a_higher", "b_higher", shown.to_numpy())
+            testable = verdict != "not_tested"
             frame = pd.DataFrame(
                 {
                     "territory_a": f"{a[0]}:{a[1]}",
@@ -75,7 +76,7 @@ def pairwise(
                     "se_difference": se.where(testable),
                     "ci_low": (diff - Z95 * se).where(testable),
                     "ci_high": (diff + Z95 * se).where(testable),
-                    "p_value": pd.Series(p, index=diff.index).where(testable),
+                    "p_value": pd.Series(p, index=diff.index),
                     "verdict": verdict,
                 }
             )
@@ -142,9 +143,9 @@ def adjust_family(pairs: pd.DataFrame) -> pd.DataFrame:
     """
     if pairs.empty:
         return pairs.assign(p_holm=pd.Series(dtype=float))
-    adjusted = holm(pairs["p_value"].to_numpy())
-    higher = np.where(pairs["difference"].to_numpy() > 0, "a_higher", "b_higher")
-    verdict = np.where(~np.isfinite(adjusted), "not_tested", np.where(adjusted < ALPHA, higher, "not_significant"))
+    adjusted, verdict = decide(
+        holm(pairs["p_value"].to_numpy()), pairs["difference"].to_numpy(), "a_higher", "b_higher"
+    )
     out = pairs.copy()
     out.insert(out.columns.get_loc("p_value") + 1, "p_holm", adjusted)
     out["verdict"] = verdict

@@ -29,17 +29,11 @@ import pandas as pd
 
 from observatory.core import reference as ref
 from observatory.stats import measures as ms
+from observatory.stats import taylor
 
 STORED_LEVELS: tuple[str, ...] = (
     ref.FRANCE_LEVEL, "region", "departement", "epci", "commune", ref.SIZE_BAND_LEVEL,
 )  # fmt: skip
-PARENT_LEVEL: dict[str, str] = {"commune": "departement", "epci": "departement", "departement": "region"}
-COLUMN: dict[str, str] = {
-    "region": "region_code",
-    "departement": "departement_code",
-    "epci": "epci_code",
-    "commune": "commune_code",
-}
 ALL_SIZES = ""  # the size key of the cells over every size class
 RAW_COLUMNS: tuple[str, ...] = (
     "n", "sum_w", "sum_w2", "estimate", "var", "n_rest", "estimate_rest", "var_rest",
@@ -49,33 +43,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "indicator", "survey", "wave", "level", "size_class", "territory_code", "measure", "statistic",
     *RAW_COLUMNS, *PARENT_COLUMNS,
 )  # fmt: skip
-SURVEYS_OF: dict[str, tuple[str, ...]] = {
-    "fragility": ("citoyens", "entreprises", "associations", "elus"),
-    "partnerships": ref.PARTNERSHIP_SURVEYS,
-    "mayors": ("elus",),
-    "innovation": ref.INNOVATION_SURVEYS,
-}
-
-
-def values_of(con: ibis.BaseBackend, indicator: str, survey: str, wave: int) -> ir.Table:
-    """Every measure of an indicator, one row per respondent and measure (see :mod:`measures`)."""
-
-    def of(table: str) -> ir.Table:
-        t = con.table(table)
-        return t.filter((t.wave == wave) & (t.survey == survey))
-
-    everything = ms.MEASURES[indicator]
-    if indicator == "fragility":
-        return ms.fragility_values(of("fragility"), everything)
-    if indicator == "partnerships":
-        return ms.partnership_values(of("partnerships"), everything)
-    if indicator == "innovation":
-        return ms.innovation_values(of("opinions"), everything)
-    return ms.mayor_values(of("mayors"), of("mayor_roles"), everything)
-
-
 GEO = ("commune_code", "epci_code", "departement_code", "region_code")
-SUMS = ("n", "sw", "swy", "sw2", "sw2y", "sw2y2")
 
 
 def base_cells(con: ibis.BaseBackend, r: ir.Table, values: ir.Table, survey: str) -> ir.Table:
@@ -88,14 +56,10 @@ def base_cells(con: ibis.BaseBackend, r: ir.Table, values: ir.Table, survey: str
         own_size=r.size_class.fill_null(ALL_SIZES),
     )  # fmt: skip
     x = values.join(resp, "respondent_id")
-    w, y = x.weight, x.y
-    fine = x.group_by(["stratum", *GEO, "own_size", "measure", "statistic"]).aggregate(
-        n=x.count(), sw=w.sum(), swy=(w * y).sum(), sw2=(w * w).sum(), sw2y=(w * w * y).sum(),
-        sw2y2=(w * w * y * y).sum(),
-    )  # fmt: skip
+    fine = x.group_by(["stratum", *GEO, "own_size", "measure", "statistic"]).aggregate(**taylor.moments(x))
     classes = [c.code for c in ref.SIZE_CLASSES.get(survey, ())]
     every = fine.group_by(["stratum", *GEO, "measure", "statistic"]).aggregate(
-        **{m: fine[m].sum() for m in SUMS}
+        **{m: fine[m].sum() for m in taylor.MOMENTS}
     ).mutate(size_class=ibis.literal(ALL_SIZES))  # fmt: skip
     parts = [every]
     if classes:
@@ -122,10 +86,23 @@ PASSES: tuple[tuple[str, str, str | None], ...] = (
     ("commune", "commune_code", None),
     (ref.SIZE_BAND_LEVEL, "band", None),
     # The complement within the parent: a territory counted only where it lies inside its parent.
-    ("commune", "commune_code", "departement_code"),
-    ("epci", "_epci_inside", "departement_code"),
-    ("departement", "departement_code", "region_code"),
+    ("commune", "commune_code", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["commune"]]),
+    ("epci", "_epci_inside", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["epci"]]),
+    ("departement", "departement_code", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["departement"]]),
 )
+# Each pass within a parent → the pass of the same level within France, whose cells it completes.
+PARENT_PASSES: dict[int, int] = {
+    i: next(j for j, (lv, _c, w) in enumerate(PASSES) if lv == level and w is None)
+    for i, (level, _column, within) in enumerate(PASSES)
+    if within is not None
+}
+# The keys of the base cells coded by factorisation, and the columns they code.
+CODED = {"stratum": "stratum", "size": "size_class", "measure": "measure", "statistic": "statistic"}
+# The keys of a cell, a territory's cells (a domain), and the universe of its complement.
+CELL_KEYS = ("pass", "universe", "size", "measure", "statistic", "stratum", "territory")
+STRATUM_KEYS = ("pass", "universe", "size", "measure", "statistic", "stratum")
+DOMAIN_KEYS = ("pass", "universe", "size", "measure", "statistic", "territory")
+UNIVERSE_KEYS = ("pass", "universe", "size", "measure", "statistic")
 
 
 def _group(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,121 +126,110 @@ def _sum(ids: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(ids, weights=weights, minlength=size)
 
 
+def _group_sums(keys: dict[str, np.ndarray], by: tuple[str, ...], values: dict[str, np.ndarray]) -> dict:
+    """Each row's group total of each of ``values``, the groups given by the ``by`` keys."""
+    ids, first = _group(*(keys[k] for k in by))
+    return {name: _sum(ids, v, len(first))[ids] for name, v in values.items()}
+
+
 def survey_estimates(con: ibis.BaseBackend, indicator: str, survey: str, wave: int) -> pd.DataFrame:
     """The raw cells of one indicator for one survey's wave, every level and size class.
 
     One scan of the answers into per-commune moments, in the database (Ibis: DuckDB or Spark; the
     only step whose cost grows with the respondents); then, in numpy on those moments (whose number
     depends on territories and measures only), their sums to every level and the estimator of
-    :func:`observatory.stats.taylor.estimates_from_cells`, the same formulas vectorised. The tests
-    check every stored cell against the on-demand Ibis engine.
+    :mod:`observatory.stats.taylor`, its very formulas on numpy arrays. The tests check every
+    stored cell against the on-demand Ibis engine.
     """
     r = con.table("respondents")
     r = r.filter((r.wave == wave) & (r.survey == survey))
-    base = con.execute(base_cells(con, r, values_of(con, indicator, survey, wave), survey))
-    sized = r.select(stratum=r.stratum.fill_null("__all__"))
-    n_h = con.execute(sized.group_by("stratum").aggregate(n_h=sized.count())).set_index("stratum")["n_h"]
+    base = con.execute(base_cells(con, r, ms.indicator_values(con, indicator, survey, wave), survey))
+    sizes = taylor.stratum_sizes(r.select(stratum=r.stratum.fill_null("__all__")))
+    n_h = con.execute(sizes).set_index("stratum")["n_h"]
     if base.empty:  # this indicator was not asked in this survey's wave
         return empty_table()
     return _estimates(base, n_h).assign(indicator=indicator, survey=survey, wave=int(wave))
 
 
 def _estimates(base: pd.DataFrame, n_h: pd.Series) -> pd.DataFrame:
+    """The raw cells of every level from the base cells (:func:`base_cells`) and the stratum sizes."""
     base = base.assign(
         _france=ref.FRANCE_CODE,
         _epci_inside=base["epci_code"].where(base["epci_parent"] == base["departement_code"]),
     )
     # One factorisation of every place column at once (a hash pass, not one lookup per pass).
-    geo = ["_france", *COLUMN.values(), "band", "_epci_inside"]
+    geo = ["_france", *ref.LEVEL_COLUMNS.values(), "band", "_epci_inside"]
     stacked_codes, places = pd.factorize(pd.concat([base[c] for c in geo], ignore_index=True))
-    place_index = pd.Index(places)
     code_of = dict(zip(geo, np.split(stacked_codes, len(geo)), strict=True))
-    stratum_c, strata = pd.factorize(base["stratum"])
-    size_c, sizes = pd.factorize(base["size_class"])
-    measure_c, measures = pd.factorize(base["measure"])
-    statistic_c, statistics = pd.factorize(base["statistic"])
-    moments = {m: base[m].to_numpy(float) for m in SUMS}
+    codes, labels = {}, {}
+    for key, column in CODED.items():
+        codes[key], labels[key] = pd.factorize(base[column])
     # Stack the passes: each a copy of the base cells with its territory and universe codes.
-    territory, universe, pass_c = [], [], []
-    for i, (_level, column, within) in enumerate(PASSES):
-        territory.append(code_of[column])  # -1: outside every territory
-        universe.append(np.zeros(len(base), np.int64) if within is None else code_of[within])
-        pass_c.append(np.full(len(base), i))
-    rep = len(PASSES)
-    territory, universe, pass_c = (np.concatenate(x) for x in (territory, universe, pass_c))
-    stratum, size, measure, statistic = (np.tile(x, rep) for x in (stratum_c, size_c, measure_c, statistic_c))
-    # Cells of every (stratum, territory, keys): sums of the base cells of the territory's communes.
-    cell, first = _group(pass_c, universe, size, measure, statistic, stratum, territory)
-    m = len(first)
-    c = {k: _sum(cell, np.tile(v, rep), m) for k, v in moments.items()}
-    ck = {name: arr[first] for name, arr in (("pass", pass_c), ("universe", universe), ("size", size),
-          ("measure", measure), ("statistic", statistic), ("stratum", stratum), ("territory", territory))}  # fmt: skip
-    nh = n_h.reindex(strata).to_numpy(float)[ck["stratum"]]
-    k = np.where(nh > 1, nh / np.where(nh > 1, nh - 1, 1), 0.0)
-    q = k / nh
-    # Stratum totals within the keys (universe included), for the cross terms.
-    st, _ = _group(ck["pass"], ck["universe"], ck["size"], ck["measure"], ck["statistic"], ck["stratum"])
-    t_sw = _sum(st, c["sw"], st.max() + 1)[st]
-    t_swy = _sum(st, c["swy"], st.max() + 1)[st]
-    dom, dfirst = _group(ck["pass"], ck["universe"], ck["size"], ck["measure"], ck["statistic"], ck["territory"])
-    nd = len(dfirst)
-    terms = {
-        "n": c["n"], "sum_w": c["sw"], "sum_wy": c["swy"], "sum_w2": c["sw2"],
-        "a2": k * c["sw2y2"], "a1": k * c["sw2y"], "a0": k * c["sw2"],
-        "b2": q * c["swy"] ** 2, "b1": q * c["swy"] * c["sw"], "b0": q * c["sw"] ** 2,
-        "e2": q * t_swy * c["swy"], "e1": q * (t_swy * c["sw"] + t_sw * c["swy"]), "e0": q * t_sw * c["sw"],
+    rows, rep = len(base), len(PASSES)
+    keys = {
+        "pass": np.repeat(np.arange(rep), rows),
+        "universe": np.concatenate([np.zeros(rows, np.int64) if u is None else code_of[u] for _l, _t, u in PASSES]),
+        **{key: np.tile(c, rep) for key, c in codes.items()},
+        "territory": np.concatenate([code_of[t] for _l, t, _u in PASSES]),  # -1: outside every territory
     }  # fmt: skip
-    d = {name: _sum(dom, v, nd) for name, v in terms.items()}
-    dk = {name: arr[dfirst] for name, arr in ck.items()}
-    keys, _ = _group(dk["pass"], dk["universe"], dk["size"], dk["measure"], dk["statistic"])
-    tot = {name: _sum(keys, d[name], keys.max() + 1)[keys] for name in
-           ("n", "sum_w", "sum_wy", "a2", "a1", "a0", "e2", "e1", "e0")}  # fmt: skip
-    keep = dk["territory"] >= 0
-    d = {name: v[keep] for name, v in d.items()}
-    tot = {name: v[keep] for name, v in tot.items()}
-    dk = {name: v[keep] for name, v in dk.items()}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = d["sum_wy"] / d["sum_w"]
-        w_rest = tot["sum_w"] - d["sum_w"]
-        rc = np.where(w_rest > 0, (tot["sum_wy"] - d["sum_wy"]) / w_rest, np.nan)
-
-        def quad(p2, p1, p0, x):
-            return p2 - 2 * x * p1 + x * x * p0
-
-        inside = quad(d["a2"], d["a1"], d["a0"], r) - quad(d["b2"], d["b1"], d["b0"], r)
-        all_strata = quad(tot["a2"], tot["a1"], tot["a0"], rc) - (tot["e2"] - rc * tot["e1"] + rc * rc * tot["e0"])
-        rest_minus_total = (
-            -quad(d["a2"], d["a1"], d["a0"], rc)
-            - quad(d["b2"], d["b1"], d["b0"], rc)
-            + 2 * (d["e2"] - rc * d["e1"] + rc * rc * d["e0"])
-        )
-        var_rest = np.where(w_rest > 0, (all_strata + rest_minus_total) / (w_rest * w_rest), np.nan)
-    frame = pd.DataFrame(
-        {
-            "pass": dk["pass"], "size": dk["size"], "measure": dk["measure"], "statistic": dk["statistic"],
-            "territory": dk["territory"], "n": d["n"].round().astype("int64"), "sum_w": d["sum_w"],
-            "sum_w2": d["sum_w2"], "estimate": r, "var": inside / (d["sum_w"] * d["sum_w"]),
-            "n_rest": (tot["n"] - d["n"]).round().astype("int64"), "estimate_rest": rc, "var_rest": var_rest,
-        }
-    )  # fmt: skip
-    parent = frame["pass"].to_numpy() >= 6
-    cells, rest = frame[~parent].copy(), frame[parent]
-    level_of = np.array([level for level, _c, _u in PASSES], dtype=object)
-    child = {6: 4, 7: 3, 8: 2}  # parent pass → the France pass of the same level
-    rest = rest.assign(**{"pass": rest["pass"].map(child)})
-    names = {"n_rest": "n_rest_parent", "estimate_rest": "estimate_rest_parent", "var_rest": "var_rest_parent"}
-    link = ["pass", "size", "measure", "statistic", "territory"]
-    cells = cells.merge(rest[[*link, *names]].rename(columns=names), on=link, how="left", validate="one_to_one")
+    moments = {m: base[m].to_numpy(float) for m in taylor.MOMENTS}
+    cells = _with_parent_rest(_domains(keys, moments, n_h.reindex(labels["stratum"]).to_numpy(float)))
+    level_of = np.array([level for level, _t, _u in PASSES], dtype=object)
     return pd.DataFrame(
         {
             "level": level_of[cells["pass"].to_numpy()],
-            "size_class": sizes.take(cells["size"].to_numpy()),
-            "territory_code": place_index.take(cells["territory"].to_numpy()),
-            "measure": measures.take(cells["measure"].to_numpy()),
-            "statistic": statistics.take(cells["statistic"].to_numpy()),
+            "size_class": labels["size"].take(cells["size"].to_numpy()),
+            "territory_code": pd.Index(places).take(cells["territory"].to_numpy()),
+            "measure": labels["measure"].take(cells["measure"].to_numpy()),
+            "statistic": labels["statistic"].take(cells["statistic"].to_numpy()),
             **{col: cells[col].to_numpy() for col in (*RAW_COLUMNS, *PARENT_COLUMNS)},
         }
     )
+
+
+def _domains(keys: dict[str, np.ndarray], moments: dict[str, np.ndarray], n_h: np.ndarray) -> pd.DataFrame:
+    """The estimator of :mod:`observatory.stats.taylor` on the stacked base cells, per domain.
+
+    ``keys`` are the base cells' keys stacked once per pass, ``moments`` their moments (once: the
+    same for every pass); ``n_h`` the size of each stratum code. Sums into cells (stratum ×
+    territory), their terms, the terms' sums per domain and per universe, then the ratios and
+    variances of every domain inside a territory.
+    """
+    cell, first = _group(*(keys[k] for k in CELL_KEYS))
+    rep = len(cell) // len(moments["n"])
+    c = {name: _sum(cell, np.tile(v, rep), len(first)) for name, v in moments.items()}  # one stacked copy at a time
+    ck = {name: arr[first] for name, arr in keys.items()}
+    totals = _group_sums(ck, STRATUM_KEYS, {"sw": c["sw"], "swy": c["swy"]})  # the stratum's, for the cross terms
+    nh = n_h[ck["stratum"]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = taylor.cell_terms(c, taylor.stratum_factor(nh, taylor.NUMPY), nh, totals["sw"], totals["swy"])
+    dom, dfirst = _group(*(ck[k] for k in DOMAIN_KEYS))
+    d = {name: _sum(dom, v, len(dfirst)) for name, v in terms.items()}
+    dk = {name: arr[dfirst] for name, arr in ck.items()}
+    tot = _group_sums(dk, UNIVERSE_KEYS, {name: d[name] for name in taylor.TOTALS})
+    keep = dk["territory"] >= 0
+    d, tot, dk = ({name: v[keep] for name, v in x.items()} for x in (d, tot, dk))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = taylor.ratios(d, tot, taylor.NUMPY)
+        v = taylor.variances(d, tot, r, taylor.NUMPY)
+    return pd.DataFrame(
+        {
+            **{k: dk[k] for k in ("pass", "size", "measure", "statistic", "territory")},
+            "n": d["n"].round().astype("int64"), "sum_w": d["sum_w"], "sum_w2": d["sum_w2"],
+            "estimate": r["estimate"], "var": v["var"], "n_rest": r["n_rest"].round().astype("int64"),
+            "estimate_rest": r["estimate_rest"], "var_rest": v["var_rest"],
+        }
+    )  # fmt: skip
+
+
+def _with_parent_rest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The cells of the passes within France, with the complement within the parent beside them."""
+    parent = frame["pass"].isin(list(PARENT_PASSES)).to_numpy()
+    cells, rest = frame[~parent], frame[parent]
+    rest = rest.assign(**{"pass": rest["pass"].map(PARENT_PASSES)})
+    names = dict(zip(("n_rest", "estimate_rest", "var_rest"), PARENT_COLUMNS, strict=True))
+    link = ["pass", "size", "measure", "statistic", "territory"]
+    return cells.merge(rest[[*link, *names]].rename(columns=names), on=link, how="left", validate="one_to_one")
 
 
 def all_estimates(
@@ -279,7 +245,7 @@ def all_estimates(
     jobs = [
         (indicator, survey, int(wave))
         for survey, wave in sorted(datasets.itertuples(index=False, name=None))
-        for indicator, surveys in SURVEYS_OF.items()
+        for indicator, surveys in ref.SURVEYS_OF.items()
         if survey in surveys
     ]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from observatory.core.reference import PARENT_LEVEL
 from observatory.data.service import Observatory
 from observatory.views import portrait
 
-PARENT_LEVEL = {"commune": "departement", "epci": "departement", "departement": "region"}
 CHILD_LEVELS = {"region": ("departement",), "departement": ("epci", "commune"), "epci": ("commune",)}
 SHORT_LEVELS = {
     "commune": ("commune", "municipality"),

@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from observatory.stats.engine import parent_test
-from observatory.stats.finalize import ALPHA, z_test
+from observatory.stats.finalize import ALPHA, decide, z_test
+from observatory.stats.pairwise import adjust_family, holm
 
 
 def cells(diffs: list[float], se: float = 0.1, n: int = 200, n_rest: int = 2000) -> pd.DataFrame:
@@ -63,3 +64,22 @@ def test_the_shared_z_test_false_positive_rate_is_five_percent_under_the_null():
     _p, verdict = z_test(diff, np.full(diff.size, 0.3))
     rate = (verdict != "not_significant").mean()
     assert abs(rate - 0.05) < 0.003, rate  # 0.05 ± 3 standard errors of a proportion on 200,000
+
+
+def test_untested_rows_have_no_p_value_and_say_so():
+    diff, se = np.array([3.0, 3.0, 3.0, 0.1]), np.array([1.0, 1.0, np.nan, 1.0])
+    p, verdict = z_test(diff, se, "up", "down", testable=np.array([True, False, True, True]))
+    assert list(verdict) == ["up", "not_tested", "not_tested", "not_significant"]
+    assert np.isfinite(p[[0, 3]]).all() and np.isnan(p[[1, 2]]).all()
+
+
+def test_every_verdict_is_the_one_decision_rule():
+    """The family's verdict on adjusted p-values and the z-test's on raw ones: one rule, at ALPHA."""
+    p = np.array([0.01, ALPHA, 0.2, np.nan, 0.001])
+    diff = np.array([-1.0, 2.0, 3.0, 1.0, 0.5])
+    adjusted, verdict = decide(p, diff, "a_higher", "b_higher")
+    assert list(verdict) == ["b_higher", "not_significant", "not_significant", "not_tested", "a_higher"]
+    np.testing.assert_array_equal(adjusted, p)
+    pairs = pd.DataFrame({"difference": diff, "p_value": p, "verdict": "x"})
+    family = adjust_family(pairs)
+    np.testing.assert_array_equal(family["verdict"], decide(holm(p), diff, "a_higher", "b_higher")[1])
