@@ -16,6 +16,7 @@ from observatory.core.i18n import colon
 from observatory.data.service import Observatory
 from observatory.stats.finalize import LOW_N, MAX_RSE
 from observatory.ui.pages.methodology_sae import section as sae_section
+from observatory.ui.pages.methodology_zones import ZONES_EN, ZONES_FR
 
 TEXT_FR = """
 ## Ce que mesure l'observatoire
@@ -206,7 +207,10 @@ un seul est au plus de 5 %. La procédure reste valide quand les tests sont posi
 fait beaucoup plus de tests : Holm n'y laisserait passer que les écarts énormes. Le portrait dit la
 taille de la famille (« 9 écarts significatifs sur 108 comparaisons ») ; les téléchargements donnent
 chaque p-valeur brute et ajustée. Les trois écarts les plus nets de chaque comparaison sont écrits,
-les autres comptés ; les écarts sur des cellules de fiabilité faible sont signalés sans être énoncés.
+les autres comptés ; une cellule énoncée contre le reste de la France et contre le reste du parent
+dans le même sens l'est en une seule phrase (les deux tests restent dans la famille). Les écarts sur
+des cellules de fiabilité faible ne sont jamais énoncés : ils sont comptés comme « écarts apparents,
+à confirmer par une enquête plus large ».
 Une cellule du modèle sur petits domaines est testée contre la France par un test z dont la variance
 additionne l'erreur quadratique moyenne du modèle et la variance de l'estimation nationale ; elle
 n'est pas comparée au territoire parent (le modèle n'est pas encore calé sur l'estimation directe
@@ -257,8 +261,10 @@ expected share of false ones is at most 5%; when none is real, the chance of sta
 controls the chance of a single error) because a portrait runs many more tests: Holm would let only
 huge differences through. The portrait gives the family's size ("9 significant differences out of
 108 comparisons"); the downloads give each raw and adjusted p-value. The three clearest differences
-of each comparison are written, the others counted; differences on low-reliability cells are
-flagged, not stated. A small-area model cell is tested against France by a z-test whose variance
+of each comparison are written, the others counted; a cell stated against the rest of France and
+against the rest of the parent in the same direction is said in one sentence (both tests stay in
+the family). Differences on low-reliability cells are never stated: they are counted as "apparent
+differences, to be confirmed by a larger survey". A small-area model cell is tested against France by a z-test whose variance
 adds the model's mean squared error and the national estimate's variance; it is not compared with
 the parent (the model is not yet benchmarked to the parent's direct estimate); until it is, a model
 difference is stated only where the parent's direct estimate is reliable and does not contradict
@@ -365,6 +371,7 @@ def layout(obs: Observatory, lang: str) -> html.Div:
             html.P(["Q4" + colon(lang), ref.Q4_WORDING]),
             html.P(["Q8" + colon(lang), ref.Q8_WORDING]),
             sae_section(lang),  # issue 17: small-area estimation
+            dcc.Markdown((ZONES_EN if lang == "en" else ZONES_FR).format(**params), id="zones-method"),  # issue 28
         ],
         className="methodology",
     )
