@@ -43,7 +43,6 @@ from observatory.web.api_params import BadParameter, check_names, dialect, file_
 from observatory.web.paging import Page
 
 ZONE_PREFIX = f"{PREFIX}/zones"
-ZONE_PAGE = "/zone"  # the zone's page (the Dash page comes with a later part of issue 28)
 TABLE_PARAMS = {"survey", "wave", "statistic", "min_n", "format", "dialect", "page", "page_size"}
 TABLE_FORMATS = ("csv", "json", "parquet", "xlsx")
 ZONE_EXPORT_COLUMNS: tuple[str, ...] = (*EXPORT_COLUMNS, "refused_reason", "refused_fr", "refused_en", "synthetic")
@@ -103,7 +102,6 @@ def create_answer(obs: Observatory, store: ZoneStore) -> Response:
         "name": definition.name,
         "created": definition.created,
         "communes": len(definition.codes),
-        "url": f"{base}{ZONE_PAGE}/{definition.id}",
         "api": f"{base}{ZONE_PREFIX}/{definition.id}",
         "notes": list(resolution.notes),
     }
@@ -177,7 +175,7 @@ def definition_answer(obs: Observatory, store: ZoneStore, zone: str) -> Response
         resp.headers["Content-Disposition"] = f"attachment; filename=zone_{definition.id}.csv"
         return resp
     base = public_base(obs)
-    body = definition.as_json() | {"communes": len(definition.codes), "url": f"{base}{ZONE_PAGE}/{definition.id}"}
+    body = definition.as_json() | {"communes": len(definition.codes), "api": f"{base}{ZONE_PREFIX}/{definition.id}"}
     return jsonify(body)
 
 
