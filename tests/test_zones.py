@@ -156,3 +156,18 @@ def test_the_methodology_page_states_the_disclosure_rule_with_the_configured_min
     page = methodology.layout(Observatory(settings), lang)
     (section,) = [c for c in page.children if getattr(c, "id", None) == "zones-method"]
     assert words in section.children and "/api/v1/zones" in section.children
+
+
+def test_a_refusal_names_the_territory_it_is_close_to(obs, demo_db, tmp_path):
+    """The API's table: « Loire (département 42) », the name read from the geography, not the code alone."""
+    counts = answers(demo_db, "citoyens", 2019, "emploi")
+    village = counts[(counts.departement_code == "42")].sort_values(["n", "commune_code"]).iloc[0]
+    zone = [c for c in communes_of(demo_db, "departement_code = ?", ["42"]) if c != village.commune_code]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        (name,) = con.execute("SELECT name FROM territories WHERE level = 'departement' AND code = '42'").fetchone()
+    store = dz.ZoneStore(tmp_path)  # nothing stored: only territories count
+    definition = dz.ZoneDefinition("test-names", tuple(sorted(zone)), None, "2026-12-06")
+    table = dz.zone_table(obs, store, definition)
+    row = table[(table.survey == "citoyens") & (table.wave == 2019) & (table.measure == "emploi")].iloc[0]
+    assert f"« {name} (département 42) »" in row["refused_fr"]
+    assert f"“{name} (département 42)”" in row["refused_en"] or f"“{name} (departement 42)”" in row["refused_en"]

@@ -281,10 +281,23 @@ def zone_table(obs: Observatory, store: ZoneStore, zone: ZoneDefinition, min_n: 
     def compute() -> pd.DataFrame:
         zm = zone_moments(obs)
         prior = [zs.PriorZone(z.id, zm.commune_index(z.codes)) for z in store.before(zone)]
-        cells = zs.zone_cells(zm, zm.commune_index(zone.codes), shown_n, obs.settings.min_n, prior)
+        cells = zs.zone_cells(zm, zm.commune_index(zone.codes), shown_n, obs.settings.min_n, prior, name_of(obs))
         return cells.assign(level=zs.ZONE_LEVEL, territory_code=zone.id, territory_name=zone.name or zone.id)
 
     return obs.view_cache("zone_tables", CACHED_TABLES).get(key, compute)
+
+
+def name_of(obs: Observatory):
+    """A territory's name from its level and code (None when unknown), for the guard's sentences."""
+    known: dict[str, dict[str, str]] = {}
+
+    def name(level: str, code: str) -> str | None:
+        if level not in known:  # (a size band is no territory: its code and label only)
+            table = obs.territories(level)
+            known[level] = dict(zip(table["code"], table["name"], strict=True))
+        return known[level].get(code)
+
+    return name
 
 
 def zone_cells_of(table: pd.DataFrame, indicator: str, survey: str, wave: int) -> pd.DataFrame:

@@ -30,7 +30,7 @@ the zone covers nearly all of France (France without c, or without P∖c, is the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +53,7 @@ REASONS = {
 }
 REASONS["zone"], REASONS["france_without_zone"] = REASONS["territory"], REASONS["france_without"]
 QUOTES = (("« ", " »"), ("“", "”"))
+Names = Callable[[str, str], str | None]  # (level, code) → the territory's name
 EXEMPTING = ("territory", "zone")  # the zone's respondents equal to these: it shows what is shown
 SUFFIX = (
     " par moins de {min_n} répondants : la différence des deux chiffres les isolerait.",
@@ -116,20 +117,29 @@ class Refusals:
         if parents is not None:
             self.parent[cells] = parents
 
-    def table(self) -> pd.DataFrame:
-        """``refused, refused_reason, refused_fr, refused_en`` per cell."""
+    def table(self, names: Names | None = None) -> pd.DataFrame:
+        """``refused, refused_reason, refused_fr, refused_en`` per cell (``names``: a territory's name)."""
         refused = (self.kind != "") & ~self.same
         rows = list(zip(refused, self.kind, self.level, self.code, self.parent, strict=True))
         reason = [":".join(p for p in (k, lv, c, pa) if p) if r else None for r, k, lv, c, pa in rows]
-        texts = [[_text(k, lv, c, pa, self.min_n, lang) if r else None for r, k, lv, c, pa in rows] for lang in (0, 1)]
+        texts = [
+            [_text(k, lv, c, pa, self.min_n, lang, names) if r else None for r, k, lv, c, pa in rows] for lang in (0, 1)
+        ]
         return pd.DataFrame(
             {"refused": refused, "refused_reason": reason, "refused_fr": texts[0], "refused_en": texts[1]}
         )
 
 
-def _name(level: str, code: str, lang: int) -> str:
-    """A published set's name, quoted: « Département 42 », « France », « zone 3f2a… » (enregistrée avant elle)."""
+def _name(level: str, code: str, lang: int, names: Names | None = None) -> str:
+    """A published set's name, quoted: « Loire (département 42) », « France », « zone 3f2a… » (enregistrée avant elle).
+
+    ``names(level, code)`` gives a territory's own name (None: the level and code only).
+    """
     before, after = QUOTES[lang]
+    own = names(level, code) if names is not None and level not in (ref.FRANCE_LEVEL, "zone") else None
+    if own:
+        label = ref.label(code if level == ref.SIZE_BAND_LEVEL else level, "fr" if lang == 0 else "en")
+        return f"{before}{own} ({label.lower()} {code}){after}"
     if level == ref.FRANCE_LEVEL:
         return f"{before}France{after}"
     if level == "zone":
@@ -138,10 +148,12 @@ def _name(level: str, code: str, lang: int) -> str:
     return f"{before}{label if level == ref.SIZE_BAND_LEVEL else f'{label} {code}'}{after}"
 
 
-def _text(kind: str, level: str, code: str, parent: str, min_n: int, lang: int) -> str:
+def _text(kind: str, level: str, code: str, parent: str, min_n: int, lang: int, names: Names | None = None) -> str:
     """The sentence of a refusal in French (lang 0) or English (1)."""
     parent_level = "region" if level == "departement" else "departement"
-    words = REASONS[kind][lang].format(other=_name(level, code, lang), parent=_name(parent_level, parent, lang))
+    words = REASONS[kind][lang].format(
+        other=_name(level, code, lang, names), parent=_name(parent_level, parent, lang, names)
+    )
     text = words + SUFFIX[lang].format(min_n=min_n)
     return text[0].upper() + text[1:]
 
@@ -153,6 +165,7 @@ def check(
     min_n: int,
     prior: Sequence[PriorZone] = (),
     shown: np.ndarray | None = None,
+    names: Names | None = None,
 ) -> pd.DataFrame:
     """The guard's verdict on every cell of a zone (see the module docstring).
 
@@ -164,6 +177,7 @@ def check(
         prior: the zones stored before this one.
         shown: the cells the zone shows (default: those with at least ``min_n`` respondents);
             only they can be refused.
+        names: a territory's name from its level and code, for the sentences (None: codes only).
 
     Returns:
         One row per cell of ``zm.cells``: refused, refused_reason (kind:level:code[:parent]),
@@ -199,7 +213,7 @@ def check(
         )
     _communes(zm, out, communes, n_zone, n_france, inter["departement"])
     _prior(zm, out, communes, rows, row_commune, n_zone, n_france, prior)
-    return out.table()
+    return out.table(names)
 
 
 def _intersections(zm: ZoneMoments, rows: np.ndarray, row_commune: np.ndarray, fam: Family) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from observatory.stats.finalize import VALUE_COLUMNS, finalize
-from observatory.stats.zone_guard import PriorZone, check
+from observatory.stats.zone_guard import Names, PriorZone, check
 from observatory.stats.zone_moments import ZONE_LEVEL, ZoneMoments, load, raw_cells
 
 __all__ = ["ZONE_COLUMNS", "ZONE_LEVEL", "PriorZone", "ZoneMoments", "load", "zone_cells"]
@@ -35,7 +35,12 @@ ZONE_COLUMNS: tuple[str, ...] = (
 
 
 def zone_cells(
-    zm: ZoneMoments, communes: np.ndarray, min_n: int, guard_n: int | None = None, prior: Sequence[PriorZone] = ()
+    zm: ZoneMoments,
+    communes: np.ndarray,
+    min_n: int,
+    guard_n: int | None = None,
+    prior: Sequence[PriorZone] = (),
+    names: Names | None = None,
 ) -> pd.DataFrame:
     """Every cell of a zone, finalised and guarded (columns :data:`ZONE_COLUMNS`).
 
@@ -46,6 +51,7 @@ def zone_cells(
         guard_n: the smallest difference from a published set of respondents (default ``min_n``):
             the server's threshold, whatever threshold a request asks for.
         prior: the zones stored before this one (they count as published).
+        names: a territory's name from its level and code, for the refusals' sentences.
 
     Returns:
         One row per cell of ``zm.cells``. A refused cell is suppressed (reliability ``suppressed``)
@@ -56,7 +62,7 @@ def zone_cells(
     raw = raw_cells(zm, rows)
     out = finalize(raw, raw["statistic"].to_numpy() != "mean_score", min_n)
     shown = out["reliability"].to_numpy() != "suppressed"
-    guard = check(zm, communes, rows, min_n if guard_n is None else guard_n, prior, shown)
+    guard = check(zm, communes, rows, min_n if guard_n is None else guard_n, prior, shown, names)
     refused = guard["refused"].to_numpy()
     for col in (*VALUE_COLUMNS, "estimate_rest"):
         out[col] = out[col].where(~refused, np.nan)

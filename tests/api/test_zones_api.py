@@ -111,7 +111,7 @@ def test_refused_cells_say_why_and_show_no_value(client, dep42, demo_db):
         client.get(f"/api/v1/zones/{zid}/fragility?survey=citoyens&wave=2019&domain=emploi").get_json()["rows"]
     )
     row = rows[rows.statistic == "mean_score"].iloc[0]
-    assert row["refused_reason"] == "territory:departement:42" and "Département 42" in row["refused_fr"]
+    assert row["refused_reason"] == "territory:departement:42" and "(département 42)" in row["refused_fr"]
     assert pd.isna(row["estimate"]) and pd.isna(row["n"]) and row["reliability"] == "suppressed"
     csv = client.get(f"/api/v1/zones/{zid}/fragility?survey=citoyens&wave=2019&domain=emploi&format=csv")
     line = pd.read_csv(io.BytesIO(csv.data)).iloc[0]
