@@ -22,7 +22,6 @@ over the same database, started afresh for every run, so that each figure is a *
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks import write_results
 from benchmarks.run import ARGS, CHROMIUM, ROOT, free_port, rss_mb, start
 
 PROFILES = {  # level → (territory URL key, label): a commune, its EPCI, its département, its région
@@ -274,10 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "rows": rows_of(servers, builds, start_s),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "estimates.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     text = markdown(results)
-    (args.out / "estimates.md").write_text(text, encoding="utf-8")
+    write_results(args.out, "estimates", results, text)
     print(text)
     return 0
 

@@ -42,7 +42,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import dash_bodies
+from benchmarks import dash_bodies, write_results
 from benchmarks.run import ROOT, free_port
 
 PDF_KEYS = [
@@ -371,9 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in RUNS:
             results["runs"][name] = run_once(name, args.db, pdfs, Path(tmp))
             print(f"{name}: {json.dumps(results['runs'][name]['probes'])}", flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "heavy.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    (args.out / "heavy.md").write_text(markdown(results), encoding="utf-8")
+    write_results(args.out, "heavy", results, markdown(results))
     print(markdown(results))
     return 0
 

@@ -61,7 +61,7 @@ from pathlib import Path
 
 import requests
 
-from benchmarks import dash_bodies
+from benchmarks import dash_bodies, write_results
 from benchmarks.run import ROOT, free_port
 from observatory.core import reference as ref
 from observatory.core.reference import MAX_ZOOM
@@ -799,8 +799,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline=AUDIT,
     )
     results.setdefault("runs", {})[str(args.users)] = run
-    path.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
-    (args.out / "mixed.md").write_text(markdown(results), encoding="utf-8")
+    write_results(args.out, "mixed", results, markdown(results))
     summary = {k: v for k, v in run["summary"].items() if k not in ("error_examples",)}
     print(json.dumps(summary, indent=1, ensure_ascii=False))
     return 0

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from benchmarks import write_results
 from etl.estimates import rewrite_estimates
 from observatory.core.config import get_settings
 from observatory.data.service import Observatory
@@ -158,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "levels": summary(rows),
         "portraits": rows,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "portrait_null.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (args.out / "portrait_null.md").write_text(markdown(result), encoding="utf-8")
+    write_results(args.out, "portrait_null", result, markdown(result))
     print(markdown(result))
     return 0
 

@@ -33,6 +33,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import write_results
 from benchmarks.run import ARGS, CHROMIUM, ROOT, free_port, rss_mb, start
 
 PROFILES = {"commune": "42218", "epci": "244200770", "departement": "42", "region": "reg-84"}
@@ -208,9 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 proc.terminate()
                 proc.wait()
         browser.close()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "profile.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    (args.out / "profile.md").write_text(markdown(results), encoding="utf-8")
+    write_results(args.out, "profile", results, markdown(results))
     print(markdown(results))
     return 0
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import shutil
@@ -35,6 +34,8 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+
+from benchmarks import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -404,14 +405,12 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "growth": growth,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     text = markdown(results)
     extra = [
         f"- {r['label']}: all callbacks of the change together {fmt(r['all_callbacks']['median'], 'kB')}"
         for r in rows
         if "all_callbacks" in r
     ]
-    (args.out / "results.md").write_text(text + ("\n" + "\n".join(extra) + "\n" if extra else ""), encoding="utf-8")
+    write_results(args.out, "results", results, text + ("\n" + "\n".join(extra) + "\n" if extra else ""))
     print(text)
     return 0

@@ -18,7 +18,6 @@ Writes ``<out>/sae.md`` and ``<out>/sae.json`` (the methodology page shows the l
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from benchmarks import write_results
 from etl.geography import epci_natures
 from observatory.stats import sae
 
@@ -191,9 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "validation": validate(estimates, cov, args.replicates, args.seed),
         "fit_time": fit_times(estimates, cov),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "sae.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (args.out / "sae.md").write_text(markdown(result), encoding="utf-8")
+    write_results(args.out, "sae", result, markdown(result))
     print(markdown(result))
     return 0
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import platform
 import subprocess
@@ -47,6 +46,7 @@ import pandas as pd
 from scipy.special import expit, ndtr
 from scipy.stats import binom
 
+from benchmarks import write_results
 from etl.geography import epci_natures
 from observatory.core import reference as ref
 from observatory.stats import finalize, precompute, sae
@@ -727,10 +727,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = run(args.db, args.surveys, args.seeds, args.replicates)
     result["command"] = " ".join(["python -m benchmarks.sae_offmodel", *(sys.argv[1:] if argv is None else argv)])
-    args.out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(result, indent=2, ensure_ascii=False, default=_json_default) + "\n"
-    (args.out / "sae_offmodel.json").write_text(text, encoding="utf-8")
-    (args.out / "sae_offmodel.md").write_text(markdown(result), encoding="utf-8")
+    write_results(args.out, "sae_offmodel", result, markdown(result), default=_json_default)
     print(markdown(result))
     return 0
 

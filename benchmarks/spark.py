@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import sys
@@ -26,6 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks import write_results
 from benchmarks.run import ROOT, build_scales, stat
 
 EXPECTED_ROWS = 16 * 101 * 2  # 16 domains × 101 départements × (mean_score, priority_share)
@@ -168,10 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         "session_start_s": session_start_s,
         "scales": rows,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "spark.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     text = markdown(results)
-    (args.out / "spark.md").write_text(text, encoding="utf-8")
+    write_results(args.out, "spark", results, text)
     print(text)
     return 0
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import statistics
@@ -38,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.5  # seconds (issue 28)
@@ -175,10 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "measures": measure(obs, runs, 0 if args.quick else args.baseline_runs),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "zones.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     text = markdown(results)
-    (args.out / "zones.md").write_text(text, encoding="utf-8")
+    write_results(args.out, "zones", results, text)
     print(text)
     return 0
 

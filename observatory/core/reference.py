@@ -190,6 +190,9 @@ LEVEL_COLUMNS: dict[str, str] = {
 # The parent a territory is compared with ("vs the rest of the parent"); an EPCI's is the
 # département of most of its communes (``territories.departement_code``).
 PARENT_LEVEL: dict[str, str] = {"commune": "departement", "epci": "departement", "departement": "region"}
+# The one level the small-area model estimates (the model is fitted over the EPCIs; a commune's
+# profile shows its EPCI's, départements and régions have direct estimates enough).
+MODEL_LEVEL = "epci"
 # Cells with fewer respondents are suppressed: the default of OBSERVATORY_MIN_N (core/config.py)
 # and of every statistics function's ``min_n``.
 DEFAULT_MIN_N = 30

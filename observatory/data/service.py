@@ -131,7 +131,7 @@ class Observatory:
         """
         from observatory.stats.measures import STATISTICS
 
-        Query(indicator, int(wave), survey, "epci", (measure,) if measure else None).check()
+        Query(indicator, int(wave), survey, ref.MODEL_LEVEL, (measure,) if measure else None).check()
         if statistic is not None and statistic not in STATISTICS[indicator]:
             raise InvalidQuery("statistic", statistic, STATISTICS[indicator])
         if int(wave) not in self.waves(survey):
@@ -262,7 +262,7 @@ class Observatory:
 
     def children(self, level: str, code: str, child_level: str) -> pd.DataFrame:
         """The territories of ``child_level`` inside one territory, the most populated first."""
-        column = {"region": "region_code", "departement": "departement_code", "epci": "epci_code"}[level]
+        column = ref.LEVEL_COLUMNS[level]
         frame = self.territories(child_level)
         inside = frame[frame[column] == code]
         return inside.sort_values(["population", "code"], ascending=[False, True]).reset_index(drop=True)
@@ -331,7 +331,7 @@ class Observatory:
 
     def initiatives(self, level: str, code: str, parents: list[tuple[str, str]]) -> pd.DataFrame:
         """Real initiatives located in a territory, in its sub-territories or in its parents."""
-        column = {"region": "region_code", "departement": "departement_code", "epci": "epci_code"}.get(level)
+        column = ref.LEVEL_COLUMNS.get(level) if level != "commune" else None  # a commune has no places inside
         places = [(level, code), *parents, ("france", "FR")]
         match = " OR ".join("(p.level = ? AND p.code = ?)" for _ in places)
         params = [v for pair in places for v in pair]

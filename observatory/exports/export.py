@@ -62,7 +62,7 @@ INDICATOR_SURVEYS: dict[str, tuple[str, ...]] = {
     indicator: surveys for _block, indicator, surveys, _statistic in profile.BLOCKS
 }
 METHODS: tuple[str, ...] = ("direct", "sae")  # sae: small-area (Fay–Herriot) estimates, EPCI level only
-SAE_LEVEL = "epci"
+SAE_LEVEL = ref.MODEL_LEVEL
 
 
 @dataclass(frozen=True)

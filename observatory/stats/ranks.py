@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from observatory.stats.finalize import two_sided_p
+
 DRAWS = 2000
 SEED = 20_261_206
 LEVEL = 0.95
@@ -177,13 +179,11 @@ def _holm_counts(est: np.ndarray, se: np.ndarray, targets: np.ndarray, level: fl
     p(i) = max over j ≤ i of min(1, (m − j + 1) · p(j)). It never decreases, and tied p-values share
     it: the rejected are the p-values at most the last rejected one, so sorted values are enough.
     """
-    from scipy.special import ndtr
-
     p = len(est)
     others = np.arange(p - 1)[None, :] + (np.arange(p - 1)[None, :] >= targets[:, None])  # each row but its target
     square = np.array([v**2 for v in se[targets]])  # numpy scalars' ** (libm pow) as marginal_holm: the same bits
     t = _t(est[others] - est[targets, None], np.sqrt(se[others] ** 2 + square[:, None]))
-    p_values = 2 * ndtr(-np.abs(np.nan_to_num(t)))
+    p_values = two_sided_p(np.nan_to_num(t))
     ordered = np.sort(p_values, axis=1)
     adjusted = np.minimum(1.0, np.maximum.accumulate((p - 1 - np.arange(p - 1)) * ordered, axis=1))
     count = (adjusted < 1 - level).sum(axis=1)
@@ -287,9 +287,7 @@ def _holm_rejected(t: np.ndarray, level: float) -> np.ndarray:
     adjusted p-values never decrease and tied ones share theirs, so the rejected are the p-values
     at most the last rejected one — a sort of the values, no permutation.
     """
-    from scipy.special import ndtr
-
-    p_values = 2 * ndtr(-np.abs(np.nan_to_num(t)))
+    p_values = two_sided_p(np.nan_to_num(t))
     ordered = np.sort(p_values)
     m = len(ordered)
     adjusted = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * ordered))

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from observatory.core.reference import MODEL_LEVEL
 from observatory.stats import sae_benchmark, sae_diagnostics
 from observatory.stats.fayherriot import Fit, fit, reml_score
 from observatory.stats.sae_benchmark import Benchmark, benchmark_for, reliable
@@ -174,7 +175,7 @@ def sae_tables(estimates: pd.DataFrame, covariates: pd.DataFrame, parents: pd.Da
 
 def _sae_tables(estimates: pd.DataFrame, covariates: pd.DataFrame, parents: pd.DataFrame | None) -> SaeTables:
     all_sizes = (estimates["size_class"].isna() | (estimates["size_class"] == "")).to_numpy()
-    rows = estimates[(estimates["level"] == "epci").to_numpy() & all_sizes]
+    rows = estimates[(estimates["level"] == MODEL_LEVEL).to_numpy() & all_sizes]
     designs = candidate_designs(covariates)
     codes = covariates.index.to_numpy()
     m = len(codes)
@@ -300,6 +301,6 @@ def published_rows(
     out["direct_se"] = np.sqrt(np.clip(out["direct_var"].to_numpy(float), 0, None))
     out["status_fr"] = out["sae_status"].map(lambda s: STATUSES[s][0])
     out["status_en"] = out["sae_status"].map(lambda s: STATUSES[s][1])
-    out = out.assign(level="epci", method="sae", indicator=None, wave=None, survey=None)
+    out = out.assign(level=MODEL_LEVEL, method="sae", indicator=None, wave=None, survey=None)
     out = out.sort_values(["_order", "territory_code"], kind="stable", ignore_index=True)
     return out[list(PUBLISHED_COLUMNS)]

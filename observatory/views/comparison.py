@@ -27,7 +27,7 @@ from observatory.views.profile import Territory, resolve
 MAX_TERRITORIES = 6
 DIRECT, SAE = "direct", "sae"
 METHODS: tuple[str, ...] = (DIRECT, SAE)  # the survey's direct estimates; or the model's for EPCIs
-MODEL_LEVEL = "epci"  # the level the small-area model estimates
+MODEL_LEVEL = ref.MODEL_LEVEL  # the level the small-area model estimates
 VIEWS: dict[str, tuple[str, str, str]] = {
     # view code: (indicator, survey, statistic kept)
     "fragilite-citoyens": ("fragility", "citoyens", "mean_score"),

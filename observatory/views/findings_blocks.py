@@ -15,6 +15,34 @@ from observatory.views.portrait_findings import VERSUS, Finding, KeyFindings
 from observatory.views.portrait_words import family_text, finding_text, headline, with_de
 
 
+def finding_record(f: Finding) -> dict[str, object]:
+    """The fields of one test as every table and answer gives them (the downloads, the findings API)."""
+    return {
+        "versus": f.versus,
+        "direction": f.direction,
+        "indicator": f.indicator,
+        "survey": f.survey,
+        "wave": f.wave,
+        "wave_from": f.wave_from,
+        "measure": f.measure,
+        "statistic": f.statistic,
+        "estimate": f.estimate,
+        "ci_low": f.ci_low,
+        "ci_high": f.ci_high,
+        "reference": f.reference,
+        "reference_ci_low": f.reference_low,
+        "reference_ci_high": f.reference_high,
+        "difference": f.difference,
+        "difference_ci_low": f.difference_low,
+        "difference_ci_high": f.difference_high,
+        "n": f.n,
+        "reliability": f.reliability,
+        "p_value": f.p_value,
+        "p_adjusted": f.p_adjusted,
+        "source": f.source,
+    }
+
+
 @dataclass(frozen=True)
 class Statement:
     """A sentence of the block and the tests it states: a finding, and the parent's said with it."""

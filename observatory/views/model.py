@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from observatory.core import i18n
+from observatory.core.reference import MODEL_LEVEL
 from observatory.data.service import Observatory
 from observatory.stats import Query
 from observatory.stats.sae import MODEL_STATUSES  # the statuses with a figure
@@ -25,7 +26,7 @@ from observatory.views.mapview import MapView, build_map_view
 
 DIRECT, SAE = "direct", "sae"
 ESTIMATIONS: tuple[str, ...] = (DIRECT, SAE)
-SAE_LEVEL = "epci"
+SAE_LEVEL = MODEL_LEVEL
 
 
 def applies(values: dict[str, str]) -> bool:

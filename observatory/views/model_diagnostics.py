@@ -221,7 +221,7 @@ def title(cell: Cell, lang: str) -> str:
 
 def map_href(cell: Cell, lang: str = "fr") -> str:
     """The model's EPCI map of the cell (``method=sae``) on its indicator's map page."""
-    params: dict[str, str] = {"level": "epci", "method": "sae"}
+    params: dict[str, str] = {"level": ref.MODEL_LEVEL, "method": "sae"}
     if cell.indicator == "fragility":
         params = {
             "survey": cell.survey,

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from observatory.core.reference import MODEL_LEVEL
 from observatory.data.service import Observatory
 from observatory.views import portrait
-from observatory.views.findings_blocks import findings_block
+from observatory.views.findings_blocks import finding_record, findings_block
 from observatory.views.profile_initiatives import NATIONAL, initiatives
 from observatory.views.profile_rows import (
     BLOCKS,
@@ -160,7 +161,7 @@ def territory_ranks(obs: Observatory, t: Territory) -> pd.DataFrame:
     if stored is not None:
         return _from_stored(obs, stored)
     ranked = portrait.ranks(peer_rows(obs, t), t.code, len(obs.territories(t.level))).assign(method="direct")
-    if t.level == "epci":  # ranked among every EPCI by the model where its direct cell is not ranked
+    if t.level == MODEL_LEVEL:  # ranked among every EPCI by the model where its direct cell is not ranked
         modelled = model_peer_rows(obs)
         if modelled is not None:
             ranked = _direct_first(ranked, portrait.model_ranks(modelled, t.code))
@@ -207,31 +208,10 @@ def findings_table(p: Portrait, t: Territory) -> pd.DataFrame:
             "block": "key_findings",
             "territory_code": t.code,
             "territory_name": t.name,
-            "versus": f.versus,
+            **finding_record(f),
             "versus_name": names[f.versus],
-            "direction": f.direction,
-            "indicator": f.indicator,
-            "survey": f.survey,
-            "wave": f.wave,
-            "wave_from": f.wave_from,
-            "measure": f.measure,
-            "statistic": f.statistic,
-            "estimate": f.estimate,
-            "ci_low": f.ci_low,
-            "ci_high": f.ci_high,
-            "reference": f.reference,
-            "reference_ci_low": f.reference_low,
-            "reference_ci_high": f.reference_high,
-            "difference": f.difference,
-            "difference_ci_low": f.difference_low,
-            "difference_ci_high": f.difference_high,
-            "n": f.n,
-            "reliability": f.reliability,
-            "p_value": f.p_value,
-            "p_adjusted": f.p_adjusted,
             "family_size": p.findings.family,
             "procedure": p.findings.procedure,
-            "source": f.source,
             "rank": f.rank.rank if f.rank else None,
             "rank_low": f.rank.low if f.rank else None,
             "rank_high": f.rank.high if f.rank else None,

@@ -194,7 +194,7 @@ def model_rows(obs: Observatory, t: Territory, rows: pd.DataFrame) -> pd.DataFra
     covariates explain everything). Communes are not modelled (the methodology page says why):
     None for them, as for an observatory without the model.
     """
-    if t.level != "epci" or not hasattr(obs, "sae") or rows is None or rows.empty:
+    if t.level != ref.MODEL_LEVEL or not hasattr(obs, "sae") or rows is None or rows.empty:
         return None
     terr = rows[rows["scope"] == "territory"]
     keys = zip(terr["survey"], terr["measure"], terr["statistic"], strict=True)
@@ -215,7 +215,7 @@ def model_epci(t: Territory) -> tuple[str, str] | None:
     Communes are not modelled (methodology page): a commune's profile shows its EPCI's model,
     labelled as such. None for départements and régions (their direct estimates suffice).
     """
-    if t.level == "epci":
+    if t.level == ref.MODEL_LEVEL:
         return t.code, t.name
     if t.level == "commune":
         return next(((code, name) for level, code, name in t.parents if level == "epci"), None)
@@ -238,7 +238,9 @@ def model_comparison(obs: Observatory, t: Territory) -> pd.DataFrame | None:
         model = block_cells(obs.sae(survey, wave, indicator, territories=(epci[0],)), statistic)
         if model.empty:
             continue
-        direct = block_cells(obs.estimate(Query(indicator, wave, survey, "epci", territories=(epci[0],))), statistic)
+        direct = block_cells(
+            obs.estimate(Query(indicator, wave, survey, ref.MODEL_LEVEL, territories=(epci[0],))), statistic
+        )
         keys = ["measure", "statistic"]
         merged = direct[[*keys, "estimate", "ci_low", "ci_high", "n", "reliability"]].merge(
             model[[*keys, "estimate", "ci_low", "ci_high", "gamma", "sae_status", "status_fr", "status_en"]].rename(

@@ -3,9 +3,10 @@
 The portrait states a difference only when it survives Benjamini–Hochberg at 5 % over every test
 it could state (:func:`observatory.views.portrait.key_findings`). This answer gives the family whole,
 so that an analyst can check each statement and see what was not said: its size, the procedure,
-and for each test: versus (france, parent, previous_wave), direction, indicator, survey, wave,
-measure, statistic, source (direct or model), the estimate and its interval, the reference, the
-difference with its interval where there is one, the raw and adjusted p-values, and ``stated``.
+and for each test the fields of the downloads (:func:`~observatory.views.findings_blocks.finding_record`):
+versus (france, parent, previous_wave), direction, indicator, survey, wave, measure, statistic, source
+(direct or model), the estimate and its interval, the reference and its interval, the difference with
+its interval where there is one, n, reliability, the raw and adjusted p-values; and ``stated``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Blueprint, Response, jsonify
 
 from observatory.core import reference as ref
 from observatory.views import portrait
+from observatory.views.findings_blocks import finding_record
 
 PREFIX = "/api/v1"
 
@@ -40,25 +42,8 @@ def blueprint(obs) -> Blueprint:
         kf = pv.profile_model(obs, t)[1].findings
         tests = [
             {
-                "versus": f.versus,
-                "direction": f.direction,
-                "indicator": f.indicator,
-                "survey": f.survey,
-                "wave": f.wave,
-                "wave_from": f.wave_from,
-                "measure": f.measure,
-                "statistic": f.statistic,
+                **{k: _number(v) if isinstance(v, float) else v for k, v in finding_record(f).items()},
                 "source": "model" if f.source.startswith("model") else f.source,
-                "estimate": _number(f.estimate),
-                "ci_low": _number(f.ci_low),
-                "ci_high": _number(f.ci_high),
-                "n": f.n,
-                "reference": _number(f.reference),
-                "difference": _number(f.difference),
-                "difference_ci_low": _number(f.difference_low),
-                "difference_ci_high": _number(f.difference_high),
-                "p_value": _number(f.p_value),
-                "p_adjusted": _number(f.p_adjusted),
                 "stated": kf.is_stated(f),
                 "contradicts_parent": f.source == "model_contradicted",
                 "parent_unreliable": f.source == "model_unchecked",

@@ -46,18 +46,42 @@ def vocabulary_copies(trees: list[tuple[str, ast.Module]]) -> set[tuple[str, str
                     value = ast.literal_eval(node)
                 except ValueError:
                     continue
-                found |= {(path, name) for name, vocab in VOCABULARIES.items() if value == vocab}
+                found |= {(path, name) for name, vocab in VOCABULARIES.items() if value == vocab or _part_of(value, vocab)}
     return found
+
+
+def _part_of(value: object, vocab: dict) -> bool:
+    """A dict of three entries or more, each one of the vocabulary's (a vocabulary copied in part)."""
+    return isinstance(value, dict) and len(value) >= 3 and value.items() <= vocab.items()
+
+
+def model_level_copies(trees: list[tuple[str, ast.Module]]) -> set[tuple[str, str]]:
+    """(file, name) of every ``..._LEVEL = "epci"``: the model's level is ``reference.MODEL_LEVEL``."""
+    return {
+        (path, t.id)
+        for path, tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value == ref.MODEL_LEVEL
+        for t in node.targets
+        if isinstance(t, ast.Name) and t.id.endswith("LEVEL")
+    }
 
 
 def test_the_shared_vocabularies_are_written_once():
     assert vocabulary_copies(sources()) <= PENDING_COPIES
 
 
+def test_the_model_level_is_written_once():
+    assert model_level_copies(sources()) == set()
+
+
 def test_the_checkers_find_copies():
     copy = 'PARENT = {"commune": "departement", "epci": "departement", "departement": "region"}\n'
     tree = ast.parse(copy + 'SURVEYS_OF = {"mayors": ("elus",)}\ndef f(a, min_n: int = 30, *, b=1): ...\n')
     assert vocabulary_copies([("x.py", tree)]) == {("x.py", "PARENT_LEVEL"), ("x.py", "SURVEYS_OF")}
+    part = ast.parse('c = {"region": "region_code", "departement": "departement_code", "epci": "epci_code"}[x]\n')
+    assert vocabulary_copies([("y.py", part)]) == {("y.py", "LEVEL_COLUMNS")}
+    assert model_level_copies([("z.py", ast.parse('SAE_LEVEL = "epci"\nOTHER = "epci"\n'))]) == {("z.py", "SAE_LEVEL")}
     assert literal_min_n_defaults([("x.py", tree)]) == {("x.py", "f")}
 
 
@@ -91,3 +115,22 @@ def test_min_n_defaults_are_the_one_constant():
 def test_min_n_defaults_equal_the_configured_default(function, monkeypatch):
     monkeypatch.delenv("OBSERVATORY_MIN_N", raising=False)
     assert inspect.signature(function).parameters["min_n"].default == ref.DEFAULT_MIN_N == get_settings().min_n
+
+
+def normal_p_copies(trees: list[tuple[str, ast.Module]]) -> set[str]:
+    """Files that call the normal CDF themselves (``ndtr``, ``norm.cdf``, ``norm.sf``) for a p-value."""
+    found = set()
+    for path, tree in trees:
+        for node in ast.walk(tree):
+            name = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+            name = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else name
+            if name == "ndtr" or (name in {"cdf", "sf"} and "norm" in ast.unparse(node.func)):
+                found.add(path)
+    return found
+
+
+def test_the_two_sided_p_value_is_written_once():
+    assert normal_p_copies(sources()) == {"observatory/stats/finalize.py"}  # finalize.two_sided_p only
+    assert normal_p_copies([("finalize.py", ast.parse(Path(ROOT / "observatory/stats/finalize.py").read_text()))])
+    planted = ast.parse("from scipy.stats import norm\np = 2 * norm.sf(abs(z))\nq = 2 * norm.cdf(-z)\n")
+    assert normal_p_copies([("x.py", planted)]) == {"x.py"}

@@ -87,12 +87,12 @@ def block_line(surveys: list[str], statuses: list[str], significant: int, lang: 
     return SEP.join([who, f"{measures}, {ok}", differences])
 
 
-def trend_line(section: object, findings: object, lang: str) -> str:
+def trend_line(panels: int, findings: object, lang: str) -> str:
     """'64 graphiques · 10 évolutions significatives'.
 
-    The trend section's panels, and the cells whose change since the previous wave the key findings state.
+    The trend section's panels (``panels``), and the cells whose change since the previous wave the
+    key findings state.
     """
-    panels = count_class(section, "trend-panel")
     changes = significant_cells(findings, None, ("previous_wave",))
     return SEP.join(
         [
@@ -113,17 +113,3 @@ def counted(n: int, fr_one: str, fr_many: str, en_one: str, en_many: str, lang: 
     if lang == "fr":
         return f"{n}\u00a0{fr_one if n < 2 else fr_many}"
     return f"{n}\u00a0{en_one if n == 1 else en_many}"
-
-
-def count_class(component: object, css_class: str) -> int:
-    """How many components of a Dash tree carry ``css_class`` (the pictures a section shows)."""
-    classes = (getattr(component, "className", None) or "").split()
-    return int(css_class in classes) + sum(
-        count_class(c, css_class) for c in _as_list(getattr(component, "children", None))
-    )
-
-
-def _as_list(children: object) -> list:
-    if children is None:
-        return []
-    return list(children) if isinstance(children, list | tuple) else [children]

@@ -18,17 +18,19 @@ def trend_section(obs: Observatory, t: pv.Territory, lang: str, findings=None) -
 
     Its line counts the panels and the changes the key findings state (``findings``).
     """
-    panels = html.Div(trend_blocks(obs, t, lang), id=PROFILE_TRENDS)
+    drawn = trend_panels.trend_panels(obs, t, lang)
+    panels = html.Div(trend_blocks(drawn, lang), id=PROFILE_TRENDS)
     content = [html.P(trend_panels.trend_note(lang), className="note"), panels]
-    return folds.fold("trends", trend_panels.trend_title(lang), folds.trend_line(panels, findings, lang), content)
+    count = sum(len(tp.panels) for tp in drawn)
+    return folds.fold("trends", trend_panels.trend_title(lang), folds.trend_line(count, findings, lang), content)
 
 
-def trend_blocks(obs: Observatory, t: pv.Territory, lang: str) -> list:
+def trend_blocks(drawn: list[trend_panels.TrendPanels], lang: str) -> list:
     """For each survey with several waves: its title, its legend and a panel per measure (SVG images).
 
     The panels are drawn once for the page and the PDF (:func:`observatory.views.trend_panels.trend_panels`).
     """
-    out = [_survey(tp) for tp in trend_panels.trend_panels(obs, t, lang)]
+    out = [_survey(tp) for tp in drawn]
     return out or [html.P(trend_panels.no_trend_note(lang), className="note")]
 
 
