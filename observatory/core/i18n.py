@@ -96,6 +96,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "below": ("significativement inférieur", "significantly lower"),
     "not_significant": ("pas de différence significative", "no significant difference"),
     "not_tested": ("non testé", "not tested"),
+    "not_tested_low": ("non testé (fiabilité faible)", "not tested (low reliability)"),
     "too_few": (
         "Effectif insuffisant (n = {n} < {min_n}) : valeur non diffusée",
         "Too few respondents (n = {n} < {min_n}): value suppressed",

@@ -55,8 +55,9 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     "reliability": ("string", "Fiabilité / reliability", None, RELIABILITY),
     "significance": (
         "string",
-        "Différence avec le reste de la France, ou changement entre deux vagues (test z, 5 %) / "
-        "difference from the rest of France, or change between two waves",
+        "Différence avec le reste de la France, ou changement entre deux vagues (test z, 5 % ; dans un profil, "
+        "la décision de la famille de tests du portrait, Benjamini–Hochberg à 5 %) / difference from the rest "
+        "of France, or change between two waves (in a profile, the decision of the portrait's family of tests)",
         None,
         (*SIGNIFICANCE, *CHANGE_SIGNIFICANCE[:2]),
     ),
@@ -163,8 +164,9 @@ FIELDS: dict[str, tuple[str, str, str | None, tuple[str, ...] | None]] = {
     # the profile's blocks (vs_parent), trends and initiatives
     "vs_parent": (
         "string",
-        "Différence avec le reste du territoire parent (test z, 5 %), lignes du territoire / "
-        "difference from the rest of the parent territory (territory rows)",
+        "Différence avec le reste du territoire parent, lignes du territoire : décision de la famille de tests "
+        "du portrait (Benjamini–Hochberg à 5 %) / difference from the rest of the parent territory (territory "
+        "rows): the decision of the portrait's family of tests",
         None,
         ("above", "below", "not_significant", "not_tested"),
     ),

@@ -109,9 +109,7 @@ def table_html(view: pv.TableView, caption: str) -> str:
     return f"{note}<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def block_html(
-    obs: Observatory, t: pv.Territory, block: str, lang: str, rows: pd.DataFrame, ranks: pd.DataFrame
-) -> str:
+def block_html(obs: Observatory, t: pv.Territory, block: str, lang: str, rows: pd.DataFrame, p: pv.Portrait) -> str:
     """One indicator block: for each survey, its dot plot (with CIs) and its table."""
     fr, parent = lang == "fr", pv.parent_name(t)
     series = [("territory", t.name)] + ([("parent", parent)] if parent else []) + [("france", "France")]
@@ -119,10 +117,18 @@ def block_html(
     model = pv.model_comparison(obs, t)
     out = [f"<h2>{_e(BLOCK_TITLES[block][0 if fr else 1])}</h2>"]
     for survey, table, labels, stat, title in pv.survey_tables(obs, rows, block, surveys, statistic, lang):
-        survey_ranks = ranks[ranks["survey"] == survey] if len(ranks) else None
+        survey_ranks = p.ranks[p.ranks["survey"] == survey] if len(p.ranks) else None
         out.append(_dotplot(table, labels, series, stat, title, lang))
         view = pv.table_view(
-            table, labels, stat, t, obs.settings.min_n, lang, survey_ranks, pv.survey_model(model, survey)
+            table,
+            labels,
+            stat,
+            t,
+            obs.settings.min_n,
+            lang,
+            survey_ranks,
+            pv.survey_model(model, survey),
+            pv.family_verdicts(p.findings, survey),
         )
         out.append(table_html(view, title))
     return "".join(out)
@@ -161,7 +167,9 @@ def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
         "énoncés ; les cellules du modèle sur petits domaines sont testées contre la France avec l'erreur "
         "quadratique moyenne du modèle. Rangs parmi les cellules fiables de l'échelon, "
         "ensemble de confiance à 95 % du rang (Mogstad, Romano, Shaikh et Wilhelm 2024), qui couvre le vrai "
-        "rang avec cette garantie ; « classement incertain » quand il couvre plus de la moitié des territoires."
+        "rang avec cette garantie ; « classement incertain » quand il couvre plus de la moitié des territoires. "
+        "Dans les tableaux, les verdicts « vs reste » sont ceux de cette famille, et les rangs des ensembles "
+        "simultanés qui couvrent tous les rangs des tableaux à la fois (Holm, Bonferroni sur les lignes)."
         if fr
         else "Weighted survey estimates, 95% confidence intervals by Taylor linearisation. Cells with fewer than "
         f"{obs.settings.min_n} respondents are not shown; low reliability below 100 respondents or above 30% "
@@ -170,7 +178,9 @@ def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
         "procedure (false-discovery rate controlled at 5%) are stated; small-area model cells are tested against "
         "France with the model's mean squared error. Ranks among the level's reliable cells, with the 95% "
         "confidence set of the rank (Mogstad, Romano, Shaikh and Wilhelm 2024), which covers the true rank with "
-        "that guarantee; 'uncertain ranking' when it spans more than half the territories."
+        "that guarantee; 'uncertain ranking' when it spans more than half the territories. In the tables, the "
+        "'vs rest' verdicts are this family's, and the ranks' sets are simultaneous: they cover every rank of the "
+        "tables at once (Holm, Bonferroni over the rows)."
     )
     sources = i18n.t("footer_sources", lang)
     model = f"<p>{_e(MODEL_METHOD[0 if fr else 1])}</p>" if with_model else ""
@@ -227,7 +237,7 @@ def document(obs: Observatory, t: pv.Territory, lang: str, base_url: str) -> str
     population = f"{'Population municipale' if fr else 'Population'} : {i18n.number(t.population, 0, lang)}"
     if not fr:
         population = population.replace(" :", ":")
-    blocks = "".join(block_html(obs, t, b[0], lang, rows, p.ranks) for b in pv.BLOCKS)
+    blocks = "".join(block_html(obs, t, b[0], lang, rows, p) for b in pv.BLOCKS)
     title = f"{'Portrait de territoire' if fr else 'Territory portrait'} — {t.name} ({level})"
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{_e(title)}</title>'

@@ -32,7 +32,8 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
     """What a territory's profile shows, one table per block.
 
     The four indicator blocks (territory, parent and France, with ``vs_parent``: the test against
-    the rest of the parent), ``essentiel`` (the key findings, with their texts) and ``rangs`` (the
+    the rest of the parent; the territory's verdicts are those of the portrait's family of tests under
+    false-discovery control, as on the page, with the raw p-value), ``essentiel`` (the key findings, with their texts) and ``rangs`` (the
     ranks among peers with their 95 % interval), ``tendances`` (each wave's estimates of the trend charts with the
     change since the previous wave) and ``initiatives`` (the territory's own and the national
     programmes, with their sources' titles and dates), and for an EPCI or a commune ``modele`` (the
@@ -43,7 +44,7 @@ def profile_tables(obs: Observatory, level: str, code: str) -> dict[str, pd.Data
         raise InvalidQuery("territory", code, ("a territory code",))
     min_n = obs.settings.min_n
     cached, shown = profile.profile_model(obs, t)  # shown: the key findings and ranks at the top of the page
-    rows = cached.assign(min_n=min_n)
+    rows = profile.with_family_verdicts(cached, shown.findings).assign(min_n=min_n)  # the page's verdicts
     columns = [*PROFILE_COLUMNS, *(["vs_parent"] if "vs_parent" in rows else [])]
     tables = {block: part[columns].reset_index(drop=True) for block, part in rows.groupby("block", sort=False)}
     tables["essentiel"] = profile.findings_table(shown, t)

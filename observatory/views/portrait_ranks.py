@@ -130,6 +130,44 @@ def model_ranks(model: pd.DataFrame, code: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
+JOINT_COLUMNS = ["joint_low", "joint_high", "joint_level"]
+
+
+def joint_sets(ranked: pd.DataFrame, peers: pd.DataFrame, code: str) -> pd.DataFrame:
+    """``ranked`` with the sets that hold for all its rows at once: what a table of ranks may show.
+
+    A profile's tables show K ranks of one territory side by side; each marginal set covers its
+    rank 95 % of the time, so that together they all cover far less often (0.95ᴷ for independent
+    cells). The joint set of each row is Holm's step-down set (:func:`rank_sets.marginal_holm`, valid
+    under any dependence between the peers' errors) at level 1 − 0.05 / K (Bonferroni over the K
+    rows, valid whatever ties the rows: the same respondents answer every question), widened to
+    contain the marginal set. Together they cover every true rank with probability ≥ 95 %
+    (tests/views/test_joint_ranks.py measures it on a known truth).
+
+    ``peers``: the peers' rows (survey, measure, statistic, method, territory_code, estimate, se)
+    of every ranked cell; ``ranked``: the territory's rows (rank, rank_low, rank_high, peers, method).
+    Adds ``joint_low``, ``joint_high`` and ``joint_level`` (the level of each set).
+    """
+    k = len(ranked)
+    if k == 0:
+        return ranked.assign(joint_low=pd.Series(dtype="int64"), joint_high=pd.Series(dtype="int64"), joint_level=1.0)
+    level = 1 - (1 - RANK_LEVEL) / k
+    keys = ["survey", "measure", "statistic", "method"]
+    groups = {key: g for key, g in peers.groupby(keys, sort=False, observed=True)}
+    low, high = [], []
+    for r in ranked.itertuples(index=False):
+        group = groups.get((r.survey, r.measure, r.statistic, r.method))
+        where = np.flatnonzero(group["territory_code"].to_numpy() == code) if group is not None else []
+        if len(where) == 0:  # no peers to recompute from: the whole level, the only sure set
+            low.append(1), high.append(int(r.peers))
+            continue
+        s = rank_sets.marginal_holm(group["estimate"].to_numpy(), group["se"].to_numpy(), int(where[0]), level)
+        low.append(min(s.low, int(r.rank_low))), high.append(max(s.high, int(r.rank_high)))
+    return ranked.assign(
+        joint_low=np.array(low, dtype="int64"), joint_high=np.array(high, dtype="int64"), joint_level=level
+    )
+
+
 def ordinal(k: int, lang: str) -> str:
     """'1er', '2e' in French; '1st', '2nd', '3rd', '11th' in English."""
     if lang == "fr":

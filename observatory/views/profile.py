@@ -24,6 +24,7 @@ import pandas as pd
 
 from observatory.core.reference import MODEL_LEVEL
 from observatory.data.service import Observatory
+from observatory.stats.sae import MODEL_STATUSES
 from observatory.views import portrait
 from observatory.views.findings_blocks import finding_record, findings_block
 from observatory.views.profile_initiatives import NATIONAL, initiatives
@@ -43,7 +44,14 @@ from observatory.views.profile_rows import (
     survey_tables,
     with_parent_test,
 )
-from observatory.views.profile_table import TableView, column_decimals, suppressed_note, table_view
+from observatory.views.profile_table import (
+    TableView,
+    column_decimals,
+    family_verdicts,
+    suppressed_note,
+    table_view,
+    with_family_verdicts,
+)
 from observatory.views.profile_territory import (
     CHILD_LEVELS,
     PARENT_LEVEL,
@@ -95,6 +103,8 @@ __all__ = [
     "survey_model",
     "survey_tables",
     "table_view",
+    "family_verdicts",
+    "with_family_verdicts",
     "territory_ranks",
     "trend_blocks",
     "trend_title",
@@ -159,13 +169,42 @@ def territory_ranks(obs: Observatory, t: Territory) -> pd.DataFrame:
     """
     stored = obs.stored_ranks(t.level, t.code)
     if stored is not None:
-        return _from_stored(obs, stored)
-    ranked = portrait.ranks(peer_rows(obs, t), t.code, len(obs.territories(t.level))).assign(method="direct")
+        ranked = _from_stored(obs, stored)
+        return portrait.joint_sets(ranked, _level_peers(obs, t.level), t.code)
+    direct = peer_rows(obs, t).assign(method="direct")
+    ranked = portrait.ranks(direct, t.code, len(obs.territories(t.level))).assign(method="direct")
+    peers = [direct]
     if t.level == MODEL_LEVEL:  # ranked among every EPCI by the model where its direct cell is not ranked
         modelled = model_peer_rows(obs)
         if modelled is not None:
             ranked = _direct_first(ranked, portrait.model_ranks(modelled, t.code))
-    return ranked[RANKED_COLUMNS].reset_index(drop=True)
+            peers.append(modelled[modelled["sae_status"].isin(MODEL_STATUSES)].assign(method="sae"))
+    ranked = ranked[RANKED_COLUMNS].reset_index(drop=True)
+    return portrait.joint_sets(ranked, pd.concat(peers, ignore_index=True), t.code)
+
+
+def _level_peers(obs: Observatory, level: str) -> pd.DataFrame:
+    """Every stored rank row of a level's blocks' cells at the latest wave: the peers of the joint sets.
+
+    Read once per level and data version (an EPCI's 100,000 model rows are one query, not one per visit).
+    """
+
+    def read() -> pd.DataFrame:
+        stored = obs.stored_ranks(level)
+        frames = [
+            block_cells(
+                stored[
+                    (stored["indicator"] == indicator)
+                    & (stored["survey"] == survey)
+                    & (stored["wave"] == obs.waves(survey)[-1])
+                ],
+                statistic,
+            )[["survey", "measure", "statistic", "method", "territory_code", "estimate", "se"]]
+            for _block, indicator, survey, statistic in loaded_blocks(obs)
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    return obs.view_cache("rank_peers", 4).get((obs.db.version, obs.settings.min_n, level), read)
 
 
 def _direct_first(direct: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
@@ -239,4 +278,5 @@ def ranks_table(p: Portrait, t: Territory) -> pd.DataFrame:
         level=t.level,
         draws=portrait.RANK_DRAWS,
         rank_method="mogstad-romano-shaikh-wilhelm-marginal",
+        joint_method="holm-bonferroni-over-the-tables-rows",  # joint_low, joint_high: what the tables show
     )

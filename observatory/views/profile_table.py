@@ -39,6 +39,7 @@ def table_view(
     lang: str,
     ranks: pd.DataFrame | None = None,
     model: pd.DataFrame | None = None,
+    verdicts: dict[tuple[str, str, str], str] | None = None,
 ) -> TableView:
     """The texts of a comparison table (:func:`~observatory.views.profile_rows.comparison_table`).
 
@@ -50,7 +51,8 @@ def table_view(
     column gives the small-area model's estimate and interval, labelled as the model's. When no
     cell of the territory can be shown, its columns and its n go: the note says so first, and what
     the other columns are (the model, the parent, France), never the parent's values beside the
-    territory's n.
+    territory's n. With ``verdicts`` (:func:`family_verdicts`), the columns "vs rest" give the
+    decisions of the portrait's family of tests under false-discovery control, not each test alone.
     """
     fr = lang == "fr"
     modelled = _model_values(model, statistic, lang)
@@ -69,8 +71,8 @@ def table_view(
                 "reliability": i18n.t(r.reliability, lang) if isinstance(r.reliability, str) else "",
                 "parent": _with_ci(r, "parent", statistic, lang, digits["parent"]),
                 "france": _with_ci(r, "france", statistic, lang, digits["france"]),
-                "vs_parent": _verdict(getattr(r, "vs_parent", None), suppressed, lang),
-                "significance": _verdict(r.significance, suppressed, lang),
+                "vs_parent": _verdict(_decided(r, "parent", getattr(r, "vs_parent", None), verdicts), suppressed, lang),
+                "significance": _verdict(_decided(r, "france", r.significance, verdicts), suppressed, lang),
                 "rank": _rank_cell(ranked.get((r.measure, r.statistic)), lang),
                 "model": modelled.get((r.measure, r.statistic), dash),
                 "status": r.reliability if isinstance(r.reliability, str) else "",
@@ -92,9 +94,9 @@ def table_view(
             [
                 (
                     "rank",
-                    f"Rang [IC 95 %] parmi les {_plural(t.level, lang)}"
+                    f"Rang [ensemble simultané 95 %] parmi les {_plural(t.level, lang)}"
                     if fr
-                    else f"Rank [95% CI] among {_plural(t.level, lang)}",
+                    else f"Rank [95% simultaneous set] among {_plural(t.level, lang)}",
                 )
             ]
             if ranked
@@ -158,16 +160,19 @@ def _plural(level: str, lang: str) -> str:
 def _rank_cell(r: object, lang: str) -> str:
     """'12e / 101 [5e – 24e]'; '—' for a cell without a rank (not reliable).
 
-    'incertain (2e – 80e) / 101' when the confidence set spans more than half the peers.
+    The set is the joint one (:func:`~observatory.views.portrait_ranks.joint_sets`: every rank of the
+    profile's tables at once) when ``r`` has it, else the marginal one. 'incertain (2e – 80e) / 101'
+    when the set spans more than half the peers.
     """
     if r is None:
         return "—"
     o = portrait.ordinal
+    low, high = (r.joint_low, r.joint_high) if hasattr(r, "joint_low") else (r.rank_low, r.rank_high)
     model = (" (modèle)" if lang == "fr" else " (model)") if getattr(r, "method", "direct") == "sae" else ""
-    if r.rank_high - r.rank_low + 1 > r.peers / 2:
+    if high - low + 1 > r.peers / 2:
         word = "incertain" if lang == "fr" else "uncertain"
-        return f"{word} ({o(r.rank_low, lang)} – {o(r.rank_high, lang)}) / {r.peers}{model}"
-    return f"{o(r.rank, lang)} / {r.peers} [{o(r.rank_low, lang)} – {o(r.rank_high, lang)}]{model}"
+        return f"{word} ({o(low, lang)} – {o(high, lang)}) / {r.peers}{model}"
+    return f"{o(r.rank, lang)} / {r.peers} [{o(low, lang)} – {o(high, lang)}]{model}"
 
 
 def suppressed_note(table: pd.DataFrame, min_n: int, lang: str) -> str | None:
@@ -203,6 +208,51 @@ def _with_ci(r: object, scope: str, statistic: str, lang: str, decimals: int | N
         return "—"
     lo, hi = getattr(r, f"ci_low_{scope}"), getattr(r, f"ci_high_{scope}")
     return f"{i18n.value(est, statistic, lang, lo, hi, decimals)} [{i18n.interval(lo, hi, statistic, lang, decimals)}]"
+
+
+def family_verdicts(kf: portrait.KeyFindings, survey: str) -> dict[tuple[str, str, str], str]:
+    """The family's decision on each direct test of one survey: (versus, measure, statistic) → verdict.
+
+    'above' or 'below' where the test survives the procedure (:meth:`KeyFindings.is_stated`), else
+    'not_significant': what the tables may say of a difference is what the key findings say.
+    """
+    return {
+        (f.versus, f.measure, f.statistic): f.direction if kf.is_stated(f) else "not_significant"
+        for f in kf.tests
+        if f.survey == survey and f.source == "direct" and f.versus in ("france", "parent")
+    }
+
+
+def with_family_verdicts(rows: pd.DataFrame, kf: portrait.KeyFindings) -> pd.DataFrame:
+    """The profile's rows with the territory's ``significance`` and ``vs_parent`` as the family decided.
+
+    What the downloads give, so that a file says what the page says: the family's decision where the
+    cell is in the family, 'not_tested' for a cell of low reliability (outside it), the raw test's
+    verdict otherwise (not tested, suppressed); ``p_value`` stays the raw test's.
+    """
+    out = rows.copy()
+    territory = (out["scope"] == "territory").to_numpy()
+    for survey in out.loc[territory, "survey"].unique():
+        verdicts = family_verdicts(kf, survey)
+        where = territory & (out["survey"] == survey).to_numpy()
+        part = out[where]
+        for versus, column in (("france", "significance"), ("parent", "vs_parent")):
+            if column in out:
+                decided = [
+                    _decided(r, versus, raw, verdicts) for r, raw in zip(part.itertuples(), part[column], strict=True)
+                ]
+                out.loc[where, column] = ["not_tested" if v == "not_tested_low" else v for v in decided]
+    return out
+
+
+def _decided(r: object, versus: str, raw: object, verdicts: dict[tuple[str, str, str], str] | None) -> object:
+    """A row's verdict against ``versus``: the family's; 'not_tested_low' for a cell of low reliability."""
+    if verdicts is None or not isinstance(raw, str) or raw == "not_tested":
+        return raw
+    decided = verdicts.get((versus, r.measure, r.statistic))
+    if decided is not None:
+        return decided
+    return "not_tested_low" if r.reliability == "low" else raw
 
 
 def _verdict(verdict: object, suppressed: bool, lang: str) -> str:

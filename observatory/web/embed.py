@@ -73,7 +73,7 @@ def profile_block(obs, key: str, block: str, lang: str) -> str | None:
         if block == "key-findings":
             body = pdf.findings_html(p, t, lang)
         else:
-            body = f'<div class="scroll">{pdf.block_html(obs, t, block, lang, rows, p.ranks)}</div>'
+            body = f'<div class="scroll">{pdf.block_html(obs, t, block, lang, rows, p)}</div>'
     sources = html.escape(i18n.t("footer_sources", lang))
     back = f"/territoire/{ref.territory_key(t.level, t.code)}" + ("" if fr else "?lang=en")
     body = f'<h1>{html.escape(t.name)}</h1>{pdf.notice_html(obs, lang)}{body}<p class="source">{sources}</p>'

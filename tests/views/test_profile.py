@@ -31,6 +31,7 @@ VERDICTS_FR = {
     "significativement inférieur": "below",
     "pas de différence significative": "not_significant",
     "non testé": "not_tested",
+    "non testé (fiabilité faible)": "not_tested",  # the file says not_tested: low cells are outside the family
 }
 
 

@@ -24,13 +24,16 @@ def guide(min_n: int, lang: str) -> html.Section:
             "de répondants du territoire.",
             f"Fiabilité : « bonne » ; « faible » sous {LOW_N} répondants ou quand l'erreur type dépasse {rse} "
             f"de l'estimation (valeur en italique, point évidé) ; « non diffusé » (—) sous {min_n} répondants.",
-            "Les colonnes « vs reste de la France » et « vs reste du territoire parent » testent chaque mesure "
-            "seule, à 5 %. L'essentiel, en haut, ne retient que les écarts qui résistent au contrôle des fausses "
-            "découvertes (Benjamini–Hochberg à 5 %) sur tous les tests du portrait : ce sont eux que comptent "
-            "les « écarts significatifs » des titres.",
+            "Tous les tests du portrait (chaque mesure fiable contre le reste de la France, contre le reste du "
+            "territoire parent, et contre la vague précédente) forment une famille, soumise au contrôle des "
+            "fausses découvertes (Benjamini–Hochberg à 5 %) : les colonnes « vs reste… » des tableaux et "
+            "l'essentiel, en haut, ne disent « significativement » que ce qui y résiste. Une mesure de fiabilité "
+            "faible n'est pas testée.",
             "Rang : 1er = valeur la plus élevée (pour une fragilité, la fragilité perçue la plus forte), parmi "
-            "les territoires du même échelon dont l'estimation est fiable ; entre crochets, l'ensemble de "
-            "confiance à 95 % du rang ; « incertain » quand il couvre plus de la moitié de ces territoires.",
+            "les territoires du même échelon dont l'estimation est fiable ; entre crochets, un ensemble de "
+            "confiance simultané : tous les rangs des tableaux sont couverts à la fois dans au moins 95 % des "
+            "cas (l'essentiel donne, pour un seul rang, l'ensemble à 95 % de ce rang, plus étroit) ; "
+            "« incertain » quand il couvre plus de la moitié de ces territoires.",
             "« Modèle » : l'estimation sur petits domaines d'une intercommunalité, qui combine l'enquête et "
             "une prédiction par les caractéristiques du territoire (γ : la part de l'enquête) ; son intervalle "
             "compte l'erreur du modèle.",
@@ -43,13 +46,15 @@ def guide(min_n: int, lang: str) -> html.Section:
             "respondents in the territory.",
             f"Reliability: 'good'; 'low' under {LOW_N} respondents or when the standard error exceeds {rse} "
             f"of the estimate (value in italics, open point); 'suppressed' (—) under {min_n} respondents.",
-            "The columns 'vs rest of France' and 'vs rest of the parent' test each measure alone, at 5%. The "
-            "key findings, at the top, keep only the differences that survive the false-discovery control "
-            "(Benjamini–Hochberg at 5%) over all the portrait's tests: those are what the titles' "
-            "'significant differences' count.",
+            "All the portrait's tests (each reliable measure against the rest of France, the rest of the parent "
+            "and the previous wave) form one family under false-discovery control (Benjamini–Hochberg at 5%): "
+            "the tables' 'vs rest…' columns and the key findings, at the top, say 'significantly' only of what "
+            "survives it. A measure of low reliability is not tested.",
             "Rank: 1st = highest value (for a fragility, the strongest perceived fragility), among the "
-            "territories of the same level with a reliable estimate; in brackets, the rank's 95% confidence "
-            "set; 'uncertain' when it spans more than half of those territories.",
+            "territories of the same level with a reliable estimate; in brackets, a simultaneous confidence "
+            "set: all the tables' ranks are covered at once at least 95% of the time (the key findings give, "
+            "for a single rank, that rank's own 95% set, narrower); 'uncertain' when it spans more than half "
+            "of those territories.",
             "'Model': an intercommunality's small-area estimate, combining the survey with a prediction from "
             "the territory's characteristics (γ: the survey's share); its interval counts the model's error.",
         ]

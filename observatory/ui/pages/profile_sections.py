@@ -47,7 +47,7 @@ def indicator_sections(
             section.append(dotplot(plotted, names, labels, stat, title, lang))
             view = pv.table_view(
                 table, labels, stat, t, obs.settings.min_n, lang, _survey_ranks(ranks, survey),
-                pv.survey_model(model, survey),
+                pv.survey_model(model, survey), pv.family_verdicts(findings, survey) if findings else None,
             )  # fmt: skip
             section.append(table_block(view, title, f"{titles[block][0 if fr else 1]} — {title}"))
             shown.append(ref.label(survey, lang))
