@@ -171,3 +171,23 @@ def test_a_refusal_names_the_territory_it_is_close_to(obs, demo_db, tmp_path):
     row = table[(table.survey == "citoyens") & (table.wave == 2019) & (table.measure == "emploi")].iloc[0]
     assert f"« {name} (département 42) »" in row["refused_fr"]
     assert f"“{name} (département 42)”" in row["refused_en"] or f"“{name} (departement 42)”" in row["refused_en"]
+
+
+def test_the_rest_of_a_departement_published_by_a_stored_zone_counts_as_published(obs, zm, demo_db, tmp_path):
+    """A stored zone's portrait publishes the rest of each of its départements (its test against it):
+    "that rest minus a village" is refused like "a département minus a village"."""
+    store = dz.ZoneStore(tmp_path / "zones")
+    loire = sorted(communes_of(demo_db, "departement_code = ?", ["42"]))
+    stored, _new = store.save(loire[::2], "Une Loire sur deux")
+    rest = [c for c in loire if c not in set(stored.codes)]
+    counts = answers(demo_db, "citoyens", 2019, "emploi")
+    village = counts[counts.commune_code.isin(rest)].sort_values(["n", "commune_code"]).iloc[0]
+    zone, _new = store.save([c for c in rest if c != village.commune_code], "Le reste, sans un village")
+    table = dz.zone_table(obs, store, zone)
+    row = table[(table.survey == "citoyens") & (table.wave == 2019) & (table.measure == "emploi")].iloc[0]
+    assert row["refused_reason"] == f"zone:zone:{stored.id}-42" and np.isnan(row["estimate"])
+    # without the rests, only the stored zone itself counts: the same cell would have been shown
+    prior = [zs.PriorZone(stored.id, zm.commune_index(stored.codes))]
+    unguarded = zs.zone_cells(zm, zm.commune_index(zone.codes), 30, 30, prior)
+    cell = unguarded[(unguarded.survey == "citoyens") & (unguarded.wave == 2019) & (unguarded.measure == "emploi")]
+    assert cell["refused_reason"].isna().all() and cell["estimate"].notna().all()

@@ -12,6 +12,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_innovation": ("Innovation", "Innovation"),
     "nav_methodology": ("Méthodologie", "Methodology"),
     "nav_compare": ("Comparer", "Compare"),
+    "nav_zones": ("Zones", "Zones"),
     "synthetic_banner": (
         "Données de démonstration synthétiques : générées pour illustrer l'observatoire, calées sur les "
         "chiffres nationaux publiés par PHARE. Ce ne sont pas des résultats de PHARE.",

@@ -18,6 +18,7 @@ before this one counting as published for the differencing guard.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ from observatory.core import reference as ref
 from observatory.core.config import Settings
 from observatory.data.service import Observatory
 from observatory.stats import zones as zs
+from observatory.stats.zone_tests import published_rests
 
 ID_LENGTH = 12  # hex digits of the SHA-256 of the codes: 48 bits, no collision among millions of zones
 ZONE_ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
@@ -183,6 +185,25 @@ class ZoneStore:
 # --- resolving the codes a user gives --------------------------------------------------------------
 
 
+def csv_codes(data: bytes) -> list[str]:
+    """The first column of a CSV (comma, semicolon or tab), without a header line and blank lines.
+
+    A header is a first line whose first field has no digit (every INSEE or postal code has one).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    delimiter = max((",", ";", "\t"), key=lines[0].count)
+    fields = [row[0].strip() if row else "" for row in csv.reader(lines, delimiter=delimiter)]
+    if fields and not any(c.isdigit() for c in fields[0]):
+        fields = fields[1:]
+    return [f for f in fields if f]
+
+
 def resolve_codes(obs: Observatory, raw: Iterable[object]) -> Resolution:
     """The communes of the codes a user gave; ZoneError naming the codes that are none.
 
@@ -281,6 +302,7 @@ def zone_table(obs: Observatory, store: ZoneStore, zone: ZoneDefinition, min_n: 
     def compute() -> pd.DataFrame:
         zm = zone_moments(obs)
         prior = [zs.PriorZone(z.id, zm.commune_index(z.codes)) for z in store.before(zone)]
+        prior += published_rests(zm, prior)  # their portraits' rests of each département: published too
         cells = zs.zone_cells(zm, zm.commune_index(zone.codes), shown_n, obs.settings.min_n, prior, name_of(obs))
         return cells.assign(level=zs.ZONE_LEVEL, territory_code=zone.id, territory_name=zone.name or zone.id)
 

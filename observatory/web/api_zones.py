@@ -30,6 +30,7 @@ from observatory.data.zones import (
     ZoneDefinition,
     ZoneError,
     ZoneStore,
+    csv_codes,
     resolve_codes,
     zone_cells_of,
     zone_table,
@@ -103,6 +104,7 @@ def create_answer(obs: Observatory, store: ZoneStore) -> Response:
         "created": definition.created,
         "communes": len(definition.codes),
         "api": f"{base}{ZONE_PREFIX}/{definition.id}",
+        "url": f"{base}/zone/{definition.id}",
         "notes": list(resolution.notes),
     }
     resp = jsonify(body)
@@ -134,25 +136,6 @@ def posted_codes() -> tuple[list, object]:
     )
 
 
-def csv_codes(data: bytes) -> list[str]:
-    """The first column of a CSV (comma, semicolon or tab), without a header line and blank lines.
-
-    A header is a first line whose first field has no digit (every INSEE or postal code has one).
-    """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return []
-    delimiter = max((",", ";", "\t"), key=lines[0].count)
-    fields = [row[0].strip() if row else "" for row in csv.reader(lines, delimiter=delimiter)]
-    if fields and not any(c.isdigit() for c in fields[0]):
-        fields = fields[1:]
-    return [f for f in fields if f]
-
-
 # --- GET: a zone's definition, and its figures --------------------------------------------------------
 
 
@@ -175,7 +158,11 @@ def definition_answer(obs: Observatory, store: ZoneStore, zone: str) -> Response
         resp.headers["Content-Disposition"] = f"attachment; filename=zone_{definition.id}.csv"
         return resp
     base = public_base(obs)
-    body = definition.as_json() | {"communes": len(definition.codes), "api": f"{base}{ZONE_PREFIX}/{definition.id}"}
+    body = definition.as_json() | {
+        "communes": len(definition.codes),
+        "api": f"{base}{ZONE_PREFIX}/{definition.id}",
+        "url": f"{base}/zone/{definition.id}",
+    }
     return jsonify(body)
 
 

@@ -17,11 +17,12 @@ from collections.abc import Callable, Collection
 from dash import Dash
 from flask import Response, request
 
+from observatory.data.zones import ZoneStore, zones_folder
 from observatory.views import model_diagnostics
 from observatory.views import profile as pv
 
 CATCH_ALL = {"/", "/<path:path>"}  # Dash's page routes (the shell for any path)
-APP_PATHS = {"/methodologie", "/comparer", model_diagnostics.PATH}
+APP_PATHS = {"/methodologie", "/comparer", "/zone", model_diagnostics.PATH}
 
 
 def known(obs, path: str, pages: Collection[str], canonical: Callable[[str], str]) -> bool:
@@ -31,6 +32,8 @@ def known(obs, path: str, pages: Collection[str], canonical: Callable[[str], str
         return True
     if page.startswith("/territoire/"):
         return pv.resolve(obs, page.split("/", 2)[2]) is not None
+    if page.startswith("/zone/"):  # a stored zone's portrait
+        return ZoneStore(zones_folder(obs.settings)).get(page.split("/", 2)[2]) is not None
     return False
 
 

@@ -51,7 +51,9 @@ def test_post_then_get_the_definition(client):
     body = r.get_json()
     assert re.fullmatch(r"[0-9a-f]{12}", body["id"]) and body["communes"] == 3
     assert body["api"].endswith(f"/api/v1/zones/{body['id']}") and r.headers["Location"] == body["api"]
-    assert "url" not in body  # no page address until the zone page exists (no link to a 404)
+    assert body["url"].endswith(f"/zone/{body['id']}")
+    assert client.get(f"/zone/{body['id']}").status_code == 200  # the page exists: no link to a 404
+    assert client.get("/zone/000000000000").status_code == 404 and client.get("/zone").status_code == 200
     assert body["notes"] == [{"input": "75001", "read_as": "postal_code", "communes": ["75056"]}]
     again = post(client, ["75056", "42207", "42218"])  # the same communes: the same zone, not a new one
     assert again.status_code == 200 and again.get_json()["id"] == body["id"]

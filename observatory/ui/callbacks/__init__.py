@@ -19,9 +19,11 @@ from observatory.ui.callbacks.inputs import text
 from observatory.ui.callbacks.maps import CONTROLS, register_map_callbacks
 from observatory.ui.callbacks.profile import register_profile_callbacks
 from observatory.ui.callbacks.search import register_search_callbacks, search_label
+from observatory.ui.callbacks.zone import register_zone_callbacks
 from observatory.ui.layout import shell
 from observatory.ui.pages import compare, mappage, methodology, profile, registry
 from observatory.ui.pages import model_diagnostics as diagnostics_page
+from observatory.ui.pages import zone as zone_page
 from observatory.views import mapspec, model_diagnostics
 
 # The names other modules and the tests import from here; each page's live in its own module.
@@ -34,6 +36,7 @@ __all__ = [
     "register_map_callbacks",
     "register_profile_callbacks",
     "register_search_callbacks",
+    "register_zone_callbacks",
     "search_label",
 ]
 
@@ -46,6 +49,7 @@ def register_callbacks(app: Dash, obs: Observatory) -> None:
     register_compare_callbacks(app, obs)
     register_search_callbacks(app, obs)
     register_diagnostics_callbacks(app, obs)
+    register_zone_callbacks(app, obs)
 
     @app.callback(
         Output("header", "children"),
@@ -103,6 +107,8 @@ def _content(obs: Observatory, page, path: str, pathname: str | None, search: st
         content, notices = diagnostics_page.layout(obs, search, lang)
     elif path.startswith("/territoire/"):
         content = profile.layout(obs, path.split("/", 2)[2], lang)
+    elif path == "/zone" or path.startswith("/zone/"):
+        content = zone_page.layout(obs, path, search, lang)
     else:
         content = registry.not_found(pathname or "", lang)
     return content, notices

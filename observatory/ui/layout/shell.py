@@ -13,6 +13,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/co-construction", "nav_coconstruction"),
     ("/innovation", "nav_innovation"),
     ("/comparer", "nav_compare"),
+    ("/zone", "nav_zones"),
     ("/methodologie", "nav_methodology"),
 )
 

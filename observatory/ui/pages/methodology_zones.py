@@ -5,11 +5,16 @@ from __future__ import annotations
 ZONES_FR = """
 ## Zones sur mesure et contrôle de la divulgation
 Une **zone** est un ensemble de communes (un pays, un SCoT, un bassin de vie, un territoire de
-projet…), enregistrée par l'API (`POST /api/v1/zones`, une liste de codes INSEE ou postaux) et
-désignée par un identifiant tiré de ses communes. Ses chiffres ne sont pas des sommes de chiffres
-publiés : ils sont **ré-estimés à partir des réponses** de ses communes, avec le même estimateur, la
-même variance par linéarisation de Taylor, les mêmes règles de fiabilité et le même test contre le
-reste de la France que tout autre chiffre (`GET /api/v1/zones/<id>/<indicateur>`).
+projet…), composée sur la page [Zones](/zone) (communes cliquées ou encadrées sur la carte, liste
+de codes collée ou envoyée, communes d'un territoire) ou enregistrée par l'API (`POST /api/v1/zones`,
+une liste de codes INSEE ou postaux), et désignée par un identifiant tiré de ses communes : son
+adresse `/zone/<id>` est stable. Ses chiffres ne sont pas des sommes de chiffres publiés : ils sont
+**ré-estimés à partir des réponses** de ses communes, avec le même estimateur, la même variance par
+linéarisation de Taylor, les mêmes règles de fiabilité et le même test contre le reste de la France
+que tout autre chiffre (`GET /api/v1/zones/<id>/<indicateur>`). Son portrait la teste aussi contre le
+**reste de chaque département** où elle compte au moins {min_n} répondants, et ne retient que les
+écarts qui résistent au contrôle des fausses découvertes (Benjamini–Hochberg à 5 %) sur toute la
+famille de ses tests, comme le portrait d'un territoire.
 
 **Règle de divulgation.** Une cellule de moins de {min_n} répondants ne montre rien. Surtout, une
 cellule est **refusée**, avec sa raison, quand les répondants de la zone diffèrent de ceux d'un
@@ -18,19 +23,25 @@ deux chiffres publiés isolerait une poignée de personnes (la zone « départem
 Les ensembles publiés considérés : chaque territoire de chaque échelon (et chaque tranche de taille
 de commune), la France privée de chaque territoire, chaque département privé d'une commune ou de la
 partie d'une intercommunalité, chaque région privée d'un département, chaque zone enregistrée
-auparavant et la France privée de celle-ci. La zone et le reste de la France (que publie son test)
-sont vérifiés tous deux. Une zone qui a exactement les répondants d'un territoire ou d'une zone déjà
+auparavant, la France privée de celle-ci et le reste de chacun de ses départements (que publie son
+portrait). La zone, le reste de la France et le reste de chaque département (que publient ses tests)
+sont vérifiés tous trois. Une zone qui a exactement les répondants d'un territoire ou d'une zone déjà
 enregistrée n'apprend rien de nouveau et passe.
 """
 
 ZONES_EN = """
 ## Custom zones and disclosure control
-A **zone** is a set of communes (a *pays*, a SCoT, a *bassin de vie*, a project area…), recorded
-through the API (`POST /api/v1/zones`, a list of INSEE or postal codes) and named by an id drawn
-from its communes. Its figures are not sums of published figures: they are **re-estimated from the
-answers** of its communes, with the same estimator, the same Taylor-linearised variance, the same
-reliability rules and the same test against the rest of France as every other figure
-(`GET /api/v1/zones/<id>/<indicator>`).
+A **zone** is a set of communes (a *pays*, a SCoT, a *bassin de vie*, a project area…), built on the
+[Zones](/zone?lang=en) page (communes clicked or boxed on the map, a list of codes pasted or
+uploaded, a territory's communes) or recorded through the API (`POST /api/v1/zones`, a list of INSEE
+or postal codes), and named by an id drawn from its communes: its address `/zone/<id>` is stable.
+Its figures are not sums of published figures: they are **re-estimated from the answers** of its
+communes, with the same estimator, the same Taylor-linearised variance, the same reliability rules
+and the same test against the rest of France as every other figure
+(`GET /api/v1/zones/<id>/<indicator>`). Its portrait also tests it against the **rest of each
+département** where it has at least {min_n} respondents, and keeps only the differences that survive
+the false-discovery control (Benjamini–Hochberg at 5%) over its whole family of tests, as a
+territory's portrait does.
 
 **Disclosure rule.** A cell with fewer than {min_n} respondents shows nothing. Above all, a cell is
 **refused**, with its reason, when the zone's respondents differ from those of a set already
@@ -38,8 +49,9 @@ published by **fewer than {min_n} respondents (but at least one)**: otherwise th
 published figures would single out a handful of people (the zone "a département minus one
 village"). The published sets considered: every territory of every level (and every commune-size
 band), France without each territory, each département without one commune or one
-intercommunality's part, each région without one département, every zone recorded before, and
-France without it. Both the zone and the rest of France (which its test publishes) are checked. A
+intercommunality's part, each région without one département, every zone recorded before, France
+without it and the rest of each of its départements (which its portrait publishes). The zone, the
+rest of France and the rest of each département (which its tests publish) are all checked. A
 zone with exactly the respondents of a territory or of a recorded zone reveals nothing new and
 passes.
 """
