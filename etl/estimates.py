@@ -23,7 +23,14 @@ from etl.atomic import check_free_space, exclusive, temp_path_beside
 from etl.geography import epci_natures
 from etl.ranks import write_rank_sets
 from observatory.stats import sae
-from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
+from observatory.stats.precompute import (
+    BY_TERRITORY,
+    BY_TERRITORY_KEYS,
+    PARENT_COLUMNS,
+    RAW_COLUMNS,
+    TABLE_COLUMNS,
+    all_estimates,
+)
 from observatory.stats.sae_diagnostics import DIAGNOSTIC_COLUMNS
 
 Progress = Callable[[str], None]
@@ -46,6 +53,7 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
     con.execute("DROP TABLE IF EXISTS sae_estimates")
     con.execute("DROP TABLE IF EXISTS sae_diagnostics")
     con.execute("DROP TABLE IF EXISTS rank_sets")
+    con.execute(f"DROP TABLE IF EXISTS {BY_TERRITORY}")
     con.execute("CHECKPOINT")
     table = all_estimates(
         ibis.duckdb.from_connection(con),
@@ -64,6 +72,11 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
         )
     finally:
         con.unregister("estimates_frame")
+    keys = ", ".join(BY_TERRITORY_KEYS)
+    con.execute(
+        f"CREATE TABLE {BY_TERRITORY} AS SELECT {keys}, {', '.join((*RAW_COLUMNS, *PARENT_COLUMNS))} FROM estimates "
+        f"WHERE size_class IS NULL ORDER BY {keys}"
+    )
     report(
         f"estimations : {len(table):,} cellules en {time.perf_counter() - start:.1f} s / estimates".replace(",", " ")
     )

@@ -24,6 +24,7 @@ import duckdb
 
 from etl.atomic import exclusive
 from etl.schema import SURVEY_TABLES
+from observatory.stats.precompute import BY_TERRITORY
 
 PARTITION_COLUMNS = ("survey", "wave")
 FILE_NAME = "part-{i}"  # DuckDB's FILENAME_PATTERN: part-0.parquet, part-1.parquet...
@@ -75,10 +76,15 @@ def write_parquet(
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables to copy, but the estimates' copy sorted by territory.
+
+    That copy serves DuckDB's lookups only: Spark, which may recompute ``estimates``, reads them
+    from there, and would otherwise read a stale copy.
+    """
     names = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY table_name"
     ).fetchall()
-    return [name for (name,) in names]
+    return [name for (name,) in names if name != BY_TERRITORY]
 
 
 def _copy(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> int:

@@ -24,7 +24,7 @@ from observatory.core.reference import LEVEL_COLUMNS, SURVEYS_OF  # read here by
 from observatory.stats import measures as ms
 from observatory.stats import territory_table as tt
 from observatory.stats.finalize import OUTPUT_COLUMNS, finalize, z_test
-from observatory.stats.precompute import RAW_COLUMNS, STORED_LEVELS
+from observatory.stats.precompute import BY_TERRITORY, RAW_COLUMNS, STORED_LEVELS
 from observatory.stats.taylor import domain_estimates
 
 PARENT_LEVELS = tuple(ref.PARENT_LEVEL)
@@ -115,6 +115,9 @@ class StatsEngine:
         self._cached = functools.lru_cache(maxsize=cache_size)(self._compute)
         self._looked_up = functools.lru_cache(maxsize=64)(self._compute)
         self._has_estimates = functools.lru_cache(maxsize=4)(self._load_has_estimates)
+        self._has_by_territory = functools.lru_cache(maxsize=4)(
+            lambda version: self.db.has_table(BY_TERRITORY)  # version: the cache key only
+        )
         # A profile asks one territory's cells indicator by indicator and wave by wave (about a
         # hundred lookups): they are read and finalised at once, one query per territory.
         self._territory_table = functools.lru_cache(maxsize=tt.TERRITORY_TABLES)(self._load_territory_table)
@@ -213,8 +216,12 @@ class StatsEngine:
         (:func:`observatory.stats.territory_table.territory_table`).
         """
         keys = "indicator, survey, wave, measure, statistic, "
-        sql = f"SELECT {keys}{', '.join(RAW_COLUMNS)} FROM estimates "
-        cells = self.db.lookup(sql + "WHERE level = ? AND territory_code = ? AND size_class IS NULL", [level, code])
+        if self._has_by_territory(version):  # the copy sorted by territory: one row group read
+            sql = f"SELECT {keys}{', '.join(RAW_COLUMNS)} FROM {BY_TERRITORY} WHERE level = ? AND territory_code = ?"
+        else:
+            sql = f"SELECT {keys}{', '.join(RAW_COLUMNS)} FROM estimates WHERE level = ? AND territory_code = ? "
+            sql += "AND size_class IS NULL"
+        cells = self.db.lookup(sql, [level, code])
         names = self._names_of(level, (code,))
         name = names["territory_name"].iloc[0] if len(names) else None
         return tt.territory_table(cells, level, code, name, self._stored_queries(version), min_n)
@@ -236,16 +243,25 @@ class StatsEngine:
         query.check()
         if not self.precomputed or query.level not in PARENT_LEVELS or not self._has_estimates(self.db.version):
             return None
-        where = "indicator = ? AND survey = ? AND wave = ? AND level = ? AND "
-        where += "size_class IS NULL" if query.size_class is None else "size_class = ?"
+        where = "indicator = ? AND survey = ? AND wave = ? AND level = ?"
         params: list = [query.indicator, query.survey, int(query.wave), query.level]
-        params += [] if query.size_class is None else [query.size_class]
+        table = "estimates"
+        if (
+            territories
+            and len(territories) == 1
+            and query.size_class is None
+            and self._has_by_territory(self.db.version)
+        ):
+            table = BY_TERRITORY  # one territory (a profile): its row group of the copy, not the maps' table
+        else:
+            where += " AND size_class IS NULL" if query.size_class is None else " AND size_class = ?"
+            params += [] if query.size_class is None else [query.size_class]
         if territories:
             where += f" AND territory_code IN ({', '.join('?' for _ in territories)})"
             params += list(territories)
         rows = self.db.lookup(
             "SELECT territory_code, measure, statistic, n, estimate, var, n_rest_parent, estimate_rest_parent, "
-            f"var_rest_parent FROM estimates WHERE {where}",
+            f"var_rest_parent FROM {table} WHERE {where}",
             params,
         )
         return parent_test(rows, min_n)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 REML_TOL = 1e-12  # relative change of σ²ᵤ at which Fisher scoring stops
 REML_MAX_ITER = 200
@@ -114,6 +113,8 @@ def _root(score, y: np.ndarray, psi: np.ndarray) -> float:
     high = max(float(np.var(y)), float(psi.mean()))
     while score(high) > 0:
         high *= 2
+    from scipy.optimize import brentq  # the load's fits only: a web worker reads the stored model
+
     return brentq(score, low, high, xtol=1e-15 * high, rtol=1e-13, maxiter=500)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from observatory.stats import fayherriot
 
@@ -36,6 +35,8 @@ DIAGNOSTIC_COLUMNS: tuple[str, ...] = (
 
 def _shape(values: np.ndarray) -> tuple[float, float, float]:
     """Skewness, kurtosis (normal: 3) and the Shapiro–Wilk p-value (NaN below 3 values)."""
+    from scipy import stats  # the load's diagnostics only: 47 MB a web worker never needs
+
     values = values[np.isfinite(values)]
     if len(values) < 3 or np.ptp(values) == 0:
         return np.nan, np.nan, np.nan
@@ -45,6 +46,8 @@ def _shape(values: np.ndarray) -> tuple[float, float, float]:
 
 def of_cell(chosen, sampled: np.ndarray, n: np.ndarray, direct: np.ndarray, direct_var: np.ndarray, out: dict) -> dict:
     """The diagnostics of one cell's chosen fit (see the module), as a dict of scalars."""
+    from scipy import stats  # as in _shape
+
     model = chosen.model
     x = chosen.x_all[sampled]
     residuals = (chosen.y - model.estimate) / np.sqrt(chosen.psi)

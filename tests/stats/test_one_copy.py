@@ -46,7 +46,9 @@ def vocabulary_copies(trees: list[tuple[str, ast.Module]]) -> set[tuple[str, str
                     value = ast.literal_eval(node)
                 except ValueError:
                     continue
-                found |= {(path, name) for name, vocab in VOCABULARIES.items() if value == vocab or _part_of(value, vocab)}
+                found |= {
+                    (path, name) for name, vocab in VOCABULARIES.items() if value == vocab or _part_of(value, vocab)
+                }
     return found
 
 
