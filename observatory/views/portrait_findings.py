@@ -246,7 +246,7 @@ def _with_rest(terr: pd.DataFrame, column: str, p_column: str) -> pd.DataFrame:
     return out
 
 
-def _changes(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
+def change_findings(changes: pd.DataFrame | None) -> tuple[list[Finding], int]:
     """Every reliable change of the territory tested since the previous wave (a change table)."""
     if changes is None or changes.empty:
         return [], 0
@@ -376,7 +376,7 @@ def key_findings(
     for versus, (found, low) in (
         ("france", _differences(rows, "france", ranked)),
         ("parent", _differences(rows, "parent", ranked)),
-        ("previous_wave", _changes(changes)),
+        ("previous_wave", change_findings(changes)),
     ):
         candidates[versus], kf.low[versus] = found, low
     kf.tested["france"] = _tested(rows, "significance")

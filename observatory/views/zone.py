@@ -18,6 +18,7 @@ from observatory.core import reference as ref
 from observatory.data import zones as dz
 from observatory.data.service import Observatory
 from observatory.stats import zone_tests
+from observatory.stats.change import compare_waves
 from observatory.stats.zones import PriorZone
 from observatory.views.zone_findings import ZoneFindings, zone_findings
 
@@ -111,7 +112,10 @@ def _portrait(obs: Observatory, store: dz.ZoneStore, zone: dz.ZoneDefinition) ->
     current, dep_current = _latest(table, latest), _latest(deps, latest)
     se_rest = zone_tests.france_rest_se(zm, communes)
     findings = zone_findings(
-        table[current].reset_index(drop=True), se_rest[current], deps[dep_current].reset_index(drop=True)
+        table[current].reset_index(drop=True),
+        se_rest[current],
+        deps[dep_current].reset_index(drop=True),
+        changes(table, obs),
     )
     names = obs.territories("commune").set_index("code")
     listed = names.reindex(list(zone.codes))[["name", "departement_code", "population"]]
@@ -126,6 +130,26 @@ def _portrait(obs: Observatory, store: dz.ZoneStore, zone: dz.ZoneDefinition) ->
         findings=findings,
         min_n=min_n,
     )
+
+
+def changes(table: pd.DataFrame, obs: Observatory) -> pd.DataFrame | None:
+    """The zone's change since the previous wave of each survey with several, cell by cell.
+
+    The observatory's test of a change (:func:`observatory.stats.change.compare_waves`: two
+    independent samples, the variances added); a cell suppressed or refused at either wave is not
+    tested. Both figures are shown in the zone's tables: the change publishes nothing new.
+    """
+    frames = []
+    for survey in table["survey"].unique():
+        waves = obs.waves(survey)
+        if len(waves) < 2:
+            continue
+        for indicator in table.loc[table["survey"] == survey, "indicator"].unique():
+            part = table[(table["survey"] == survey) & (table["indicator"] == indicator)].assign(size_class=None)
+            before, after = part[part["wave"] == waves[-2]], part[part["wave"] == waves[-1]]
+            if len(before) and len(after):
+                frames.append(compare_waves(before, after))
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _latest(frame: pd.DataFrame, latest: dict[str, int]) -> np.ndarray:

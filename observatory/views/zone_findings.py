@@ -20,7 +20,7 @@ import pandas as pd
 from observatory.core import i18n
 from observatory.stats.finalize import Z95
 from observatory.stats.pairwise import benjamini_hochberg
-from observatory.views.portrait_findings import FDR, Finding, KeyFindings
+from observatory.views.portrait_findings import FDR, Finding, KeyFindings, change_findings
 from observatory.views.portrait_words import finding_text, reference_label
 
 TESTED = ("above", "below", "not_significant")
@@ -50,7 +50,8 @@ class ZoneFindings:
     def stated(self) -> list[ZoneFinding]:
         """The tests that survive the procedure, France's first, then each département's, smallest p first."""
         kept = [f for f in self.tests if KeyFindings.is_stated(f, self.q)]
-        return sorted(kept, key=lambda f: (f.departement or "", f.p_value, f.measure))
+        order = {"france": 0, "parent": 1, "previous_wave": 2}
+        return sorted(kept, key=lambda f: (order[f.versus], f.departement or "", f.p_value, f.measure))
 
     def france_verdicts(self) -> dict[tuple[str, str, str, str], str]:
         """(indicator, survey, measure, statistic) → the family's decision against the rest of France.
@@ -63,18 +64,20 @@ class ZoneFindings:
             if KeyFindings.is_stated(f, self.q)
             else "not_significant"
             for f in self.tests
-            if f.departement is None
+            if f.versus == "france"
         }
 
     def groups(self) -> list[tuple[str | None, list[ZoneFinding]]]:
-        """The stated tests by comparison: (None for France, or a département's code, its statements)."""
+        """The stated tests by comparison: (None for France, a département's code, or "previous_wave"; its statements)."""
         out: dict[str | None, list[ZoneFinding]] = {}
         for f in self.stated():
-            out.setdefault(f.departement, []).append(f)
+            out.setdefault("previous_wave" if f.versus == "previous_wave" else f.departement, []).append(f)
         return list(out.items())
 
 
-def zone_findings(cells: pd.DataFrame, france_se_rest: np.ndarray, departements: pd.DataFrame) -> ZoneFindings:
+def zone_findings(
+    cells: pd.DataFrame, france_se_rest: np.ndarray, departements: pd.DataFrame, changes: pd.DataFrame | None = None
+) -> ZoneFindings:
     """The family of a zone's tests under Benjamini–Hochberg.
 
     Args:
@@ -82,6 +85,8 @@ def zone_findings(cells: pd.DataFrame, france_se_rest: np.ndarray, departements:
         france_se_rest: the rest of France's standard error for each row of ``cells``.
         departements: the tests against the rest of each département
             (:func:`observatory.stats.zone_tests.departement_tests`), for the same waves.
+        changes: the zone's changes since the previous wave of each survey
+            (:func:`observatory.stats.change.compare_waves` of its cells), or None.
     """
     france = cells.assign(se_rest=np.asarray(france_se_rest, dtype=float), departement_code=None)
     france = france.assign(difference=france["estimate"] - france["estimate_rest"])
@@ -94,6 +99,9 @@ def zone_findings(cells: pd.DataFrame, france_se_rest: np.ndarray, departements:
     low = int(((tested["reliability"] == "low") & tested["significance"].isin(("above", "below"))).sum())
     reliable = tested[tested["reliability"] == "ok"]
     family = [_finding(r) for r in reliable.to_dict("records")]
+    changed, low_changes = change_findings(changes)
+    family += [ZoneFinding(**{k.name: getattr(f, k.name) for k in dataclasses.fields(Finding)}) for f in changed]
+    low += low_changes
     adjusted = benjamini_hochberg([f.p_value for f in family])
     tests = tuple(dataclasses.replace(f, p_adjusted=float(a)) for f, a in zip(family, adjusted, strict=True))
     return ZoneFindings(tests, low)
@@ -147,8 +155,10 @@ def family_sentence(zf: ZoneFindings, lang: str) -> str:
 
 
 def heading(departement: str | None, names: dict[str, str], lang: str) -> str:
-    """A comparison's heading: the rest of France, or the rest of a département."""
+    """A comparison's heading: the rest of France, the rest of a département, or the previous wave."""
     fr = lang == "fr"
+    if departement == "previous_wave":
+        return "Depuis la vague précédente" if fr else "Since the previous wave"
     if departement is None:
         return "Par rapport au reste de la France" if fr else "Compared with the rest of France"
     name = f"{names.get(departement, departement)} ({departement})"
@@ -157,7 +167,7 @@ def heading(departement: str | None, names: dict[str, str], lang: str) -> str:
 
 def statement(f: ZoneFinding, names: dict[str, str], lang: str) -> str:
     """A finding in words, the profile's sentence: both values, the difference and its interval."""
-    if f.departement is None:
+    if f.departement is None:  # the rest of France, or the previous wave (its own sentence)
         return finding_text(f, "France", "zone", lang)
     name = names.get(f.departement, f.departement)
     return finding_text(f, reference_label("departement", name, lang), "zone", lang)

@@ -117,7 +117,7 @@ def test_the_portrait_of_a_stored_zone(obs, stored):
     assert headline in texts(block) and "taux de fausses découvertes contrôlé à 5 %" in texts(block)
     items = [c for c in walk(block) if isinstance(c, html.Li)]
     assert items and all(float(getattr(li, "data-p-adjusted")) < 0.05 for li in items)
-    assert {getattr(li, "data-versus") for li in items} <= {"france", "departement"}
+    assert {getattr(li, "data-versus") for li in items} <= {"france", "departement", "previous_wave"}
 
 
 def test_refused_cells_show_their_reason_and_no_value(obs, demo_db):
@@ -190,7 +190,7 @@ def test_the_tables_say_the_familys_decision_not_each_test_alone(obs, stored):
     expected = {
         (f.survey, f.measure, f.statistic): (f.direction if k else "not_significant")
         for f, k in zip(tests, keep, strict=True)
-        if f.departement is None
+        if f.versus == "france"
     }
     words = {"above": "supérieur", "below": "inférieur", "not_significant": "pas d'écart significatif"}
     checked = low = 0

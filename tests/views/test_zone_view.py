@@ -230,3 +230,33 @@ def test_a_zone_without_a_departement_comparison_has_france_only(obs, tmp_path):
     assert p is not None and p.departements == {"23": "Creuse"}
     assert all(f.departement is None for f in p.findings.tests)
     assert p.findings.family == len(p.findings.tests)
+
+
+def test_a_zones_changes_are_its_departements_when_it_is_one(obs, demo_db, tmp_path):
+    """The zone of a département's communes changes between waves as the département does (the
+    engine's change table, read from the estimates), and its changes enter the family."""
+    from observatory.stats import Query
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        codes = [
+            r[0]
+            for r in con.execute(
+                "SELECT code FROM territories WHERE level = 'commune' AND departement_code = '23'"
+            ).fetchall()
+        ]
+    store = dz.ZoneStore(tmp_path / "zones")
+    zone, _new = store.save(codes, "Creuse")
+    table = dz.zone_table(obs, store, zone)
+    changes = zv.changes(table, obs)
+    waves = obs.waves("entreprises")
+    ours = changes[(changes.survey == "entreprises") & (changes.indicator == "fragility")].set_index(
+        ["measure", "statistic"]
+    )
+    engine = obs.change(Query("fragility", waves[-2], "entreprises", "departement", territories=("23",)), waves[-1])
+    engine = engine.set_index(["measure", "statistic"]).reindex(ours.index)
+    shown = ours["reliability"] != "suppressed"  # the guard refuses the zone where the département is published
+    assert shown.sum() > 5  # the same respondents as the département: nothing new, shown
+    for col in ("difference", "se", "p_value"):
+        np.testing.assert_allclose(ours.loc[shown, col], engine.loc[shown, col], rtol=1e-9, atol=1e-12)
+    p = zv.zone_portrait(obs, store, zone.id)
+    assert {f.versus for f in p.findings.tests} <= {"france", "parent", "previous_wave"}

@@ -158,14 +158,13 @@ def key_findings(p: zv.ZonePortrait, lang: str) -> html.Section:
         content.append(html.P(apparent, className="note apparent"))
     content.append(
         html.P(
-            "Estimations directes de l'enquête, comparées au reste de la France et au reste de chaque "
-            "département où la zone compte au moins "
-            f"{p.min_n} répondants ; toutes les comparaisons ensemble sous contrôle du taux de fausses "
+            "Estimations directes de l'enquête, comparées au reste de la France, au reste de chaque "
+            f"département où la zone compte au moins {p.min_n} répondants et à la vague précédente ; toutes les comparaisons ensemble sous contrôle du taux de fausses "
             "découvertes à 5 % (Benjamini–Hochberg). La colonne « Reste de la France » des tableaux donne la "
             "même décision ; une estimation de fiabilité faible n'y est pas testée."
             if fr
-            else "Direct survey estimates, compared with the rest of France and the rest of each département "
-            f"where the zone has at least {p.min_n} respondents; all comparisons together with the false-discovery "
+            else "Direct survey estimates, compared with the rest of France, the rest of each département "
+            f"where the zone has at least {p.min_n} respondents and the previous wave; all comparisons together with the false-discovery "
             "rate controlled at 5% (Benjamini–Hochberg). The tables' 'Rest of France' column gives the same "
             "decision; an estimate of low reliability is not tested there.",
             className="note",
@@ -189,7 +188,7 @@ def _more(n: int, in_tables: bool, lang: str) -> str:
 
 def _data(f: zf.ZoneFinding) -> dict[str, str]:
     data = {
-        "data-versus": "france" if f.departement is None else "departement",
+        "data-versus": {"parent": "departement"}.get(f.versus, f.versus),  # france, departement, previous_wave
         "data-indicator": f.indicator,
         "data-survey": f.survey,
         "data-wave": str(f.wave),
