@@ -23,6 +23,13 @@ from observatory.stats.zones import PriorZone
 from observatory.views.zone_findings import ZoneFindings, zone_findings
 
 PORTRAITS = 16  # zone portraits one app keeps
+SIGNIFICANCE = {  # the tables' column against the rest of France, in words (French, English)
+    "above": ("supérieur", "higher"),
+    "below": ("inférieur", "lower"),
+    "not_significant": ("pas d'écart significatif", "no significant difference"),
+    "not_tested": ("non testé", "not tested"),
+    "not_tested_low": ("non testé (fiabilité faible)", "not tested (low reliability)"),
+}
 API = "/api/v1/zones"
 INDICATOR_NAMES = {
     "fragility": ("Fragilités perçues", "Perceived fragilities"),
@@ -175,6 +182,18 @@ def _survey_block(table: pd.DataFrame, survey: str, wave: int) -> SurveyBlock:
     shown = rows[rows["reliability"] != "suppressed"]
     respondents = int(shown["n"].max()) if len(shown) else None
     return SurveyBlock(survey, wave, respondents, tuple(tables), bool(rows["refused_reason"].notna().any()))
+
+
+def verdict_of(r: dict, t: IndicatorTable, decided: dict) -> str:
+    """A table row's verdict against the rest of France: the family's (the key findings'), not the test alone.
+
+    ``decided``: :meth:`ZoneFindings.france_verdicts`. A cell of low reliability is outside the
+    family: its apparent difference is counted, not stated, and the table says it is not tested.
+    """
+    raw = r["significance"]
+    if r["reliability"] == "low" and raw in ("above", "below", "not_significant"):
+        return "not_tested_low"
+    return decided.get((t.indicator, t.survey, r["measure"], r["statistic"]), raw)
 
 
 def indicator_name(indicator: str, lang: str) -> str:

@@ -10,6 +10,8 @@
   data version, language and public address, and rendered in one of the process's few heavy
   slots (:mod:`observatory.web.heavy`): past them, 503 with ``Retry-After``. Its permalink is on
   ``OBSERVATORY_PUBLIC_URL`` (the request's own host only when unset: development).
+- ``/zone/<id>.pdf``: a stored zone's printable portrait (:mod:`observatory.exports.zone_pdf`), kept
+  and rendered the same way.
 
 Only ``/embed/`` answers may be framed: :mod:`observatory.web.security` gives them their own
 ``frame-ancestors`` policy; the rest of the app stays unframeable.
@@ -26,9 +28,11 @@ from flask import Flask, Response, abort, request
 from observatory.core import i18n
 from observatory.core import reference as ref
 from observatory.exports import pdf
+from observatory.exports import zone_pdf as zone_pdf_doc
 from observatory.figures import profile as figures
 from observatory.figures import svg_charts
 from observatory.views import profile as pv
+from observatory.views import zone as zv
 from observatory.web import heavy, not_found
 
 EMBED_PREFIX = "/embed/"
@@ -133,4 +137,22 @@ def register_embed_routes(app: Dash, obs, map_paths) -> None:
         resp = Response(data, mimetype="application/pdf")
         resp.headers["Content-Disposition"] = f'inline; filename="portrait_{t.level}_{t.code}.pdf"'
         resp.headers["Server-Timing"] = f"pdf;dur={1000 * (time.perf_counter() - start):.0f}"
+        return resp
+
+    @server.route("/zone/<zone_id>.pdf")
+    def zone_pdf(zone_id: str):
+        p = zv.zone_portrait(obs, zv.store_of(obs), zone_id[:40])
+        if p is None:  # the friendly page, with its 404
+            return not_found.page(app)
+        lang, version = _lang(), obs.db.version
+        base = obs.settings.public_url or request.host_url.rstrip("/")
+        try:
+            data = heavy.of(server, obs.settings).cached(
+                "pdf", version, ("zone", p.zone.id, lang, base), lambda: zone_pdf_doc.render(obs, p, lang, base),
+                lambda: obs.db.version == version,
+            )  # fmt: skip
+        except heavy.Busy:
+            return heavy.busy_response()
+        resp = Response(data, mimetype="application/pdf")
+        resp.headers["Content-Disposition"] = f'inline; filename="zone_{p.zone.id}.pdf"'
         return resp

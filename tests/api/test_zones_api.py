@@ -187,3 +187,11 @@ def test_unknown_zone_or_indicator_is_404_naming_it(client):
     zid = post(client, ["42218"]).get_json()["id"]
     r = client.get(f"/api/v1/zones/{zid}/weather")
     assert r.status_code == 404 and r.get_json()["parameter"] == "indicator"
+
+
+@pytest.mark.slow
+def test_a_zone_has_its_printable_portrait(client):
+    zid = post(client, ["42218", "42207"], "Saint-Étienne et Saint-Chamond").get_json()["id"]
+    r = client.get(f"/zone/{zid}.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data[:5] == b"%PDF-"
+    assert client.get("/zone/000000000000.pdf").status_code == 404

@@ -211,3 +211,28 @@ def test_the_tables_say_the_familys_decision_not_each_test_alone(obs, stored):
                     assert shown[key[1:]].startswith(words[expected[key]]), key
                     checked += 1
     assert checked > 50
+
+
+@pytest.mark.slow
+def test_the_zone_pdf_says_what_the_page_says(obs, stored, demo_db, zones_dir, tmp_path):
+    """The printable portrait: its text (pdftotext) has the page's family sentence and statements."""
+    import shutil
+    import subprocess
+
+    from observatory.exports import zone_pdf
+    from observatory.views import zone_findings as zf
+
+    p = zv.zone_portrait(obs, zv.store_of(obs), stored.id)
+    for lang in ("fr", "en"):
+        data = zone_pdf.render(obs, p, lang, "https://example.org")
+        assert data[:5] == b"%PDF-"
+        path = tmp_path / f"zone_{lang}.pdf"
+        path.write_bytes(data)
+        if shutil.which("pdftotext") is None:
+            pytest.fail("pdftotext (poppler-utils) is needed: tests/run.sh installs it")
+        text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+        assert zf.family_sentence(p.findings, lang) in text
+        first = zf.statement(p.findings.stated()[0], p.departements, lang)
+        assert " ".join(first.split())[:60] in text
+        assert ("Portrait de zone" if lang == "fr" else "Zone portrait") in text
+        assert ("ne sont pas des résultats de PHARE" if lang == "fr" else "not PHARE results") in text

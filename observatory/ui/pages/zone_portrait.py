@@ -21,13 +21,7 @@ from observatory.data.service import Observatory
 from observatory.views import zone as zv
 from observatory.views import zone_findings as zf
 
-SIGNIFICANCE = {
-    "above": ("supérieur", "higher"),
-    "below": ("inférieur", "lower"),
-    "not_significant": ("pas d'écart significatif", "no significant difference"),
-    "not_tested": ("non testé", "not tested"),
-    "not_tested_low": ("non testé (fiabilité faible)", "not tested (low reliability)"),
-}
+SIGNIFICANCE = zv.SIGNIFICANCE
 LISTED = 500  # communes listed as links (the CSV has them all)
 
 
@@ -123,6 +117,12 @@ def _actions(p: zv.ZonePortrait, lang: str) -> html.Div:
                 className="button",
                 id="zone-communes-csv",
                 download=f"zone_{p.zone.id}.csv",
+            ),
+            html.A(
+                "Portrait imprimable (PDF)" if fr else "Printable portrait (PDF)",
+                href=f"/zone/{p.zone.id}.pdf" + keep,
+                className="button secondary",
+                id="zone-pdf",
             ),
             dcc.Link(
                 "Modifier cette zone" if fr else "Change this zone",
@@ -224,7 +224,7 @@ def _table(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> html.Div:
     )
     caption = f"{zv.indicator_name(t.indicator, lang)} ({ref.label(t.survey, lang).lower()}, {t.wave})"
     decided = p.findings.france_verdicts()
-    body = [_row(r, lang, _decided(r, t, decided)) for r in t.rows.to_dict("records")]
+    body = [_row(r, lang, zv.verdict_of(r, t, decided)) for r in t.rows.to_dict("records")]
     return html.Div(
         [
             html.Div(
@@ -246,14 +246,6 @@ def _table(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> html.Div:
         ],
         className="zone-table",
     )
-
-
-def _decided(r: dict, t: zv.IndicatorTable, decided: dict) -> str:
-    """A row's verdict against the rest of France: the family's decision (the key findings'), not the test alone."""
-    raw = r["significance"]
-    if r["reliability"] == "low" and raw in ("above", "below", "not_significant"):
-        return "not_tested_low"  # outside the family: its apparent difference is counted, not stated
-    return decided.get((t.indicator, t.survey, r["measure"], r["statistic"]), raw)
 
 
 def _row(r: dict, lang: str, verdict: str) -> html.Tr:
