@@ -49,14 +49,17 @@ def table_html(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> str:
     """One indicator's table: the page's rows, values and verdicts."""
     fr = lang == "fr"
     decided = p.findings.france_verdicts()
+    modelled = zv.has_model(t)
     rows = []
     for r in t.rows.to_dict("records"):
         stat = i18n.t(r["statistic"], lang) if r["statistic"] in i18n.STRINGS else r["statistic"]
         cells = [ref.label(r["measure"], lang), stat]
+        model = [zv.model_text(r, lang)] if modelled else []
         if isinstance(r.get("refused_reason"), str):
-            cells += ["—", r["refused_fr"] if fr else r["refused_en"], "", "", ""]
+            cells += ["—", r["refused_fr"] if fr else r["refused_en"], "", "", *model, "—"]
         elif r["reliability"] == "suppressed":
-            cells += ["—", i18n.count(r["n"], lang), "—", "effectif insuffisant" if fr else "too few respondents", "—"]
+            why = "effectif insuffisant" if fr else "too few respondents"
+            cells += ["—", i18n.count(r["n"], lang), "—", why, *model, "—"]
         else:
             value = i18n.value(r["estimate"], r["statistic"], lang, r["ci_low"], r["ci_high"])
             ci = i18n.interval(r["ci_low"], r["ci_high"], r["statistic"], lang)
@@ -66,10 +69,14 @@ def table_html(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> str:
                 i18n.count(r["n"], lang),
                 i18n.count(round(r["n_eff"]), lang),
                 i18n.t(r["reliability"], lang),
+                *model,
                 zv.SIGNIFICANCE.get(verdict, ("", ""))[0 if fr else 1],
             ]
         rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{_e(h)}</th>" for h in HEAD[lang if lang in HEAD else "fr"])
+    names = list(HEAD[lang if lang in HEAD else "fr"])
+    if modelled:
+        names.insert(6, "Modèle (intercommunalités) [IC 95 %]" if fr else "Model (intercommunalities) [95% CI]")
+    head = "".join(f"<th>{_e(h)}</th>" for h in names)
     caption = f"{zv.indicator_name(t.indicator, lang)} ({ref.label(t.survey, lang).lower()}, {t.wave})"
     return (
         f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from observatory.core import i18n
 from observatory.core import reference as ref
 from observatory.data import zones as dz
 from observatory.data.service import Observatory
@@ -21,6 +22,7 @@ from observatory.stats import zone_tests
 from observatory.stats.change import compare_waves
 from observatory.stats.zones import PriorZone
 from observatory.views.zone_findings import ZoneFindings, zone_findings
+from observatory.views.zone_model import zone_model
 
 PORTRAITS = 16  # zone portraits one app keeps
 SIGNIFICANCE = {  # the tables' column against the rest of France, in words (French, English)
@@ -124,6 +126,8 @@ def _portrait(obs: Observatory, store: dz.ZoneStore, zone: dz.ZoneDefinition) ->
         deps[dep_current].reset_index(drop=True),
         changes(table, obs),
     )
+    cells = [(i, s, w) for s, w in latest.items() for i, surveys in ref.SURVEYS_OF.items() if s in surveys]
+    model = zone_model(obs, zone.codes, cells)
     names = obs.territories("commune").set_index("code")
     listed = names.reindex(list(zone.codes))[["name", "departement_code", "population"]]
     listed = listed.rename_axis("code").reset_index()
@@ -133,7 +137,7 @@ def _portrait(obs: Observatory, store: dz.ZoneStore, zone: dz.ZoneDefinition) ->
         zone=zone,
         communes=listed,
         departements={d: str(dep_names.get(d, d)) for d in in_deps},
-        surveys=tuple(_survey_block(table, s, w) for s, w in latest.items()),
+        surveys=tuple(_survey_block(table, s, w, model) for s, w in latest.items()),
         findings=findings,
         min_n=min_n,
     )
@@ -165,17 +169,23 @@ def _latest(frame: pd.DataFrame, latest: dict[str, int]) -> np.ndarray:
     return (waves.notna() & (waves == pd.to_numeric(frame["wave"]))).to_numpy(bool)
 
 
-def _survey_block(table: pd.DataFrame, survey: str, wave: int) -> SurveyBlock:
+def _survey_block(table: pd.DataFrame, survey: str, wave: int, model: pd.DataFrame) -> SurveyBlock:
     """A survey's tables (one per indicator asked of it) and its respondents in the zone.
 
     The respondents are the largest n of the cells shown: a refused cell's n is no more shown here
-    than in its table.
+    than in its table. Each table's rows carry the zone's model figure (:mod:`observatory.views.zone_model`)
+    where the survey's own estimate is not reliable (blank elsewhere).
     """
     tables = []
     for indicator, surveys in ref.SURVEYS_OF.items():
         if survey not in surveys:
             continue
         rows = dz.zone_cells_of(table, indicator, survey, wave)
+        part = model[(model["indicator"] == indicator) & (model["survey"] == survey) & (model["wave"] == wave)]
+        rows = rows.merge(part.drop(columns=["indicator", "survey", "wave"]), on=["measure", "statistic"], how="left")
+        thin = (rows["reliability"] != "ok").to_numpy()
+        for col in ("model_estimate", "model_ci_low", "model_ci_high", "model_rmse_bound"):
+            rows[col] = rows[col].where(thin)
         if len(rows):
             tables.append(IndicatorTable(indicator, survey, wave, rows))
     rows = pd.concat([t.rows for t in tables]) if tables else table.iloc[:0]
@@ -194,6 +204,19 @@ def verdict_of(r: dict, t: IndicatorTable, decided: dict) -> str:
     if r["reliability"] == "low" and raw in ("above", "below", "not_significant"):
         return "not_tested_low"
     return decided.get((t.indicator, t.survey, r["measure"], r["statistic"]), raw)
+
+
+def has_model(t: IndicatorTable) -> bool:
+    """Whether a table shows the model's figure in some row (a thin cell with one)."""
+    return "model_estimate" in t.rows and bool(t.rows["model_estimate"].notna().any())
+
+
+def model_text(r: dict, lang: str) -> str:
+    """'6,1 / 10 [5,2 – 7,0]' for a row with the model's figure, '' otherwise."""
+    if not isinstance(r.get("model_estimate"), float) or np.isnan(r["model_estimate"]):
+        return ""
+    stat, lo, hi = r["statistic"], r["model_ci_low"], r["model_ci_high"]
+    return f"{i18n.value(r['model_estimate'], stat, lang, lo, hi)} [{i18n.interval(lo, hi, stat, lang)}]"
 
 
 def indicator_name(indicator: str, lang: str) -> str:

@@ -14,7 +14,13 @@ linéarisation de Taylor, les mêmes règles de fiabilité et le même test cont
 que tout autre chiffre (`GET /api/v1/zones/<id>/<indicateur>`). Son portrait la teste aussi contre le
 **reste de chaque département** où elle compte au moins {min_n} répondants, et ne retient que les
 écarts qui résistent au contrôle des fausses découvertes (Benjamini–Hochberg à 5 %) sur toute la
-famille de ses tests, comme le portrait d'un territoire.
+famille de ses tests, comme le portrait d'un territoire. Là où l'estimation directe n'est pas fiable,
+une colonne donne le **chiffre du modèle** sur petits domaines : la moyenne des estimations du modèle
+des intercommunalités de la zone, pondérée par la population de ses communes dans chacune (le modèle
+ne descend pas sous l'intercommunalité : une partie d'intercommunalité est supposée lui ressembler).
+Les erreurs du modèle de deux intercommunalités sont corrélées et leur covariance n'est pas conservée :
+l'intervalle prend la borne √EQM ≤ Σ wₑ √EQMₑ, valable quelle que soit la corrélation (exacte quand
+les erreurs vont ensemble, plus large sinon).
 
 **Règle de divulgation.** Une cellule de moins de {min_n} répondants ne montre rien. Surtout, une
 cellule est **refusée**, avec sa raison, quand les répondants de la zone diffèrent de ceux d'un
@@ -41,7 +47,12 @@ and the same test against the rest of France as every other figure
 (`GET /api/v1/zones/<id>/<indicator>`). Its portrait also tests it against the **rest of each
 département** where it has at least {min_n} respondents, and keeps only the differences that survive
 the false-discovery control (Benjamini–Hochberg at 5%) over its whole family of tests, as a
-territory's portrait does.
+territory's portrait does. Where the direct estimate is not reliable, a column gives the small-area
+**model's figure**: the mean of the model estimates of the zone's intercommunalities, weighted by the
+population of its communes in each (the model goes no lower than the intercommunality: a part of one
+is assumed to be like the whole). Two intercommunalities' model errors are correlated and their
+covariance is not kept: the interval takes the bound √MSE ≤ Σ wₑ √MSEₑ, valid whatever the
+correlation (exact when the errors move together, wider otherwise).
 
 **Disclosure rule.** A cell with fewer than {min_n} respondents shows nothing. Above all, a cell is
 **refused**, with its reason, when the zone's respondents differ from those of a set already

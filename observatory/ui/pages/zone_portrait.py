@@ -222,9 +222,12 @@ def _table(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> html.Div:
         if fr
         else ["Measure", "Statistic", "Estimate [95% CI]", "n", "Effective n", "Reliability", "Rest of France"]
     )
+    modelled = zv.has_model(t)
+    if modelled:  # the model's figure where the survey is thin, before the test column
+        head.insert(6, "Modèle (intercommunalités) [IC 95 %]" if fr else "Model (intercommunalities) [95% CI]")
     caption = f"{zv.indicator_name(t.indicator, lang)} ({ref.label(t.survey, lang).lower()}, {t.wave})"
     decided = p.findings.france_verdicts()
-    body = [_row(r, lang, zv.verdict_of(r, t, decided)) for r in t.rows.to_dict("records")]
+    body = [_row(r, lang, zv.verdict_of(r, t, decided), modelled) for r in t.rows.to_dict("records")]
     return html.Div(
         [
             html.Div(
@@ -248,20 +251,21 @@ def _table(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> html.Div:
     )
 
 
-def _row(r: dict, lang: str, verdict: str) -> html.Tr:
+def _row(r: dict, lang: str, verdict: str, modelled: bool = False) -> html.Tr:
     fr = lang == "fr"
     stat = r["statistic"]
     label = i18n.t(stat, lang) if stat in i18n.STRINGS else stat
     attrs = {"data-measure": r["measure"], "data-statistic": stat, "className": f"reliability-{r['reliability']}"}
+    model = [html.Td(zv.model_text(r, lang), className="col-model")] if modelled else []
     if isinstance(r.get("refused_reason"), str):
         reason = r["refused_fr"] if fr else r["refused_en"]
-        cells = [html.Td("—"), html.Td(reason, colSpan=4, className="refused")]
+        cells = [html.Td("—"), html.Td(reason, colSpan=3, className="refused"), *model, html.Td("—")]
         return html.Tr(
             [html.Th(ref.label(r["measure"], lang)), html.Td(label), *cells], **attrs, **{"data-refused": "true"}
         )
     if r["reliability"] == "suppressed":
         why = "effectif insuffisant" if fr else "too few respondents"
-        cells = [html.Td("—"), html.Td(i18n.count(r["n"], lang)), html.Td("—"), html.Td(why), html.Td("—")]
+        cells = [html.Td("—"), html.Td(i18n.count(r["n"], lang)), html.Td("—"), html.Td(why), *model, html.Td("—")]
     else:
         value = i18n.value(r["estimate"], stat, lang, r["ci_low"], r["ci_high"])
         ci = i18n.interval(r["ci_low"], r["ci_high"], stat, lang)
@@ -273,6 +277,7 @@ def _row(r: dict, lang: str, verdict: str) -> html.Tr:
             html.Td(i18n.count(r["n"], lang)),
             html.Td(i18n.count(round(r["n_eff"]), lang)),
             html.Td(i18n.t(r["reliability"], lang), className="col-reliability"),
+            *model,
             html.Td(versus),
         ]
     return html.Tr([html.Th(ref.label(r["measure"], lang)), html.Td(label), *cells], **attrs)
