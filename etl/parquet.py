@@ -47,9 +47,9 @@ def write_parquet(
 ) -> dict[str, int]:
     """Write every table of ``db_path`` under ``out_dir`` (replaced atomically); rows per table.
 
-    With ``engine="pyspark"`` the ``estimates`` table is not copied from the database but computed
-    on Spark from the tree being written (:mod:`etl.spark_estimates`), before the swap: the batch
-    engine computes the cells, the web tier reads them.
+    With ``engine="pyspark"`` the ``estimates`` table and its ``rank_sets`` are not copied from the
+    database but computed on Spark from the tree being written (:mod:`etl.spark_estimates`), before
+    the swap: the batch engine computes the cells and their ranks, the web tier reads them.
     """
     say = progress or (lambda _msg: None)
     out_dir = Path(out_dir)
@@ -62,17 +62,25 @@ def write_parquet(
         try:
             say(f"Parquet → {out_dir}")
             with duckdb.connect(str(db_path), read_only=True) as con:
-                skip = {"estimates"} if engine == "pyspark" else set()
+                skip = {"estimates", "rank_sets"} if engine == "pyspark" else set()  # computed on Spark below
                 rows = {table: _copy(con, table, tmp / table) for table in _tables(con) if table not in skip}
             if engine == "pyspark":
                 from etl.spark_estimates import build_estimates_parquet
 
                 rows["estimates"] = build_estimates_parquet(tmp, spark_master, say, spark)
+                rows["rank_sets"] = _count(tmp / "rank_sets")
             _swap(tmp, out_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return rows
+
+
+def _count(folder: Path) -> int:
+    """The rows of a table written in the tree."""
+    pattern = str(folder / "**" / "*.parquet").replace("'", "''")
+    with duckdb.connect(":memory:") as con:
+        return int(con.execute(f"SELECT count(*) FROM read_parquet('{pattern}')").fetchone()[0])
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:

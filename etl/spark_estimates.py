@@ -2,8 +2,9 @@
 
 Load inputs (the survey tables of a Parquet tree, through Spark) / process (the same Ibis
 expressions and numpy estimator as on DuckDB, :mod:`observatory.stats.precompute`: the scan of the
-answers runs on Spark, the sums of its per-commune moments in the driver) / save (``estimates/``
-in the tree, partitioned Hive-style by survey and wave like the survey tables).
+answers runs on Spark, the sums of its per-commune moments in the driver; the rank sets of those
+estimates, as the load computes them) / save (``estimates/`` in the tree, partitioned Hive-style by
+survey and wave like the survey tables, and ``rank_sets/``).
 
 Called by :func:`etl.parquet.write_parquet` on the tree it is about to swap in, so that the web
 tier reads the new data and their estimates together (DuckDB over this Parquet: a lookup, never a
@@ -12,6 +13,7 @@ Spark job during a request).
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl.ranks import rank_sets_table
 from observatory.data.spark_db import connect, spark_session
 from observatory.stats.precompute import TABLE_COLUMNS, all_estimates
 
@@ -58,7 +61,40 @@ def build_estimates_parquet(tree: Path, master: str = "local[2]", say: Progress 
     table = spark_estimates(str(tree), master, report, session)
     cells = write_estimates_parquet(table, Path(tree) / "estimates")
     report(f"estimations (Spark) : {cells:,} cellules en {time.perf_counter() - start:.1f} s".replace(",", " "))
+    write_rank_sets_parquet(table, Path(tree), report)
     return cells
 
 
-__all__ = ["build_estimates_parquet", "spark_estimates", "write_estimates_parquet"]
+def write_rank_sets_parquet(table: pd.DataFrame, tree: Path, say: Progress | None = None) -> int:
+    """The rank sets of the Spark-computed estimates, as ``rank_sets/`` in the tree (replacing the copy).
+
+    The same computation as the load's (:func:`etl.ranks.rank_sets_table`, in the driver: the cells
+    are the Spark job's result), on the tree's small-area table (the database's model, copied) and
+    its territories' counts: the web tier reads the ranks of the very estimates it shows.
+    """
+    report = say or (lambda _m: None)
+    start = time.perf_counter()
+    with duckdb.connect(":memory:") as con:
+        territories = str(tree / "territories" / "**" / "*.parquet").replace("'", "''")
+        totals = dict(con.execute(f"SELECT level, count(*) FROM read_parquet('{territories}') GROUP BY level").fetchall())
+        model = None
+        if (tree / "sae_estimates").is_dir():
+            sae = str(tree / "sae_estimates" / "**" / "*.parquet").replace("'", "''")
+            model = con.execute(f"SELECT * FROM read_parquet('{sae}')").df()
+        ranked = rank_sets_table(table, model, {k: int(v) for k, v in totals.items()})
+        ranked["wave"] = ranked["wave"].astype("int64") if len(ranked) else ranked["wave"]
+        folder = tree / "rank_sets"
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        con.register("rank_frame", ranked)
+        path = str(folder / "part-0.parquet").replace("'", "''")
+        con.execute(
+            f"COPY (SELECT * FROM rank_frame ORDER BY level, territory_code, indicator, survey, wave, method, "
+            f"measure, statistic) TO '{path}' (FORMAT PARQUET)"
+        )
+    report(f"rangs (Spark) : {len(ranked):,} lignes en {time.perf_counter() - start:.1f} s".replace(",", " "))
+    return len(ranked)
+
+
+__all__ = ["build_estimates_parquet", "spark_estimates", "write_estimates_parquet", "write_rank_sets_parquet"]

@@ -233,7 +233,7 @@ class Observatory:
 
     def _load_has_rank_sets(self, version: str) -> bool:
         del version  # part of the cache key
-        return self.settings.engine != "pyspark" and self.db.has_table("rank_sets")
+        return self.db.has_table("rank_sets")  # on Spark, the tree's: computed by the batch with its estimates
 
     # --- reference data -------------------------------------------------------------------------
     def territories(self, level: str) -> pd.DataFrame:

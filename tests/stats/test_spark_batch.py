@@ -91,3 +91,27 @@ def test_demo_spark_cells_equal_stored(demo_db, demo_parquet, spark, indicator, 
     cells = cells[cells["n"] > 0].assign(size_class=lambda f: f["size_class"].replace("", None))
     expected = stored(demo_db, "WHERE indicator = ? AND survey = ? AND wave = ?", [indicator, survey, wave])
     assert_same_cells(expected, cells)
+
+
+def test_spark_batch_ranks_its_own_estimates(survey_db, spark_tree, spark, monkeypatch):
+    """The batch writes the rank sets of the estimates it computed (the load's computation, on
+    Spark's cells): the same rows and sets as the database's, read by the web tier without a job."""
+    pattern = str(spark_tree / "rank_sets" / "**" / "*.parquet")
+    ours = duckdb.sql(f"SELECT * FROM read_parquet('{pattern}')").df()
+    with duckdb.connect(str(survey_db), read_only=True) as con:
+        duck = con.execute("SELECT * FROM rank_sets").df()
+    keys = ["indicator", "survey", "wave", "level", "method", "measure", "statistic", "territory_code"]
+    merged = duck.merge(ours, on=keys, how="outer", suffixes=("_duck", "_spark"), indicator=True)
+    assert len(duck) > 0 and (merged["_merge"] == "both").all()
+    for col in ("rank", "rank_low", "rank_high", "simultaneous_low", "simultaneous_high", "peers", "peers_total"):
+        assert (merged[f"{col}_duck"] == merged[f"{col}_spark"]).all(), col
+    for col in ("estimate", "se"):
+        np.testing.assert_allclose(merged[f"{col}_spark"], merged[f"{col}_duck"], rtol=TOLERANCE, atol=TOLERANCE)
+    db = SparkDatabase(str(spark_tree), session=spark)
+
+    def no_spark(*_a, **_k):
+        raise AssertionError("a request waited on a Spark job")
+
+    monkeypatch.setattr(SparkDatabase, "_spark", no_spark)
+    assert db.has_table("rank_sets")
+    assert len(db.lookup("SELECT * FROM rank_sets WHERE level = ?", ["departement"])) > 0
