@@ -191,3 +191,13 @@ def test_the_rest_of_a_departement_published_by_a_stored_zone_counts_as_publishe
     unguarded = zs.zone_cells(zm, zm.commune_index(zone.codes), 30, 30, prior)
     cell = unguarded[(unguarded.survey == "citoyens") & (unguarded.wave == 2019) & (unguarded.measure == "emploi")]
     assert cell["refused_reason"].isna().all() and cell["estimate"].notna().all()
+
+
+def test_the_store_keeps_at_most_its_limit_and_says_so(tmp_path):
+    store = dz.ZoneStore(tmp_path / "zones", limit=2)
+    first, _ = store.save(["42218"])
+    store.save(["42207"])
+    with pytest.raises(dz.ZoneError, match="at most 2 zones"):
+        store.save(["69123"])
+    assert store.save(["42218"]) == (first, False)  # a stored zone is still found
+    assert len(list((tmp_path / "zones").glob("*.json"))) == 2
