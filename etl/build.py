@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import geography
+from etl import geography, zonings
 from etl.atomic import check_free_space, exclusive, temp_path_beside, work_folder
 from etl.contract import ContractError
 from etl.load import load_into
@@ -170,6 +170,7 @@ def build_base(db_path: Path, say: Progress) -> None:
             con.register("frame", frame)
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")
             con.unregister("frame")
+        zonings.write_zoning_communes(con)  # cantons' and constituencies' communes (issue 28)
         meta = {
             "schema_version": SCHEMA_VERSION,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

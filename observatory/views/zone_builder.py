@@ -4,7 +4,9 @@ A selection is a sorted tuple of INSEE commune codes. It grows by a click on the
 or out), a box drawn on the map (its communes in), codes pasted or uploaded (resolved by
 :func:`observatory.data.zones.resolve_codes`: postal codes, arrondissements and codes that lost
 their leading zero are read as their communes, and said so) and a territory's communes (an EPCI, a
-département, a région). Each step answers the new selection and its messages (French and English).
+département, a région, a canton or a legislative constituency: :mod:`observatory.data.zonings`; a
+commune divided between several cantons or constituencies is added whole, and said so). Each step
+answers the new selection and its messages (French and English).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from observatory.core import reference as ref
+from observatory.data import zonings as zn
+from observatory.data.search import Hit
 from observatory.data.service import Observatory
 from observatory.data.zones import MAX_CODES, ZoneError, csv_codes, resolve_codes
 
@@ -30,6 +34,8 @@ LEVEL_WORDS = {
     "departement": ("département", "département"),
     "epci": ("intercommunalité", "intercommunality"),
     "commune": ("commune", "municipality"),
+    "canton": ("canton", "canton"),
+    "circonscription": ("circonscription", "constituency"),
 }
 MAX_RETRIES = 10  # resolutions tried, each leaving out the unknown codes named by the last one
 
@@ -195,6 +201,8 @@ def add_territory(
     obs: Observatory, selection: tuple[str, ...], level: str, code: str
 ) -> tuple[tuple[str, ...], list[Message]]:
     """The selection with a territory's communes added, and a line saying which."""
+    if level in zn.KINDS:
+        return add_zoning(obs, selection, level, code)
     codes = territory_communes(obs, level, code)
     row = obs.territory(level, code) if codes else None
     if row is None:
@@ -209,6 +217,48 @@ def add_territory(
             f"{row['name']} ({lv_en} {code}): {len(codes)} municipalities, {count} of them added.",
         )
     ]
+
+
+def zoning_hits(obs: Observatory, query: str, limit: int) -> list[Hit]:
+    """The cantons and constituencies matching a search, as search hits (the département as parent)."""
+    names = obs.territories("departement").set_index("code")["name"]
+    return [
+        Hit(z.kind, z.code, z.name, names.get(z.departement, "") if z.departement else "", 0)
+        for z in zn.find(obs, query, limit)
+    ]
+
+
+def add_zoning(
+    obs: Observatory, selection: tuple[str, ...], kind: str, code: str
+) -> tuple[tuple[str, ...], list[Message]]:
+    """The selection with a canton's or constituency's communes added, and what was done.
+
+    A line saying which, and one for each commune divided between several of them (added whole).
+    """
+    rows = zn.zoning_communes(obs, kind, code)
+    if rows.empty:
+        return selection, [Message("error", "Territoire inconnu.", "Unknown territory.")]
+    new = add(selection, rows["commune_code"])
+    count = len(new) - len(selection)
+    name, (_one_fr, many_fr, _one_en, many_en) = rows["zoning_name"].iloc[0], zn.KIND_WORDS[kind]
+    said = [
+        Message(
+            "info",
+            f"{name} ({code}) : {len(rows)} communes, dont {count} ajoutées.",
+            f"{name} ({code}): {len(rows)} municipalities, {count} of them added.",
+        )
+    ]
+    for r in rows[rows["split"]].itertuples(index=False):
+        said.append(
+            Message(
+                "warning",
+                f"{r.commune_name} ({r.commune_code}) : commune partagée entre {r.zonings} {many_fr} : "
+                "toute la commune est comptée.",
+                f"{r.commune_name} ({r.commune_code}): municipality shared between {r.zonings} {many_en}: "
+                "the whole municipality is counted.",
+            )
+        )
+    return new, said
 
 
 def level_word(level: str, lang: str) -> str:

@@ -53,6 +53,7 @@ from observatory.web.api_reference import register_reference
 from observatory.web.api_tables import HEAVY_FORMATS, TIMESTAMPED_FORMATS, register_tables
 from observatory.web.api_territories import MAX_QUERY, TERRITORY_PARAMS, register_territories
 from observatory.web.api_zones import register_zones
+from observatory.web.api_zonings import register_zonings
 from observatory.web.callback_guard import (
     MALFORMED_ERRORS,
     bad_request,
@@ -145,6 +146,7 @@ def register_api(server: Flask, obs: Observatory) -> None:
     server.register_blueprint(blueprint(obs))
     server.register_blueprint(api_findings.blueprint(obs))
     register_zones(server, obs)
+    register_zonings(server, obs)
     register_callback_guard(server)
 
     @server.errorhandler(Exception)

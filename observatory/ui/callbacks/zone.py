@@ -2,7 +2,7 @@
 
 - the selection: a map click or box, codes pasted or uploaded, a territory's communes, a remove
   button, "remove all" → the new selection, its list and the messages;
-- the territory search → buttons adding a territory's communes;
+- the territory search (territories, cantons and constituencies) → buttons adding their communes;
 - "Compute the zone" → the zone stored (:meth:`observatory.data.zones.ZoneStore.save`) and its
   portrait opened (``/zone/<id>``);
 - the map (assets/zone.js) paints the selection.
@@ -61,7 +61,9 @@ def register_zone_callbacks(app: Dash, obs: Observatory) -> None:
         query = text(query)
         if not query or not query.strip():
             return []
-        return page.territory_results(obs.search(query.strip()[:80], TERRITORY_HITS), language(text(search)))
+        query = query.strip()[:80]
+        hits = obs.search(query, TERRITORY_HITS) + zb.zoning_hits(obs, query, TERRITORY_HITS)
+        return page.territory_results(hits, language(text(search)))
 
     @app.callback(
         Output(ids.URL, "pathname"),

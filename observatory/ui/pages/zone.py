@@ -2,7 +2,8 @@
 
 The builder: a map of the communes (MapLibre over the commune vector tiles, assets/zone.js) where a
 click adds or removes a commune and a shift-drag box adds those inside it; codes pasted or uploaded
-(a CSV of one column); a territory's communes (search an EPCI, a département, a région); the list of
+(a CSV of one column); a territory's communes (search an EPCI, a département, a région, a canton, a
+legislative constituency); the list of
 the communes chosen, each with a remove button; a name; and the button that stores the zone and
 opens its portrait. What each action does is :mod:`observatory.views.zone_builder`.
 
@@ -126,7 +127,9 @@ def _inputs(lang: str) -> html.Div:
                 type="search",
                 debounce=0.3,
                 autoComplete="off",
-                placeholder="EPCI, département, région, commune…" if fr else "EPCI, département, région, municipality…",
+                placeholder="EPCI, département, canton, circonscription, commune…"
+                if fr
+                else "EPCI, département, canton, constituency, municipality…",
                 className="search-input",
             ),
             html.Ul(id=TERRITORY_RESULTS, className="zone-territory-results", **{"aria-live": "polite"}),
