@@ -76,7 +76,9 @@ def write_rank_sets_parquet(table: pd.DataFrame, tree: Path, say: Progress | Non
     start = time.perf_counter()
     with duckdb.connect(":memory:") as con:
         territories = str(tree / "territories" / "**" / "*.parquet").replace("'", "''")
-        totals = dict(con.execute(f"SELECT level, count(*) FROM read_parquet('{territories}') GROUP BY level").fetchall())
+        totals = dict(
+            con.execute(f"SELECT level, count(*) FROM read_parquet('{territories}') GROUP BY level").fetchall()
+        )
         model = None
         if (tree / "sae_estimates").is_dir():
             sae = str(tree / "sae_estimates" / "**" / "*.parquet").replace("'", "''")

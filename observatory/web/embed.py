@@ -10,6 +10,7 @@
   data version, language and public address, and rendered in one of the process's few heavy
   slots (:mod:`observatory.web.heavy`): past them, 503 with ``Retry-After``. Its permalink is on
   ``OBSERVATORY_PUBLIC_URL`` (the request's own host only when unset: development).
+- ``/embed/zone/<id>?block=key-findings|<survey>``: a zone's key findings or one survey's tables.
 - ``/zone/<id>.pdf``: a stored zone's printable portrait (:mod:`observatory.exports.zone_pdf`), kept
   and rendered the same way.
 
@@ -84,6 +85,26 @@ def profile_block(obs, key: str, block: str, lang: str) -> str | None:
     return _shell(t.name, body, back, lang)
 
 
+def zone_block(obs, zone_id: str, block: str, lang: str) -> str | None:
+    """The HTML page of one block of a zone's portrait (key findings, or a survey's tables), or None."""
+    p = zv.zone_portrait(obs, zv.store_of(obs), zone_id[:40])
+    if p is None:
+        return None
+    fr = lang == "fr"
+    if block == "key-findings":
+        body = zone_pdf_doc.findings_html(p, lang)
+    else:
+        surveys = {b.survey: b for b in p.surveys}
+        if block not in surveys:
+            return None
+        tables = "".join(zone_pdf_doc.table_html(p, t, lang) for t in surveys[block].tables)
+        body = f'<div class="scroll">{tables}</div>'
+    sources = html.escape(i18n.t("footer_sources", lang))
+    back = f"/zone/{p.zone.id}" + ("" if fr else "?lang=en")
+    body = f'<h1>{html.escape(p.name)}</h1>{pdf.notice_html(obs, lang)}{body}<p class="source">{sources}</p>'
+    return _shell(p.name, body, back, lang)
+
+
 def map_page(app: Dash, page: str) -> str:
     """The app's own page for a map view, marked as an embed (assets/embed.css) with a link back."""
     lang = _lang()
@@ -138,6 +159,14 @@ def register_embed_routes(app: Dash, obs, map_paths) -> None:
         resp.headers["Content-Disposition"] = f'inline; filename="portrait_{t.level}_{t.code}.pdf"'
         resp.headers["Server-Timing"] = f"pdf;dur={1000 * (time.perf_counter() - start):.0f}"
         return resp
+
+    @server.route("/embed/zone/<zone_id>")
+    def embed_zone(zone_id: str):
+        block = request.args.get("block", "key-findings")
+        page = zone_block(obs, zone_id, block, _lang())
+        if page is None:
+            abort(404)
+        return Response(page, mimetype="text/html")
 
     @server.route("/zone/<zone_id>.pdf")
     def zone_pdf(zone_id: str):

@@ -195,3 +195,14 @@ def test_a_zone_has_its_printable_portrait(client):
     r = client.get(f"/zone/{zid}.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data[:5] == b"%PDF-"
     assert client.get("/zone/000000000000.pdf").status_code == 404
+
+
+def test_a_zones_blocks_can_be_embedded(client):
+    zid = post(client, ["42218", "42207", "69123"], "Deux métropoles").get_json()["id"]
+    found = client.get(f"/embed/zone/{zid}?block=key-findings")
+    assert found.status_code == 200 and "comparaisons (taux de fausses découvertes contrôlé à 5 %)" in found.text
+    assert "frame-ancestors" in found.headers.get("Content-Security-Policy", "")
+    tables = client.get(f"/embed/zone/{zid}?block=citoyens&lang=en")
+    assert tables.status_code == 200 and "<table>" in tables.text and "Rest of France" in tables.text
+    assert client.get(f"/embed/zone/{zid}?block=nothing").status_code == 404
+    assert client.get("/embed/zone/000000000000").status_code == 404

@@ -18,6 +18,7 @@ from observatory.core import i18n
 from observatory.core import reference as ref
 from observatory.core.reference import territory_key
 from observatory.data.service import Observatory
+from observatory.ui.layout import snippets
 from observatory.views import zone as zv
 from observatory.views import zone_findings as zf
 
@@ -36,6 +37,7 @@ def layout(obs: Observatory, zone_id: str, lang: str) -> html.Div:
             html.H1(p.name, id="zone-title"),
             _summary(p, lang),
             _actions(p, lang),
+            snippets.snippet_block(f"/embed/zone/{p.zone.id}", {"block": "key-findings", "lang": lang}, lang),
             key_findings(p, lang),
             *[_survey_section(p, block, lang) for block in p.surveys],
             _communes(p, lang),
