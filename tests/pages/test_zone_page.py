@@ -236,3 +236,21 @@ def test_the_zone_pdf_says_what_the_page_says(obs, stored, demo_db, zones_dir, t
         assert " ".join(first.split())[:60] in text
         assert ("Portrait de zone" if lang == "fr" else "Zone portrait") in text
         assert ("ne sont pas des résultats de PHARE" if lang == "fr" else "not PHARE results") in text
+
+
+def test_the_search_finds_a_canton_and_opens_the_builder_with_its_communes(obs, demo_db):
+    from observatory.ui.callbacks.search import search_items
+
+    items = search_items(obs, "canton feurs", "")
+    links = [i.children for i in items if isinstance(i.children, dcc.Link)]
+    feurs = [link for link in links if link.children.startswith("Canton de Feurs")]
+    assert len(feurs) == 1 and feurs[0].href.startswith("/zone?zoning=canton:")
+    code = feurs[0].href.split(":", 1)[1]
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        expected = con.execute(
+            "SELECT count(DISTINCT commune_code) FROM zoning_communes WHERE kind = 'canton' AND zoning_code = ?", [code]
+        ).fetchone()[0]
+    tree = callbacks._content(obs, None, "/zone", "/zone", f"?zoning=canton:{code}", "fr")[0]
+    assert int(getattr(by_id(tree, "zone-selected"), "data-count")) == expected > 5
+    empty = callbacks._content(obs, None, "/zone", "/zone", "?zoning=canton:nope", "fr")[0]
+    assert getattr(by_id(empty, "zone-selected"), "data-count") == "0"

@@ -10,6 +10,7 @@ from observatory.data.service import Observatory
 from observatory.ui import ids
 from observatory.ui.callbacks.inputs import text
 from observatory.ui.pages import registry
+from observatory.views import zone_builder as zb
 
 
 def register_search_callbacks(app: Dash, obs: Observatory) -> None:
@@ -26,7 +27,8 @@ def search_items(obs: Observatory, typed: object, search: object) -> list:
         return []
     lang = language(text(search))
     found = obs.search_with_total(typed, limit=10)
-    if not found.hits:
+    zonings = zoning_items(obs, typed, lang) if len(typed.strip()) >= 3 else []
+    if not found.hits and not zonings:
         empty = "Aucun territoire trouvé" if lang == "fr" else "No territory found"
         return [html.Li(empty, className="search-empty")]
     keep = "?lang=en" if lang == "en" else ""
@@ -43,7 +45,21 @@ def search_items(obs: Observatory, typed: object, search: object) -> list:
     more = found.total - len(found.hits)
     if more > 0:  # a line, not a link: the keyboard navigation (assets/search.js) skips it
         items.append(html.Li(more_results_text(more, lang), className="search-more"))
-    return items
+    return items + zonings
+
+
+ZONINGS_SHOWN = 3  # cantons and constituencies listed after the territories
+
+
+def zoning_items(obs: Observatory, typed: str, lang: str) -> list:
+    """The cantons and constituencies matching ``typed``: each opens the zone builder with its communes."""
+    keep = "&lang=en" if lang == "en" else ""
+    out = []
+    for h in zb.zoning_hits(obs, typed, ZONINGS_SHOWN):
+        label = f"{h.name}{f' ({h.parent})' if h.parent else ''} — zone"
+        href = f"/zone?zoning={h.level}:{h.code}{keep}"
+        out.append(html.Li(dcc.Link(label, href=href, className="search-hit search-zoning")))
+    return out
 
 
 def search_label(hit, lang: str = "fr") -> str:

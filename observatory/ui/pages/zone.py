@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 from dash import dcc, html
 
+from observatory.data import zonings as zn
 from observatory.data.service import Observatory
 from observatory.figures.choropleth import map_spec
 from observatory.ui.pages import zone_portrait
@@ -50,8 +51,14 @@ def layout(obs: Observatory, path: str, search: str | None, lang: str) -> html.D
     rest = path.removeprefix("/zone").strip("/")
     if rest:
         return zone_portrait.layout(obs, rest, lang)
-    start = parse_qs((search or "").lstrip("?")).get("from", [""])[0]
+    params = parse_qs((search or "").lstrip("?"))
+    start = params.get("from", [""])[0]
     zone = zv.store_of(obs).get(start) if start else None
+    if zone is None and ":" in (zoning := params.get("zoning", [""])[0]):  # a canton or constituency (the search)
+        kind, code = zoning.split(":", 1)
+        rows = zn.zoning_communes(obs, kind, code[:20])
+        if len(rows):
+            return builder(obs, tuple(sorted(rows["commune_code"])), str(rows["zoning_name"].iloc[0]), lang)
     return builder(obs, zone.codes if zone else (), zone.name if zone else None, lang)
 
 
