@@ -20,6 +20,10 @@ In one process on the database (no HTTP server: the server's own work, not the n
   zone's communes), one database query per indicator, survey and wave.
 
 Target (issue 28): a zone of 500 communes, every indicator of every survey and wave, ≤ 0.5 s.
+
+``--bulk N``: instead, ``N`` random zones at once (:mod:`etl.zones`, what ``python -m etl zones``
+runs; each zone 5 to 200 communes of one random département), on the numpy path and with the moments
+summed by Spark (``--spark-master``, default local[2]); writes ``<out>/zones_bulk.md`` and ``.json``.
 """
 
 from __future__ import annotations
@@ -152,6 +156,71 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def random_zones(zm, n: int, seed: int = 28) -> list:
+    """``n`` zones of 5 to 200 communes of one random département each."""
+    from etl.zones import BulkZone
+
+    rng = np.random.default_rng(seed)
+    deps = zm.dep_of_commune
+    by_dep = [np.flatnonzero(deps == d) for d in range(int(deps.max()) + 1)]
+    by_dep = [c for c in by_dep if len(c) >= 5]
+    zones = []
+    for i in range(n):
+        pool = by_dep[int(rng.integers(len(by_dep)))]
+        size = int(rng.integers(5, min(200, len(pool)) + 1))
+        zones.append(BulkZone(f"z{i}", np.sort(rng.choice(pool, size, replace=False))))
+    return zones
+
+
+def bulk(db: Path, n: int, engines: list[str], master: str) -> dict:
+    """The time of ``n`` random zones on each engine (the answers read once, before)."""
+    from etl.zones import bulk_cells, load_moments, territory_names
+    from observatory.core.config import get_settings
+
+    t0 = time.perf_counter()
+    zm = load_moments(db)
+    out = {"zones": n, "answers_read_s": time.perf_counter() - t0, "engines": {}}
+    zones = random_zones(zm, n)
+    out["communes_per_zone"] = float(np.mean([len(z.communes) for z in zones]))
+    names, min_n = territory_names(db), get_settings().min_n
+    for engine in engines:
+        session, started = None, time.perf_counter()
+        if engine == "pyspark":
+            from observatory.data.spark_db import spark_session
+
+            session = spark_session(master)
+        start = time.perf_counter()
+        table = bulk_cells(zm, zones, min_n, engine, session, names)
+        seconds = time.perf_counter() - start
+        refused = int(table["refused_reason"].notna().sum())
+        out["engines"][engine] = {"seconds": seconds, "session_s": start - started, "rows": len(table),
+                                  "refused_cells": refused, "master": master if session else None}  # fmt: skip
+        if session is not None:
+            session.stop()
+        print(f"{engine}: {n} zones in {seconds:.1f} s", flush=True)
+    return out
+
+
+def bulk_markdown(results: dict) -> str:
+    r = results["bulk"]
+    lines = [
+        f"# {r['zones']:,} zones in bulk — {results['date']}".replace(",", " "),
+        "",
+        f"Machine: {results['machine']}. Database `{results['db']}`. `python -m etl zones` "
+        f"({r['communes_per_zone']:.0f} communes per zone on average, one random département each; the "
+        f"answers read once in {r['answers_read_s']:.1f} s, not counted below).",
+        "",
+        "| engine | zones' cells, guarded (s) | per zone (ms) | Spark session start (s) | rows | refused cells |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for engine, e in r["engines"].items():
+        lines.append(
+            f"| {engine}{' ' + e['master'] if e['master'] else ''} | {e['seconds']:.1f} | "
+            f"{1000 * e['seconds'] / r['zones']:.1f} | {e['session_s']:.1f} | {e['rows']:,} | {e['refused_cells']:,} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write its results."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.zones", description=__doc__.splitlines()[0])
@@ -162,7 +231,22 @@ def main(argv: list[str] | None = None) -> int:
         "--db", type=Path, default=Path(os.environ.get("OBSERVATORY_DB", ROOT / "data" / "observatory.duckdb"))
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--bulk", type=int, help="N random zones at once (python -m etl zones) instead")
+    parser.add_argument("--engines", default="duckdb,pyspark", help="with --bulk: the engines, comma-separated")
+    parser.add_argument("--spark-master", default="local[2]")
     args = parser.parse_args(argv)
+    if args.bulk:
+        results = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
+            f"{platform.python_implementation()} {platform.python_version()}",
+            "db": str(args.db),
+            "bulk": bulk(args.db, args.bulk, args.engines.split(","), args.spark_master),
+        }
+        text = bulk_markdown(results)
+        write_results(args.out, "zones_bulk", results, text)
+        print(text)
+        return 0
     from observatory.core.config import get_settings
     from observatory.data.service import Observatory
 

@@ -1,4 +1,7 @@
-"""Command line of the ETL: ``python -m etl build | load DIR | estimates | geometry | sample --out DIR | parquet``."""
+"""Command line of the ETL: ``python -m etl build | load DIR | estimates | geometry | sample --out DIR | parquet``.
+
+And ``python -m etl zones ZONES.CSV --out RESULTS.CSV``: the cells of many zones at once (:mod:`etl.zones`).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ from etl.estimates import rewrite_estimates
 from etl.load import load_dataset
 from etl.parquet import default_parquet_dir, write_parquet
 from etl.sample import generate_sample, write_sample
-from observatory.core.config import Settings, get_settings
+from etl.zones import ZonesInputError
+from etl.zones import run as run_zones
+from observatory.core.config import ENGINES, Settings, get_settings
 
 
 def _progress(start: float):
@@ -106,6 +111,15 @@ def _parser(settings: Settings) -> argparse.ArgumentParser:
     p_sample.add_argument("--scale", type=float, default=1.0)
     p_sample.add_argument("--format", choices=["csv", "parquet"], default="parquet")
     p_sample.add_argument("--db", type=Path, default=settings.db_path, help="database holding the geography")
+    p_zones = sub.add_parser(
+        "zones", help="the cells of many zones at once (a CSV of zone_name, commune_code; Spark with --engine pyspark)"
+    )
+    p_zones.add_argument("zones", type=Path, help="CSV: zone_name, commune_code (a header line allowed)")
+    p_zones.add_argument("--out", type=Path, required=True, help="the results: zone_name, communes, then the cells")
+    p_zones.add_argument("--db", type=Path, default=settings.db_path)
+    p_zones.add_argument("--min-n", type=int, default=settings.min_n, help="suppression threshold and the guard's")
+    p_zones.add_argument("--engine", choices=ENGINES, default=settings.engine, help="pyspark: moments summed by Spark")
+    p_zones.add_argument("--spark-master", default=settings.spark_master)
     return parser
 
 
@@ -188,6 +202,19 @@ def _load(args: argparse.Namespace, settings: Settings, say) -> int:
     return 0
 
 
+def _zones(args: argparse.Namespace, _settings: Settings, say) -> int:
+    if _no_database(args.db):
+        return 2
+    try:
+        run_zones(args.zones, args.db, args.out, args.min_n, args.engine, args.spark_master, say)
+    except ZonesInputError as exc:
+        print(f"error: {args.zones}: nothing written", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    return 0
+
+
 # One handler per sub-command: (parsed arguments, settings, progress printer) → exit status.
 COMMANDS = {
     "build": _build,
@@ -196,6 +223,7 @@ COMMANDS = {
     "estimates": _estimates,
     "sample": _sample,
     "load": _load,
+    "zones": _zones,
 }
 
 

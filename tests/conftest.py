@@ -181,9 +181,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(demo_db):
+def live_server(demo_db, tmp_path_factory):
     os.environ["OBSERVATORY_DB"] = str(demo_db)
     os.environ["OBSERVATORY_GEO_DIR"] = str(demo_db.parent / "geo")
+    # the zones the browser tests store: the session's own folder, never the machine's default one
+    os.environ["OBSERVATORY_ZONES_DIR"] = str(tmp_path_factory.mktemp("zones"))
     from observatory import create_app
 
     app = create_app()

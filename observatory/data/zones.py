@@ -129,6 +129,7 @@ class ZoneStore:
 
     def save(self, codes: Iterable[str], name: str | None = None) -> tuple[ZoneDefinition, bool]:
         """Store a zone of these (resolved) communes: (its definition, whether it is new)."""
+        name = clean_name(name)  # a bad name is refused for a known zone too (it keeps its first name)
         sorted_codes = tuple(sorted(set(codes)))
         zid = zone_id(sorted_codes)
         existing = self.get(zid)
@@ -141,7 +142,7 @@ class ZoneStore:
                 "already stored (its id), or ask the server's administrator".replace(",", " ")
             )  # fmt: skip
         created = datetime.now(UTC).isoformat(timespec="microseconds")
-        definition = ZoneDefinition(zid, sorted_codes, clean_name(name), created)
+        definition = ZoneDefinition(zid, sorted_codes, name, created)
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # in a shared /tmp, this user's only
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{zid}.", suffix=".tmp")
         try:

@@ -126,7 +126,16 @@ def raw_cells(zm: ZoneMoments, rows: np.ndarray) -> pd.DataFrame:
         "sw2y2": np.bincount(key, wy * wy, minlength=size),
     }
     present = np.flatnonzero(sums["n"])
-    moments = {name: v[present] for name, v in sums.items()}
+    return raw_from_moments(zm, present, {name: v[present] for name, v in sums.items()})
+
+
+def raw_from_moments(zm: ZoneMoments, present: np.ndarray, moments: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The raw cells from a domain's moments per (cell, stratum) key (``present``: the keys, ascending).
+
+    The second half of :func:`raw_cells`, shared with the bulk zones (``etl/zones.py``), whose moments
+    Spark may sum: the Taylor terms against the whole sample's stratum totals, summed per cell.
+    """
+    cells, strata = len(zm.cells), zm.strata
     of_cell, h = present // strata, present % strata
     n_h = zm.n_h[zm.cell_block[of_cell], h]
     with np.errstate(divide="ignore", invalid="ignore"):

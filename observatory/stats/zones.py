@@ -26,7 +26,7 @@ from observatory.stats.finalize import VALUE_COLUMNS, finalize
 from observatory.stats.zone_guard import Names, PriorZone, check
 from observatory.stats.zone_moments import ZONE_LEVEL, ZoneMoments, load, raw_cells
 
-__all__ = ["ZONE_COLUMNS", "ZONE_LEVEL", "PriorZone", "ZoneMoments", "load", "zone_cells"]
+__all__ = ["ZONE_COLUMNS", "ZONE_LEVEL", "PriorZone", "ZoneMoments", "guard_cells", "load", "zone_cells"]
 
 ZONE_COLUMNS: tuple[str, ...] = (
     "indicator", "wave", "survey", "measure", "statistic", "estimate", "se", "ci_low", "ci_high", "n", "n_eff",
@@ -59,7 +59,23 @@ def zone_cells(
         ``territory:departement:42``) and in ``refused_fr``, ``refused_en``.
     """
     rows = zm.rows_of(communes)
-    raw = raw_cells(zm, rows)
+    return guard_cells(zm, communes, rows, raw_cells(zm, rows), min_n, guard_n, prior, names)
+
+
+def guard_cells(
+    zm: ZoneMoments,
+    communes: np.ndarray,
+    rows: np.ndarray,
+    raw: pd.DataFrame,
+    min_n: int,
+    guard_n: int | None = None,
+    prior: Sequence[PriorZone] = (),
+    names: Names | None = None,
+) -> pd.DataFrame:
+    """A zone's raw cells finalised and guarded: the second half of :func:`zone_cells`.
+
+    Shared with the bulk zones (``etl/zones.py``), whose raw cells Spark may compute.
+    """
     out = finalize(raw, raw["statistic"].to_numpy() != "mean_score", min_n)
     shown = out["reliability"].to_numpy() != "suppressed"
     guard = check(zm, communes, rows, min_n if guard_n is None else guard_n, prior, shown, names)

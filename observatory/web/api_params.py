@@ -11,7 +11,9 @@ import re
 from flask import request
 
 from observatory.exports.export import DIALECTS, MEASURE_PARAM, MEDIA_TYPES, METHODS, SAE_LEVEL, ExportRequest
-from observatory.web.openapi import API_LEVELS
+from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL
+
+API_LEVELS = tuple(level for level in ALL_LEVELS if level != GROUPS_LEVEL)  # the levels the API answers
 
 COMMON_PARAMS = {
     "wave", "wave_from", "wave_to", "survey", "level", "statistic", "size_class", "territory", "min_n", "format",

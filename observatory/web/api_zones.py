@@ -26,17 +26,9 @@ import pandas as pd
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from observatory.data.service import Observatory
-from observatory.data.zones import (
-    ZoneDefinition,
-    ZoneError,
-    ZoneStore,
-    csv_codes,
-    resolve_codes,
-    zone_cells_of,
-    zone_table,
-    zones_folder,
-)
-from observatory.exports.export import EXPORT_COLUMNS, MEASURE_PARAM, MEDIA_TYPES, ExportRequest, checked, render
+from observatory.data.zones import ZoneError, ZoneStore, csv_codes, resolve_codes, zones_folder
+from observatory.exports.export import MEASURE_PARAM, MEDIA_TYPES, ExportRequest, checked, render
+from observatory.exports.zones import ZONE_FORMATS, zone_export
 from observatory.stats import InvalidQuery
 from observatory.stats.measures import MEASURES
 from observatory.web.api_http import PREFIX, cached, error_response, next_url, public_base, with_link
@@ -45,8 +37,7 @@ from observatory.web.paging import Page
 
 ZONE_PREFIX = f"{PREFIX}/zones"
 TABLE_PARAMS = {"survey", "wave", "statistic", "min_n", "format", "dialect", "page", "page_size"}
-TABLE_FORMATS = ("csv", "json", "parquet", "xlsx")
-ZONE_EXPORT_COLUMNS: tuple[str, ...] = (*EXPORT_COLUMNS, "refused_reason", "refused_fr", "refused_en", "synthetic")
+TABLE_FORMATS = ZONE_FORMATS
 TEXT_TYPES = {"text/csv", "text/plain"}
 
 
@@ -199,21 +190,6 @@ def table_answer(obs: Observatory, store: ZoneStore, zone: str, indicator: str) 
         return _table_response(obs, table, fmt, chosen, pages, f"zone_{definition.id}_{indicator}")
 
     return cached(obs, build, weak=fmt == "xlsx", negotiated="format" not in request.args)
-
-
-def zone_export(
-    obs: Observatory, store: ZoneStore, zone: ZoneDefinition, req: ExportRequest, survey: str, wave: int, min_n: int
-) -> pd.DataFrame:
-    """The rows of a zone's table for one request, with the export's columns and the guard's."""
-    table = zone_cells_of(zone_table(obs, store, zone, min_n), req.indicator, survey, wave)
-    if req.measures:
-        order = {m: i for i, m in enumerate(req.measures)}
-        table = table[table["measure"].isin(order)]
-        table = table.iloc[table["measure"].map(order).argsort(kind="stable")]
-    if req.statistic is not None:
-        table = table[table["statistic"] == req.statistic]
-    table = table.assign(size_class=None, min_n=min_n, synthetic=obs.is_synthetic(survey))
-    return table[list(ZONE_EXPORT_COLUMNS)].reset_index(drop=True)
 
 
 def _table_response(obs: Observatory, table: pd.DataFrame, fmt: str, chosen: str, pages, filename: str) -> Response:

@@ -36,6 +36,7 @@ TEXT = {  # key: (French, English)
     "values": ("valeurs", "values"),
     "no_parameter": ("Sans paramètre.", "No parameter."),
     "responses": ("Réponses : ", "Responses: "),
+    "body": ("Corps de la requête : ", "Request body: "),
     "repeatable": (" (répétable)", " (repeatable)"),
     "examples": ("Exemples", "Examples"),
     "back": ("Retour à l'observatoire", "Back to the observatory"),
@@ -112,7 +113,11 @@ def _breakable(text: str) -> str:
 
 
 def _endpoint(path: str, item: dict, lang: str) -> str:
-    op = item["get"]
+    """Every operation of a path (GET, POST...), one card each."""
+    return "".join(_operation(method, path, item[method], lang) for method in ("get", "post") if method in item)
+
+
+def _operation(method: str, path: str, op: dict, lang: str) -> str:
     rows = "".join(
         f"<tr><th scope='row'><code>{escape(p['name'])}</code></th><td>{_breakable(_schema_text(p['schema'], lang))}</td>"
         f"<td>{_breakable(p['description'])}</td></tr>"
@@ -125,10 +130,13 @@ def _endpoint(path: str, item: dict, lang: str) -> str:
         if rows
         else f"<p>{_t('no_parameter', lang)}</p>"
     )
-    types = ", ".join(sorted(op["responses"]["200"].get("content", {})))
+    ok = op["responses"].get("200") or op["responses"].get("201") or {}
+    types = ", ".join(sorted(ok.get("content", {})))
+    body = op.get("requestBody")
+    sent = f"<p>{_t('body', lang)}<code>{escape(', '.join(body['content']))}</code></p>" if body else ""
     return (
-        f"<section class='card'><h2><code>GET {escape(path)}</code></h2><p>{escape(op['summary'])}</p>"
-        f"<p>{_t('responses', lang)}<code>{escape(types)}</code></p>{table}</section>"
+        f"<section class='card'><h2><code>{method.upper()} {escape(path)}</code></h2><p>{escape(op['summary'])}</p>"
+        f"{sent}<p>{_t('responses', lang)}<code>{escape(types)}</code></p>{table}</section>"
     )
 
 

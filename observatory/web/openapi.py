@@ -1,26 +1,23 @@
-"""The OpenAPI 3 description of ``/api/v1/``, built from the same allow-lists as the server."""
+"""The OpenAPI 3 description of ``/api/v1/``, built from the same allow-lists as the server.
+
+The tables, territories and reference lists are described here; a portrait's findings, a level's
+ranks and the zones in :mod:`observatory.web.openapi_analysts`. Every route the server registers
+under ``/api/v1`` is in the document, every documented path is a route
+(``tests/api/test_openapi_routes.py``), and the server answers as described (schemathesis).
+"""
 
 from __future__ import annotations
 
 from observatory.core import reference as ref
 from observatory.core.config import get_settings
 from observatory.exports.export import INDICATOR_SURVEYS, MEDIA_TYPES
-from observatory.stats.engine import ALL_LEVELS, GROUPS_LEVEL
 from observatory.stats.measures import MEASURES, STATISTICS
-
-API_LEVELS = tuple(level for level in ALL_LEVELS if level != GROUPS_LEVEL)
+from observatory.web.api_params import API_LEVELS  # the levels the API takes, defined with its checks
+from observatory.web.api_zonings import openapi_paths as zoning_paths
+from observatory.web.openapi_analysts import ANALYST_SCHEMAS, LINK_HEADER, analyst_paths, param
 
 LEVELS = list(API_LEVELS)
 SIZE_CLASSES = [c.code for items in ref.SIZE_CLASSES.values() for c in items]
-
-
-def _param(name: str, schema: dict, description: str, multi: bool = False) -> dict:
-    p = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-    if multi:
-        p["schema"] = {"type": "array", "items": schema}
-        p["style"] = "form"
-        p["explode"] = True
-    return p
 
 
 PAGING = (
@@ -37,36 +34,36 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
     surveys = list(INDICATOR_SURVEYS[indicator])
     year = {"type": "integer", "minimum": 1990, "maximum": 2100}
     params = [
-        _param("wave", year, "Survey wave (year); default: the latest. With wave_to: the first wave of the change."),
-        _param("wave_from", year, "First wave of a change (same as wave); needs wave_to."),
-        _param(
+        param("wave", year, "Survey wave (year); default: the latest. With wave_to: the first wave of the change."),
+        param("wave_from", year, "First wave of a change (same as wave); needs wave_to."),
+        param(
             "wave_to",
             year,
             "Second wave: the table becomes the change from wave_from (default: the first wave) to wave_to, "
             "with its standard error (independent samples), 95 % CI and z-test.",
         ),
-        _param(
+        param(
             "survey",
             {"type": "string", "enum": surveys},
             "Survey (type of actor): one of those asked the indicator's questions; any other: HTTP 400.",
         ),
-        _param("level", {"type": "string", "enum": LEVELS, "default": "departement"}, "Territorial level."),
-        _param(
+        param("level", {"type": "string", "enum": LEVELS, "default": "departement"}, "Territorial level."),
+        param(
             measure_param,
             {"type": "string", "enum": list(MEASURES[indicator])},
             "Measures to keep (repeatable).",
             multi=True,
         ),
-        _param("statistic", {"type": "string", "enum": list(STATISTICS[indicator])}, "Keep one statistic."),
-        _param("size_class", {"type": "string", "enum": SIZE_CLASSES}, "Restrict to a size class of the survey."),
-        _param(
+        param("statistic", {"type": "string", "enum": list(STATISTICS[indicator])}, "Keep one statistic."),
+        param("size_class", {"type": "string", "enum": SIZE_CLASSES}, "Restrict to a size class of the survey."),
+        param(
             "territory",
             {"type": "string", "pattern": "^[0-9A-Za-z_]{1,12}$"},
             "Territory codes of the level (repeatable).",
             multi=True,
         ),
-        _param("min_n", {"type": "integer", "minimum": 1, "maximum": 100000}, "Suppression threshold (default 30)."),
-        _param(
+        param("min_n", {"type": "integer", "minimum": 1, "maximum": 100000}, "Suppression threshold (default 30)."),
+        param(
             "method",
             {"type": "string", "enum": ["direct", "sae"], "default": "direct"},
             "direct: survey estimates (the default). sae: small-area estimates of an area-level model (scores: "
@@ -77,14 +74,14 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
             "no_covariates), link, design, benchmark_group, benchmark_shift; no significance test. Any other "
             "level, wave_to or size_class with sae: HTTP 400.",
         ),
-        _param("format", {"type": "string", "enum": list(MEDIA_TYPES)}, "Response format (also by Accept header)."),
-        _param("dialect", {"type": "string", "enum": ["plain", "excel-fr"]}, "CSV dialect."),
-        _param(
+        param("format", {"type": "string", "enum": list(MEDIA_TYPES)}, "Response format (also by Accept header)."),
+        param("dialect", {"type": "string", "enum": ["plain", "excel-fr"]}, "CSV dialect."),
+        param(
             "page_size",
             {"type": "integer", "minimum": 1, "maximum": max_rows, "default": max_rows},
             "Rows per page (JSON is always paged; a file format only with page or page_size).",
         ),
-        _param(
+        param(
             "page",
             {"type": "integer", "minimum": 1, "maximum": 10_000_000, "default": 1},
             "Page number, from 1; past the last page: HTTP 400. Not with format=zip.",
@@ -125,13 +122,6 @@ def _table_path(indicator: str, measure_param: str, max_rows: int, seconds: floa
     }
 
 
-LINK_HEADER = {
-    "description": 'The next page, when there is one: <URL>; rel="next" (an absolute URL, on '
-    "OBSERVATORY_PUBLIC_URL when the server sets it).",
-    "schema": {"type": "string"},
-}
-
-
 def _json_path(summary: str, params: list | None = None, schema: str | None = None) -> dict:
     ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     if schema:
@@ -161,29 +151,29 @@ def _territories_path(max_rows: int) -> dict:
     path = _json_path(
         "Search or list territories",
         [
-            _param(
+            param(
                 "q",
                 {"type": "string", "maxLength": 80},
                 "Name (small words and accents optional; CC, CA, CU, ME, st, ste understood; 'Lyon 3e' for an "
                 "arrondissement's commune), INSEE code, 'reg-' and a région's code, EPCI SIREN or postal code. "
                 "Without q: every territory of the level, by code.",
             ),
-            _param(
+            param(
                 "level",
                 {"type": "string", "enum": list(ref.LEVEL_CODES)},
                 "Level (without q, default: region; with q, default: every level).",
             ),
-            _param(
+            param(
                 "page_size",
                 page_size,
                 f"Rows per page (default: 20 with q, the best matches; {max_rows} without).",
             ),
-            _param(
+            param(
                 "page",
                 {"type": "integer", "minimum": 1, "maximum": 10_000_000, "default": 1},
                 "Page number, from 1; past the last page: HTTP 400.",
             ),
-            {**_param("limit", page_size, "page_size's former name (not with page_size)."), "deprecated": True},
+            {**param("limit", page_size, "page_size's former name (not with page_size)."), "deprecated": True},
         ],
         schema="TerritoryList",
     )
@@ -241,6 +231,9 @@ def spec() -> dict:
             "/api/v1/domains": _json_path("The 16 fragility domains"),
             "/api/v1/waves": _json_path("Loaded waves by survey"),
             "/api/v1/meta": _json_path("Data version, synthetic or not, sources"),
+            **analyst_paths(settings, LEVELS, SIZE_CLASSES),
+            **zoning_paths(),
+            "/api/v1/openapi.json": _json_path("This document (OpenAPI 3.1)"),
         },
         "components": {
             "schemas": {
@@ -266,6 +259,7 @@ def spec() -> dict:
                     },
                     "required": ["rows", "count", "total", "truncated", "next"],
                 },
+                **ANALYST_SCHEMAS,
                 "Error": {
                     "type": "object",
                     "properties": {

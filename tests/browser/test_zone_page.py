@@ -2,7 +2,7 @@
 by pasting codes and by uploading a CSV, then computed; its portrait shows the zone's figures, the
 same as the API's. An unknown zone is a friendly notice.
 
-Run with OBSERVATORY_ZONES_DIR set to a temporary folder (the zones the test stores go there).
+The zones the test stores go to the session's own folder (the live_server fixture sets OBSERVATORY_ZONES_DIR).
 """
 
 from __future__ import annotations
