@@ -46,41 +46,58 @@ def findings_html(p: zv.ZonePortrait, lang: str) -> str:
 
 
 def table_html(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> str:
-    """One indicator's table: the page's rows, values and verdicts."""
+    """One indicator's table, as the page, the PDF and the embeds all show it (one drawing).
+
+    Every row with its values and the family's verdict (:func:`observatory.views.zone.verdict_of`);
+    a refused cell shows its reason and no value. Test hooks on each row: ``data-measure``,
+    ``data-statistic``, ``data-refused`` (refused) and the class ``reliability-<status>``.
+    """
     fr = lang == "fr"
     decided = p.findings.france_verdicts()
     modelled = zv.has_model(t)
-    rows = []
-    for r in t.rows.to_dict("records"):
-        stat = i18n.t(r["statistic"], lang) if r["statistic"] in i18n.STRINGS else r["statistic"]
-        cells = [ref.label(r["measure"], lang), stat]
-        model = [zv.model_text(r, lang)] if modelled else []
-        if isinstance(r.get("refused_reason"), str):
-            cells += ["—", r["refused_fr"] if fr else r["refused_en"], "", "", *model, "—"]
-        elif r["reliability"] == "suppressed":
-            why = "effectif insuffisant" if fr else "too few respondents"
-            cells += ["—", i18n.count(r["n"], lang), "—", why, *model, "—"]
-        else:
-            value = i18n.value(r["estimate"], r["statistic"], lang, r["ci_low"], r["ci_high"])
-            ci = i18n.interval(r["ci_low"], r["ci_high"], r["statistic"], lang)
-            verdict = zv.verdict_of(r, t, decided)
-            cells += [
-                f"{value} [{ci}]",
-                i18n.count(r["n"], lang),
-                i18n.count(round(r["n_eff"]), lang),
-                i18n.t(r["reliability"], lang),
-                *model,
-                zv.SIGNIFICANCE.get(verdict, ("", ""))[0 if fr else 1],
-            ]
-        rows.append("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+    rows = "".join(_row_html(r, lang, zv.verdict_of(r, t, decided), modelled) for r in t.rows.to_dict("records"))
     names = list(HEAD[lang if lang in HEAD else "fr"])
-    if modelled:
+    if modelled:  # the model's figure where the survey is thin, before the test column
         names.insert(6, "Modèle (intercommunalités) [IC 95 %]" if fr else "Model (intercommunalities) [95% CI]")
-    head = "".join(f"<th>{_e(h)}</th>" for h in names)
-    caption = f"{zv.indicator_name(t.indicator, lang)} ({ref.label(t.survey, lang).lower()}, {t.wave})"
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in names)
     return (
-        f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<table class="profile-table"><caption>{_e(table_caption(t, lang))}</caption><thead><tr>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
     )
+
+
+def table_caption(t: zv.IndicatorTable, lang: str) -> str:
+    """'Fragilités perçues (citoyens, 2019)'."""
+    return f"{zv.indicator_name(t.indicator, lang)} ({ref.label(t.survey, lang).lower()}, {t.wave})"
+
+
+def _row_html(r: dict, lang: str, verdict: str, modelled: bool) -> str:
+    fr, stat = lang == "fr", r["statistic"]
+    label = i18n.t(stat, lang) if stat in i18n.STRINGS else stat
+    model = [("col-model", zv.model_text(r, lang))] if modelled else []
+    attrs = f'data-measure="{_e(r["measure"])}" data-statistic="{_e(stat)}" class="reliability-{_e(r["reliability"])}"'
+    if isinstance(r.get("refused_reason"), str):
+        reason = r["refused_fr"] if fr else r["refused_en"]
+        cells = [("", "—"), ("refused", reason), ("", ""), ("", ""), *model, ("", "—")]
+        attrs += ' data-refused="true"'
+    elif r["reliability"] == "suppressed":
+        why = "effectif insuffisant" if fr else "too few respondents"
+        cells = [("", "—"), ("", i18n.count(r["n"], lang)), ("", "—"), ("", why), *model, ("", "—")]
+    else:
+        versus = zv.SIGNIFICANCE.get(verdict, ("", ""))[0 if fr else 1]
+        if verdict in ("above", "below"):
+            versus += f" ({i18n.value(r['estimate_rest'], stat, lang)})"
+        value = i18n.value(r["estimate"], stat, lang, r["ci_low"], r["ci_high"])
+        cells = [
+            ("col-territory", f"{value} [{i18n.interval(r['ci_low'], r['ci_high'], stat, lang)}]"),
+            ("", i18n.count(r["n"], lang)),
+            ("", i18n.count(round(r["n_eff"]), lang)),
+            ("col-reliability", i18n.t(r["reliability"], lang)),
+            *model,
+            ("col-verdict", versus),
+        ]
+    tds = "".join(f'<td class="{c}">{_e(text)}</td>' if c else f"<td>{_e(text)}</td>" for c, text in cells)
+    return f'<tr {attrs}><th scope="row">{_e(ref.label(r["measure"], lang))}</th><td>{_e(label)}</td>{tds}</tr>'
 
 
 def method_html(p: zv.ZonePortrait, lang: str) -> str:

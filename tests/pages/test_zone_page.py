@@ -5,6 +5,7 @@ or malformed id (a friendly notice), and the builder's callbacks' logic (one ste
 from __future__ import annotations
 
 import dataclasses
+from html.parser import HTMLParser
 
 import duckdb
 import pytest
@@ -65,6 +66,42 @@ def texts(component) -> str:
     return "" if children is None else texts(children)
 
 
+class _Rows(HTMLParser):
+    """The rows of tables drawn as HTML: each row's attributes and its cells' texts; and the links."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.links, self._cell = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr":
+            self.rows.append({"attrs": attrs, "cells": []})
+        elif tag in ("td", "th") and self.rows:
+            self._cell = []
+        elif tag == "a" and "href" in attrs:
+            self.links.append(attrs["href"])
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1]["cells"].append("".join(self._cell).strip())
+            self._cell = None
+
+
+def drawn(tree) -> _Rows:
+    """The rows (with a measure) and links of every HTML block (dcc.Markdown) of a tree."""
+    parser = _Rows()
+    for c in walk(tree):
+        if isinstance(c, dcc.Markdown):
+            parser.feed(c.children if isinstance(c.children, str) else "".join(c.children))
+    parser.rows = [r for r in parser.rows if "data-measure" in r["attrs"]]
+    return parser
+
+
 def test_the_builder_has_its_hooks(obs):
     tree = callbacks._content(obs, None, "/zone", "/zone", "", "fr")[0]
     assert tree.id == page.BUILDER
@@ -94,18 +131,19 @@ def test_the_portrait_of_a_stored_zone(obs, stored):
     assert getattr(tree, "data-zone-id") == stored.id and getattr(tree, "data-communes") == "3"
     assert texts(by_id(tree, "zone-title")) == "Deux métropoles"
     p = zv.zone_portrait(obs, zv.store_of(obs), stored.id)
-    links = [c.href for c in walk(tree) if isinstance(c, html.A | dcc.Link)]
+    html_blocks = drawn(tree)
+    links = [c.href for c in walk(tree) if isinstance(c, html.A | dcc.Link)] + html_blocks.links
     assert f"/api/v1/zones/{stored.id}?format=csv" in links
     assert {f"/territoire/{c}" for c in ZONE} <= set(links)
     # every table row is a cell of the zone's figures, its estimate and n shown as the table says
-    rows = [c for c in walk(tree) if isinstance(c, html.Tr) and hasattr(c, "data-measure")]
+    rows = html_blocks.rows
     expected = sum(len(t.rows) for b in p.surveys for t in b.tables)
     assert len(rows) == expected > 100
     citizens = next(b for b in p.surveys if b.survey == "citoyens")
     first = citizens.tables[0].rows.iloc[0]
     row = rows[0]
-    assert getattr(row, "data-measure") == first["measure"] and getattr(row, "data-statistic") == first["statistic"]
-    assert str(int(first["n"])) in texts(row)
+    assert row["attrs"]["data-measure"] == first["measure"] and row["attrs"]["data-statistic"] == first["statistic"]
+    assert str(int(first["n"])) in row["cells"]
     for b in p.surveys:
         for t in b.tables:
             assert t.csv_url(stored.id) in links
@@ -132,12 +170,12 @@ def test_refused_cells_show_their_reason_and_no_value(obs, demo_db):
     loire = [c for c in communes.loc[communes["departement_code"] == "42", "code"] if c != village]
     zone, _new = zv.store_of(obs).save(loire, "La Loire moins un village")
     tree = page.layout(obs, f"/zone/{zone.id}", "", "fr")
-    refused = [c for c in walk(tree) if isinstance(c, html.Tr) and getattr(c, "data-refused", None) == "true"]
-    assert refused and any(getattr(r, "data-measure") == "emploi" for r in refused)
+    refused = [r for r in drawn(tree).rows if r["attrs"].get("data-refused") == "true"]
+    assert refused and any(r["attrs"]["data-measure"] == "emploi" for r in refused)
     for row in refused:
-        cells = [c for c in row.children if isinstance(c, html.Td)]
-        assert texts(cells[1]) == "—"  # no value
-        assert "moins de 30 répondants" in texts(cells[2]) and "Loire" in texts(cells[2])
+        cells = row["cells"]  # measure, statistic, then the value's cell
+        assert cells[2] == "—"  # no value
+        assert "moins de 30 répondants" in cells[3] and "Loire" in cells[3]
 
 
 @pytest.mark.parametrize("bad", ["0123456789ab", "nope", "../../etc/passwd", "x" * 500, "<script>"])
@@ -197,9 +235,7 @@ def test_the_tables_say_the_familys_decision_not_each_test_alone(obs, stored):
     for b in p.surveys:
         section = by_id(tree, f"zone-{b.survey}")
         shown = {
-            (getattr(c, "data-measure"), getattr(c, "data-statistic")): texts(c.children[-1])
-            for c in walk(section)
-            if isinstance(c, html.Tr) and hasattr(c, "data-measure")
+            (r["attrs"]["data-measure"], r["attrs"]["data-statistic"]): r["cells"][-1] for r in drawn(section).rows
         }
         for t in b.tables:
             for r in t.rows.to_dict("records"):

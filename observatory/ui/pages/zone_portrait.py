@@ -12,12 +12,15 @@ table row ``tr[data-measure][data-statistic]``.
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 from dash import dcc, html
 
 from observatory.core import i18n
 from observatory.core import reference as ref
 from observatory.core.reference import territory_key
 from observatory.data.service import Observatory
+from observatory.exports import zone_pdf
 from observatory.ui.layout import snippets
 from observatory.views import zone as zv
 from observatory.views import zone_findings as zf
@@ -218,25 +221,17 @@ def _survey_section(p: zv.ZonePortrait, block: zv.SurveyBlock, lang: str) -> htm
 
 
 def _table(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> html.Div:
+    """A table as the PDF and the embeds draw it (:func:`observatory.exports.zone_pdf.table_html`).
+
+    One component holding the table's HTML: as Dash components, the ~200 rows of a zone's tables
+    took the browser 1.5 s to draw (the renderer walks every component of a new page).
+    """
     fr = lang == "fr"
-    head = (
-        ["Mesure", "Statistique", "Estimation [IC 95 %]", "n", "n effectif", "Fiabilité", "Reste de la France"]
-        if fr
-        else ["Measure", "Statistic", "Estimate [95% CI]", "n", "Effective n", "Reliability", "Rest of France"]
-    )
-    modelled = zv.has_model(t)
-    if modelled:  # the model's figure where the survey is thin, before the test column
-        head.insert(6, "Modèle (intercommunalités) [IC 95 %]" if fr else "Model (intercommunalities) [95% CI]")
-    caption = f"{zv.indicator_name(t.indicator, lang)} ({ref.label(t.survey, lang).lower()}, {t.wave})"
-    decided = p.findings.france_verdicts()
-    body = [_row(r, lang, zv.verdict_of(r, t, decided), modelled) for r in t.rows.to_dict("records")]
+    caption = zone_pdf.table_caption(t, lang)
     return html.Div(
         [
             html.Div(
-                html.Table(
-                    [html.Caption(caption), html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
-                    className="profile-table",
-                ),
+                dcc.Markdown(zone_pdf.table_html(p, t, lang), dangerously_allow_html=True),
                 className="table-scroll",
                 tabIndex="0",
                 role="region",
@@ -253,52 +248,23 @@ def _table(p: zv.ZonePortrait, t: zv.IndicatorTable, lang: str) -> html.Div:
     )
 
 
-def _row(r: dict, lang: str, verdict: str, modelled: bool = False) -> html.Tr:
-    fr = lang == "fr"
-    stat = r["statistic"]
-    label = i18n.t(stat, lang) if stat in i18n.STRINGS else stat
-    attrs = {"data-measure": r["measure"], "data-statistic": stat, "className": f"reliability-{r['reliability']}"}
-    model = [html.Td(zv.model_text(r, lang), className="col-model")] if modelled else []
-    if isinstance(r.get("refused_reason"), str):
-        reason = r["refused_fr"] if fr else r["refused_en"]
-        cells = [html.Td("—"), html.Td(reason, colSpan=3, className="refused"), *model, html.Td("—")]
-        return html.Tr(
-            [html.Th(ref.label(r["measure"], lang)), html.Td(label), *cells], **attrs, **{"data-refused": "true"}
-        )
-    if r["reliability"] == "suppressed":
-        why = "effectif insuffisant" if fr else "too few respondents"
-        cells = [html.Td("—"), html.Td(i18n.count(r["n"], lang)), html.Td("—"), html.Td(why), *model, html.Td("—")]
-    else:
-        value = i18n.value(r["estimate"], stat, lang, r["ci_low"], r["ci_high"])
-        ci = i18n.interval(r["ci_low"], r["ci_high"], stat, lang)
-        versus = SIGNIFICANCE.get(verdict, ("", ""))[0 if fr else 1]
-        if verdict in ("above", "below"):
-            versus += f" ({i18n.value(r['estimate_rest'], stat, lang)})"
-        cells = [
-            html.Td(f"{value} [{ci}]", className="col-territory"),
-            html.Td(i18n.count(r["n"], lang)),
-            html.Td(i18n.count(round(r["n_eff"]), lang)),
-            html.Td(i18n.t(r["reliability"], lang), className="col-reliability"),
-            *model,
-            html.Td(versus),
-        ]
-    return html.Tr([html.Th(ref.label(r["measure"], lang)), html.Td(label), *cells], **attrs)
-
-
 def _communes(p: zv.ZonePortrait, lang: str) -> html.Details:
     fr = lang == "fr"
     keep = "" if fr else "?lang=en"
     rows = p.communes.head(LISTED)
-    links = [
-        html.Li(dcc.Link(f"{r.name} ({r.code})", href=f"/territoire/{territory_key('commune', r.code)}{keep}"))
+    # One component holding the list as HTML: 500 list items as Dash components took the browser
+    # 2.4 s to draw (the renderer walks every component of a new page), this takes a few ms.
+    items = "".join(
+        f'<li><a href="/territoire/{territory_key("commune", r.code)}{keep}">{html_escape(r.name)} ({r.code})</a></li>'
         for r in rows.itertuples(index=False)
-    ]
+    )
+    links = dcc.Markdown(f'<ul class="children zone-communes">{items}</ul>', dangerously_allow_html=True)
     more = len(p.communes) - len(rows)
     n = len(p.communes)
     return html.Details(
         [
             html.Summary(f"Les {n} communes de la zone" if fr else f"The zone's {n} municipalities"),
-            html.Ul(links, className="children zone-communes"),
+            links,
             *(
                 [html.P(f"… et {more} autres (voir le CSV)." if fr else f"… and {more} more (see the CSV).")]
                 if more > 0
