@@ -43,9 +43,9 @@ def search_items(obs: Observatory, typed: object, search: object) -> list:
         for h in found.hits
     ]
     more = found.total - len(found.hits)
-    if more > 0:  # a line, not a link: the keyboard navigation (assets/search.js) skips it
-        items.append(html.Li(more_results_text(more, lang), className="search-more"))
-    return items + zonings
+    if more > 0:  # a line, not a link, last: the keyboard navigation (assets/search.js) stops before it
+        return [*items, html.Li(more_results_text(more, lang), className="search-more")]
+    return items + zonings  # the cantons and constituencies once the territories are all listed
 
 
 ZONINGS_SHOWN = 3  # cantons and constituencies listed after the territories
