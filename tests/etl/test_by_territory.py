@@ -25,15 +25,13 @@ COLUMNS = [*BY_TERRITORY_KEYS, *RAW_COLUMNS, *PARENT_COLUMNS]
 
 def test_the_copy_holds_the_estimates_cells_over_all_sizes(demo_db):
     cols = ", ".join(COLUMNS)
+    # the same multiset of rows: their count and the sum of their hashes (a missing, extra or changed
+    # row moves the sum; a full EXCEPT ALL of 2.2 M rows took 7 s)
+    digest = f"count(*), sum(hash({cols})::HUGEINT)"
     with duckdb.connect(str(demo_db), read_only=True) as con:
-        missing = con.execute(
-            f"SELECT count(*) FROM (SELECT {cols} FROM estimates WHERE size_class IS NULL "
-            f"EXCEPT ALL SELECT {cols} FROM {BY_TERRITORY})"
-        ).fetchone()[0]
-        extra = con.execute(
-            f"SELECT count(*) FROM (SELECT {cols} FROM {BY_TERRITORY} "
-            f"EXCEPT ALL SELECT {cols} FROM estimates WHERE size_class IS NULL)"
-        ).fetchone()[0]
+        ours = con.execute(f"SELECT {digest} FROM {BY_TERRITORY}").fetchone()
+        theirs = con.execute(f"SELECT {digest} FROM estimates WHERE size_class IS NULL").fetchone()
+        missing, extra = (0, 0) if ours == theirs else (ours, theirs)
         # sorted by territory: one territory's rows are contiguous, so that a lookup reads one row group
         runs = con.execute(
             f"SELECT count(*) FROM (SELECT level, territory_code, lag(territory_code) OVER () AS before, "
