@@ -22,8 +22,8 @@ PREFIX = "/api/v1"
 CACHE_SECONDS = 300
 
 
-def error_response(param: str, value: object, allowed, message: str | None = None) -> Response:
-    """HTTP 400 naming the parameter, its value and what it may be."""
+def error_response(param: str, value: object, allowed, message: str | None = None, status: int = 400) -> Response:
+    """HTTP 400 (or ``status``: 404 for an unknown id) naming the parameter, its value and what it may be."""
     body = {
         "error": message or f"invalid parameter '{param}'",
         "parameter": param,
@@ -31,7 +31,7 @@ def error_response(param: str, value: object, allowed, message: str | None = Non
         "allowed": list(allowed) if not isinstance(allowed, str) else allowed,
     }
     resp = jsonify(body)
-    resp.status_code = 400
+    resp.status_code = status
     return resp
 
 

@@ -68,16 +68,8 @@ def _bad_parameter(exc: BadParameter | InvalidQuery | ZoneError) -> Response:
 
 
 def _unknown_zone(zone: str) -> Response:
-    resp = jsonify(
-        {
-            "error": f"unknown zone {zone[:40]!r} / zone inconnue",
-            "parameter": "zone",
-            "value": zone[:100],
-            "allowed": f"an id answered by POST {ZONE_PREFIX}",
-        }
-    )
-    resp.status_code = 404
-    return resp
+    message = f"unknown zone {zone[:40]!r} / zone inconnue"
+    return error_response("zone", zone, f"an id answered by POST {ZONE_PREFIX}", message, 404)
 
 
 # --- POST: store a zone -----------------------------------------------------------------------------

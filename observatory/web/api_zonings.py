@@ -97,16 +97,8 @@ def list_answer(obs: Observatory) -> Response:
 
 
 def _unknown(kind: str, code: str) -> Response:
-    resp = jsonify(
-        {
-            "error": f"unknown {kind} {code[:40]!r} / {zn.KIND_WORDS[kind][0]} inconnu(e)",
-            "parameter": "code",
-            "value": code[:100],
-            "allowed": f"a code listed by GET {ZONING_PREFIX}?kind={kind}",
-        }
-    )
-    resp.status_code = 404
-    return resp
+    message = f"unknown {kind} {code[:40]!r} / {zn.KIND_WORDS[kind][0]} inconnu(e)"
+    return error_response("code", code, f"a code listed by GET {ZONING_PREFIX}?kind={kind}", message, 404)
 
 
 def _zone_links(obs: Observatory, store: ZoneStore, codes: tuple[str, ...]) -> dict:
