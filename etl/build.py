@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import geography, zonings
+from etl import cantons, communes, geography, zonings
 from etl.atomic import check_free_space, exclusive, temp_path_beside, work_folder
 from etl.contract import ContractError
 from etl.load import load_into
@@ -119,7 +119,7 @@ def build_geometry(geo_dir: Path, say: Progress) -> Path:
     geo_tmp = Path(tempfile.mkdtemp(prefix="geo.", suffix=".tmp", dir=geo_dir.parent))
     geo_tmp.chmod(0o755)  # mkdtemp makes it private; the web server must read it
     try:
-        geography.build_geometries(geo_tmp, progress=say)
+        geography.build_geometries(geo_tmp, cantons.partition(), progress=say)
     except BaseException:
         shutil.rmtree(geo_tmp, ignore_errors=True)
         raise
@@ -150,9 +150,9 @@ def build_base(db_path: Path, say: Progress) -> None:
     """Write a new database file at ``db_path`` holding the geography and reference tables."""
     t0 = time.perf_counter()
     say("géographie : territoires / geography: territories")
-    territories = geography.build_territories()
-    aliases = geography.commune_aliases()
-    postal = geography.postal_codes()
+    territories = geography.build_territories(cantons.partition())
+    aliases = communes.commune_aliases()
+    postal = communes.postal_codes()
     initiatives = read_initiatives(territories)
     say(f"base de données / database ({time.perf_counter() - t0:.0f} s)")
     con = duckdb.connect(str(db_path))

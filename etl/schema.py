@@ -12,7 +12,7 @@ DDL: tuple[str, ...] = (
     "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     """CREATE TABLE territories (
         level VARCHAR, code VARCHAR, name VARCHAR, region_code VARCHAR, departement_code VARCHAR,
-        epci_code VARCHAR, population BIGINT, area_km2 DOUBLE, lon DOUBLE, lat DOUBLE,
+        epci_code VARCHAR, canton_code VARCHAR, population BIGINT, area_km2 DOUBLE, lon DOUBLE, lat DOUBLE,
         map_lon DOUBLE, map_lat DOUBLE, PRIMARY KEY (level, code))""",
     "CREATE TABLE commune_aliases (code VARCHAR PRIMARY KEY, commune_code VARCHAR)",
     "CREATE TABLE postal_codes (postal_code VARCHAR, commune_code VARCHAR)",
@@ -37,7 +37,7 @@ DDL: tuple[str, ...] = (
         PRIMARY KEY (wave, survey))""",
     """CREATE TABLE respondents (
         wave INTEGER, survey VARCHAR, respondent_id VARCHAR, commune_code VARCHAR,
-        epci_code VARCHAR, departement_code VARCHAR, region_code VARCHAR, weight DOUBLE,
+        epci_code VARCHAR, canton_code VARCHAR, departement_code VARCHAR, region_code VARCHAR, weight DOUBLE,
         stratum VARCHAR, size_class VARCHAR, PRIMARY KEY (wave, survey, respondent_id))""",
     """CREATE TABLE fragility (
         wave INTEGER, survey VARCHAR, respondent_id VARCHAR, domain VARCHAR, score TINYINT)""",

@@ -269,7 +269,7 @@ def clean_tables(con: duckdb.DuckDBPyConnection, sources: dict[str, SourceFile])
         f"""CREATE OR REPLACE TABLE clean_respondents AS
         SELECT CAST(TRY_CAST(trim(r.wave) AS DOUBLE) AS INTEGER) AS wave, trim(r.survey) AS survey,
             trim(r.respondent_id) AS respondent_id, c.code AS commune_code, c.epci_code,
-            c.departement_code, c.region_code, {_num("r.weight", resp.decimal_comma)} AS weight,
+            c.canton_code, c.departement_code, c.region_code, {_num("r.weight", resp.decimal_comma)} AS weight,
             {"nullif(trim(r.stratum), '')" if _has(con, "respondents", "stratum") else "NULL"} AS stratum,
             {"nullif(trim(r.size_class), '')" if _has(con, "respondents", "size_class") else "NULL"} AS size_class
         FROM raw_respondents r

@@ -40,6 +40,16 @@ MINI_COMMUNES = [
     ("92012", "200054781", "92", "11"),
 ]
 MINI_ALIASES = {"75101": "75056", "75120": "75056", "69381": "69123"}
+# The mini communes' cantons-ou-villes (etl/cantons.py): Paris and Lyon are in none, as in the real geography.
+MINI_CANTONS = {
+    "01001": "0101",
+    "01004": "0101",
+    "2A004": "2A01",
+    "2A006": "2A02",
+    "97411": "97401",
+    "97415": "97401",
+    "92012": "9201",
+}
 
 
 def _make_mini(path: Path) -> None:
@@ -47,18 +57,21 @@ def _make_mini(path: Path) -> None:
     create_schema(con)
     rows = []
     for code, epci, dep, reg in MINI_COMMUNES:
-        rows.append(("commune", code, f"Commune {code}", reg, dep, epci, 1000, 10.0))
+        rows.append(("commune", code, f"Commune {code}", reg, dep, epci, MINI_CANTONS.get(code), 1000, 10.0))
+    for canton in sorted(set(MINI_CANTONS.values())):
+        dep, reg = next((c[2], c[3]) for c in MINI_COMMUNES if MINI_CANTONS.get(c[0]) == canton)
+        rows.append(("canton", canton, f"Canton {canton}", reg, dep, None, None, 2000, 20.0))
     for epci in {c[1] for c in MINI_COMMUNES}:
         dep, reg = next((c[2], c[3]) for c in MINI_COMMUNES if c[1] == epci)
-        rows.append(("epci", epci, f"EPCI {epci}", reg, dep, None, 2000, 20.0))
+        rows.append(("epci", epci, f"EPCI {epci}", reg, dep, None, None, 2000, 20.0))
     for dep in {c[2] for c in MINI_COMMUNES}:
         reg = next(c[3] for c in MINI_COMMUNES if c[2] == dep)
-        rows.append(("departement", dep, f"Département {dep}", reg, None, None, 2000, 20.0))
+        rows.append(("departement", dep, f"Département {dep}", reg, None, None, None, 2000, 20.0))
     for reg in {c[3] for c in MINI_COMMUNES}:
-        rows.append(("region", reg, f"Région {reg}", None, None, None, 4000, 40.0))
+        rows.append(("region", reg, f"Région {reg}", None, None, None, None, 4000, 40.0))
     con.executemany(
-        "INSERT INTO territories (level, code, name, region_code, departement_code, epci_code, population, area_km2) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO territories (level, code, name, region_code, departement_code, epci_code, canton_code, population, "
+        "area_km2) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     aliases = [(c[0], c[0]) for c in MINI_COMMUNES] + list(MINI_ALIASES.items())

@@ -17,6 +17,8 @@ import pytest
 import shapely
 
 from etl import geography
+from etl.cantons import partition as canton_partition
+from etl.communes import commune_aliases, postal_codes
 from etl.geo_insets import INSET_AREA, INSETS
 
 pytestmark = pytest.mark.slow  # builds the real geography (seconds)
@@ -46,9 +48,9 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """Build the territories and the geometry files once, timing the whole build."""
     out_dir = tmp_path_factory.mktemp("geometries")
     start = time.perf_counter()
-    territories = geography.build_territories()
+    territories = geography.build_territories(canton_partition())
     steps: list[str] = []
-    paths = geography.build_geometries(out_dir, progress=steps.append)
+    paths = geography.build_geometries(out_dir, canton_partition(), progress=steps.append)
     return {
         "territories": territories,
         "paths": paths,
@@ -83,7 +85,7 @@ def level(territories: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def test_columns_and_counts(territories: pd.DataFrame) -> None:
     assert list(territories.columns) == [
-        "level", "code", "name", "region_code", "departement_code", "epci_code",
+        "level", "code", "name", "region_code", "departement_code", "epci_code", "canton_code",
         "population", "area_km2", "lon", "lat", "map_lon", "map_lat",
     ]  # fmt: skip
     counts = territories.level.value_counts()
@@ -91,6 +93,7 @@ def test_columns_and_counts(territories: pd.DataFrame) -> None:
     assert counts["departement"] == 101
     assert counts["epci"] > 1200
     assert counts["commune"] == 34_875
+    assert 1_500 < counts["canton"] < 2_054  # INSEE's 2,054 cantons, those sharing a divided city grouped
     assert not territories.duplicated(["level", "code"]).any()
     assert territories.population.dtype == "int64"
 
@@ -113,6 +116,23 @@ def test_parents_exist(territories: pd.DataFrame) -> None:
     assert with_epci.isin(epcis.index).all()
     assert len(with_epci) > 34_800  # only a few islands are outside any EPCI
     assert communes.epci_code.map(lambda code: code is None or isinstance(code, str)).all()
+
+
+def test_cantons_partition_their_departements(territories: pd.DataFrame) -> None:
+    """Each canton-ou-ville is whole communes of one département; its population is theirs."""
+    cantons = level(territories, "canton")
+    communes = level(territories, "commune")
+    placed = communes.dropna(subset=["canton_code"])
+    assert placed.canton_code.isin(cantons.index).all() and cantons.index.isin(placed.canton_code).all()
+    assert (cantons.departement_code.reindex(placed.canton_code).to_numpy() == placed.departement_code.to_numpy()).all()
+    population = placed.groupby("canton_code").population.sum()
+    assert (population.reindex(cantons.index).to_numpy() == cantons.population.to_numpy()).all()
+    # No canton in Paris, the Métropole de Lyon, Guyane or Martinique: as INSEE's geography.
+    outside = set(communes.departement_code[communes.canton_code.isna()])
+    assert {"75", "69", "973", "972"} <= outside and len(communes) - len(placed) < 150
+    # Saint-Étienne, divided between cantons, is grouped with them; Feurs' canton is as it is.
+    assert communes.loc["42218", "canton_code"] == "V42218" and "6 cantons" in cantons.loc["V42218", "name"]
+    assert cantons.loc[communes.loc["42094", "canton_code"], "name"] == "Canton de Feurs"
 
 
 def test_epci_parent_is_majority_departement(territories: pd.DataFrame) -> None:
@@ -246,7 +266,7 @@ def test_inset_points(territories: pd.DataFrame) -> None:
 
 
 def test_aliases() -> None:
-    aliases = geography.commune_aliases()
+    aliases = commune_aliases()
     assert list(aliases.columns) == ["code", "commune_code"]
     assert aliases.code.is_unique
     mapping = aliases.set_index("code").commune_code
@@ -267,12 +287,12 @@ def test_aliases() -> None:
 
 
 def test_postal_codes() -> None:
-    postal = geography.postal_codes()
+    postal = postal_codes()
     assert list(postal.columns) == ["postal_code", "commune_code"]
     assert postal.postal_code.str.fullmatch(r"\d{5}").all()
     assert not postal.duplicated().any()
     assert "42218" in set(postal.loc[postal.postal_code == "42000", "commune_code"])
-    assert postal.commune_code.isin(geography.commune_aliases().commune_code).all()
+    assert postal.commune_code.isin(commune_aliases().commune_code).all()
 
 
 def test_geometry_files_are_valid_and_complete(

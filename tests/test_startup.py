@@ -49,11 +49,12 @@ def test_no_heartbeat_while_the_steps_talk():
 
 
 def test_the_build_keeps_talking_during_a_slow_silent_step(monkeypatch, tmp_path):
-    def slow_territories():
+    def slow_territories(_cantons):
         time.sleep(0.5)
         raise RuntimeError("stop here: the rest of the build is not under test")
 
     monkeypatch.setattr(build_module.geography, "build_territories", slow_territories)
+    monkeypatch.setattr(build_module.cantons, "partition", lambda: None)
     monkeypatch.setattr(build_module, "HEARTBEAT_SECONDS", 0.1)
     said: list[str] = []
     with pytest.raises(RuntimeError, match="stop here"):

@@ -37,6 +37,7 @@ LEVELS: tuple[Item, ...] = (
     Item("region", "Région", "Region"),
     Item("departement", "Département", "Département"),
     Item("epci", "Intercommunalité (EPCI)", "Intercommunality (EPCI)"),
+    Item("canton", "Canton (ou ville)", "Canton (or city)"),
     Item("commune", "Commune", "Municipality"),
 )
 FRANCE_LEVEL = "france"
@@ -185,11 +186,15 @@ LEVEL_COLUMNS: dict[str, str] = {
     "region": "region_code",
     "departement": "departement_code",
     "epci": "epci_code",
+    "canton": "canton_code",
     "commune": "commune_code",
 }
 # The parent a territory is compared with ("vs the rest of the parent"); an EPCI's is the
 # département of most of its communes (``territories.departement_code``).
-PARENT_LEVEL: dict[str, str] = {"commune": "departement", "epci": "departement", "departement": "region"}
+# A canton (INSEE's "canton-ou-ville", etl/cantons.py) lies inside one département.
+PARENT_LEVEL: dict[str, str] = {
+    "commune": "departement", "canton": "departement", "epci": "departement", "departement": "region",
+}  # fmt: skip
 # The one level the small-area model estimates (the model is fitted over the EPCIs; a commune's
 # profile shows its EPCI's, départements and régions have direct estimates enough).
 MODEL_LEVEL = "epci"
@@ -206,9 +211,14 @@ def domains_of_espace(espace: str) -> tuple[str, ...]:
 def territory_key(level: str, code: str) -> str:
     """The profile URL key of a territory.
 
-    Régions are prefixed: their codes collide with départements ("11" is Île-de-France and Aude).
+    Régions and cantons are prefixed: their codes collide with départements' and communes' ("11" is
+    Île-de-France and Aude; a city's canton-ou-ville bears the city's code).
     """
-    return f"reg-{code}" if level == "region" else code
+    return f"{KEY_PREFIXES[level]}{code}" if level in KEY_PREFIXES else code
+
+
+# The prefix of the profile URL key of the levels whose codes collide with another level's.
+KEY_PREFIXES: dict[str, str] = {"region": "reg-", "canton": "can-"}
 
 
 def label(code: str, lang: str = "fr") -> str:
@@ -239,8 +249,8 @@ _ALL_ITEMS: tuple[Item | Domain, ...] = (
 
 
 # The deepest zoom of each level's vector tiles (observatory/data/tiles.py; the map's maxzoom).
-MAX_ZOOM: dict[str, int] = {"region": 6, "departement": 7, "epci": 8, "commune": 8}
+MAX_ZOOM: dict[str, int] = {"region": 6, "departement": 7, "epci": 8, "canton": 8, "commune": 8}
 
 # The database schema's version, written by the ETL in ``meta`` (etl/build.py); the app reads
 # databases of this version only (observatory/web/health.py).
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the cantons (territories and respondents carry canton_code)

@@ -28,7 +28,7 @@ import pandas as pd
 from observatory.core import i18n
 from observatory.core import reference as ref
 
-LEVEL_ORDER = {"region": 0, "departement": 1, "epci": 2, "commune": 3}
+LEVEL_ORDER = {"region": 0, "departement": 1, "epci": 2, "commune": 3, "canton": 4}
 # Abbreviations in names and queries alike ("St-Étienne", "Ste-Foy").
 ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 # What people type for an EPCI's legal form (CGCT, art. L5214-1, L5216-1, L5215-1, L5217-1) and for
@@ -59,8 +59,10 @@ ARRONDISSEMENT_COMMUNES = ("75056", "13055", "69123")
 # "3e", "1er", "3eme", "3ème", "15" (after normalisation) and the word itself, abbreviated or not.
 ORDINAL = re.compile(r"\d{1,2}(?:e|er|re|eme|ieme|em|me|nd|nde)?")
 ARRONDISSEMENT_WORDS = frozenset({"arrondissement", "arrondissements", "arr", "arrt", "arrdt", "arrond"})
-# A région's profile key in the URLs ("reg-84"): its code alone collides with a département's.
-REGION_KEY = re.compile(r"reg-([0-9a-z]{1,3})", re.IGNORECASE)
+# A région's or canton's profile key in the URLs ("reg-84", "can-4205", "can-V42218"): their codes
+# alone collide with a département's or a commune's.
+PREFIXED_KEY = re.compile(r"(reg|can)-([0-9a-z]{1,6})", re.IGNORECASE)
+KEY_LEVELS = {"reg": "region", "can": "canton"}
 POSTAL_CODE = re.compile(r"\d{5}")
 LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 
@@ -183,9 +185,10 @@ class TerritoryIndex:
 
     def _code_matches(self, q: str) -> np.ndarray:
         """Territories whose code (or région key, or postal code) is the query, by level and population."""
-        region = REGION_KEY.fullmatch(q)
-        if region:
-            found = (self.levels == "region") & (self.codes == region.group(1).upper())
+        prefixed = PREFIXED_KEY.fullmatch(q)
+        if prefixed:
+            level = KEY_LEVELS[prefixed.group(1).lower()]
+            found = (self.levels == level) & (self.codes == prefixed.group(2).upper())
         else:
             found = self.codes == q.upper()
             if q in self.postal:

@@ -331,14 +331,12 @@ class Observatory:
 
     def initiatives(self, level: str, code: str, parents: list[tuple[str, str]]) -> pd.DataFrame:
         """Real initiatives located in a territory, in its sub-territories or in its parents."""
-        column = ref.LEVEL_COLUMNS.get(level) if level != "commune" else None  # a commune has no places inside
         places = [(level, code), *parents, ("france", "FR")]
         match = " OR ".join("(p.level = ? AND p.code = ?)" for _ in places)
-        params = [v for pair in places for v in pair]
-        inside = ""
-        if column:
-            inside = f" OR p.{column} = ?"
-            params.append(code)
+        params = [v for pair in places for v in pair] + ([code] if level != "commune" else [])
+        # Places inside: a commune has none; initiative_places carries no canton, but its communes.
+        inside = {"commune": "", "canton": " OR p.code IN (SELECT code FROM territories WHERE canton_code = ?)"}
+        inside = inside.get(level, f" OR p.{ref.LEVEL_COLUMNS[level]} = ?")
         return self.db.query(
             "SELECT i.*, min(CASE WHEN p.level = ? AND p.code = ? THEN 0 ELSE 1 END) AS here "
             f"FROM initiatives i JOIN initiative_places p USING (initiative_id) WHERE {match}{inside} "

@@ -32,7 +32,7 @@ from observatory.stats import measures as ms
 from observatory.stats import taylor
 
 STORED_LEVELS: tuple[str, ...] = (
-    ref.FRANCE_LEVEL, "region", "departement", "epci", "commune", ref.SIZE_BAND_LEVEL,
+    ref.FRANCE_LEVEL, "region", "departement", "epci", "canton", "commune", ref.SIZE_BAND_LEVEL,
 )  # fmt: skip
 ALL_SIZES = ""  # the size key of the cells over every size class
 RAW_COLUMNS: tuple[str, ...] = (
@@ -43,7 +43,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "indicator", "survey", "wave", "level", "size_class", "territory_code", "measure", "statistic",
     *RAW_COLUMNS, *PARENT_COLUMNS,
 )  # fmt: skip
-GEO = ("commune_code", "epci_code", "departement_code", "region_code")
+GEO = ("commune_code", "epci_code", "canton_code", "departement_code", "region_code")
 # A copy of the cells over every size (``size_class`` NULL), sorted by territory: a profile reads one
 # territory's ~800 cells from one row group of it (3 ms, 10 MB of DuckDB's buffer), where the
 # estimates table, sorted for the maps (one indicator, every territory), is scanned half through
@@ -90,11 +90,13 @@ PASSES: tuple[tuple[str, str, str | None], ...] = (
     ("region", "region_code", None),
     ("departement", "departement_code", None),
     ("epci", "epci_code", None),
+    ("canton", "canton_code", None),
     ("commune", "commune_code", None),
     (ref.SIZE_BAND_LEVEL, "band", None),
     # The complement within the parent: a territory counted only where it lies inside its parent.
     ("commune", "commune_code", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["commune"]]),
     ("epci", "_epci_inside", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["epci"]]),
+    ("canton", "canton_code", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["canton"]]),
     ("departement", "departement_code", ref.LEVEL_COLUMNS[ref.PARENT_LEVEL["departement"]]),
 )
 # Each pass within a parent → the pass of the same level within France, whose cells it completes.

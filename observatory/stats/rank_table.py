@@ -32,7 +32,7 @@ RANK_COLUMNS: tuple[str, ...] = (
     "estimate", "se", "rank", "rank_low", "rank_high", "simultaneous_low", "simultaneous_high", "peers",
     "peers_total",
 )  # fmt: skip
-STORED_LEVELS = ("region", "departement", "epci", "commune")  # the levels whose sets are stored at load
+STORED_LEVELS = ("region", "departement", "epci", "canton", "commune")  # the levels whose sets are stored at load
 SIMULATED_UP_TO = 150  # peers beyond which the sets come from Holm's step-down (p² pairs × draws)
 
 

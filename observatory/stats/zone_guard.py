@@ -40,7 +40,7 @@ from scipy import sparse
 from observatory.core import reference as ref
 from observatory.stats.zone_moments import EPCI_INSIDE, Family, ZoneMoments
 
-FAMILY_LEVELS = (ref.FRANCE_LEVEL, "region", "departement", "epci", ref.SIZE_BAND_LEVEL)
+FAMILY_LEVELS = (ref.FRANCE_LEVEL, "region", "departement", "epci", "canton", ref.SIZE_BAND_LEVEL)
 # What each kind of refusal says, French then English; {other} is the published set.
 REASONS = {
     "territory": ("la zone diffère de {other}", "the zone differs from {other}"),
@@ -95,6 +95,8 @@ class Refusals:
 
     def matrix(self, diff: np.ndarray, kind: str, level: str, codes: np.ndarray, parents=None) -> None:
         """Record refusals from a cells × territories matrix of symmetric differences."""
+        if diff.shape[1] == 0:  # a level without territories (a database without cantons)
+            return
         if kind in EXEMPTING:
             self.same |= (diff == 0).any(axis=1)
         hit = self.close(diff) & self.shown[:, None] & (self.kind == "")[:, None]
@@ -195,7 +197,7 @@ def check(
         diff = nz + zm.family_n[level] - 2 * inter[level]
         out.matrix(diff, "territory", level, fam.codes)
         out.matrix(n_france[:, None] - diff, "france_without", level, fam.codes)
-    for inside, level in ((EPCI_INSIDE, "epci"), ("departement", "departement")):
+    for inside, level in ((EPCI_INSIDE, "epci"), ("canton", "canton"), ("departement", "departement")):
         fam = zm.families[inside]
         of = np.clip(fam.parent_of, 0, None)
         has = fam.parent_of >= 0

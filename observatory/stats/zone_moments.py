@@ -174,7 +174,7 @@ def load(con: ibis.BaseBackend, combos: Sequence[tuple[str, str, int]]) -> ZoneM
     t = con.table("territories")
     geo = con.execute(
         t.filter(t.level.isin(["commune", "epci"])).select(
-            "level", "code", "departement_code", "region_code", "epci_code", "population"
+            "level", "code", "departement_code", "region_code", "epci_code", "canton_code", "population"
         )
     )
     communes = geo[geo["level"] == "commune"].sort_values("code").reset_index(drop=True)
@@ -317,7 +317,8 @@ def families_of(communes: pd.DataFrame, geo: pd.DataFrame) -> tuple[dict[str, Fa
     """The published levels as families of communes, and each commune's département (position).
 
     ``communes``: the communes of the territories table sorted by code (code, departement_code,
-    region_code, epci_code, population); ``geo`` also holds the EPCIs (their main département).
+    region_code, epci_code, canton_code, population); ``geo`` also holds the EPCIs (their main
+    département). A canton-ou-ville lies in one département: it is published against its rest as it is.
     """
     count = len(communes)
 
@@ -328,6 +329,7 @@ def families_of(communes: pd.DataFrame, geo: pd.DataFrame) -> tuple[dict[str, Fa
     regions = family("region", communes["region_code"])
     deps = family("departement", communes["departement_code"])
     epcis = family("epci", communes["epci_code"])
+    cantons = family("canton", communes["canton_code"])
     band = pd.Series(None, index=communes.index, dtype=object)
     for item, lo, hi in ref.SIZE_BANDS:
         band[communes["population"].between(lo, hi)] = item.code
@@ -335,6 +337,7 @@ def families_of(communes: pd.DataFrame, geo: pd.DataFrame) -> tuple[dict[str, Fa
     main_dep = epci_rows.reindex(epcis.codes).to_numpy(object)
     dep_index = pd.Index(deps.codes)
     region_of_dep = communes.groupby("departement_code")["region_code"].first().reindex(deps.codes)
+    dep_of_canton = communes.groupby("canton_code")["departement_code"].first().reindex(cantons.codes)
     inside = np.where(
         (epcis.of_commune >= 0)
         & (communes["departement_code"].to_numpy(object) == main_dep[np.clip(epcis.of_commune, 0, None)]),
@@ -350,6 +353,9 @@ def families_of(communes: pd.DataFrame, geo: pd.DataFrame) -> tuple[dict[str, Fa
             "departement", deps.codes, deps.of_commune, "region", pd.Index(regions.codes).get_indexer(region_of_dep)
         ),
         "epci": epcis,
+        "canton": Family(
+            "canton", cantons.codes, cantons.of_commune, "departement", dep_index.get_indexer(dep_of_canton)
+        ),
         EPCI_INSIDE: Family(EPCI_INSIDE, epcis.codes, inside, "departement", dep_index.get_indexer(main_dep)),
         ref.SIZE_BAND_LEVEL: family(ref.SIZE_BAND_LEVEL, band),
     }

@@ -16,10 +16,13 @@ from observatory.core.reference import PARENT_LEVEL
 from observatory.data.service import Observatory
 from observatory.views import portrait
 
-CHILD_LEVELS = {"region": ("departement",), "departement": ("epci", "commune"), "epci": ("commune",)}
+CHILD_LEVELS = {
+    "region": ("departement",), "departement": ("epci", "canton", "commune"), "epci": ("commune",), "canton": ("commune",),
+}  # fmt: skip
 SHORT_LEVELS = {
     "commune": ("commune", "municipality"),
     "epci": ("intercommunalité", "intercommunality"),
+    "canton": ("canton", "canton"),
     "departement": ("département", "département"),
     "region": ("région", "region"),
 }
@@ -42,8 +45,8 @@ class Territory:
 def resolve(obs: Observatory, key: str) -> Territory | None:
     """The territory of a profile URL key, or None when unknown.
 
-    Keys: 'reg-84', a département, an EPCI SIREN, a commune (communes déléguées and
-    arrondissements lead to their commune).
+    Keys: 'reg-84', a département, an EPCI SIREN, 'can-4205' (a canton-ou-ville), a commune
+    (communes déléguées and arrondissements lead to their commune).
     """
     key = (key or "").strip()[:20]
     if not re.fullmatch(r"[0-9A-Za-z-]{1,20}", key):
@@ -55,7 +58,13 @@ def resolve(obs: Observatory, key: str) -> Territory | None:
     if r is None:
         return None
     parents = []
-    for plevel, col in (("epci", "epci_code"), ("departement", "departement_code"), ("region", "region_code")):
+    chain = (
+        ("canton", "canton_code"),
+        ("epci", "epci_code"),
+        ("departement", "departement_code"),
+        ("region", "region_code"),
+    )
+    for plevel, col in chain:
         pcode = r[col]
         if isinstance(pcode, str) and plevel != level:
             p = obs.territory(plevel, pcode)
@@ -74,9 +83,11 @@ def resolve(obs: Observatory, key: str) -> Territory | None:
 
 
 def _level_of_key(key: str) -> tuple[str | None, str]:
-    """(level, code) from the shape of a URL key: 'reg-84', 9 digits (EPCI), 5 (commune), 2-3 (département)."""
+    """(level, code) from the shape of a URL key: 'reg-84', 'can-4205', 9 digits (EPCI), 5 (commune), 2-3 (département)."""
     if key.lower().startswith("reg-"):
         return "region", key[4:]
+    if key.lower().startswith("can-"):
+        return "canton", key[4:].upper()
     if re.fullmatch(r"\d{9}", key):
         return "epci", key
     if len(key) == 5:

@@ -351,7 +351,7 @@ def test_a_missing_column_is_named_on_the_header_row(cat):
     [
         ("source_date", "2019-02-30", "'2019-02-30' is not a date"),
         ("source_date", "février 2019", "is not a date"),
-        ("level", "canton", "'canton' is not a level"),
+        ("level", "arrondissement", "'arrondissement' is not a level"),
         ("territory_codes", "", "empty, a value is required"),
         ("name", "  ", "empty, a value is required"),
         ("initiative_id", "french-impact-aix-marseille-provence", "repeats row 2"),

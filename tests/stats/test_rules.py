@@ -96,7 +96,7 @@ def test_france_level_is_not_tested(hand_db):
 @pytest.mark.parametrize(
     "query,param",
     [
-        (Query("fragility", 2015, "citoyens", "canton"), "level"),
+        (Query("fragility", 2015, "citoyens", "arrondissement"), "level"),
         (Query("fragility", 2015, "citoyens", "region", ("chomage",)), "measure"),
         (Query("partnerships", 2015, "citoyens", "region"), "survey"),
         (Query("partnerships", 2015, "entreprises", "region", size_class="employeur"), "size_class"),

@@ -25,18 +25,22 @@ with warnings.catch_warnings():
     from samplics.estimation import TaylorEstimator
     from samplics.utils.types import PopParam, SinglePSUEst
 
-# commune, EPCI, département, région, size band; E2 straddles D1 and D2 (main: D2); D3 is alone in R2.
+# commune, EPCI, canton, département, région, size band; E2 straddles D1 and D2 (main: D2); D3 is
+# alone in R2; C6 is in no canton (as Paris).
 COMMUNES = [
-    ("C1", "E1", "D1", "R1", "small"),
-    ("C2", "E1", "D1", "R1", "large"),
-    ("C3", "E2", "D1", "R1", "small"),
-    ("C4", "E2", "D2", "R1", "small"),
-    ("C5", "E2", "D2", "R1", "large"),
-    ("C6", "E3", "D3", "R2", "small"),
-    ("C7", "E4", "D2", "R1", "large"),
+    ("C1", "E1", "K1", "D1", "R1", "small"),
+    ("C2", "E1", "K1", "D1", "R1", "large"),
+    ("C3", "E2", "K2", "D1", "R1", "small"),
+    ("C4", "E2", "K3", "D2", "R1", "small"),
+    ("C5", "E2", "K3", "D2", "R1", "large"),
+    ("C6", "E3", None, "D3", "R2", "small"),
+    ("C7", "E4", "K3", "D2", "R1", "large"),
 ]
 EPCI_PARENT = {"E1": "D1", "E2": "D2", "E3": "D3", "E4": "D2"}
-COLUMNS = {"commune": "commune_code", "epci": "epci_code", "departement": "departement_code", "region": "region_code"}
+COLUMNS = {
+    "commune": "commune_code", "epci": "epci_code", "canton": "canton_code", "departement": "departement_code",
+    "region": "region_code",
+}  # fmt: skip
 MEASURES = [("score", "mean_score"), ("flag", "share")]
 
 
@@ -45,7 +49,8 @@ def sample() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Respondents (strata, places, weights) and their answers (``flag`` asked of two thirds)."""
     rng = np.random.default_rng(20261206)
     n = 900
-    geo = pd.DataFrame(COMMUNES, columns=["commune_code", "epci_code", "departement_code", "region_code", "band"])
+    columns = ["commune_code", "epci_code", "canton_code", "departement_code", "region_code", "band"]
+    geo = pd.DataFrame(COMMUNES, columns=columns)
     resp = geo.iloc[rng.integers(0, len(geo), n)].reset_index(drop=True)
     resp["respondent_id"] = [f"r{i}" for i in range(n)]
     resp["stratum"] = rng.choice(["S1", "S2", "S3"], n)
@@ -65,7 +70,7 @@ def base_cells(resp: pd.DataFrame, values: pd.DataFrame) -> tuple[pd.DataFrame, 
     w, y = x["weight"], x["y"]
     x = x.assign(n=1.0, sw=w, swy=w * y, sw2=w * w, sw2y=w * w * y, sw2y2=w * w * y * y)
     keys = ["stratum", *precompute.GEO, "band", "measure", "statistic"]
-    cells = x.groupby(keys, as_index=False)[list(taylor.MOMENTS)].sum()
+    cells = x.groupby(keys, as_index=False, dropna=False)[list(taylor.MOMENTS)].sum()
     cells = cells.assign(size_class=precompute.ALL_SIZES, epci_parent=cells["epci_code"].map(EPCI_PARENT))
     return cells, resp.groupby("stratum").size().rename("n_h")
 
@@ -97,11 +102,11 @@ def stored(sample) -> pd.DataFrame:
 def places(resp: pd.DataFrame, level: str) -> pd.Series:
     if level == "france":
         return pd.Series("FR", index=resp.index)
-    return resp["band"] if level == precompute.PASSES[5][0] else resp[COLUMNS[level]]
+    return resp["band"] if level == precompute.ref.SIZE_BAND_LEVEL else resp[COLUMNS[level]]
 
 
 @pytest.mark.parametrize("measure", [m for m, _s in MEASURES])
-@pytest.mark.parametrize("level", ["france", "region", "departement", "epci", "commune", "taille_commune"])
+@pytest.mark.parametrize("level", ["france", "region", "departement", "epci", "canton", "commune", "taille_commune"])
 def test_every_level_matches_samplics(sample, stored, level, measure):
     resp, values = sample
     ours = stored.loc[(level, measure)]
@@ -113,7 +118,7 @@ def test_every_level_matches_samplics(sample, stored, level, measure):
 
 
 @pytest.mark.parametrize("measure", [m for m, _s in MEASURES])
-@pytest.mark.parametrize("level", ["region", "departement", "epci", "commune"])
+@pytest.mark.parametrize("level", ["region", "departement", "epci", "canton", "commune"])
 def test_rest_of_france_matches_samplics(sample, stored, level, measure):
     resp, values = sample
     for code, row in stored.loc[(level, measure)].iterrows():
@@ -124,7 +129,7 @@ def test_rest_of_france_matches_samplics(sample, stored, level, measure):
 
 
 @pytest.mark.parametrize("measure", [m for m, _s in MEASURES])
-@pytest.mark.parametrize("level", ["departement", "epci", "commune"])
+@pytest.mark.parametrize("level", ["departement", "epci", "canton", "commune"])
 def test_rest_of_the_parent_matches_samplics(sample, stored, level, measure):
     resp, values = sample
     parent_level = precompute.ref.PARENT_LEVEL[level]

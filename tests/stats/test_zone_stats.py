@@ -26,7 +26,7 @@ with warnings.catch_warnings():
     from samplics.estimation import TaylorEstimator
     from samplics.utils.types import PopParam
 
-from tests.conftest import MINI_COMMUNES
+from tests.conftest import MINI_CANTONS, MINI_COMMUNES
 
 COMBOS = [
     ("fragility", "citoyens", 2015),
@@ -161,6 +161,7 @@ def published_sets(survey_db, resp: pd.DataFrame, members: set[str]) -> dict[str
     pop = terr[terr.level == "commune"].set_index("code")["population"]
     r = resp[resp.respondent_id.isin(members)].copy()
     r["france"] = "FR"
+    r["canton_code"] = r["commune_code"].map(MINI_CANTONS)
     r["band"] = (
         r["commune_code"]
         .map(pop)
@@ -169,12 +170,16 @@ def published_sets(survey_db, resp: pd.DataFrame, members: set[str]) -> dict[str
     france = set(r.respondent_id)
     sets: dict[str, set[str]] = {}
     for level, column in [("france", "france"), ("region", "region_code"), ("departement", "departement_code"),
-                          ("epci", "epci_code"), ("commune", "commune_code"), ("taille_commune", "band")]:  # fmt: skip
+                          ("epci", "epci_code"), ("canton", "canton_code"), ("commune", "commune_code"),
+                          ("taille_commune", "band")]:  # fmt: skip
         for code, part in r.groupby(column):
             sets[f"territory:{level}:{code}"] = set(part.respondent_id)
     for code, part in r.groupby("commune_code"):
         dep = part["departement_code"].iloc[0]
         sets[f"rest_of_parent:commune:{code}:{dep}"] = sets[f"territory:departement:{dep}"] - set(part.respondent_id)
+    for code, part in r.groupby("canton_code"):  # a canton lies in one département
+        dep = part["departement_code"].iloc[0]
+        sets[f"rest_of_parent:canton:{code}:{dep}"] = sets[f"territory:departement:{dep}"] - set(part.respondent_id)
     for code, part in r.groupby("epci_code"):
         dep = main_dep[code]
         inside = set(part[part.departement_code == dep].respondent_id)
