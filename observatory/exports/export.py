@@ -303,7 +303,7 @@ def unknown_territories(obs: Observatory, req: ExportRequest) -> list[str]:
     A commune déléguée or an arrondissement is named with the commune it belongs to
     ('75101 → 75056'): its figures are the commune's.
     """
-    if not req.territories or req.level not in ("region", "departement", "epci", "commune"):
+    if not req.territories or req.level not in ref.LEVEL_CODES:
         return []
     codes = set(obs.territories(req.level)["code"])
     out = []

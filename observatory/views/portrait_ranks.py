@@ -24,6 +24,7 @@ RANK_LEVEL = 0.95
 LEVEL_PLURALS = {
     "commune": ("communes", "municipalities"),
     "epci": ("intercommunalités", "intercommunalities"),
+    "canton": ("cantons", "cantons"),
     "departement": ("départements", "départements"),
     "region": ("régions", "regions"),
 }

@@ -147,7 +147,7 @@ def peer_rows(obs: Observatory, t: Territory) -> pd.DataFrame:
     for block, indicator, survey, statistic in loaded_blocks(obs):
         wave = obs.waves(survey)[-1]
         codes = None
-        if t.level in ("commune", "epci"):
+        if t.level in ("commune", "canton", "epci"):
             counts = obs.respondent_counts(survey, wave, t.level)
             codes = tuple(counts[counts >= LOW_N].index.astype(str))
             if t.code not in codes:

@@ -28,7 +28,7 @@ MAX_LISTED = 200  # communes listed with a remove button (the rest are counted)
 MAX_UPLOAD = 2_000_000  # bytes of an uploaded CSV (a column of 40,000 codes is ~300 kB)
 TOKEN = re.compile(r"[0-9A-Za-z]{1,10}")
 SEPARATORS = re.compile(r"[\s,;]+")
-LEVELS = ("region", "departement", "epci", "commune")
+LEVELS = ref.LEVEL_CODES  # a zone may start from any territory, a canton-ou-ville included
 LEVEL_WORDS = {
     "region": ("région", "région"),
     "departement": ("département", "département"),

