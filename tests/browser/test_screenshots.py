@@ -26,6 +26,7 @@ PAGES = {
     "territoire": ("/territoire/42218", False),
     "comparer": ("/comparer?territories=42,13,reg-84&view=fragilite-citoyens", False),
     "fragilites-communes": ("/fragilites?survey=citoyens&level=commune&domain=emploi&stat=mean_score", True),
+    "fragilites-cantons": ("/fragilites?survey=citoyens&level=canton&domain=composite&stat=mean_score", True),
     "innovation": ("/innovation?survey=citoyens&wave=2019&level=departement", True),
     "evolution": (
         "/fragilites?survey=citoyens&wave=2019&level=departement&domain=environnement&stat=mean_score&compare=2015",
