@@ -37,7 +37,7 @@ from observatory.data.service import Observatory
 from observatory.views import profile as pv
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWER_TABLES = ("fragility", "partnerships", "mayors", "opinions")
+ANSWER_TABLES = ("fragility", "partnerships", "mayors", "mayor_roles", "opinions")
 EPCI_MIN_CITIZENS = 100
 
 
