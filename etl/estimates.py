@@ -23,6 +23,7 @@ from etl.atomic import check_free_space, exclusive, temp_path_beside
 from etl.geography import epci_natures
 from etl.ranks import write_rank_sets
 from observatory.stats import sae
+from observatory.stats.finalize import INNER_COLUMN
 from observatory.stats.precompute import (
     BY_TERRITORY,
     BY_TERRITORY_KEYS,
@@ -74,7 +75,8 @@ def write_estimates(con: duckdb.DuckDBPyConnection, say: Progress | None = None)
         con.unregister("estimates_frame")
     keys = ", ".join(BY_TERRITORY_KEYS)
     con.execute(
-        f"CREATE TABLE {BY_TERRITORY} AS SELECT {keys}, {', '.join((*RAW_COLUMNS, *PARENT_COLUMNS))} FROM estimates "
+        f"CREATE TABLE {BY_TERRITORY} AS SELECT {keys}, {', '.join((*RAW_COLUMNS, *PARENT_COLUMNS, INNER_COLUMN))} "
+        "FROM estimates "
         f"WHERE size_class IS NULL ORDER BY {keys}"
     )
     report(

@@ -23,8 +23,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from observatory.core.reference import DEFAULT_MIN_N
 from observatory.stats.blocks import portrait_cells
-from observatory.stats.finalize import LOW_N, finalize
+from observatory.stats.finalize import INNER_COLUMN, LOW_N, finalize, nested
 from observatory.stats.rank_table import STORED_COLUMNS, STORED_LEVELS, cell_sets
 from observatory.stats.sae import MODEL_STATUSES
 
@@ -43,6 +44,8 @@ def rank_sets_table(estimates: pd.DataFrame, model: pd.DataFrame | None, totals:
     direct = estimates[
         estimates["level"].isin(STORED_LEVELS) & estimates["size_class"].isna() & (estimates["n"] >= LOW_N)
     ]
+    # Not the cells a territory inside would single out (at the default threshold, as the maps show them).
+    direct = direct[~nested(direct, DEFAULT_MIN_N)].drop(columns=INNER_COLUMN, errors="ignore")
     shown = finalize(direct, direct["statistic"].to_numpy() != "mean_score", LOW_N)
     frames = [_ranked(shown[(shown["reliability"] == "ok") & shown["estimate"].notna()], "direct", totals)]
     if model is not None and len(model):

@@ -50,7 +50,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The share of a kind of partnership among partners (PHARE's convention) or among all respondents. "
         "Not applicable to “At least one partnership”, always computed among all respondents.",
     ),
-    "suppressed_legend": ("effectif insuffisant (n < {min_n})", "too few respondents (n < {min_n})"),
+    "suppressed_legend": (
+        "non diffusé (n < {min_n}, ou règle de divulgation)",
+        "not shown (n < {min_n}, or disclosure rule)",
+    ),
     "low_legend": ("fiabilité faible (n < 100 ou CV > 30 %) : estompé", "low reliability (n < 100 or CV > 30%): faded"),
     "breaks_on_low": (
         "Trop peu de cellules de bonne fiabilité ({ok}) pour classer : classes calculées sur les {published} "
@@ -101,6 +104,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "too_few": (
         "Effectif insuffisant (n = {n} < {min_n}) : valeur non diffusée",
         "Too few respondents (n = {n} < {min_n}): value suppressed",
+    ),
+    "too_near": (
+        "Non diffusé (n = {n}) : un territoire qu'il contient a les mêmes répondants à moins de {min_n} près",
+        "Suppressed (n = {n}): a territory inside it has the same respondents but for fewer than {min_n}",
     ),
     "territory": ("Territoire", "Territory"),
     "download_csv": ("Télécharger (CSV)", "Download (CSV)"),
@@ -161,6 +168,11 @@ def t(key: str, lang: str = "fr", **kw: object) -> str:
     fr, en = STRINGS[key]
     text = en if lang == "en" else fr
     return text.format(**kw) if kw else text
+
+
+def suppressed(n: int, min_n: int, lang: str = "fr") -> str:
+    """Why a cell is not shown: too few respondents, or the disclosure rule between nested territories."""
+    return t("too_few" if n < min_n else "too_near", lang, n=n, min_n=min_n)
 
 
 def number(x: float | None, decimals: int = 1, lang: str = "fr") -> str:

@@ -23,8 +23,8 @@ from observatory.core import reference as ref
 from observatory.core.reference import LEVEL_COLUMNS, SURVEYS_OF  # read here by data.service and the tests
 from observatory.stats import measures as ms
 from observatory.stats import territory_table as tt
-from observatory.stats.finalize import OUTPUT_COLUMNS, finalize, z_test
-from observatory.stats.precompute import BY_TERRITORY, RAW_COLUMNS, STORED_LEVELS
+from observatory.stats.finalize import INNER_COLUMN, OUTPUT_COLUMNS, finalize, nested, z_test
+from observatory.stats.precompute import BY_TERRITORY, RAW_COLUMNS, STORED_LEVELS, inner_counts
 from observatory.stats.taylor import domain_estimates
 
 PARENT_LEVELS = tuple(ref.PARENT_LEVEL)
@@ -200,7 +200,7 @@ class StatsEngine:
         if q.territories:
             where.append(f"territory_code IN ({', '.join('?' for _ in q.territories)})")
             params += list(q.territories)
-        columns = "territory_code AS territory, measure, statistic, " + ", ".join(RAW_COLUMNS)
+        columns = "territory_code AS territory, measure, statistic, " + ", ".join((*RAW_COLUMNS, INNER_COLUMN))
         return self.db.lookup(f"SELECT {columns} FROM estimates WHERE {' AND '.join(where)}", params)
 
     def _load_stored_queries(self, version: str) -> list[tuple[str, str, int]]:
@@ -217,9 +217,9 @@ class StatsEngine:
         """
         keys = "indicator, survey, wave, measure, statistic, "
         if self._has_by_territory(version):  # the copy sorted by territory: one row group read
-            sql = f"SELECT {keys}{', '.join(RAW_COLUMNS)} FROM {BY_TERRITORY} WHERE level = ? AND territory_code = ?"
+            sql = f"SELECT {keys}{', '.join((*RAW_COLUMNS, INNER_COLUMN))} FROM {BY_TERRITORY} WHERE level = ? AND territory_code = ?"
         else:
-            sql = f"SELECT {keys}{', '.join(RAW_COLUMNS)} FROM estimates WHERE level = ? AND territory_code = ? "
+            sql = f"SELECT {keys}{', '.join((*RAW_COLUMNS, INNER_COLUMN))} FROM estimates WHERE level = ? AND territory_code = ? "
             sql += "AND size_class IS NULL"
         cells = self.db.lookup(sql, [level, code])
         names = self._names_of(level, (code,))
@@ -261,7 +261,7 @@ class StatsEngine:
             params += list(territories)
         rows = self.db.lookup(
             "SELECT territory_code, measure, statistic, n, estimate, var, n_rest_parent, estimate_rest_parent, "
-            f"var_rest_parent FROM {table} WHERE {where}",
+            f"var_rest_parent, {INNER_COLUMN} FROM {table} WHERE {where}",
             params,
         )
         return parent_test(rows, min_n)
@@ -292,7 +292,13 @@ class StatsEngine:
             keep = respondents.filter(respondents.size_class == q.size_class).select("respondent_id")
             values = values.semi_join(keep, "respondent_id")
         expr = domain_estimates(values, respondents.drop("size_class"))
-        return con.execute(expr)
+        inner = None if q.level == GROUPS_LEVEL else inner_counts(r, values, q.level)
+        frame = con.execute(expr)
+        return (
+            frame
+            if inner is None
+            else frame.merge(con.execute(inner), on=["territory", "measure", "statistic"], how="left")
+        )
 
     @staticmethod
     def _with_size_band(con: ibis.BaseBackend, r):
@@ -362,7 +368,8 @@ def parent_test(rows: pd.DataFrame, min_n: int) -> pd.DataFrame:
     se_rest = np.sqrt(np.clip(rows["var_rest_parent"].to_numpy(float), 0, None))
     n_rest = rows["n_rest_parent"].fillna(0).to_numpy(float)
     shown = n_rest >= min_n
-    p, verdict = z_test(est - rest, np.sqrt(se**2 + se_rest**2), testable=shown & (rows["n"].to_numpy(float) >= min_n))
+    testable = shown & (rows["n"].to_numpy(float) >= min_n) & ~nested(rows, min_n)  # a suppressed cell: no test
+    p, verdict = z_test(est - rest, np.sqrt(se**2 + se_rest**2), testable=testable)
     return pd.DataFrame(
         {
             "territory_code": rows["territory_code"].astype(str).to_numpy(),

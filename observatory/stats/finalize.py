@@ -15,6 +15,11 @@ MAX_RSE = 0.30  # relative standard error above which a cell is "low" reliabilit
 ALPHA = 0.05
 
 RELIABILITY = ("ok", "low", "suppressed")
+# The most respondents of a territory of a finer level wholly inside a territory, per cell (NaN: none;
+# :func:`observatory.stats.precompute.with_inner_counts`). A territory whose respondents are those
+# of one inside it but for fewer than min_n is not shown: the difference of the two published
+# figures would isolate those few (the zones' rule, observatory/stats/zone_guard.py, between levels).
+INNER_COLUMN = "n_inner"
 SIGNIFICANCE = ("above", "below", "not_significant", "not_tested")
 VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n_eff", "p_value")
 # The columns of every estimates table the statistics layer hands out (StatsEngine.estimate).
@@ -80,11 +85,26 @@ def _wilson_ci(p: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def nested(cells: pd.DataFrame, min_n: int) -> np.ndarray:
+    """Where a territory's respondents are those of a shown territory inside it but for 1 to min_n − 1.
+
+    The largest territory inside gives the smallest difference: if it is not shown (fewer than
+    ``min_n``), no smaller one is. False for cells without :data:`INNER_COLUMN` (on-demand cells).
+    """
+    if INNER_COLUMN not in cells:
+        return np.zeros(len(cells), dtype=bool)
+    n = cells["n"].to_numpy(float)
+    inner = cells[INNER_COLUMN].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        return (inner >= min_n) & (n - inner > 0) & (n - inner < min_n)
+
+
 def finalize(cells: pd.DataFrame, is_share: np.ndarray, min_n: int) -> pd.DataFrame:
     """Add se, CI, n_eff, reliability, significance and p-value; blank suppressed cells.
 
     ``cells`` has n, sum_w, sum_w2, estimate, var, n_rest, estimate_rest, var_rest (n may be 0
-    for territories without respondents, the other columns then NaN).
+    for territories without respondents, the other columns then NaN), and for stored cells
+    :data:`INNER_COLUMN` (suppressed by :func:`nested` too).
     """
     out = cells.copy()
     est = out["estimate"].to_numpy(float)
@@ -103,7 +123,7 @@ def finalize(cells: pd.DataFrame, is_share: np.ndarray, min_n: int) -> pd.DataFr
 
     with np.errstate(divide="ignore", invalid="ignore"):
         rse = np.where(est != 0, se / np.abs(est), np.inf)
-    suppressed = ~(n >= min_n)
+    suppressed = ~(n >= min_n) | nested(out, min_n)
     low = (n < LOW_N) | (rse > MAX_RSE)
     out["reliability"] = np.where(suppressed, "suppressed", np.where(low, "low", "ok"))
 

@@ -30,6 +30,7 @@ import pandas as pd
 from observatory.core import reference as ref
 from observatory.stats import measures as ms
 from observatory.stats import taylor
+from observatory.stats.finalize import INNER_COLUMN
 
 STORED_LEVELS: tuple[str, ...] = (
     ref.FRANCE_LEVEL, "region", "departement", "epci", "canton", "commune", ref.SIZE_BAND_LEVEL,
@@ -41,7 +42,13 @@ RAW_COLUMNS: tuple[str, ...] = (
 PARENT_COLUMNS: tuple[str, ...] = ("n_rest_parent", "estimate_rest_parent", "var_rest_parent")
 TABLE_COLUMNS: tuple[str, ...] = (
     "indicator", "survey", "wave", "level", "size_class", "territory_code", "measure", "statistic",
-    *RAW_COLUMNS, *PARENT_COLUMNS,
+    *RAW_COLUMNS, *PARENT_COLUMNS, INNER_COLUMN,
+)  # fmt: skip
+# (inner level, outer level): the outer territories wholly made of inner ones, whose cells count the
+# largest inner one's respondents (INNER_COLUMN). Not the EPCIs in a département: some straddle two.
+NESTING: tuple[tuple[str, str], ...] = (
+    ("commune", "canton"), ("commune", "epci"), ("commune", "departement"), ("canton", "departement"),
+    ("departement", "region"),
 )  # fmt: skip
 GEO = ("commune_code", "epci_code", "canton_code", "departement_code", "region_code")
 # A copy of the cells over every size (``size_class`` NULL), sorted by territory: a profile reads one
@@ -184,7 +191,7 @@ def _estimates(base: pd.DataFrame, n_h: pd.Series) -> pd.DataFrame:
     moments = {m: base[m].to_numpy(float) for m in taylor.MOMENTS}
     cells = _with_parent_rest(_domains(keys, moments, n_h.reindex(labels["stratum"]).to_numpy(float)))
     level_of = np.array([level for level, _t, _u in PASSES], dtype=object)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "level": level_of[cells["pass"].to_numpy()],
             "size_class": labels["size"].take(cells["size"].to_numpy()),
@@ -194,6 +201,45 @@ def _estimates(base: pd.DataFrame, n_h: pd.Series) -> pd.DataFrame:
             **{col: cells[col].to_numpy() for col in (*RAW_COLUMNS, *PARENT_COLUMNS)},
         }
     )
+    return with_inner_counts(frame, base)
+
+
+def inner_counts(r: ir.Table, values: ir.Table, level: str) -> ir.Table | None:
+    """On demand: per territory of ``level`` and measure, the most respondents of a territory inside it.
+
+    ``r``: the respondents of the wave; ``values``: their answers (respondent_id, measure, statistic).
+    Columns territory, measure, statistic, :data:`INNER_COLUMN`; None when nothing nests in the level.
+    The stored cells' :func:`with_inner_counts`, from the answers.
+    """
+    parts = []
+    for inner in (i for i, outer in NESTING if outer == level):
+        places = r.select("respondent_id", territory=r[ref.LEVEL_COLUMNS[level]], inner=r[ref.LEVEL_COLUMNS[inner]])
+        x = values.join(places, "respondent_id")
+        x = x.filter(x.territory.notnull() & x.inner.notnull())
+        counts = x.group_by(["territory", "inner", "measure", "statistic"]).aggregate(n=x.count())
+        parts.append(counts.group_by(["territory", "measure", "statistic"]).aggregate(m=counts.n.max()))
+    if not parts:
+        return None
+    every = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
+    return every.group_by(["territory", "measure", "statistic"]).aggregate(**{INNER_COLUMN: every.m.max()})
+
+
+def with_inner_counts(frame: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """The cells with :data:`INNER_COLUMN`: per cell, the most respondents of a territory inside (:data:`NESTING`).
+
+    ``base``: the base cells (one row per commune at least), whose place columns say what lies in what.
+    """
+    keys = ["size_class", "measure", "statistic"]
+    parts = []
+    for inner, outer in NESTING:
+        pairs = base[[ref.LEVEL_COLUMNS[inner], ref.LEVEL_COLUMNS[outer]]].dropna().drop_duplicates()
+        pairs.columns = ["territory_code", "outer"]
+        cells = frame.loc[frame["level"] == inner, [*keys, "territory_code", "n"]].merge(pairs, on="territory_code")
+        largest = cells.groupby([*keys, "outer"], dropna=False, observed=True)["n"].max()
+        parts.append(largest.reset_index().assign(level=outer))
+    inner_n = pd.concat(parts).groupby(["level", *keys, "outer"], dropna=False, observed=True)["n"].max()
+    inner_n = inner_n.rename(INNER_COLUMN).reset_index().rename(columns={"outer": "territory_code"})
+    return frame.merge(inner_n, on=["level", *keys, "territory_code"], how="left")
 
 
 def _domains(keys: dict[str, np.ndarray], moments: dict[str, np.ndarray], n_h: np.ndarray) -> pd.DataFrame:

@@ -39,12 +39,13 @@ SIMULATED_UP_TO = 150  # peers beyond which the sets come from Holm's step-down 
 def stored_valid_for(min_n: int) -> bool:
     """Whether the stored sets (``rank_sets``, :mod:`etl.ranks`) hold for suppression threshold ``min_n``.
 
-    A ranked cell is reliable, so it has at least ``LOW_N`` respondents: any ``min_n`` up to it
-    leaves the same cells ranked.
+    A ranked cell is reliable, so it has at least ``LOW_N`` respondents; but which territories a
+    nested one's figure would single out depends on ``min_n`` (:func:`observatory.stats.finalize.nested`):
+    the stored sets are those of the default threshold only.
     """
-    from observatory.stats.finalize import LOW_N
+    from observatory.core.reference import DEFAULT_MIN_N
 
-    return min_n <= LOW_N
+    return min_n == DEFAULT_MIN_N
 
 
 def rank_rows(table: pd.DataFrame, method: str = "direct") -> pd.DataFrame:

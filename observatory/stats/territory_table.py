@@ -15,7 +15,7 @@ import pandas as pd
 
 from observatory.core import reference as ref
 from observatory.stats import measures as ms
-from observatory.stats.finalize import OUTPUT_COLUMNS, finalize
+from observatory.stats.finalize import INNER_COLUMN, OUTPUT_COLUMNS, finalize
 from observatory.stats.precompute import RAW_COLUMNS
 
 TERRITORY_TABLES = 24  # territories whose every cell is kept finalised (a profile's, its parent's, France)
@@ -81,6 +81,7 @@ def territory_table(
         level=level,
         size_class=None,
         **{col: values[col].to_numpy() for col in RAW_COLUMNS},
+        **({INNER_COLUMN: values[INNER_COLUMN].to_numpy()} if INNER_COLUMN in values else {}),
     )
     raw["n"] = raw["n"].fillna(0)
     if name is None:

@@ -65,7 +65,7 @@ def fragility_heatmap(obs: Observatory, pv: PageView, lang: str) -> dict:
             h=[
                 f"{r.row}<br>{ref.label(r.measure, lang)}<br>"
                 + (
-                    i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
+                    i18n.suppressed(int(r.n), obs.settings.min_n, lang)
                     if r.reliability == "suppressed"
                     else f"{i18n.value(r.estimate, pv.statistic, lang, r.ci_low, r.ci_high)} [{i18n.interval(r.ci_low, r.ci_high, pv.statistic, lang)}], n = {i18n.number(r.n, 0, lang)}"
                 )

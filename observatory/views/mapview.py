@@ -103,7 +103,7 @@ def hover_text(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> lis
     c = i18n.colon(lang)
     for r in _records(rows, _HOVER_COLUMNS):
         if r.reliability == "suppressed":
-            out.append(i18n.t("too_few", lang, n=int(r.n), min_n=min_n))
+            out.append(i18n.suppressed(int(r.n), min_n, lang))
             continue
         lines = [
             f"{i18n.t('value', lang)}{c}{i18n.value(r.estimate, statistic, lang, r.ci_low, r.ci_high)}",

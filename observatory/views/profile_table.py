@@ -180,12 +180,25 @@ def suppressed_note(table: pd.DataFrame, min_n: int, lang: str) -> str | None:
     n = table.loc[table["reliability"] == "suppressed", "n_territory"].fillna(0).astype(int)
     if n.empty:
         return None
-    counts = ", ".join(str(v) for v in sorted(set(n)))
-    if lang == "fr":
-        return (
-            f"Effectif insuffisant : valeurs non diffusées (—), n = {counts} < {min_n} répondants dans ce territoire."
+    few = ", ".join(str(v) for v in sorted(set(n[n < min_n])))
+    near = ", ".join(str(v) for v in sorted(set(n[n >= min_n])))  # the disclosure rule between levels
+    fr = lang == "fr"
+    lines = []
+    if few:
+        lines.append(
+            f"Effectif insuffisant : valeurs non diffusées (—), n = {few} < {min_n} répondants dans ce territoire."
+            if fr
+            else f"Too few respondents: values not shown (—), n = {few} < {min_n} respondents in this territory."
         )
-    return f"Too few respondents: values not shown (—), n = {counts} < {min_n} respondents in this territory."
+    if near:
+        lines.append(
+            f"Non diffusées aussi (—), n = {near} : un territoire qu'il contient a les mêmes répondants à moins de "
+            f"{min_n} près ; la différence des deux chiffres les isolerait."
+            if fr
+            else f"Not shown either (—), n = {near}: a territory inside it has the same respondents but for fewer "
+            f"than {min_n}; the difference of the two figures would single them out."
+        )
+    return " ".join(lines)
 
 
 def column_decimals(table: pd.DataFrame, scope: str, statistic: str) -> int | None:

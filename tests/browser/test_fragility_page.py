@@ -30,7 +30,7 @@ def test_map_is_drawn_with_banner_and_legend(live_server, page):
     wait_for_map(page)
     assert "Données de démonstration synthétiques" in page.inner_text("#synthetic-banner")
     assert page.locator("#legend .legend-class").count() == 5
-    assert "effectif insuffisant (n < 30)" in page.inner_text("#legend")
+    assert "non diffusé (n < 30, ou règle de divulgation)" in page.inner_text("#legend")
     assert len(page.evaluate(MAP_LOCATIONS)) == 101
     assert not page.errors
     shot(page, "fragilites")

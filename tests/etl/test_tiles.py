@@ -79,7 +79,7 @@ def test_tile_route(demo_db, monkeypatch):
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     for bad, status in [
-        ("/tiles/canton/5/16/11.pbf", 404),
+        ("/tiles/arrondissement/5/16/11.pbf", 404),
         ("/tiles/departement/5/99/11.pbf", 404),
         ("/tiles/departement/30/1/1.pbf", 404),
         ("/tiles/departement/a/1/1.pbf", 400),

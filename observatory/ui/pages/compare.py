@@ -326,7 +326,7 @@ def results(obs: Observatory, territories: list, view: str, lang: str, method: s
             if cmp.key_of(t) in by_model:
                 row[cmp.key_of(t)] = model_cell(r, lang)
             elif r.reliability == "suppressed":
-                row[cmp.key_of(t)] = i18n.t("too_few", lang, n=int(r.n), min_n=obs.settings.min_n)
+                row[cmp.key_of(t)] = i18n.suppressed(int(r.n), obs.settings.min_n, lang)
             else:
                 row[cmp.key_of(t)] = (
                     f"{i18n.value(r.estimate, r.statistic, lang, r.ci_low, r.ci_high)} "

@@ -47,7 +47,10 @@ vérifiés contre la bibliothèque *samplics* dans les tests.
 
 ## Règles de fiabilité (les mêmes partout : carte, infobulle, tableau, exports)
 - **Non diffusé** quand moins de *{min_n}* répondants (n < {min_n}, réglable) : aucune valeur
-  n'est montrée ni exportée, seul le statut et l'effectif.
+  n'est montrée ni exportée, seul le statut et l'effectif. Non diffusé aussi quand ses répondants
+  sont ceux d'un territoire diffusé qu'il contient à moins de {min_n} près (une commune dans son
+  canton ou son intercommunalité, un canton ou une commune dans son département, un département
+  dans sa région) : la différence des deux chiffres isolerait ces quelques répondants.
 - **Fiabilité faible** quand n < {low_n} ou que le coefficient de variation dépasse {rse:.0f} % :
   la valeur est montrée estompée.
 - **Bonne** sinon. Les classes de la carte sont calculées sur les seules cellules de bonne fiabilité.
@@ -134,7 +137,10 @@ cross-checked against *samplics* in the tests. 95% CI: ± 1.96 SE for mean score
 interval for proportions (always inside 0-100%), Wilson with the effective n at 0 or 1.
 
 ## Reliability rules (the same on the map, tooltips, tables, API and exports)
-Suppressed when n < {min_n} (no value anywhere); low when n < {low_n} or CV > {rse:.0f}% (faded);
+Suppressed when n < {min_n} (no value anywhere), or when its respondents are those of a shown
+territory inside it but for fewer than {min_n} (a commune in its canton or intercommunality, a
+canton or commune in its département, a département in its région: the difference of the two
+figures would single them out); low when n < {low_n} or CV > {rse:.0f}% (faded);
 good otherwise. Map classes are computed on good cells only.
 
 ## Significance
