@@ -32,7 +32,7 @@ SEARCH_PAGE_SIZE = 20
 # More than France's territories (about 36,300): a search's every match.
 ALL_MATCHES = 100_000
 TERRITORY_COLUMNS: tuple[str, ...] = (
-    "level", "code", "name", "region_code", "departement_code", "epci_code", "population", "area_km2",
+    "level", "code", "name", "region_code", "departement_code", "epci_code", "canton_code", "population", "area_km2",
 )  # fmt: skip
 SEARCH_COLUMNS: tuple[str, ...] = ("level", "code", "name", "parent", "population")
 

@@ -91,7 +91,7 @@ def test_formats_and_accept_header(client, fmt, reader):
 @pytest.mark.parametrize(
     "url,param",
     [
-        ("/api/v1/fragility?level=canton", "level"),
+        ("/api/v1/fragility?level=arrondissement", "level"),
         ("/api/v1/fragility?domain=chomage", "measure"),
         ("/api/v1/fragility?wave=abc", "wave"),
         ("/api/v1/fragility?wave=1789", "wave"),

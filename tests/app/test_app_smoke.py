@@ -74,7 +74,7 @@ def test_view_classes_agree_with_legend(obs, path):
 
 def test_invalid_url_parameters_fall_back_with_notices(obs):
     page = registry.PAGES["/fragilites"]
-    search = "?survey=martiens&level=canton&domain=emploi&wave=1789"
+    search = "?survey=martiens&level=arrondissement&domain=emploi&wave=1789"
     values, notices = parse(search, page.params(obs, raw_values(search)))
     assert values["survey"] == "citoyens" and values["level"] == "departement" and values["domain"] == "emploi"
     assert {n.param for n in notices} >= {"survey", "level", "wave"}

@@ -57,10 +57,10 @@ def test_url_restores_view_and_control_changes_map_and_url(live_server, page):
 
 
 def test_invalid_parameters_show_a_notice(live_server, page):
-    page.goto(live_server + "/fragilites?level=canton&domain=%3Cscript%3E")
+    page.goto(live_server + "/fragilites?level=arrondissement&domain=%3Cscript%3E")
     wait_for_map(page)
     text = page.inner_text("#notices")
-    assert "canton" in text and "<script>" in text
+    assert "arrondissement" in text and "<script>" in text
     assert len(page.evaluate(MAP_LOCATIONS)) == 101  # fell back to départements
 
 

@@ -44,7 +44,7 @@ def test_a_size_class_without_respondents_is_greyed_and_refused(obs):
 
 def test_notices_name_the_control_and_value_in_words(obs):
     page = registry.PAGES["/fragilites"]
-    values, notices = values_of(obs, "/fragilites", "?level=canton")
+    values, notices = values_of(obs, "/fragilites", "?level=arrondissement")
     [text] = notice_texts(notices, "fr", mappage.describe(page, obs, values, "fr"))
     assert "« Échelon »" in text and "« Département »" in text and "level" not in text
     assert notice_texts(values_of(obs, "/fragilites", "?level=region")[1], "fr") == []
