@@ -89,6 +89,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Évolution non diffusée : effectif insuffisant ({detail})",
         "Change suppressed: too few respondents ({detail})",
     ),
+    "change_disclosure": (
+        "Évolution non diffusée : un territoire inclus a les mêmes répondants à quelques-uns près ({detail})",
+        "Change suppressed: a territory inside has the same respondents but for a few ({detail})",
+    ),
     "trend_title": ("Évolution entre vagues", "Change between waves"),
     "ci95": ("IC 95 %", "95% CI"),
     "reliability": ("Fiabilité", "Reliability"),

@@ -128,7 +128,9 @@ def descriptor(
             **({"small_area_model": SMALL_AREA_MODEL} if filters.get("method") == "sae" else {}),
             "reliability_rule": {
                 "min_n": filters.get("min_n") or obs.settings.min_n,
-                "suppressed": "n < min_n : aucune valeur publiée / no value published",
+                "suppressed": "n < min_n, ou les répondants d'un territoire inclus à moins de min_n près : aucune "
+                "valeur publiée / n < min_n, or a territory inside's respondents but for fewer than min_n: no value "
+                "published",
                 "low": f"n < {LOW_N} ou erreur type relative > {MAX_RSE:.0%} / n < {LOW_N} or relative SE > "
                 f"{MAX_RSE:.0%}",
                 "ok": "sinon / otherwise",

@@ -160,7 +160,8 @@ def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
     fr = lang == "fr"
     text = (
         "Estimations pondérées des enquêtes, intervalles de confiance à 95 % par linéarisation de Taylor. "
-        f"Cellules de moins de {obs.settings.min_n} répondants non diffusées ; fiabilité faible sous 100 répondants "
+        f"Cellules de moins de {obs.settings.min_n} répondants non diffusées, comme celles qu'un territoire inclus "
+        f"isolerait (mêmes répondants à moins de {obs.settings.min_n} près) ; fiabilité faible sous 100 répondants "
         "ou au-delà de 30 % d'erreur relative. Tests z contre le reste de la France, le reste du territoire parent "
         "et la vague précédente (échantillons indépendants), formant une seule famille par portrait : seuls les "
         "écarts qui passent la procédure de Benjamini–Hochberg (taux de fausses découvertes contrôlé à 5 %) sont "
@@ -172,7 +173,8 @@ def method_html(obs: Observatory, lang: str, with_model: bool = False) -> str:
         "simultanés qui couvrent tous les rangs des tableaux à la fois (Holm, Bonferroni sur les lignes)."
         if fr
         else "Weighted survey estimates, 95% confidence intervals by Taylor linearisation. Cells with fewer than "
-        f"{obs.settings.min_n} respondents are not shown; low reliability below 100 respondents or above 30% "
+        f"{obs.settings.min_n} respondents are not shown, nor those a territory inside would single out (the same "
+        f"respondents but for fewer than {obs.settings.min_n}); low reliability below 100 respondents or above 30% "
         "relative error. z-tests against the rest of France, the rest of the parent and the previous wave "
         "(independent samples), one family per portrait: only the differences that pass the Benjamini–Hochberg "
         "procedure (false-discovery rate controlled at 5%) are stated; small-area model cells are tested against "

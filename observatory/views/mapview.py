@@ -180,8 +180,10 @@ def change_hover(rows: pd.DataFrame, statistic: str, min_n: int, lang: str) -> l
         a, b = int(r.wave_from), int(r.wave_to)
         if r.reliability == "suppressed":
             sep = " ; " if lang == "fr" else "; "
-            detail = f"{a}{c}n = {i18n.count(r.n_from, lang)} · {b}{c}n = {i18n.count(r.n_to, lang)}{sep}< {min_n}"
-            out.append(i18n.t("change_suppressed", lang, detail=detail))
+            detail = f"{a}{c}n = {i18n.count(r.n_from, lang)} · {b}{c}n = {i18n.count(r.n_to, lang)}"
+            few = min(r.n_from, r.n_to) < min_n  # else the rule between nested territories (finalize.nested)
+            key = "change_suppressed" if few else "change_disclosure"
+            out.append(i18n.t(key, lang, detail=detail + (f"{sep}< {min_n}" if few else "")))
             continue
         signif = i18n.t(r.significance, lang)
         if r.significance != "not_tested":

@@ -138,16 +138,28 @@ def _model_header(model: pd.DataFrame, ci: str, lang: str) -> str:
 
 def _thin_note(table: pd.DataFrame, t: Territory, min_n: int, model: pd.DataFrame | None, lang: str) -> str:
     """What a table shows when the survey cannot estimate the territory at all."""
-    counts = ", ".join(str(v) for v in sorted(set(table["n_territory"].fillna(0).astype(int))))
+    n = table["n_territory"].fillna(0).astype(int)
+    few = ", ".join(str(v) for v in sorted(set(n[n < min_n])))
+    near = ", ".join(str(v) for v in sorted(set(n[n >= min_n])))  # suppressed by the rule between levels
     parent = parent_name(t)
     if lang == "fr":
-        text = f"{t.name} : trop peu de répondants pour une estimation directe (n = {counts} < {min_n}). "
+        text = f"{t.name} : trop peu de répondants pour une estimation directe (n = {few} < {min_n}). " if few else ""
+        if near:
+            text += (
+                f"{t.name} : pas d'estimation directe diffusée (n = {near}) : un territoire qu'il contient a les "
+                f"mêmes répondants à moins de {min_n} près, la différence des deux chiffres les isolerait. "
+            )
         if model is not None:
             text += f"La colonne « modèle » est l'estimation sur petits domaines de {model['epci_name'].iloc[0]}. "
         return text + (
             f"{parent} et la France sont là pour comparaison." if parent else "La France est là pour comparaison."
         )
-    text = f"{t.name}: too few respondents for a direct estimate (n = {counts} < {min_n}). "
+    text = f"{t.name}: too few respondents for a direct estimate (n = {few} < {min_n}). " if few else ""
+    if near:
+        text += (
+            f"{t.name}: no direct estimate shown (n = {near}): a territory inside it has the same respondents but "
+            f"for fewer than {min_n}, and the difference of the two figures would single them out. "
+        )
     if model is not None:
         text += f"The 'model' column is the small-area estimate of {model['epci_name'].iloc[0]}. "
     return text + (f"{parent} and France are shown for comparison." if parent else "France is shown for comparison.")

@@ -23,7 +23,8 @@ def guide(min_n: int, lang: str) -> html.Section:
             "Chaque valeur est suivie de son intervalle de confiance à 95 % [bas – haut] ; n est le nombre "
             "de répondants du territoire.",
             f"Fiabilité : « bonne » ; « faible » sous {LOW_N} répondants ou quand l'erreur type dépasse {rse} "
-            f"de l'estimation (valeur en italique, point évidé) ; « non diffusé » (—) sous {min_n} répondants.",
+            f"de l'estimation (valeur en italique, point évidé) ; « non diffusé » (—) sous {min_n} répondants, "
+            f"ou quand un territoire qu'il contient a les mêmes répondants à moins de {min_n} près.",
             "Tous les tests du portrait (chaque mesure fiable contre le reste de la France, contre le reste du "
             "territoire parent, et contre la vague précédente) forment une famille, soumise au contrôle des "
             "fausses découvertes (Benjamini–Hochberg à 5 %) : les colonnes « vs reste… » des tableaux et "
@@ -45,7 +46,8 @@ def guide(min_n: int, lang: str) -> html.Section:
             "Each value is followed by its 95% confidence interval [low – high]; n is the number of "
             "respondents in the territory.",
             f"Reliability: 'good'; 'low' under {LOW_N} respondents or when the standard error exceeds {rse} "
-            f"of the estimate (value in italics, open point); 'suppressed' (—) under {min_n} respondents.",
+            f"of the estimate (value in italics, open point); 'suppressed' (—) under {min_n} respondents, or "
+            f"when a territory inside it has the same respondents but for fewer than {min_n}.",
             "All the portrait's tests (each reliable measure against the rest of France, the rest of the parent "
             "and the previous wave) form one family under false-discovery control (Benjamini–Hochberg at 5%): "
             "the tables' 'vs rest…' columns and the key findings, at the top, say 'significantly' only of what "
