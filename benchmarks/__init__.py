@@ -7,8 +7,19 @@ measure) and ``<name>.md`` (the table the docs quote), through :func:`write_resu
 from __future__ import annotations
 
 import json
+import os
+import platform
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+
+
+def provenance() -> dict[str, str]:
+    """When and on what a benchmark ran: the first fields of its results."""
+    return {
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
 
 
 def write_results(out: Path, name: str, results: dict, text: str, default: Callable | None = None) -> None:

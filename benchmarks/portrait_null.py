@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import platform
 import shutil
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
-from benchmarks import write_results
+from benchmarks import provenance, write_results
 from etl.estimates import rewrite_estimates
 from observatory.core.config import get_settings
 from observatory.data.service import Observatory
@@ -150,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = dataclasses.replace(get_settings(), db_path=db, geo_dir=args.db.parent / "geo")
         rows = portraits(Observatory(settings))
     result = {
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **provenance(),
         "db": str(args.db),
         "seed": args.seed,
         "seconds": time.perf_counter() - start,

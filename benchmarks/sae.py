@@ -18,10 +18,7 @@ Writes ``<out>/sae.md`` and ``<out>/sae.json`` (the methodology page shows the l
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -29,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from benchmarks import write_results
+from benchmarks import provenance, write_results
 from etl.geography import epci_natures
 from observatory.stats import sae
 
@@ -184,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     estimates, cov = load(args.db)
     result = {
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **provenance(),
         "db": str(args.db),
         "replicates": args.replicates,
         "validation": validate(estimates, cov, args.replicates, args.seed),

@@ -30,14 +30,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import platform
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -46,7 +43,7 @@ import pandas as pd
 from scipy.special import expit, ndtr
 from scipy.stats import binom
 
-from benchmarks import write_results
+from benchmarks import provenance, write_results
 from etl.geography import epci_natures
 from observatory.core import reference as ref
 from observatory.stats import finalize, precompute, sae
@@ -706,8 +703,7 @@ def run(db: Path, surveys: list[str], seeds: list[int], replicates: int, say: Ca
     """Load, simulate and score: the result that :func:`markdown` writes."""
     geo, samples = load(db, surveys)
     result = {
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **provenance(),
         "db": str(db), "seeds": seeds, "replicates": replicates, "model": model_version(), "surveys": {},
     }  # fmt: skip
     for name, smp in samples.items():

@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import platform
 import shutil
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -41,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from benchmarks import write_results
+from benchmarks import provenance, write_results
 from benchmarks.portrait_null import permute
 from observatory.core.config import get_settings
 from observatory.data import zones as dz
@@ -340,8 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows = portraits(Observatory(settings), zones, Path(tmp) / "zones")
     result = {
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **provenance(),
         "db": str(args.db),
         "data": data,
         "seed": args.seed,
