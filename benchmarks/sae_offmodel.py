@@ -212,7 +212,7 @@ def load(db: Path, surveys: Iterable[str]) -> tuple[Geography, dict[str, Sample]
             "SELECT code, epci_code, departement_code, region_code, population FROM territories WHERE level = 'commune'"
         ).df()
         sql = (
-            "SELECT commune_code, epci_code, departement_code, region_code, weight, stratum FROM respondents "
+            "SELECT commune_code, epci_code, canton_code, departement_code, region_code, weight, stratum FROM respondents "
             "WHERE survey = ? AND wave = ? ORDER BY respondent_id"
         )
         answers = {s: con.execute(sql, [s, SURVEYS[s][0]]).df() for s in surveys}

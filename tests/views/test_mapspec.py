@@ -45,7 +45,7 @@ def test_compare_is_allowed_only_with_another_wave_of_the_survey(obs):
 
 def test_resolve_values_falls_back_on_invalid_controls(obs):
     page = registry.PAGES["/fragilites"]
-    values = mapspec.resolve_values(obs, page, {"level": "canton", "domain": "emploi", "survey": "citoyens"})
+    values = mapspec.resolve_values(obs, page, {"level": "arrondissement", "domain": "emploi", "survey": "citoyens"})
     assert values["level"] == "departement" and values["domain"] == "emploi"
 
 

@@ -121,6 +121,7 @@ def test_resolve_looks_up_cached_territories_without_a_query_per_parent(obs):
     g = geo()
     dep = g["departements"].set_index("code")
     assert t.parents == [
+        ("canton", "V42218", "Cantons de Saint-Étienne"),  # the city is divided between cantons: grouped
         ("epci", "244200770", g["epci"].set_index("code").loc["244200770", "nom"]),
         ("departement", "42", dep.loc["42", "nom"]),
         ("region", "84", g["regions"].set_index("code").loc["84", "nom"]),
@@ -210,7 +211,7 @@ def test_identity_line_has_no_nested_parentheses_in_english(obs):
     epci = g["epci"].set_index("code").loc["244200770", "nom"]
     dep = g["departements"].set_index("code").loc["42", "nom"]
     reg = g["regions"].set_index("code").loc["84", "nom"]
-    expected = f"{epci} (intercommunality) · {dep} (département) · {reg} (region)"
+    expected = f"Cantons de Saint-Étienne (canton) · {epci} (intercommunality) · {dep} (département) · {reg} (region)"
     assert " ".join(line.split()) == expected
 
 

@@ -52,10 +52,16 @@ ZONINGS_SHOWN = 3  # cantons and constituencies listed after the territories
 
 
 def zoning_items(obs: Observatory, typed: str, lang: str) -> list:
-    """The cantons and constituencies matching ``typed``: each opens the zone builder with its communes."""
+    """The cantons and constituencies matching ``typed``: each opens the zone builder with its communes.
+
+    Not a canton that is a territory of the canton level as it is (its profile is listed above): only
+    those grouped into a canton-ou-ville with a divided city ("Canton de Saint-Étienne-1").
+    """
     keep = "&lang=en" if lang == "en" else ""
     out = []
-    for h in zb.zoning_hits(obs, typed, ZONINGS_SHOWN):
+    profiled = set(obs.territories("canton")["code"])
+    hits = [h for h in zb.zoning_hits(obs, typed, 4 * ZONINGS_SHOWN) if h.level != "canton" or h.code not in profiled]
+    for h in hits[:ZONINGS_SHOWN]:
         label = f"{h.name}{f' ({h.parent})' if h.parent else ''} — zone"
         href = f"/zone?zoning={h.level}:{h.code}{keep}"
         out.append(html.Li(dcc.Link(label, href=href, className="search-hit search-zoning")))

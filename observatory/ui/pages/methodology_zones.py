@@ -51,7 +51,7 @@ ne trace pas de limite à l'intérieur d'une commune).
 « Canton (ou ville) » est, comme les **cantons-ou-villes** (pseudo-cantons) de l'Insee, une partition
 de chaque département en communes entières : un canton sans commune partagée est lui-même ; une
 commune partagée est regroupée avec tous les cantons qui en détiennent une fraction, en une seule
-unité nommée d'après sa plus grande ville (« Saint-Étienne (canton-ou-ville, 6 cantons) », code
+unité nommée d'après sa plus grande ville (« Cantons de Saint-Étienne », 6 cantons, code
 `V42218`). Ainsi chaque répondant compte dans une unité et une seule, et les estimations, les rangs
 et les tests suivent les mêmes règles qu'à tout autre échelon. On obtient 1 600 unités, dont 216
 regroupées. Paris, la Métropole de Lyon, la Guyane et la Martinique n'ont pas de canton ; leurs
@@ -109,7 +109,7 @@ no boundary inside a commune).
 "Canton (or city)" is, like INSEE's **cantons-ou-villes** (pseudo-cantons), a partition of each
 département into whole communes: a canton without a shared commune is itself; a shared commune is
 grouped with every canton holding a fraction of it into one unit named after its largest city
-("Saint-Étienne (canton-ou-ville, 6 cantons)", code `V42218`). So every respondent counts in one unit
+("Cantons de Saint-Étienne", 6 cantons, code `V42218`). So every respondent counts in one unit
 only, and the estimates, ranks and tests follow the same rules as at any other level. This gives
 1,600 units, 216 of them grouped. Paris, the Métropole de Lyon, Guyane and Martinique have no
 cantons; their communes are in no unit. These units and their rest within the département are among
