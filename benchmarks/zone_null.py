@@ -270,21 +270,27 @@ def markdown(result: dict) -> str:
     head = levels["all / territorial"]
     share, tested = 100 * head["fdr_share_any"], head["fdr_share_any_tested"]
     if tested is None:
-        measured, met = "no zone tested", False
+        measured, verdict = "no zone tested", "not met"
     else:
         low, high = _interval(round(tested * head["zones_tested"]), head["zones_tested"])
         measured = (
             f"{100 * tested:.1f} % of the {head['zones_tested']} with a test (95 % interval "
             f"{100 * low:.1f}–{100 * high:.1f} %)"
         )
-        met = tested <= 0.10
+        verdict = (
+            "not met"
+            if tested > 0.10
+            else "met, the whole interval below it"
+            if high <= 0.10
+            else ("met by the point estimate, not by the whole interval")
+        )
     lines += [
         "",
         f"Single tests significant at 5 % (no control), share of all tests: {singles} (about 5 % expected of "
         "calibrated tests under the null, except the changes).",
         "",
         f"Target: at most 10 % of zones state any territorial finding under the null. Measured: {share:.1f} % of "
-        f"the {head['zones']} zones drawn, {measured} ({'met' if met else 'not met'} by the point estimate).",
+        f"the {head['zones']} zones drawn, {measured} ({verdict}).",
         "",
     ]
     return "\n".join(lines)
