@@ -105,10 +105,12 @@ def test_portrait_ranks_read_from_the_store_are_those_it_computes(obs, unstored,
     pd.testing.assert_frame_equal(a, b, check_dtype=False)
 
 
-def test_a_larger_suppression_threshold_computes_its_ranks(demo_db):
-    """Stored sets hold for min_n ≤ 100 (a reliable cell has ≥ 100 respondents); beyond, on demand."""
+def test_another_suppression_threshold_computes_its_ranks(demo_db):
+    """Stored sets hold for the default min_n only: which cells a territory inside would single out
+    (observatory.stats.finalize.nested) depends on it; any other threshold ranks on demand."""
     assert _obs(demo_db, min_n=150).stored_ranks("departement", "42") is None
-    assert _obs(demo_db, min_n=100).stored_ranks("departement", "42") is not None
+    assert _obs(demo_db, min_n=50).stored_ranks("departement", "42") is None
+    assert _obs(demo_db, min_n=30).stored_ranks("departement", "42") is not None
 
 
 def test_one_epcis_model_rows_are_its_rows_of_the_whole_level(obs):
