@@ -83,7 +83,7 @@ def test_short_load_test_has_no_errors(gunicorn, tmp_path):
     prefix = tmp_path / "load"
     done = subprocess.run(
         [sys.executable, "-m", "locust", "-f", "benchmarks/locustfile.py", "--headless", "-u", "8", "-r", "4",
-         "-t", "20s", "--host", gunicorn, "--csv", str(prefix), "--only-summary"],
+         "-t", "10s", "--host", gunicorn, "--csv", str(prefix), "--only-summary"],
         cwd=ROOT, capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))

@@ -114,6 +114,7 @@ def test_the_command_writes_every_zone(demo_db, zones_csv, tmp_path, table):
 
 
 @pytest.mark.spark
+@pytest.mark.exhaustive  # CI time: Spark's parity with the numpy path, checked before a release
 def test_spark_aggregates_the_same_moments(zm, zones, table, demo_db, spark):
     on_spark = bulk_cells(zm, zones, get_settings().min_n, "pyspark", spark, territory_names(demo_db))
     for col in NUMBERS:

@@ -90,7 +90,7 @@ def compare(db_path: Path, min_n: int = 30, communes: bool = True, sample: int |
 # Every run checks a random sample of the stored queries, communes included (each query is a whole
 # level of one indicator); the whole table, minutes of work, is checked on request:
 # python -m pytest -m exhaustive tests/stats/test_estimates_table.py
-SAMPLE = 40
+SAMPLE = 20
 
 
 def test_a_random_sample_of_stored_cells_equals_the_on_demand_engine(demo_db):
